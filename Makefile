@@ -1,0 +1,65 @@
+# kholab top-level Makefile.
+#
+#   make          loader + kernel + ESP image into build/
+#   make run      boot the demo (= ./run-qemu.sh)
+#   make test     host unit tests + QEMU scenarios; ends with "N passed, M failed"
+#   make debug    QEMU waits for gdb; see docs/debugging.md
+#   make clean
+#
+# Every room has its own fragment (boot/boot.mk, kernel/kernel.mk,
+# tests/host/host.mk); objects go out of tree under $(BUILD) with header
+# dependency files (-MMD -MP).
+
+BUILD ?= build
+CC := gcc
+NASM := nasm
+LD := ld
+OBJCOPY := objcopy
+Q ?= @
+
+# Tools the build needs; when one is missing, scripts/deps.sh installs them.
+NEEDED_TOOLS := $(NASM) mformat mcopy qemu-system-x86_64 python3 dtc
+NEEDED_FILES := /usr/include/efi/efi.h /usr/lib/libgnuefi.a /usr/include/libfdt.h \
+	/usr/lib/x86_64-linux-gnu/libfdt.a /usr/include/cmocka.h
+MISSING := $(strip $(foreach t,$(NEEDED_TOOLS),$(if $(shell command -v $(t)),,$(t))) \
+	$(foreach f,$(NEEDED_FILES),$(if $(wildcard $(f)),,$(f))))
+ifneq ($(MISSING),)
+$(info kholab: missing $(MISSING); running scripts/deps.sh)
+DEPS_RC := $(shell scripts/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error scripts/deps.sh failed (status $(DEPS_RC)); install the packages it names and run make again)
+endif
+endif
+
+.PHONY: all run test debug clean host-test qemu-test
+all: $(BUILD)/esp.img
+
+include kernel/kernel.mk
+include boot/boot.mk
+include tests/host/host.mk
+
+# The ESP image: the loader as the removable-media default, the kernel ELF
+# and an empty command line.  run-qemu.sh copies it per run and adds
+# cmdline.txt / kholab.cfg with mtools.
+$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/kholab.elf tools/mkesp.sh
+	$(Q)tools/mkesp.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/kholab.elf
+
+run: all
+	./run-qemu.sh
+
+test: all
+	$(Q)python3 tests/run_tests.py
+
+host-test: $(HOST_TESTS)
+	$(Q)python3 tests/run_tests.py --host-only
+
+qemu-test: all
+	$(Q)python3 tests/run_tests.py --qemu-only
+
+debug: all
+	./run-qemu.sh --gdb
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,56 @@
+/*
+ * kernel/layout.h - the kernel's virtual address space and the conversions
+ * between physical and virtual addresses.
+ *
+ *   0x0000000000000000  identity map of low RAM (boot only; entry.asm)
+ *   0xffff888000000000  PAGE_OFFSET: direct map of all RAM (Linux's base)
+ *   0xffffffff80000000  KERNEL_VIRT: the kernel image, wherever it was loaded
+ *
+ * DIRECT_MAP_MAX_GIB bounds what entry.asm can map with the page tables it
+ * carries in .bss; kernel/entry.asm uses the same numbers (%define), and
+ * kernel/main.c checks them against each other.
+ */
+#ifndef KERNEL_LAYOUT_H
+#define KERNEL_LAYOUT_H
+
+#include <kholab/types.h>
+
+#define PAGE_SHIFT		12
+#define PAGE_SIZE		(1ULL << PAGE_SHIFT)
+#define PMD_SIZE		(1ULL << 21)
+#define PUD_SIZE		(1ULL << 30)
+
+#define PAGE_OFFSET		0xffff888000000000ULL
+#define KERNEL_VIRT		0xffffffff80000000ULL
+#define DIRECT_MAP_MAX_GIB	128
+#define DIRECT_MAP_MIN_GIB	4	/* always map the 32-bit MMIO window */
+
+/* GiB of physical memory the boot direct map covers (kernel/entry.asm). */
+extern u64 direct_map_gib;
+
+/* Physical address where the kernel image starts (set by start_kernel). */
+extern phys_addr_t kernel_phys_base;
+
+/* __va - direct-map virtual address of physical address @pa. */
+static inline void *__va(phys_addr_t pa)
+{
+	return (void *)(uintptr_t)(pa + PAGE_OFFSET);
+}
+
+/* __pa - physical address of a direct-map or kernel-image address @va. */
+static inline phys_addr_t __pa(const void *va)
+{
+	u64 v = (u64)(uintptr_t)va;
+
+	if (v >= KERNEL_VIRT)
+		return v - KERNEL_VIRT + kernel_phys_base;
+	return v - PAGE_OFFSET;
+}
+
+#define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((u64)(a) - 1))
+#define ALIGN_DOWN(x, a)	((x) & ~((u64)(a) - 1))
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+extern char _kernel_start[], _etext[], _kernel_end[], _bss_start[], _bss_end[];
+
+#endif /* KERNEL_LAYOUT_H */

@@ -1,0 +1,32 @@
+/*
+ * kernel/params.h - the values of every boot parameter (kernel/params.c
+ * holds the one table that defines them; docs/params.md describes them).
+ */
+#ifndef KERNEL_PARAMS_H
+#define KERNEL_PARAMS_H
+
+#include <kholab/types.h>
+
+enum selftest_mode {
+	SELFTEST_NONE,
+	SELFTEST_FAULT,		/* page fault -> exception report -> fail */
+	SELFTEST_PANIC,		/* panic() with formatted values -> fail */
+	SELFTEST_HANG,		/* spin forever: the harness's timeout path */
+	SELFTEST_TRIPLE,	/* triple fault: the harness's no-verdict path */
+};
+
+struct kernel_params {
+	u64 loglevel;
+	int selftest;		/* enum selftest_mode */
+	u64 gens;		/* kexec generations to run in total */
+};
+
+extern struct kernel_params kparams;
+
+/**
+ * kernel_params_parse - parse @cmdline into kparams, reporting unknown keys
+ * and bad values.  Return: the number of problems reported.
+ */
+int kernel_params_parse(const char *cmdline);
+
+#endif /* KERNEL_PARAMS_H */

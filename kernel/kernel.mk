@@ -1,0 +1,45 @@
+# kernel/kernel.mk - the freestanding kernel: kernel/, mm/, kho/ and libfdt.
+#
+# Code model: -mcmodel=kernel.  The image is linked at 0xffffffff80000000
+# (linker.ld) and entry.asm maps that address to wherever the loader put it,
+# so the same ELF runs at any 2 MiB aligned physical address.  Debian's
+# libfdt.a is non-PIC code using PC32 relocations, which fits in the top
+# 2 GiB next to ours.  It expects glibc's stack-protector canary at %fs:0x28;
+# kernel/stackprot.c provides that slot and __stack_chk_fail.
+
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c mm/*.c kho/*.c)
+KERNEL_ASMS := $(wildcard kernel/*.asm)
+KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(BUILD)/%.o) $(KERNEL_ASMS:%.asm=$(BUILD)/%.asm.o)
+LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
+
+KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-Iinclude -Iinclude/libc -I. -idirafter /usr/include \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-ffunction-sections -fdata-sections -MMD -MP
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(Q)echo "  NASM    $<"
+	$(Q)$(NASM) -f elf64 -g -F dwarf -Iinclude/ -MD $(@:.o=.d) -MP $< -o $@
+
+$(BUILD)/kholab.elf: $(KERNEL_OBJS) linker.ld $(LIBFDT_A)
+	$(Q)echo "  LD      $@"
+	$(Q)$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		-T linker.ld -o $@ $(KERNEL_OBJS) $(LIBFDT_A) -Map=$(BUILD)/kholab.map
+
+# kernel/entry.inc (NASM %defines) as C #defines with an ENTRY_ prefix, so
+# kernel/main.c can static_assert that both languages agree.
+$(BUILD)/gen/entry_inc.h: kernel/entry.inc
+	@mkdir -p $(dir $@)
+	$(Q)sed -n 's/^%define[[:space:]]\+\([A-Z0-9_]\+\)[[:space:]]\+\([0-9a-fA-Fx]\+\).*/#define ENTRY_\1 \2ULL/p' $< > $@
+
+$(BUILD)/kernel/main.o: $(BUILD)/gen/entry_inc.h
+KERNEL_CFLAGS += -I$(BUILD)/gen

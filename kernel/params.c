@@ -1,0 +1,40 @@
+/*
+ * kernel/params.c - the table of every boot parameter kholab understands.
+ *
+ * One table, so that a reader (and docs/params.md) sees all the switches in
+ * one place.  Each later subsystem adds its rows here.  Defaults live in
+ * kparams' initialiser.
+ */
+#include <kernel/params.h>
+#include <kernel/cmdline.h>
+#include <kernel/printk.h>
+#include <kernel/layout.h>
+
+struct kernel_params kparams = {
+	.loglevel = LOGLEVEL_DEFAULT,
+	.selftest = SELFTEST_NONE,
+	.gens = 1,
+};
+
+static const char *const selftest_choices[] = {
+	"none", "fault", "panic", "hang", "triple", NULL,
+};
+
+static const struct kernel_param param_table[] = {
+	{ .name = "loglevel", .type = PARAM_U64, .value = &kparams.loglevel,
+	  .min = 0, .max = 7, .help = "console log level: 0 (emergencies) .. 7 (debug)" },
+	{ .name = "selftest", .type = PARAM_ENUM, .value = &kparams.selftest,
+	  .choices = selftest_choices,
+	  .help = "provoke a failure on purpose to test the reporting paths" },
+	{ .name = "gens", .type = PARAM_U64, .value = &kparams.gens, .min = 1, .max = 1000,
+	  .help = "kexec generations to boot in total (run-qemu.sh --gens)" },
+};
+
+/* kernel_params_parse - see params.h. */
+int kernel_params_parse(const char *cmdline)
+{
+	int problems = parse_cmdline(cmdline, param_table, ARRAY_SIZE(param_table));
+
+	console_loglevel = (int)kparams.loglevel;
+	return problems;
+}

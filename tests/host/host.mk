@@ -1,0 +1,21 @@
+# tests/host/host.mk - host unit tests (cmocka, ASan + UBSan).
+#
+# Each tests/host/test_NAME.c is one test program.  It names the real
+# project sources it compiles in a comment line of the form
+#     * SOURCES: kernel/cmdline.c kernel/lib/vsnprintf.c
+# and is linked with tests/host/shim.c (host stand-ins: printk into a buffer,
+# simulated physical memory) and cmocka.
+
+HOST_TEST_SRCS := $(wildcard tests/host/test_*.c)
+HOST_TESTS := $(HOST_TEST_SRCS:tests/host/%.c=$(BUILD)/host/%)
+HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Iinclude -Itests/host -I. -DKHOLAB_HOST_TEST -MMD -MP
+
+host_srcs = $(shell sed -n 's/^ \* SOURCES: *//p' tests/host/$(1).c)
+
+.SECONDEXPANSION:
+$(BUILD)/host/%: tests/host/%.c $$(call host_srcs,$$*) $(wildcard tests/host/shim.c) tests/host/host.mk
+	@mkdir -p $(dir $@)
+	$(Q)echo "  HOSTCC  $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(call host_srcs,$*) $(wildcard tests/host/shim.c) -lcmocka

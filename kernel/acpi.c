@@ -132,70 +132,48 @@ const struct acpi_table_header *acpi_find_table(const char *sig)
 	return NULL;
 }
 
-/*
- * for_each_subtable - walk the variable-length entries that follow a
- * table's fixed part (@skip bytes of header); each entry starts {type, len}.
- * Stops at a zero or overlong entry length.
- */
-#define for_each_subtable(t, skip, p, end)					\
-	for (p = (const u8 *)(t) + (skip), end = (const u8 *)(t) + (t)->length;	\
-	     p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1])
-
 #define MADT_LAPIC		0
 #define MADT_X2APIC		9
-#define SRAT_MEMORY		1
 
-/* acpi_count_cpus - see acpi.h. */
-int acpi_count_cpus(void)
+/* acpi_cpu_apic_ids - see acpi.h. */
+int acpi_cpu_apic_ids(u32 *ids, int max)
 {
 	const struct acpi_table_header *madt = acpi_find_table("APIC");
 	const u8 *p, *end;
 	int cpus = 0;
 
 	if (!madt)
-		return 1;
+		return 0;
 	for_each_subtable(madt, 44, p, end) {
-		u32 flags;
+		u32 flags, id;
 
 		if (p[0] == MADT_LAPIC && p[1] >= 8) {
 			memcpy(&flags, p + 4, 4);
-			cpus += (flags & 3) != 0;	/* enabled or online capable */
+			id = p[3];
 		} else if (p[0] == MADT_X2APIC && p[1] >= 16) {
 			memcpy(&flags, p + 8, 4);
-			cpus += (flags & 3) != 0;
+			memcpy(&id, p + 4, 4);
+		} else {
+			continue;
 		}
+		if (!(flags & 3))		/* neither enabled nor online capable */
+			continue;
+		if (cpus < max)
+			ids[cpus] = id;
+		cpus++;
 	}
-	return cpus ? cpus : 1;
+	if (cpus > max)
+		pr_warn("MADT lists %d CPUs, only %d kept: raise MAX_CPUS\n", cpus, max);
+	return cpus < max ? cpus : max;
 }
 
-/* acpi_count_nodes - see acpi.h. */
-int acpi_count_nodes(void)
+/* acpi_count_cpus - see acpi.h. */
+int acpi_count_cpus(void)
 {
-	const struct acpi_table_header *srat = acpi_find_table("SRAT");
-	const u8 *p, *end;
-	u32 seen[64];
-	int nodes = 0;
+	u32 ids[MAX_CPUS];
+	int n = acpi_cpu_apic_ids(ids, MAX_CPUS);
 
-	if (!srat)
-		return 1;
-	for_each_subtable(srat, 48, p, end) {
-		u32 pxm, flags;
-		u64 len;
-		bool dup = false;
-
-		if (p[0] != SRAT_MEMORY || p[1] < 40)
-			continue;
-		memcpy(&pxm, p + 2, 4);
-		memcpy(&len, p + 16, 8);
-		memcpy(&flags, p + 28, 4);
-		if (!(flags & 1) || !len)
-			continue;
-		for (int i = 0; i < nodes; i++)
-			dup |= seen[i] == pxm;
-		if (!dup && nodes < (int)ARRAY_SIZE(seen))
-			seen[nodes++] = pxm;
-	}
-	return nodes ? nodes : 1;
+	return n ? n : 1;
 }
 
 /* aml_pkg_len - decode an AML PkgLength at @p; returns bytes it used (0 if bad). */

@@ -21,7 +21,7 @@ bits 64
 default rel
 
 section .text.entry progbits alloc exec nowrite align=16
-global _start
+global _start:function (_start_end - _start)
 extern start_kernel
 extern _kernel_end
 
@@ -130,6 +130,7 @@ _start:
 	cli
 	hlt
 	jmp	.dead
+_start_end:
 
 section .data
 global direct_map_gib

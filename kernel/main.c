@@ -42,6 +42,34 @@ int fdt_selfcheck(void);
 void selftest_run(void);
 void start_kernel(u64 bootinfo_phys, u64 kernel_phys) __attribute__((noreturn));
 
+/* srat_count_nodes - distinct proximity domains of enabled SRAT memory; 1 without SRAT. */
+static int srat_count_nodes(void)
+{
+	const struct acpi_table_header *srat = acpi_find_table("SRAT");
+	const u8 *p, *end;
+	u32 seen[64];
+	int nodes = 0;
+
+	if (!srat)
+		return 1;
+	for_each_subtable(srat, 48, p, end) {
+		u32 pxm, flags;
+		bool dup = false;
+
+		if (p[0] != 1 || p[1] < 40)
+			continue;
+		memcpy(&pxm, p + 2, 4);
+		memcpy(&flags, p + 28, 4);
+		if (!(flags & 1))
+			continue;
+		for (int i = 0; i < nodes; i++)
+			dup |= seen[i] == pxm;
+		if (!dup && nodes < (int)ARRAY_SIZE(seen))
+			seen[nodes++] = pxm;
+	}
+	return nodes ? nodes : 1;
+}
+
 /* boot_info_get - map, validate and return the boot info; panics if unusable. */
 static const struct kholab_bootinfo *boot_info_get(u64 pa)
 {
@@ -125,7 +153,7 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 
 	acpi_init(bi->rsdp_phys);		/* kernel/acpi.c: RSDP, XSDT, checksums */
 	cpus = acpi_count_cpus();		/* MADT */
-	nodes = acpi_count_nodes();		/* SRAT */
+	nodes = srat_count_nodes();		/* SRAT */
 	pr_info("%d CPUs, %d NUMA nodes, %llu MiB of RAM\n", cpus, nodes,
 		(unsigned long long)(usable >> 20));
 

@@ -8,6 +8,8 @@
 
 #include <kholab/types.h>
 
+#define MAX_CPUS	64
+
 struct acpi_table_header {
 	char signature[4];
 	u32 length;
@@ -37,8 +39,23 @@ const struct acpi_table_header *acpi_find_table(const char *sig);
 /* acpi_count_cpus - enabled (or online-capable) processors in the MADT; 1 without one. */
 int acpi_count_cpus(void);
 
-/* acpi_count_nodes - distinct proximity domains of enabled SRAT memory; 1 without SRAT. */
-int acpi_count_nodes(void);
+/**
+ * acpi_cpu_apic_ids - APIC ids of the enabled or online-capable processors
+ * of the MADT (LAPIC and x2APIC entries), in table order.
+ * @ids: output, @max: its size
+ *
+ * Return: the number stored (0 without a MADT).
+ */
+int acpi_cpu_apic_ids(u32 *ids, int max);
+
+/*
+ * for_each_subtable - walk the variable-length entries that follow a
+ * table's fixed part (@skip bytes); each entry starts {u8 type, u8 length}.
+ * Stops at a zero, too short or overlong entry length.
+ */
+#define for_each_subtable(t, skip, p, end)					\
+	for (p = (const u8 *)(t) + (skip), end = (const u8 *)(t) + (t)->length;	\
+	     p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1])
 
 /**
  * acpi_poweroff - enter S5 through the FADT's PM1a control block using the

@@ -1,0 +1,561 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# run-qemu.sh - boot kholab under QEMU/OVMF and turn what happened into one
+# exit status.  ./run-qemu.sh --help for the options; docs/testing.md for how
+# the test runner uses it.
+#
+# Exit status: 0 pass, 1 kernel or loader reported failure, 2 usage error,
+# 3 timeout, 4 no verdict (QEMU exited without a debug-exit write, QEMU or the
+# build failed, or the exit code and the results disagree).
+set -euo pipefail
+
+PROG=run-qemu.sh
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) BUILD_DIR=$BUILD ;; *) BUILD_DIR=$ROOT/$BUILD ;; esac
+
+EXIT_PASS=0 EXIT_FAIL=1 EXIT_USAGE=2 EXIT_TIMEOUT=3 EXIT_NOVERDICT=4
+
+usage() {
+	cat <<EOF
+usage: ./run-qemu.sh [options]
+
+Boots build/esp.img (building it with make first when it is missing or older
+than the sources) in QEMU with OVMF and reports a verdict.
+
+  --cpus N             number of CPUs (default 2)
+  --mem SIZE           guest RAM, e.g. 512M, 1G, 6G (K/M/G/T suffix; a plain
+                       number means MiB, as for QEMU -m; default 1G)
+  --numa SPEC          N (split memory and CPUs evenly over N nodes) or a
+                       comma list of node sizes, e.g. 1G,2G,3G (their sum is
+                       --mem; sets it when --mem is not given)
+  --cmdline STR        kernel command line (written to \\cmdline.txt)
+  --gens N             kexec generations (integer >= 1); appends gens=N
+  --results FILE       JSON lines from debugcon port 0xE9 (default: temp file)
+  --log FILE           serial log (default: temp file)
+  --timeout SEC        kill QEMU after SEC seconds (default 120) -> exit 3
+  --accel tcg|kvm      default kvm when /dev/kvm is usable and the CPU has
+                       vmx/svm, else tcg (-cpu max on tcg, -cpu host on kvm)
+  --gdb                start QEMU halted with a gdb stub on :1234 (-s -S),
+                       no timeout; load address 0x4000000 unless --load-addr
+  --firmware FILE      OVMF code image (its VARS is looked up next to it)
+  --load-addr A        auto | random | 0xHEX (2 MiB aligned), to kholab.cfg
+  --loader-cfg K=V     extra kholab.cfg line (repeatable)
+  --kernel FILE        put FILE on the ESP as \\kholab.elf
+  --no-kernel          put no \\kholab.elf on the ESP (loader error test)
+  --quiet              do not copy the serial console to stdout
+  -v, --verbose        print the QEMU command line
+  -h, --help           this text
+
+Environment: KHOLAB_QEMU=/path/to/qemu-system-x86_64, KHOLAB_QEMU_BUNDLE=DIR
+(a bundle made by make-qemu-bundle.sh: DIR/qemu and OVMF in DIR/share),
+KHOLAB_OVMF_DIR=DIR, KHOLAB_NO_BUILD=1 (never run make), BUILD=dir.
+
+Exit status: 0 pass, 1 kernel/loader failure, 2 usage error, 3 timeout,
+4 no verdict.
+EOF
+}
+
+# usage_error MSG: say what was wrong, point at --help, exit 2.
+usage_error() {
+	echo "$PROG: error: $*" >&2
+	echo "$PROG: nothing was run; see ./run-qemu.sh --help" >&2
+	exit $EXIT_USAGE
+}
+
+# fatal STATUS MSG: an environment/build problem, not a verdict on the guest.
+fatal() {
+	local st=$1
+	shift
+	echo "$PROG: error: $*" >&2
+	exit "$st"
+}
+
+# parse_size STR -> bytes on stdout; returns 1 when STR is not a size.
+parse_size() {
+	local s=$1 n unit
+	[[ $s =~ ^([0-9]+)([KkMmGgTt]?)(i?[Bb])?$ ]] || return 1
+	n=$((10#${BASH_REMATCH[1]}))
+	unit=${BASH_REMATCH[2]}
+	[ ${#BASH_REMATCH[1]} -le 12 ] || return 1
+	case $unit in
+	K | k) echo $((n * 1024)) ;;
+	M | m | '') echo $((n * 1024 * 1024)) ;;
+	G | g) echo $((n * 1024 * 1024 * 1024)) ;;
+	T | t) echo $((n * 1024 * 1024 * 1024 * 1024)) ;;
+	esac
+}
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ ${#1} -le 9 ]; }
+
+# Value of an option that takes one: refuse a missing value.
+need_arg() {
+	[ "$2" -ge 2 ] || usage_error "option $1 needs a value"
+}
+
+# ---------------------------------------------------------------- options
+cpus=2 mem_str='' numa='' cmdline='' gens='' results='' log='' timeout=120 accel=''
+gdb=0 firmware='' load_addr='' kernel='' no_kernel=0 quiet=0 verbose=0
+loader_cfg=()
+
+while [ $# -gt 0 ]; do
+	opt=$1
+	case $opt in
+	--*=*)
+		# --opt=value form
+		set -- "${opt%%=*}" "${opt#*=}" "${@:2}"
+		continue
+		;;
+	esac
+	case $opt in
+	--cpus) need_arg "$opt" $#; cpus=$2; shift 2 ;;
+	--mem) need_arg "$opt" $#; mem_str=$2; shift 2 ;;
+	--numa) need_arg "$opt" $#; numa=$2; shift 2 ;;
+	--cmdline) need_arg "$opt" $#; cmdline=$2; shift 2 ;;
+	--gens) need_arg "$opt" $#; gens=$2; shift 2 ;;
+	--results) need_arg "$opt" $#; results=$2; shift 2 ;;
+	--log) need_arg "$opt" $#; log=$2; shift 2 ;;
+	--timeout) need_arg "$opt" $#; timeout=$2; shift 2 ;;
+	--accel) need_arg "$opt" $#; accel=$2; shift 2 ;;
+	--gdb) gdb=1; shift ;;
+	--firmware) need_arg "$opt" $#; firmware=$2; shift 2 ;;
+	--load-addr) need_arg "$opt" $#; load_addr=$2; shift 2 ;;
+	--loader-cfg) need_arg "$opt" $#; loader_cfg+=("$2"); shift 2 ;;
+	--kernel) need_arg "$opt" $#; kernel=$2; shift 2 ;;
+	--no-kernel) no_kernel=1; shift ;;
+	--quiet) quiet=1; shift ;;
+	-v | --verbose) verbose=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage_error "unknown option '$opt'" ;;
+	esac
+done
+
+# ------------------------------------------------------------ validation
+is_uint "$cpus" && [ "$cpus" -ge 1 ] && [ "$cpus" -le 4096 ] ||
+	usage_error "--cpus '$cpus' is not an integer from 1 to 4096"
+
+mem=
+if [ -n "$mem_str" ]; then
+	mem=$(parse_size "$mem_str") ||
+		usage_error "--mem '$mem_str' is not a size (examples: 512M, 1G, 6G)"
+fi
+
+MIB=$((1024 * 1024))
+numa_sizes=()
+if [ -n "$numa" ]; then
+	if is_uint "$numa"; then
+		[ "$numa" -ge 1 ] && [ "$numa" -le 64 ] ||
+			usage_error "--numa '$numa': the node count must be 1 to 64"
+		nodes=$numa
+		[ -n "$mem" ] || mem=$((1024 * MIB))
+		per=$((mem / MIB / nodes))
+		[ "$per" -ge 1 ] || usage_error "--numa $nodes: --mem is too small for $nodes nodes"
+		for ((i = 0; i < nodes; i++)); do
+			if [ $i -eq $((nodes - 1)) ]; then
+				numa_sizes+=($((mem / MIB - per * (nodes - 1))))
+			else
+				numa_sizes+=("$per")
+			fi
+		done
+	else
+		IFS=, read -r -a parts <<<"$numa"
+		[ ${#parts[@]} -ge 1 ] || usage_error "--numa '$numa' is empty"
+		sum=0
+		for p in "${parts[@]}"; do
+			b=$(parse_size "$p") ||
+				usage_error "--numa '$numa': '$p' is not a size (want N or a list like 1G,2G)"
+			[ $((b % MIB)) -eq 0 ] && [ "$b" -gt 0 ] ||
+				usage_error "--numa '$numa': node size '$p' must be a non-zero multiple of 1M"
+			numa_sizes+=($((b / MIB)))
+			sum=$((sum + b))
+		done
+		nodes=${#numa_sizes[@]}
+		if [ -z "$mem" ]; then
+			mem=$sum
+		elif [ "$mem" -ne "$sum" ]; then
+			usage_error "--numa '$numa' adds up to $((sum / MIB))M but --mem is $mem_str ($((mem / MIB))M); make them equal or leave out --mem"
+		fi
+	fi
+	[ "$cpus" -ge "$nodes" ] ||
+		usage_error "--numa: $nodes nodes need at least $nodes CPUs (--cpus is $cpus)"
+fi
+[ -n "$mem" ] || mem=$((1024 * MIB))
+[ $((mem % MIB)) -eq 0 ] || usage_error "--mem '$mem_str' must be a multiple of 1M"
+[ "$mem" -ge $((64 * MIB)) ] || usage_error "--mem '$mem_str' is below the 64M OVMF needs"
+mem_mib=$((mem / MIB))
+
+if [ -n "$gens" ]; then
+	is_uint "$gens" && [ "$gens" -ge 1 ] ||
+		usage_error "--gens '$gens' is not an integer >= 1"
+	gens=$((10#$gens))
+fi
+is_uint "$timeout" && [ "$timeout" -ge 1 ] ||
+	usage_error "--timeout '$timeout' is not a whole number of seconds >= 1"
+case $accel in
+'' | tcg | kvm) ;;
+*) usage_error "--accel '$accel' is not tcg or kvm" ;;
+esac
+case $load_addr in
+'' | auto | random) ;;
+0x* | 0X*)
+	[[ $load_addr =~ ^0[xX][0-9a-fA-F]{1,16}$ ]] ||
+		usage_error "--load-addr '$load_addr' is not auto, random or 0xHEX"
+	(( (16#${load_addr:2} & 0x1fffff) == 0 )) ||
+		usage_error "--load-addr '$load_addr' is not 2 MiB aligned (0x200000)"
+	;;
+*) usage_error "--load-addr '$load_addr' is not auto, random or 0xHEX" ;;
+esac
+for kv in "${loader_cfg[@]+"${loader_cfg[@]}"}"; do
+	[[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*=[^$'\n\r']*$ ]] ||
+		usage_error "--loader-cfg '$kv' is not one key=value line"
+done
+[ ${#cmdline} -le 1000 ] || usage_error "--cmdline is ${#cmdline} bytes; the kernel takes at most 1000"
+[[ $cmdline != *$'\n'* ]] || usage_error "--cmdline must be one line"
+if [ -n "$kernel" ]; then
+	[ $no_kernel -eq 0 ] || usage_error "--kernel and --no-kernel exclude each other"
+	[ -f "$kernel" ] || usage_error "--kernel '$kernel' is not a file"
+	kernel=$(cd "$(dirname "$kernel")" && pwd)/$(basename "$kernel")
+fi
+if [ -n "$firmware" ]; then
+	[ -f "$firmware" ] || usage_error "--firmware '$firmware' is not a file"
+	firmware=$(cd "$(dirname "$firmware")" && pwd)/$(basename "$firmware")
+fi
+
+# --gdb pins the kernel at a known physical address (docs/debugging.md).
+if [ $gdb -eq 1 ] && [ -z "$load_addr" ]; then
+	load_addr=0x4000000
+fi
+
+# ------------------------------------------------------------ environment
+cmdline_full=$cmdline
+[ -z "$gens" ] || cmdline_full="${cmdline_full:+$cmdline_full }gens=$gens"
+
+# QEMU: $KHOLAB_QEMU, a bundle, the system one, or ./qemu-bundle.
+bundle=${KHOLAB_QEMU_BUNDLE:-}
+if [ -n "${KHOLAB_QEMU:-}" ]; then
+	qemu=$KHOLAB_QEMU
+	[ -x "$qemu" ] || fatal $EXIT_USAGE "KHOLAB_QEMU='$qemu' is not an executable file; fix or unset it"
+elif [ -n "$bundle" ]; then
+	qemu=$bundle/qemu
+	[ -x "$qemu" ] || fatal $EXIT_USAGE "KHOLAB_QEMU_BUNDLE='$bundle' has no executable 'qemu' wrapper (make one with make-qemu-bundle.sh DIR)"
+elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	qemu=$(command -v qemu-system-x86_64)
+elif [ -x "$ROOT/qemu-bundle/qemu" ]; then
+	qemu=$ROOT/qemu-bundle/qemu
+	bundle=$ROOT/qemu-bundle
+else
+	fatal $EXIT_NOVERDICT "qemu-system-x86_64 not found; run scripts/deps.sh (Debian: package qemu-system-x86) or set KHOLAB_QEMU / KHOLAB_QEMU_BUNDLE"
+fi
+
+# OVMF: code image plus (when it exists) a VARS template.
+ovmf_code='' ovmf_vars=''
+find_ovmf_in() {
+	local d=$1
+	if [ -f "$d/OVMF_CODE_4M.fd" ] && [ -f "$d/OVMF_VARS_4M.fd" ]; then
+		ovmf_code=$d/OVMF_CODE_4M.fd ovmf_vars=$d/OVMF_VARS_4M.fd
+	elif [ -f "$d/OVMF_CODE.fd" ] && [ -f "$d/OVMF_VARS.fd" ]; then
+		ovmf_code=$d/OVMF_CODE.fd ovmf_vars=$d/OVMF_VARS.fd
+	elif [ -f "$d/OVMF.fd" ]; then
+		ovmf_code=$d/OVMF.fd ovmf_vars=
+	else
+		return 1
+	fi
+}
+if [ -n "$firmware" ]; then
+	ovmf_code=$firmware
+	v=$(dirname "$firmware")/$(basename "$firmware" | sed 's/CODE/VARS/')
+	if [ "$v" != "$firmware" ] && [ -f "$v" ]; then ovmf_vars=$v; fi
+elif [ -n "${KHOLAB_OVMF_DIR:-}" ]; then
+	find_ovmf_in "$KHOLAB_OVMF_DIR" ||
+		fatal $EXIT_USAGE "KHOLAB_OVMF_DIR='$KHOLAB_OVMF_DIR' has no OVMF_CODE_4M.fd+OVMF_VARS_4M.fd, OVMF_CODE.fd+OVMF_VARS.fd or OVMF.fd"
+else
+	found=0
+	for d in ${bundle:+"$bundle/share"} /usr/share/OVMF /usr/share/ovmf /usr/share/qemu; do
+		if find_ovmf_in "$d"; then found=1; break; fi
+	done
+	[ $found -eq 1 ] ||
+		fatal $EXIT_NOVERDICT "no OVMF firmware found in /usr/share/OVMF, /usr/share/ovmf or /usr/share/qemu; run scripts/deps.sh (package ovmf) or set KHOLAB_OVMF_DIR / --firmware"
+fi
+
+kvm_usable() {
+	[ -e /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null &&
+		grep -qwE 'vmx|svm' /proc/cpuinfo
+}
+if [ -z "$accel" ]; then
+	if kvm_usable; then accel=kvm; else accel=tcg; fi
+elif [ "$accel" = kvm ] && ! kvm_usable; then
+	usage_error "--accel kvm: /dev/kvm cannot be opened read-write or the CPU has no vmx/svm; use --accel tcg"
+fi
+
+for t in mcopy mdel; do
+	command -v $t >/dev/null 2>&1 ||
+		fatal $EXIT_NOVERDICT "'$t' not found (package mtools); run scripts/deps.sh"
+done
+
+# ----------------------------------------------------------------- build
+esp=$BUILD_DIR/esp.img
+if [ "${KHOLAB_NO_BUILD:-0}" != 1 ]; then
+	why=
+	if [ ! -f "$esp" ]; then
+		why="$BUILD/esp.img is missing"
+	else
+		srcs=()
+		for p in kernel mm kho boot include linker.ld Makefile tools/mkesp.sh; do
+			[ -e "$ROOT/$p" ] && srcs+=("$ROOT/$p")
+		done
+		newer=$(cd "$ROOT" && find "${srcs[@]#"$ROOT/"}" ./*.mk -newer "$esp" -type f -print -quit 2>/dev/null || true)
+		[ -z "$newer" ] || why="${newer#./} is newer than $BUILD/esp.img"
+	fi
+	if [ -n "$why" ]; then
+		echo "$PROG: $why; running make" >&2
+		make -C "$ROOT" >&2 ||
+			fatal $EXIT_NOVERDICT "make failed (output above); nothing was booted. Fix the build and run again"
+	fi
+fi
+[ -f "$esp" ] ||
+	fatal $EXIT_NOVERDICT "$esp does not exist${KHOLAB_NO_BUILD:+ and KHOLAB_NO_BUILD is set}; run make first"
+
+# -------------------------------------------------------------- run dir
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kholab-run.XXXXXX")
+qpid='' wpid=''
+cleanup() {
+	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
+	if [ -n "$qpid" ]; then
+		kill -KILL "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+on_signal() {
+	echo "$PROG: interrupted; stopping QEMU (no verdict)" >&2
+	exit $EXIT_NOVERDICT
+}
+trap on_signal INT TERM HUP
+
+if [ -z "$results" ]; then
+	results=$(mktemp "${TMPDIR:-/tmp}/kholab-results.XXXXXX.jsonl")
+fi
+if [ -z "$log" ]; then
+	log=$(mktemp "${TMPDIR:-/tmp}/kholab-serial.XXXXXX.log")
+fi
+for f in "$results" "$log"; do
+	mkdir -p "$(dirname "$f")" && : >"$f" ||
+		fatal $EXIT_USAGE "cannot write '$f'; choose another --log/--results path"
+done
+results=$(cd "$(dirname "$results")" && pwd)/$(basename "$results")
+log=$(cd "$(dirname "$log")" && pwd)/$(basename "$log")
+
+# The per-run ESP: a sparse copy of build/esp.img with our files swapped in.
+export MTOOLS_SKIP_CHECK=1
+run_esp=$tmp/esp.img
+cp --sparse=always "$esp" "$run_esp"
+printf '%s' "$cmdline_full" >"$tmp/cmdline.txt"
+{
+	echo "exit_port=0xf4"
+	[ -z "$load_addr" ] || echo "load_addr=$load_addr"
+	for kv in "${loader_cfg[@]+"${loader_cfg[@]}"}"; do echo "$kv"; done
+} >"$tmp/kholab.cfg"
+mcopy -o -i "$run_esp" "$tmp/cmdline.txt" ::/cmdline.txt ||
+	fatal $EXIT_NOVERDICT "mcopy of cmdline.txt into the ESP copy failed"
+mcopy -o -i "$run_esp" "$tmp/kholab.cfg" ::/kholab.cfg ||
+	fatal $EXIT_NOVERDICT "mcopy of kholab.cfg into the ESP copy failed"
+if [ -n "$kernel" ]; then
+	mcopy -o -i "$run_esp" "$kernel" ::/kholab.elf ||
+		fatal $EXIT_NOVERDICT "mcopy of --kernel '$kernel' into the ESP failed (too big for $esp?)"
+elif [ $no_kernel -eq 1 ]; then
+	mdel -i "$run_esp" ::/kholab.elf 2>/dev/null || true
+fi
+
+# QEMU option values escape ',' by doubling it.
+qesc() { printf '%s' "${1//,/,,}"; }
+
+args=(-machine q35 -smp "$cpus" -m "${mem_mib}M")
+if [ "$accel" = kvm ]; then
+	args+=(-accel kvm -cpu host)
+else
+	args+=(-accel tcg -cpu max)
+fi
+if [ -n "$numa" ]; then
+	per_cpu=$((cpus / nodes))
+	for ((i = 0; i < nodes; i++)); do
+		first=$((i * per_cpu))
+		last=$((first + per_cpu - 1))
+		[ $i -ne $((nodes - 1)) ] || last=$((cpus - 1))
+		args+=(-object "memory-backend-ram,id=m$i,size=${numa_sizes[$i]}M"
+			-numa "node,nodeid=$i,memdev=m$i,cpus=$first-$last")
+	done
+fi
+if [ -n "$ovmf_vars" ]; then
+	cp "$ovmf_vars" "$tmp/OVMF_VARS.fd"
+	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$(qesc "$ovmf_code")"
+		-drive "if=pflash,format=raw,unit=1,file=$(qesc "$tmp/OVMF_VARS.fd")")
+else
+	# A unified image (OVMF.fd) must be writable: use a per-run copy.
+	cp "$ovmf_code" "$tmp/OVMF.fd"
+	args+=(-drive "if=pflash,format=raw,unit=0,file=$(qesc "$tmp/OVMF.fd")")
+fi
+# shellcheck disable=SC2054
+args+=(-drive "if=none,id=esp,format=raw,file=$(qesc "$run_esp")"
+	-device "ide-hd,drive=esp,bootindex=0"
+	-net none -no-reboot -display none -vga none -monitor none
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	-chardev "file,id=results,path=$(qesc "$results")"
+	-device "isa-debugcon,iobase=0xe9,chardev=results")
+if [ $quiet -eq 1 ]; then
+	args+=(-chardev "file,id=ser0,path=$(qesc "$log")")
+else
+	args+=(-chardev "stdio,id=ser0,signal=off,logfile=$(qesc "$log")")
+fi
+args+=(-serial chardev:ser0)
+[ $gdb -eq 0 ] || args+=(-s -S)
+
+desc="$cpus cpus, ${mem_mib}M${numa:+, numa $numa}, $accel"
+echo "$PROG: booting kholab ($desc); cmdline '${cmdline_full}'${load_addr:+; load_addr=$load_addr}" >&2
+[ $verbose -eq 0 ] || echo "$PROG: $qemu ${args[*]}" >&2
+
+# ------------------------------------------------------------------ boot
+start_ns=$(date +%s%N)
+timed_out=0
+if [ $gdb -eq 1 ]; then
+	if [ -f "$ROOT/tools/kholab.gdb" ]; then
+		attach="cd $ROOT && gdb -x tools/kholab.gdb"
+	else
+		attach="gdb $BUILD/kholab.elf -ex 'target remote :1234'"
+	fi
+	cat >&2 <<EOF
+$PROG: QEMU is halted waiting for gdb on localhost:1234 (no timeout; the
+kernel is loaded at physical $load_addr). In a second terminal run:
+  $attach
+See docs/debugging.md. Quit QEMU with Ctrl-C here or 'kill' in gdb.
+EOF
+	set +e
+	"$qemu" "${args[@]}" </dev/null
+	rc=$?
+	set -e
+else
+	"$qemu" "${args[@]}" </dev/null &
+	qpid=$!
+	(
+		trap 'kill $sp 2>/dev/null; exit 0' TERM
+		sleep "$timeout" &
+		sp=$!
+		wait $sp
+		: >"$tmp/timed_out"
+		kill -TERM "$qpid" 2>/dev/null
+		sleep 5 &
+		sp=$!
+		wait $sp
+		kill -KILL "$qpid" 2>/dev/null
+	) >/dev/null 2>&1 &
+	wpid=$!
+	set +e
+	wait "$qpid"
+	rc=$?
+	set -e
+	qpid=
+	kill "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
+	wpid=
+	[ ! -e "$tmp/timed_out" ] || timed_out=1
+fi
+end_ns=$(date +%s%N)
+wall_ms=$(((end_ns - start_ns) / 1000000))
+
+# ---------------------------------------------------------------- verdict
+# One python pass over the results: the exit event, boot events, timings.
+summary=$(python3 - "$results" <<'PY'
+import json, sys
+exit_status, boots, maxgen, bad, timings, last = "none", 0, None, 0, [], None
+try:
+    lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
+except OSError:
+    lines = []
+for n, line in enumerate(lines, 1):
+    if not line.strip():
+        continue
+    try:
+        ev = json.loads(line)
+        if not isinstance(ev, dict):
+            raise ValueError
+    except ValueError:
+        bad += 1
+        continue
+    name = ev.get("event")
+    last = name
+    if name == "boot":
+        boots += 1
+        g = ev.get("gen")
+        if isinstance(g, int) and (maxgen is None or g > maxgen):
+            maxgen = g
+    if name == "exit":
+        exit_status = str(ev.get("status"))
+    for k, v in ev.items():
+        if k.endswith("_ns") and isinstance(v, (int, float)):
+            tag = "%s%s" % (name, "[gen %s]" % ev["gen"] if "gen" in ev else "")
+            timings.append("%s.%s=%.3f ms" % (tag, k[:-3], v / 1e6))
+print("exit=%s boots=%d maxgen=%s bad=%d last=%s" % (
+    exit_status, boots, "-" if maxgen is None else maxgen, bad, last))
+for t in timings:
+    print(t)
+PY
+) || summary="exit=none boots=0 maxgen=- bad=0 last=None"
+read -r first_line <<<"$summary"
+jexit=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<<"$first_line")
+boots=$(sed -n 's/.*boots=\([^ ]*\).*/\1/p' <<<"$first_line")
+maxgen=$(sed -n 's/.*maxgen=\([^ ]*\).*/\1/p' <<<"$first_line")
+badlines=$(sed -n 's/.*bad=\([^ ]*\).*/\1/p' <<<"$first_line")
+
+if [ $timed_out -eq 1 ]; then
+	status=$EXIT_TIMEOUT
+	verdict="TIMEOUT: QEMU killed after ${timeout}s (the guest neither passed nor failed)"
+elif [ $gdb -eq 1 ] && [ $rc -ne 33 ] && [ $rc -ne 35 ] && [ $rc -ne 37 ]; then
+	status=$EXIT_NOVERDICT
+	verdict="NO VERDICT: QEMU exited with status $rc under gdb"
+else
+	case $rc in
+	33)
+		if [ "$jexit" = pass ]; then
+			status=$EXIT_PASS verdict="PASS (QEMU 33, results say pass)"
+		else
+			status=$EXIT_NOVERDICT
+			verdict="NO VERDICT: kernel wrote pass (QEMU 33) but the results' exit event says '$jexit'"
+		fi
+		;;
+	35)
+		if [ "$jexit" = fail ]; then
+			status=$EXIT_FAIL verdict="FAIL: the kernel reported failure (QEMU 35)"
+		else
+			status=$EXIT_NOVERDICT
+			verdict="NO VERDICT: kernel wrote fail (QEMU 35) but the results' exit event says '$jexit'"
+		fi
+		;;
+	37)
+		if [ "$jexit" = none ]; then
+			status=$EXIT_FAIL verdict="FAIL: the loader reported failure (QEMU 37); see the kholab-boot lines in the log"
+		else
+			status=$EXIT_NOVERDICT
+			verdict="NO VERDICT: loader failure (QEMU 37) yet the results hold a kernel exit event ('$jexit')"
+		fi
+		;;
+	0) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited 0 without a debug-exit write (triple fault or reset with -no-reboot, or a guest power-off)" ;;
+	1) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU failed with status 1 (its error message is above)" ;;
+	*) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited with unexpected status $rc" ;;
+	esac
+fi
+
+{
+	echo "run-qemu: verdict: $verdict"
+	if [ "$boots" = 0 ]; then
+		echo "run-qemu: generations: no boot event"
+	else
+		echo "run-qemu: generations: $boots boot event(s), max gen $maxgen"
+	fi
+	printf 'run-qemu: wall time: %d.%03d s\n' $((wall_ms / 1000)) $((wall_ms % 1000))
+	tail -n +2 <<<"$summary" | sed '/^$/d; s/^/run-qemu: timing: /'
+	[ "$badlines" = 0 ] || echo "run-qemu: warning: $badlines results line(s) are not JSON objects"
+	echo "run-qemu: serial log: $log"
+	echo "run-qemu: results:    $results"
+} >&2
+exit $status

@@ -1,0 +1,572 @@
+# SPDX-License-Identifier: MIT
+"""kholab QEMU scenarios: parsing tests/scenarios.cfg, kernel fixtures,
+matching expectations against a run, and the named checks.
+
+Everything here is pure Python (no QEMU) so that tests/lib/selftest.py can
+exercise it with made-up runs.  docs/testing.md describes the format.
+"""
+
+import configparser
+import fnmatch
+import json
+import os
+import re
+import shlex
+
+# Keys a [section] may use, with what they mean (shown by --list -v and in
+# errors for unknown keys).
+KEYS = {
+    "kind": "qemu (default: boot with run-qemu.sh) or usage (run run-qemu.sh "
+            "with `args` only; never builds or boots)",
+    "cpus": "--cpus", "mem": "--mem", "numa": "--numa", "cmdline": "--cmdline",
+    "gens": "--gens", "load_addr": "--load-addr",
+    "loader_cfg": "extra kholab.cfg lines, space separated key=value",
+    "kernel": "--kernel: a path (relative to the repo) or @fixture",
+    "seeds": "boot once per seed N (loader_cfg seed=N); checks see all runs",
+    "args": "extra run-qemu.sh arguments (shell words)",
+    "env": "extra environment for run-qemu.sh, space separated K=V",
+    "timeout": "--timeout in seconds (default 120)",
+    "expect_exit": "run-qemu.sh exit status (default 0)",
+    "expect_json": "facts about the results, space separated (see docs)",
+    "expect_log": "quoted substrings that must be in the serial log",
+    "reject_log": "quoted substrings that must not be in the serial log",
+    "expect_output": "quoted substrings that must be in run-qemu.sh's own "
+                     "stdout+stderr (usage messages, summary)",
+    "reject_output": "quoted substrings that must not be in that output",
+    "check": "named checks (see CHECKS), space separated",
+    "groups": "space separated group names for -g",
+}
+
+EXIT_NAMES = {0: "pass", 1: "failure", 2: "usage error", 3: "timeout",
+              4: "no verdict"}
+
+
+class ConfigError(Exception):
+    """tests/scenarios.cfg is malformed; the message says where and why."""
+
+
+class Scenario:
+    def __init__(self, name, kv):
+        self.name = name
+        self.kv = kv
+        self.kind = kv.get("kind", "qemu")
+        if self.kind not in ("qemu", "usage", "script"):
+            raise ConfigError("[%s] kind = %r: want qemu, usage or script" % (name, self.kind))
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", name):
+            raise ConfigError("[%s]: a name may hold letters, digits, _ . - only" % name)
+        self.groups = kv.get("groups", "").split()
+        try:
+            self.expect_exit = int(kv.get("expect_exit", "0"))
+            self.timeout = int(kv.get("timeout", "120"))
+            self.seeds = [int(s, 0) for s in kv.get("seeds", "").split()]
+        except ValueError as e:
+            raise ConfigError("[%s]: %s" % (name, e))
+        try:
+            self.expect_log = shlex.split(kv.get("expect_log", ""))
+            self.reject_log = shlex.split(kv.get("reject_log", ""))
+            self.expect_output = shlex.split(kv.get("expect_output", ""))
+            self.reject_output = shlex.split(kv.get("reject_output", ""))
+            self.args = shlex.split(kv.get("args", ""))
+            self.loader_cfg = shlex.split(kv.get("loader_cfg", ""))
+            self.env = dict(w.split("=", 1) for w in shlex.split(kv.get("env", "")))
+            self.facts = [parse_fact(f) for f in shlex.split(kv.get("expect_json", ""))]
+        except ValueError as e:
+            raise ConfigError("[%s]: %s" % (name, e))
+        self.checks = kv.get("check", "").split()
+        for c in self.checks:
+            if c not in CHECKS:
+                raise ConfigError("[%s] check = %s: unknown check; known: %s"
+                                  % (name, c, ", ".join(sorted(CHECKS))))
+        if self.kind in ("usage", "script"):
+            for k in ("cpus", "mem", "numa", "cmdline", "gens", "load_addr",
+                      "loader_cfg", "kernel", "seeds", "expect_json",
+                      "expect_log", "check"):
+                if k in kv:
+                    raise ConfigError("[%s] kind = %s never boots through the table, so "
+                                      "`%s` means nothing there" % (name, self.kind, k))
+        k = kv.get("kernel", "")
+        if k.startswith("@") and k[1:] not in FIXTURES:
+            raise ConfigError("[%s] kernel = %s: unknown fixture; known: %s"
+                              % (name, k, " ".join("@" + f for f in sorted(FIXTURES))))
+
+    def qemu_args(self):
+        """run-qemu.sh arguments from the keys (fixtures/paths excluded)."""
+        a = []
+        for key, opt in (("cpus", "--cpus"), ("mem", "--mem"), ("numa", "--numa"),
+                         ("gens", "--gens"), ("load_addr", "--load-addr")):
+            if key in self.kv:
+                a += [opt, self.kv[key]]
+        if "cmdline" in self.kv:
+            a += ["--cmdline", self.kv["cmdline"]]
+        for c in self.loader_cfg:
+            a += ["--loader-cfg", c]
+        a += ["--timeout", str(self.timeout)]
+        return a + self.args
+
+    def describe(self):
+        return " ".join("%s=%s" % (k, v) for k, v in self.kv.items()
+                        if k in ("kind", "cpus", "mem", "numa", "cmdline", "gens",
+                                 "load_addr", "kernel", "args", "expect_exit"))
+
+
+def load(path):
+    """Parse tests/scenarios.cfg into a list of Scenario, in file order."""
+    cp = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",),
+                                   inline_comment_prefixes=None, strict=True,
+                                   empty_lines_in_values=False,
+                                   delimiters=("=",))
+    cp.optionxform = str
+    try:
+        with open(path, encoding="utf-8") as f:
+            cp.read_file(f)
+    except (configparser.Error, OSError) as e:
+        raise ConfigError("%s: %s" % (path, e))
+    out = []
+    for name in cp.sections():
+        kv = {k: " ".join(v.split("\n")).strip() for k, v in cp.items(name)}
+        for k in kv:
+            if k not in KEYS:
+                raise ConfigError("%s [%s]: unknown key %r; known keys: %s"
+                                  % (path, name, k, ", ".join(KEYS)))
+        out.append(Scenario(name, kv))
+    return out
+
+
+def name_matches(name, groups, patterns):
+    """True when a pattern (glob when it has * ? [, else substring) matches
+    the name, or one of the groups exactly."""
+    for p in patterns:
+        if any(ch in p for ch in "*?["):
+            if fnmatch.fnmatchcase(name, p):
+                return True
+        elif p in name or p in groups:
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ results
+
+def parse_results(text, allow_partial_tail):
+    """JSON lines -> (events, problems).  A last line without a newline may
+    be cut short by a kill; it is only tolerated when allow_partial_tail."""
+    events, problems = [], []
+    lines = text.split("\n")
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            ev = json.loads(line)
+            if not isinstance(ev, dict) or not isinstance(ev.get("event"), str):
+                raise ValueError("not an object with a string \"event\"")
+            events.append(ev)
+        except ValueError as e:
+            if i == len(lines) and allow_partial_tail:
+                continue
+            problems.append("results line %d is not a JSON event (%s): %.120s"
+                            % (i, e, line))
+    return events, problems
+
+
+FACT_RE = re.compile(r"^(?:count\((?P<cname>[A-Za-z_]\w*)\)|"
+                     r"(?P<ev>[A-Za-z_]\w*)(?:\[(?P<idx>-?\d+)\])?\.(?P<path>[\w.]+))"
+                     r"(?P<op>>=|<=|!=|=|>|<)(?P<val>.*)$")
+
+
+def parse_fact(text):
+    m = FACT_RE.match(text)
+    if not m:
+        raise ValueError("expect_json: %r is not event.field=value, "
+                         "event[N].field=value or count(event)=N" % text)
+    return (text, m.groupdict())
+
+
+def _convert(expected, actual):
+    """Expected text -> a value comparable with the actual JSON value."""
+    if isinstance(actual, bool):
+        return {"true": True, "false": False}.get(expected, expected)
+    if isinstance(actual, (int, float)):
+        try:
+            return int(expected, 0)
+        except ValueError:
+            try:
+                return float(expected)
+            except ValueError:
+                return expected
+    if actual is None:
+        return None if expected == "null" else expected
+    return expected
+
+
+def _show(v):
+    return hex(v) if isinstance(v, int) and not isinstance(v, bool) and v > 4096 \
+        else json.dumps(v)
+
+
+def check_fact(fact, events):
+    """None when the fact holds, else a sentence saying what was found."""
+    text, g = fact
+    op, val = g["op"], g["val"]
+    if g["cname"]:
+        actual = sum(1 for e in events if e.get("event") == g["cname"])
+        what = "count(%s)" % g["cname"]
+    else:
+        named = [e for e in events if e.get("event") == g["ev"]]
+        idx = int(g["idx"]) if g["idx"] is not None else -1
+        what = "%s%s.%s" % (g["ev"], "[%s]" % g["idx"] if g["idx"] else "", g["path"])
+        if not named:
+            return "%s: no %r event in the results" % (text, g["ev"])
+        try:
+            obj = named[idx]
+        except IndexError:
+            return "%s: only %d %r event(s)" % (text, len(named), g["ev"])
+        actual = obj
+        for part in g["path"].split("."):
+            if not isinstance(actual, dict) or part not in actual:
+                return "%s: field %r missing in %s" % (text, g["path"], json.dumps(obj))
+            actual = actual[part]
+        if op == "=" and val == "*":
+            return None
+    exp = _convert(val, actual)
+    try:
+        ok = {"=": actual == exp, "!=": actual != exp,
+              ">": actual > exp, "<": actual < exp,
+              ">=": actual >= exp, "<=": actual <= exp}[op]
+    except TypeError:
+        ok = False
+    if ok:
+        return None
+    return "%s: %s is %s" % (text, what, _show(actual))
+
+
+# ------------------------------------------------------------------ fixtures
+
+def _real_elf(root, build):
+    p = os.path.join(build, "kholab.elf")
+    try:
+        with open(p, "rb") as f:
+            data = f.read()
+    except OSError:
+        data = b""
+    if len(data) < 64 or data[:4] != b"\x7fELF":
+        # No kernel built: a minimal x86-64 ELF header is enough for the
+        # loader's header checks to reach the field we break.
+        data = (b"\x7fELF\x02\x01\x01" + b"\0" * 9 + (2).to_bytes(2, "little") +
+                (62).to_bytes(2, "little") + (1).to_bytes(4, "little") + b"\0" * 44)
+    return bytearray(data)
+
+
+def _bad_magic(d):
+    d[0:4] = b"\x7fBAD"
+    return d
+
+
+def _load_segments(d):
+    """[(p_offset, p_filesz)] of the PT_LOAD headers of an ELF64 image."""
+    if len(d) < 64 or d[4] != 2:
+        return []
+    phoff = int.from_bytes(d[32:40], "little")
+    phentsize = int.from_bytes(d[54:56], "little")
+    phnum = int.from_bytes(d[56:58], "little")
+    segs = []
+    for i in range(phnum):
+        o = phoff + i * phentsize
+        if phentsize < 56 or o + 56 > len(d):
+            break
+        if int.from_bytes(d[o:o + 4], "little") == 1:         # PT_LOAD
+            segs.append((int.from_bytes(d[o + 8:o + 16], "little"),
+                         int.from_bytes(d[o + 32:o + 40], "little")))
+    return segs
+
+
+def _truncated(d):
+    # Cut in the middle of the file data of the PT_LOAD segment that ends
+    # last, so the loadable bytes really are missing (half the file may
+    # only lose debug info and section headers).
+    segs = [(o, n) for o, n in _load_segments(d) if n > 0 and o + n <= len(d)]
+    if segs:
+        o, n = max(segs, key=lambda s: s[0] + s[1])
+        return d[:o + n // 2]
+    return d[:max(64, len(d) // 2)]
+
+
+def _wrong_machine(d):
+    d[18:20] = (183).to_bytes(2, "little")      # EM_AARCH64
+    return d
+
+
+def _elf32(d):
+    d[4] = 1                                     # ELFCLASS32
+    return d
+
+
+def _empty(d):
+    return bytearray()
+
+
+FIXTURES = {
+    "bad-magic": (_bad_magic, "build/kholab.elf with its first 4 bytes not \\x7fELF"),
+    "truncated": (_truncated, "build/kholab.elf cut in the middle of its last PT_LOAD segment's file data"),
+    "wrong-machine": (_wrong_machine, "build/kholab.elf with e_machine = EM_AARCH64"),
+    "elf32": (_elf32, "build/kholab.elf claiming ELFCLASS32"),
+    "empty": (_empty, "a 0-byte file"),
+}
+
+
+def make_fixture(name, root, build, outdir):
+    fn, _ = FIXTURES[name]
+    path = os.path.join(outdir, "fixture-%s.elf" % name)
+    with open(path, "wb") as f:
+        f.write(bytes(fn(_real_elf(root, build))))
+    return path
+
+
+# -------------------------------------------------------------------- checks
+#
+# A check gets the Scenario and the list of Run objects (one per seed, or
+# one) and returns None or a message.  Per-run checks are wrapped so they
+# run on every run.  Every check's docstring is its documentation
+# (run_tests.py --list-checks).
+
+class Run:
+    def __init__(self, label, log, events, output, rc):
+        self.label, self.log, self.events, self.output, self.rc = label, log, events, output, rc
+
+    def first(self, name):
+        for e in self.events:
+            if e.get("event") == name:
+                return e
+        return None
+
+
+CHECKS = {}
+USABLE_EFI_TYPES = {1, 2, 3, 4, 7}
+EFI_TYPE_KERNEL = 0x80000000 | 8
+MMAP_RE = re.compile(r"kholab-boot: efi-mmap type=(\d+) base=(0x[0-9a-fA-F]+) pages=(\d+)")
+MMAP_END_RE = re.compile(r"kholab-boot: efi-mmap end entries=(\d+)")
+
+
+def per_run(fn):
+    def wrapper(scn, runs):
+        msgs = []
+        for r in runs:
+            m = fn(scn, r)
+            if m:
+                msgs.append(("%s: %s" % (r.label, m)) if len(runs) > 1 else m)
+        return "; ".join(msgs) or None
+    wrapper.__doc__ = fn.__doc__
+    CHECKS[fn.__name__] = wrapper
+    return fn
+
+
+def cross_run(fn):
+    CHECKS[fn.__name__] = fn
+    return fn
+
+
+def efi_map(log):
+    """[(type, base, pages)] from the loader's efi-mmap lines, or a message."""
+    entries = [(int(t), int(b, 16), int(p)) for t, b, p in MMAP_RE.findall(log)]
+    ends = MMAP_END_RE.findall(log)
+    if not ends:
+        return None, "no 'kholab-boot: efi-mmap end entries=N' line in the serial log"
+    if int(ends[0]) != len(entries):
+        return None, "loader says %s efi-mmap entries but logged %d" % (ends[0], len(entries))
+    if not entries:
+        return None, "the loader logged an empty UEFI memory map"
+    return entries, None
+
+
+def _boot_phys(run):
+    b = run.first("boot")
+    if b is None:
+        return None, "no boot event"
+    v = b.get("kernel_phys")
+    if not isinstance(v, int):
+        return None, "boot event has no integer kernel_phys"
+    return v, None
+
+
+@per_run
+def mem_matches_efi_map(scn, run):
+    """The first boot event's mem_usable_bytes equals the sum of pages*4096
+    over the loader's efi-mmap lines of usable UEFI types (1, 2, 3, 4, 7 and
+    OS-loader types >= 0x80000000)."""
+    entries, err = efi_map(run.log)
+    if err:
+        return err
+    b = run.first("boot")
+    if b is None or not isinstance(b.get("mem_usable_bytes"), int):
+        return "no boot event with an integer mem_usable_bytes"
+    by_type = {}
+    for t, _, p in entries:
+        if t in USABLE_EFI_TYPES or t >= 0x80000000:
+            by_type[t] = by_type.get(t, 0) + p * 4096
+    want = sum(by_type.values())
+    got = b["mem_usable_bytes"]
+    if got == want:
+        return None
+    return ("boot.mem_usable_bytes=%d but the UEFI map's usable ranges add up to %d "
+            "(difference %+d bytes; per type: %s)"
+            % (got, want, got - want,
+               ", ".join("%s=%d" % (hex(t) if t >= 0x80000000 else t, v)
+                         for t, v in sorted(by_type.items()))))
+
+
+@per_run
+def efi_map_no_overlap(scn, run):
+    """No two efi-mmap descriptors the loader logged overlap."""
+    entries, err = efi_map(run.log)
+    if err:
+        return err
+    spans = sorted((b, b + p * 4096, t) for t, b, p in entries)
+    for (b0, e0, t0), (b1, e1, t1) in zip(spans, spans[1:]):
+        if b1 < e0:
+            return ("efi-mmap ranges overlap: [%#x-%#x) type %d and [%#x-%#x) type %d"
+                    % (b0, e0, t0, b1, e1, t1))
+    return None
+
+
+@per_run
+def kernel_in_efi_map(scn, run):
+    """boot.kernel_phys lies inside an efi-mmap descriptor of the loader's
+    kernel-image type (0x80000008)."""
+    entries, err = efi_map(run.log)
+    if err:
+        return err
+    kp, err = _boot_phys(run)
+    if err:
+        return err
+    for t, b, p in entries:
+        if t == EFI_TYPE_KERNEL and b <= kp < b + p * 4096:
+            return None
+    return "kernel_phys %#x is not inside any efi-mmap range of type %#x" % (kp, EFI_TYPE_KERNEL)
+
+
+@per_run
+def kernel_phys_below_4g(scn, run):
+    """boot.kernel_phys < 4 GiB."""
+    kp, err = _boot_phys(run)
+    return err or (None if kp < 1 << 32 else "kernel_phys %#x is not below 4 GiB" % kp)
+
+
+@per_run
+def kernel_phys_above_4g(scn, run):
+    """boot.kernel_phys >= 4 GiB."""
+    kp, err = _boot_phys(run)
+    return err or (None if kp >= 1 << 32 else "kernel_phys %#x is not above 4 GiB" % kp)
+
+
+@per_run
+def kernel_phys_aligned_2m(scn, run):
+    """boot.kernel_phys is a multiple of 2 MiB."""
+    kp, err = _boot_phys(run)
+    return err or (None if kp % (2 << 20) == 0 else "kernel_phys %#x is not 2 MiB aligned" % kp)
+
+
+@per_run
+def kernel_phys_matches_load_addr(scn, run):
+    """boot.kernel_phys equals the scenario's load_addr (a 0xHEX value)."""
+    la = scn.kv.get("load_addr", "")
+    try:
+        want = int(la, 16)
+    except ValueError:
+        return "scenario has no 0xHEX load_addr to compare with (load_addr = %r)" % la
+    kp, err = _boot_phys(run)
+    return err or (None if kp == want else "kernel_phys %#x, load_addr %#x" % (kp, want))
+
+
+@per_run
+def boot_matches_config(scn, run):
+    """The first boot event's cpus and nodes equal what the scenario asked
+    for (cpus default 2; nodes = the numa count or list length, default 1)."""
+    b = run.first("boot")
+    if b is None:
+        return "no boot event"
+    cpus = int(scn.kv.get("cpus", "2"))
+    numa = scn.kv.get("numa", "")
+    nodes = 1 if not numa else (int(numa) if numa.isdigit() else len(numa.split(",")))
+    bad = ["%s=%s (want %s)" % (k, b.get(k), v)
+           for k, v in (("cpus", cpus), ("nodes", nodes)) if b.get(k) != v]
+    return ("boot event: " + ", ".join(bad)) if bad else None
+
+
+@per_run
+def gens_complete(scn, run):
+    """There is one boot event per generation 0..gens-1, in order (gens from
+    the scenario, default 1)."""
+    n = int(scn.kv.get("gens", "1"))
+    gens = [e.get("gen") for e in run.events if e.get("event") == "boot"]
+    return None if gens == list(range(n)) else "boot generations %s, want 0..%d" % (gens, n - 1)
+
+
+@per_run
+def results_end_with_exit(scn, run):
+    """The last results event is "exit"."""
+    if run.events and run.events[-1].get("event") == "exit":
+        return None
+    return "last event is %s, not exit" % (run.events[-1].get("event") if run.events else "none")
+
+
+@per_run
+def exit_log_agrees(scn, run):
+    """The serial log's last "exit: verdict PASS|FAIL" line and the last
+    exit event's status say the same thing."""
+    import re as _re
+    lines = _re.findall(r"exit: verdict (PASS|FAIL)", run.log)
+    ex = [e for e in run.events if e.get("event") == "exit"]
+    if not lines:
+        return "no 'exit: verdict PASS|FAIL' line in the serial log"
+    if not ex:
+        return "no exit event in the results"
+    if lines[-1].lower() != ex[-1].get("status"):
+        return "log says %s, exit event says %r" % (lines[-1], ex[-1].get("status"))
+    return None
+
+
+@cross_run
+def kernel_phys_differs(scn, runs):
+    """With `seeds`, every run's boot.kernel_phys is different (needs >= 2
+    seeds)."""
+    if len(runs) < 2:
+        return "kernel_phys_differs needs seeds = A B ... (at least two runs)"
+    seen = {}
+    for r in runs:
+        kp, err = _boot_phys(r)
+        if err:
+            return "%s: %s" % (r.label, err)
+        if kp in seen:
+            return "%s and %s both loaded the kernel at %#x" % (seen[kp], r.label, kp)
+        seen[kp] = r.label
+    return None
+
+
+def judge(scn, runs):
+    """All expectations of scn over runs -> list of failure reasons."""
+    why = []
+    for r in runs:
+        pre = "%s: " % r.label if len(runs) > 1 else ""
+        if r.rc != scn.expect_exit:
+            why.append("%srun-qemu.sh exited %s (%s), expected %d (%s)"
+                       % (pre, r.rc, EXIT_NAMES.get(r.rc, "?"), scn.expect_exit,
+                          EXIT_NAMES.get(scn.expect_exit, "?")))
+        for f in scn.facts:
+            m = check_fact(f, r.events)
+            if m:
+                why.append(pre + m)
+        for s in scn.expect_log:
+            if s not in r.log:
+                why.append("%sserial log lacks %r" % (pre, s))
+        for s in scn.reject_log:
+            if s in r.log:
+                why.append("%sserial log has %r" % (pre, s))
+        for s in scn.expect_output:
+            if s not in r.output:
+                why.append("%srun-qemu.sh output lacks %r" % (pre, s))
+        for s in scn.reject_output:
+            if s in r.output:
+                why.append("%srun-qemu.sh output has %r" % (pre, s))
+    for c in scn.checks:
+        m = CHECKS[c](scn, runs)
+        if m:
+            why.append("check %s: %s" % (c, m))
+    return why

@@ -1,0 +1,303 @@
+# SPDX-License-Identifier: MIT
+"""Self-tests of the test machinery itself (results self:<name>): that
+run-qemu.sh maps every way a boot can end to the right exit status, builds
+the QEMU command line and the per-run ESP as documented, and that the
+scenario matchers and checks really fail when they should.
+
+They use tests/lib/fake_qemu.py as QEMU, a throw-away ESP made with
+tools/mkesp.sh and empty firmware files, so they need mtools and python3
+but no OVMF, no kernel and no boot.  About 5 seconds.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import traceback
+
+import hosttap
+import scenario as sc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Env:
+    def __init__(self, root):
+        self.root = root
+        self.tmp = tempfile.mkdtemp(prefix="kholab-selftest.")
+        self.build = os.path.join(self.tmp, "build")
+        os.makedirs(self.build)
+        for n, data in (("BOOTX64.EFI", b"MZfake"), ("kholab.elf", b"\x7fELF" + b"\0" * 60)):
+            with open(os.path.join(self.tmp, n), "wb") as f:
+                f.write(data)
+        ovmf = os.path.join(self.tmp, "ovmf")
+        os.makedirs(ovmf)
+        for n in ("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd"):
+            open(os.path.join(ovmf, n), "wb").close()
+        subprocess.run([os.path.join(root, "tools", "mkesp.sh"),
+                        os.path.join(self.build, "esp.img"),
+                        os.path.join(self.tmp, "BOOTX64.EFI"),
+                        os.path.join(self.tmp, "kholab.elf")],
+                       check=True, stdout=subprocess.DEVNULL)
+        self.env = dict(os.environ, BUILD=self.build, KHOLAB_NO_BUILD="1",
+                        KHOLAB_QEMU=os.path.join(HERE, "fake_qemu.py"),
+                        KHOLAB_OVMF_DIR=ovmf)
+        self.env.pop("KHOLAB_QEMU_BUNDLE", None)
+        self.n = 0
+
+    def run(self, args, mode="pass"):
+        """-> (rc, output, serial, argv)"""
+        self.n += 1
+        d = os.path.join(self.tmp, "r%d" % self.n)
+        os.makedirs(d)
+        env = dict(self.env, FAKE_QEMU_MODE=mode, FAKE_QEMU_ARGV=os.path.join(d, "argv"))
+        p = subprocess.run([os.path.join(self.root, "run-qemu.sh"), "--quiet",
+                            "--log", os.path.join(d, "log"), "--results",
+                            os.path.join(d, "res")] + args,
+                           env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=60)
+        argv = []
+        if os.path.exists(os.path.join(d, "argv")):
+            with open(os.path.join(d, "argv")) as f:
+                argv = json.load(f)
+        with open(os.path.join(d, "log"), errors="replace") as f:
+            log = f.read()
+        return p.returncode, p.stdout.decode(errors="replace"), log, argv
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+# ------------------------------------------------------------- the tests
+
+def t_verdicts(e):
+    table = [("pass", [], 0, "PASS"), ("fail", [], 1, "FAIL"), ("loader", [], 1, "loader"),
+             ("triple", [], 4, "NO VERDICT"), ("hang", ["--timeout", "1"], 3, "TIMEOUT"),
+             ("disagree", [], 4, "disagree" and "results' exit event says 'fail'"),
+             ("nojson", [], 4, "NO VERDICT"), ("qemu-error", [], 4, "QEMU failed")]
+    for mode, args, want, text in table:
+        rc, out, _, _ = e.run(args, mode)
+        expect(rc == want, "fake QEMU mode %s: run-qemu.sh exited %d, want %d\n%s"
+               % (mode, rc, want, out))
+        expect(text in out, "mode %s: summary lacks %r:\n%s" % (mode, text, out))
+
+
+def t_summary(e):
+    rc, out, _, _ = e.run([])
+    for s in ("generations: 1 boot event(s), max gen 0", "boot[gen 0].init=2.500 ms",
+              "serial log:", "results:", "wall time:"):
+        expect(s in out, "summary lacks %r:\n%s" % (s, out))
+
+
+def _numa(argv):
+    return [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-numa", "-object")]
+
+
+def t_qemu_argv(e):
+    rc, out, _, argv = e.run(["--cpus", "4", "--mem", "2G", "--numa", "2"])
+    expect(rc == 0, "numa 2 run failed: %s" % out)
+    for a, b in (("-smp", "4"), ("-m", "2048M"), ("-machine", "q35"), ("-accel", "tcg")):
+        expect(a in argv and argv[argv.index(a) + 1] == b, "%s %s not in %s" % (a, b, argv))
+    for flag in ("-no-reboot", "-net"):
+        expect(flag in argv, "%s missing from %s" % (flag, argv))
+    expect("isa-debug-exit,iobase=0xf4,iosize=0x04" in argv, "no isa-debug-exit in %s" % argv)
+    want = ["memory-backend-ram,id=m0,size=1024M", "node,nodeid=0,memdev=m0,cpus=0-1",
+            "memory-backend-ram,id=m1,size=1024M", "node,nodeid=1,memdev=m1,cpus=2-3"]
+    expect(_numa(argv) == want, "numa args %s, want %s" % (_numa(argv), want))
+    rc, out, _, argv = e.run(["--cpus", "3", "--numa", "1G,3G"])
+    want = ["memory-backend-ram,id=m0,size=1024M", "node,nodeid=0,memdev=m0,cpus=0-0",
+            "memory-backend-ram,id=m1,size=3072M", "node,nodeid=1,memdev=m1,cpus=1-2"]
+    expect(rc == 0 and _numa(argv) == want, "numa list args %s, want %s" % (_numa(argv), want))
+    expect(argv[argv.index("-m") + 1] == "4096M", "--numa 1G,3G did not set -m 4096M: %s" % argv)
+    pf = [a for a in argv if a.startswith("if=pflash")]
+    expect(len(pf) == 2 and "readonly=on" in pf[0], "pflash drives wrong: %s" % pf)
+
+
+def t_esp(e):
+    rc, out, log, _ = e.run(["--cmdline", "foo=1 bar", "--gens", "3", "--load-addr",
+                             "0x4000000", "--loader-cfg", "seed=5"])
+    expect(rc == 0, out)
+    for s in ("fake: cmdline=[foo=1 bar gens=3]", "fake: cfg=exit_port=0xf4",
+              "fake: cfg=load_addr=0x4000000", "fake: cfg=seed=5", "fake: kernel=present size=64"):
+        expect(s in log, "ESP copy: %r not in\n%s" % (s, log))
+    rc, out, log, _ = e.run(["--no-kernel"])
+    expect("fake: kernel=absent" in log, "--no-kernel left kholab.elf on the ESP:\n%s" % log)
+    k = os.path.join(e.tmp, "big.elf")
+    with open(k, "wb") as f:
+        f.write(b"x" * 12345)
+    rc, out, log, _ = e.run(["--kernel", k])
+    expect("fake: kernel=present size=12345" in log, "--kernel not copied:\n%s" % log)
+    rc, out, log, _ = e.run([])
+    expect("fake: cmdline=[]" in log and "fake: cfg=load_addr" not in log,
+           "default run is not an empty cmdline with only exit_port:\n%s" % log)
+
+
+def t_facts(e):
+    evs = [{"event": "boot", "gen": 0, "cpus": 2, "kernel_phys": 0x4000000, "x": {"y": True}},
+           {"event": "boot", "gen": 1, "cpus": 2, "kernel_phys": 0x6000000},
+           {"event": "exit", "status": "pass"}]
+    good = ["boot.gen=1", "boot[0].gen=0", "boot[-1].kernel_phys=0x6000000",
+            "boot[0].kernel_phys=67108864", "count(boot)=2", "count(kho)=0", "exit.status=pass",
+            "boot.cpus>=2", "boot.cpus<3", "boot.gen!=0", "boot[0].x.y=true", "boot.cpus=*"]
+    bad = ["boot.gen=0", "boot.cpus=4", "count(boot)=1", "exit.status=fail", "kho.x=1",
+           "boot[5].gen=0", "boot.nope=1", "boot.cpus>2", "boot[0].x.y=false", "boot.nope=*"]
+    for f in good:
+        m = sc.check_fact(sc.parse_fact(f), evs)
+        expect(m is None, "fact %s should hold: %s" % (f, m))
+    for f in bad:
+        expect(sc.check_fact(sc.parse_fact(f), evs) is not None, "fact %s should fail" % f)
+    for f in ("boot", "boot.gen", "=1", "count(boot=1"):
+        try:
+            sc.parse_fact(f)
+        except ValueError:
+            continue
+        raise AssertionError("malformed fact %r was accepted" % f)
+
+
+def _scn(text, name="x"):
+    path = os.path.join(tempfile.mkdtemp(prefix="kholab-cfg."), "s.cfg")
+    with open(path, "w") as f:
+        f.write("[%s]\n%s\n" % (name, text))
+    try:
+        return sc.load(path)[0]
+    finally:
+        shutil.rmtree(os.path.dirname(path))
+
+
+def t_checks(e):
+    log = ("kholab-boot: efi-mmap type=7 base=0x100000 pages=256\n"
+           "kholab-boot: efi-mmap type=0 base=0x0 pages=1\n"
+           "kholab-boot: efi-mmap type=2147483656 base=0x400000 pages=512\n"
+           "kholab-boot: efi-mmap type=11 base=0x800000 pages=16\n"
+           "kholab-boot: efi-mmap end entries=4\n")
+    usable = (256 + 512) * 4096
+    scn = _scn("load_addr = 0x400000\ncheck = mem_matches_efi_map kernel_in_efi_map "
+               "efi_map_no_overlap kernel_phys_matches_load_addr kernel_phys_aligned_2m "
+               "kernel_phys_below_4g boot_matches_config results_end_with_exit gens_complete")
+
+    def run(mem, kp, lg=log, cpus=2):
+        return sc.Run("run", lg, [{"event": "boot", "gen": 0, "cpus": cpus, "nodes": 1,
+                                   "mem_usable_bytes": mem, "kernel_phys": kp},
+                                  {"event": "exit", "status": "pass"}], "", 0)
+    why = sc.judge(scn, [run(usable, 0x400000)])
+    expect(why == [], "good run judged bad: %s" % why)
+    cases = [(run(usable + 4096, 0x400000), "mem_matches_efi_map"),
+             (run(usable, 0x600000), "kernel_phys_matches_load_addr"),
+             (run(usable, 0x600000), "kernel_in_efi_map"),
+             (run(usable, 0x500000), "kernel_phys_aligned_2m"),
+             (run(usable, 0x400000, cpus=4), "boot_matches_config"),
+             (run(usable, 0x400000, log.replace("entries=4", "entries=5")), "mem_matches_efi_map"),
+             (run(usable, 0x400000, log.replace("base=0x800000", "base=0x401000")), "efi_map_no_overlap")]
+    for r, check in cases:
+        why = sc.judge(scn, [r])
+        expect(any(w.startswith("check %s:" % check) for w in why),
+               "bad run not caught by %s: %s" % (check, why))
+    hi = _scn("check = kernel_phys_above_4g kernel_phys_differs")
+    why = sc.judge(hi, [run(usable, 0x400000), run(usable, 0x400000)])
+    expect(any("kernel_phys_above_4g" in w for w in why) and
+           any("kernel_phys_differs" in w for w in why), "4g/differs not caught: %s" % why)
+    r1, r2 = run(usable, 0x140000000), run(usable, 0x180000000)
+    r2.label = "seed 2"
+    expect(sc.judge(hi, [r1, r2]) == [], "4g/differs good case judged bad")
+    ela = _scn("check = exit_log_agrees")
+    ex = [{"event": "exit", "status": "pass"}]
+    expect(sc.judge(ela, [sc.Run("run", "exit: verdict PASS: ok", ex, "", 0)]) == [],
+           "exit_log_agrees: agreeing run judged bad")
+    for lg in ("exit: verdict FAIL: x", "no verdict line"):
+        expect(sc.judge(ela, [sc.Run("run", lg, ex, "", 0)]) != [],
+               "exit_log_agrees: %r not caught" % lg)
+    strs = _scn('expect_exit = 1\nexpect_log = "a b" \'c "d"\'\nreject_log = zzz\n'
+                'expect_json = exit.status=pass')
+    expect(strs.expect_log == ["a b", 'c "d"'], "quoting: %s" % strs.expect_log)
+    why = sc.judge(strs, [sc.Run("run", "a b zzz", [], "", 0)])
+    expect(len(why) == 4, "exit/log/reject/json mismatches not all reported: %s" % why)
+
+
+def t_config(e):
+    for text, what in (("cpu = 2", "unknown key"), ("check = nope", "unknown check"),
+                       ("kernel = @nope", "unknown fixture"),
+                       ("kind = usage\ncmdline = x", "usage never boots"),
+                       ("expect_json = boot", "not event.field")):
+        try:
+            _scn(text)
+        except sc.ConfigError as ex:
+            expect(what in str(ex), "error for %r says %s" % (text, ex))
+            continue
+        raise AssertionError("scenario %r was accepted" % text)
+    cfg = os.path.join(e.root, "tests", "scenarios.cfg")
+    names = [s.name for s in sc.load(cfg)]
+    expect(len(names) >= 16, "tests/scenarios.cfg has only %d scenarios" % len(names))
+
+
+def t_results(e):
+    evs, probs = sc.parse_results('{"event":"boot"}\nnot json\n{"event":"ex', False)
+    expect(len(evs) == 1 and len(probs) == 2, "parse_results: %s %s" % (evs, probs))
+    evs, probs = sc.parse_results('{"event":"boot"}\n{"event":"ex', True)
+    expect(len(evs) == 1 and probs == [], "partial tail not tolerated: %s" % probs)
+    evs, probs = sc.parse_results('[1]\n{"x":1}\n', True)
+    expect(len(probs) == 2, "non-event JSON accepted: %s" % probs)
+
+
+def t_fixtures(e):
+    d = tempfile.mkdtemp(prefix="kholab-fix.")
+    try:
+        real = bytes(sc._real_elf(e.root, os.path.join(e.tmp, "nobuild")))
+        got = {n: open(sc.make_fixture(n, e.root, os.path.join(e.tmp, "nobuild"), d), "rb").read()
+               for n in sc.FIXTURES}
+        expect(got["bad-magic"][:4] != b"\x7fELF" and len(got["bad-magic"]) == len(real), "bad-magic")
+        expect(got["wrong-machine"][18:20] == b"\xb7\x00", "wrong-machine")
+        expect(got["elf32"][4] == 1, "elf32")
+        expect(got["empty"] == b"", "empty")
+        expect(len(got["truncated"]) < len(real) or len(real) <= 64, "truncated")
+    finally:
+        shutil.rmtree(d)
+
+
+def t_tap(e):
+    out = ("1..3\nok 1 - a\nnot ok 2 - b\n# 0x1 != 0x2\n# t.c:7: error: Failure!\n"
+           "not ok 3 # SKIP c\n# not ok - grp\n1..1\nok 1 - a\n# ok - g2\n")
+    cases, planned = hosttap.parse_tap(out)
+    expect(planned == 4, "planned %d" % planned)
+    expect([(c[0], c[1]) for c in cases] ==
+           [("a", "pass"), ("b", "fail"), ("c", "skip"), ("a", "pass")], "cases %s" % cases)
+    expect(cases[1][2] == ["# 0x1 != 0x2", "# t.c:7: error: Failure!"], "diag %s" % cases[1][2])
+    # A binary that dies after its plan line must be a failure.
+    sh = os.path.join(e.tmp, "test_crash")
+    with open(sh, "w") as f:
+        f.write("#!/bin/sh\necho 1..2\necho 'ok 1 - first'\necho 'ASan: boom' >&2\nkill -SEGV $$\n")
+    os.chmod(sh, 0o755)
+    res = hosttap.run_binary(sh)
+    expect([r[1] for r in res] == ["pass", "fail"] and "signal 11" in res[1][2]
+           and "ASan: boom" in res[1][3], "crash not reported: %s" % res)
+    with open(sh, "w") as f:
+        f.write("#!/bin/sh\necho hello\n")
+    res = hosttap.run_binary(sh)
+    expect(len(res) == 1 and res[0][1] == "fail", "no-TAP binary passed: %s" % res)
+
+
+TESTS = [t_verdicts, t_summary, t_qemu_argv, t_esp, t_facts, t_checks, t_config,
+         t_results, t_fixtures, t_tap]
+
+
+def run_all(root):
+    results = []
+    try:
+        e = Env(root)
+    except Exception as ex:
+        return [("self:setup", "fail", "cannot set up the self-test ESP: %s" % ex,
+                 traceback.format_exc())]
+    try:
+        for t in TESTS:
+            name = "self:" + t.__name__[2:]
+            try:
+                t(e)
+                results.append((name, "pass", "", ""))
+            except Exception as ex:
+                results.append((name, "fail", str(ex).split("\n")[0],
+                                "%s\n%s" % (ex, traceback.format_exc())))
+    finally:
+        shutil.rmtree(e.tmp, ignore_errors=True)
+    return results

@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""kholab test runner: host unit tests (cmocka), QEMU scenarios from
+tests/scenarios.cfg, and the runner's own self-tests.
+
+    python3 tests/run_tests.py              everything (what `make test` runs)
+    python3 tests/run_tests.py --host-only  cmocka binaries build/host/test_*
+    python3 tests/run_tests.py --qemu-only  scenarios only
+    python3 tests/run_tests.py boot-numa    scenarios/host tests matching
+    python3 tests/run_tests.py -g kaslr     a group
+    python3 tests/run_tests.py --list       what would run
+
+The last line of the output is always "N passed, M failed"; the exit status
+is 0 only when M is 0 and at least one test ran.  Per-scenario artifacts
+(serial.log, results.jsonl, cmdline, output) are kept in
+build/test-runs/<name>/.  See docs/testing.md.
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+
+import hosttap  # noqa: E402
+import scenario as sc  # noqa: E402
+
+BUILD = os.environ.get("BUILD", "build")
+BUILD_DIR = BUILD if os.path.isabs(BUILD) else os.path.join(ROOT, BUILD)
+RUN_QEMU = os.path.join(ROOT, "run-qemu.sh")
+CFG = os.path.join(ROOT, "tests", "scenarios.cfg")
+LOG_TAIL = 30
+
+
+def tail(text, n):
+    lines = text.rstrip("\n").split("\n")
+    return "\n".join(lines[-n:]) if text.strip() else "(empty)"
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def make_env():
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(k, None)
+    return env
+
+
+# ---------------------------------------------------------------- jobs
+# A job returns a list of results (name, status, reason, detail) with status
+# pass, fail or skip.
+
+class HostJob:
+    def __init__(self, path):
+        self.path = path
+        self.name = "host:" + os.path.basename(path)
+        self.groups = ["host"]
+        self.broken = None
+
+    def run(self):
+        if self.broken:
+            return [(self.name, "fail", self.broken, "")]
+        return hosttap.run_binary(self.path)
+
+
+class SelfJob:
+    name = "self:runner"
+    groups = ["self"]
+    broken = None
+
+    def run(self):
+        import selftest
+        return selftest.run_all(ROOT)
+
+
+class ScenarioJob:
+    def __init__(self, scn):
+        self.scn = scn
+        self.name = scn.name
+        self.groups = scn.groups
+        self.broken = None
+
+    def _one(self, outdir, label, extra):
+        scn = self.scn
+        os.makedirs(outdir, exist_ok=True)
+        env = dict(make_env(), KHOLAB_NO_BUILD="1")
+        if scn.kind == "usage":
+            # A usage error must stop run-qemu.sh before it boots; should
+            # the arguments be accepted by mistake, `false` as QEMU makes
+            # that a quick "no verdict" instead of a real boot.
+            env["KHOLAB_QEMU"] = shutil.which("false") or "/bin/false"
+            cmd = [RUN_QEMU] + scn.args
+        elif scn.kind == "script":
+            # A test script of its own (args[0], relative to the repo root)
+            # for what the table cannot express, e.g. attaching gdb.
+            env.pop("KHOLAB_NO_BUILD", None)
+            cmd = [os.path.join(ROOT, scn.args[0])] + scn.args[1:]
+        else:
+            log = os.path.join(outdir, "serial.log")
+            res = os.path.join(outdir, "results.jsonl")
+            cmd = [RUN_QEMU, "--quiet", "--log", log, "--results", res]
+            k = scn.kv.get("kernel", "")
+            if k.startswith("@"):
+                cmd += ["--kernel", sc.make_fixture(k[1:], ROOT, BUILD_DIR, outdir)]
+            elif k:
+                cmd += ["--kernel", os.path.join(ROOT, k)]
+            cmd += scn.qemu_args() + extra
+        env.update(scn.env)
+        envtxt = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in sorted(env.items())
+                          if k.startswith("KHOLAB_") or k in scn.env)
+        with open(os.path.join(outdir, "cmdline"), "w") as f:
+            f.write("%s %s\n" % (envtxt, shlex.join(cmd)))
+        p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        limit = scn.timeout + 90
+        try:
+            out, _ = p.communicate(timeout=limit)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, _ = p.communicate()
+            rc = "killed by the runner after %ds (run-qemu.sh's own timeout did not fire)" % limit
+        output = out.decode(errors="replace")
+        with open(os.path.join(outdir, "output"), "w") as f:
+            f.write(output)
+        if scn.kind in ("usage", "script"):
+            return sc.Run(label, "", [], output, rc), [], outdir
+        logtxt = read(os.path.join(outdir, "serial.log"))
+        events, problems = sc.parse_results(read(os.path.join(outdir, "results.jsonl")),
+                                            allow_partial_tail=rc in (3, 4))
+        return sc.Run(label, logtxt, events, output, rc), problems, outdir
+
+    def run(self):
+        scn = self.scn
+        if self.broken:
+            return [(self.name, "fail", self.broken, "")]
+        top = os.path.join(BUILD_DIR, "test-runs", scn.name)
+        shutil.rmtree(top, ignore_errors=True)
+        plan = [(top, "run", [])]
+        if scn.seeds:
+            plan = [(os.path.join(top, "seed-%d" % s), "seed %d" % s,
+                     ["--loader-cfg", "seed=%d" % s]) for s in scn.seeds]
+        runs, why, details = [], [], []
+        for outdir, label, extra in plan:
+            run, problems, d = self._one(outdir, label, extra)
+            runs.append(run)
+            why += [("%s: %s" % (label, p)) if scn.seeds else p for p in problems]
+            head = "%s (%s)" % (label, d) if scn.seeds else d
+            if scn.kind in ("usage", "script"):
+                details.append("--- command output (%s):\n%s" % (head, tail(run.output, LOG_TAIL)))
+            else:
+                details.append("--- serial log, last %d lines (%s/serial.log):\n%s\n"
+                               "--- run-qemu.sh summary:\n%s"
+                               % (LOG_TAIL, head, tail(run.log, LOG_TAIL), tail(run.output, 8)))
+        why += sc.judge(scn, runs)
+        if why:
+            return [(self.name, "fail", "\n".join(why), "\n".join(details))]
+        return [(self.name, "pass", "", "")]
+
+
+# --------------------------------------------------------------- build
+
+def build(jobs, no_build):
+    """Run make for what the selected jobs need; mark jobs it could not
+    build as broken.  Returns extra failed results (the build itself)."""
+    host = [j for j in jobs if isinstance(j, HostJob)]
+    qemu = [j for j in jobs if isinstance(j, ScenarioJob) and j.scn.kind == "qemu"]
+    extra = []
+    if no_build:
+        return extra
+    env = make_env()
+    jflag = "-j%d" % (os.cpu_count() or 1)
+    if host:
+        targets = [os.path.relpath(j.path, ROOT) for j in host]
+        print("run_tests: make %s" % " ".join(targets), flush=True)
+        p = subprocess.run(["make", "-C", ROOT, "-s", "-k", "--no-print-directory", jflag]
+                           + targets, env=env, stdin=subprocess.DEVNULL)
+        if p.returncode != 0:
+            for j, t in zip(host, targets):
+                q = subprocess.run(["make", "-C", ROOT, "-q", "--no-print-directory", t],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if q.returncode != 0 or not os.access(j.path, os.X_OK):
+                    j.broken = "make %s failed (compiler output above); not run" % t
+    if qemu:
+        print("run_tests: make all", flush=True)
+        p = subprocess.run(["make", "-C", ROOT, "-s", "--no-print-directory", jflag, "all"],
+                           env=env, stdin=subprocess.DEVNULL)
+        if p.returncode != 0 or not os.path.isfile(os.path.join(BUILD_DIR, "esp.img")):
+            extra.append(("build:make-all", "fail",
+                          "make all failed (output above); QEMU scenarios not run", ""))
+            for j in qemu:
+                j.broken = "not run: make all failed"
+    return extra
+
+
+# ---------------------------------------------------------------- main
+
+def host_jobs():
+    paths = set()
+    for src in glob.glob(os.path.join(ROOT, "tests", "host", "test_*.c")):
+        paths.add(os.path.join(BUILD_DIR, "host", os.path.basename(src)[:-2]))
+    for p in glob.glob(os.path.join(BUILD_DIR, "host", "test_*")):
+        if os.path.isfile(p) and os.access(p, os.X_OK) and "." not in os.path.basename(p):
+            paths.add(p)
+    return [HostJob(p) for p in sorted(paths)]
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Run kholab's host unit tests and QEMU scenarios.",
+        epilog="The last line is always 'N passed, M failed'. See docs/testing.md.")
+    ap.add_argument("patterns", nargs="*",
+                    help="run only tests whose name contains PATTERN (glob if it has * ? [) "
+                         "or that are in group PATTERN")
+    ap.add_argument("-j", "--jobs", type=int, default=min(os.cpu_count() or 1, 2),
+                    help="parallel jobs (default min(nproc, 2))")
+    ap.add_argument("-g", "--group", action="append", default=[],
+                    help="run only scenarios in GROUP (repeatable)")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--host-only", action="store_true", help="only cmocka host tests")
+    only.add_argument("--qemu-only", action="store_true", help="only scenarios")
+    only.add_argument("--self-test", action="store_true",
+                      help="only the runner's self-tests (fake QEMU, no boot)")
+    ap.add_argument("--list", action="store_true", help="list the selected tests and exit")
+    ap.add_argument("--list-checks", action="store_true", help="document the named checks")
+    ap.add_argument("--no-build", action="store_true", help="do not run make first")
+    ap.add_argument("--config", default=CFG, help="scenario table (default tests/scenarios.cfg)")
+    a = ap.parse_args()
+    if a.jobs < 1:
+        ap.error("-j must be at least 1")
+
+    if a.list_checks:
+        for n in sorted(sc.CHECKS):
+            print("%s\n    %s" % (n, " ".join((sc.CHECKS[n].__doc__ or "").split())))
+        return 0
+
+    try:
+        scenarios = sc.load(a.config)
+    except sc.ConfigError as e:
+        print("run_tests: error: %s" % e)
+        print("run_tests: fix the scenario table; nothing was run")
+        print("0 passed, 1 failed")
+        return 1
+
+    jobs = []
+    if not (a.qemu_only or a.self_test):
+        jobs += host_jobs()
+    if not (a.host_only or a.qemu_only):
+        jobs.append(SelfJob())
+    if not (a.host_only or a.self_test):
+        jobs += [ScenarioJob(s) for s in scenarios]
+    if a.patterns:
+        jobs = [j for j in jobs if sc.name_matches(j.name, j.groups, a.patterns)]
+    if a.group:
+        jobs = [j for j in jobs if set(a.group) & set(j.groups)]
+
+    if a.list:
+        for j in jobs:
+            extra = ""
+            if isinstance(j, ScenarioJob):
+                extra = "  [%s]  %s" % (" ".join(j.groups), j.scn.describe())
+            print("%s%s" % (j.name, extra))
+        print("%d selected" % len(jobs))
+        return 0
+
+    if not jobs:
+        print("run_tests: error: nothing selected (patterns %s, groups %s, %d scenarios, "
+              "%d host test programs); see --list"
+              % (a.patterns, a.group, len(scenarios), len(host_jobs())))
+        print("0 passed, 0 failed")
+        return 1
+
+    t0 = time.time()
+    results = build(jobs, a.no_build)
+    lock = threading.Lock()
+    done = [0]
+    width = len(str(len(jobs)))
+
+    def work(job):
+        start = time.time()
+        try:
+            res = job.run()
+        except Exception as e:  # a runner bug must show up as a failure
+            import traceback
+            res = [(job.name, "fail", "runner error: %s" % e, traceback.format_exc())]
+        dt = time.time() - start
+        with lock:
+            done[0] += 1
+            bad = [r for r in res if r[1] == "fail"]
+            if len(res) == 1 and res[0][0] == job.name:
+                what = job.name
+            else:
+                what = "%s: %d case(s)%s" % (job.name, len(res),
+                                             ", %d failed" % len(bad) if bad else "")
+            line = "[%*d/%d] %s %s (%.1fs)" % (width, done[0], len(jobs),
+                                               "FAIL" if bad else "PASS", what, dt)
+            if len(bad) == 1:
+                why = bad[0][2].split("\n")
+                line += ": " + why[0] + (" (+%d more)" % (len(why) - 1) if len(why) > 1 else "")
+            elif bad:
+                line += ": " + ", ".join(r[0] for r in bad[:3]) + (" ..." if len(bad) > 3 else "")
+            print(line, flush=True)
+        return res
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        for res in ex.map(work, jobs):
+            results += res
+
+    failed = [r for r in results if r[1] == "fail"]
+    passed = [r for r in results if r[1] == "pass"]
+    skipped = [r for r in results if r[1] == "skip"]
+    if failed:
+        print("\n======== %d failure(s) ========" % len(failed))
+        for name, _, reason, detail in failed:
+            print("\nFAIL %s" % name)
+            for r in reason.split("\n"):
+                print("  - %s" % r)
+            if detail.strip():
+                print("  " + detail.rstrip().replace("\n", "\n  "))
+        print()
+    if skipped:
+        print("%d skipped (not counted): %s" % (len(skipped), ", ".join(r[0] for r in skipped)))
+    print("run_tests: %.1fs, artifacts in %s" % (time.time() - t0,
+                                                  os.path.relpath(os.path.join(BUILD_DIR, "test-runs"), ROOT)))
+    print("%d passed, %d failed" % (len(passed), len(failed)))
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

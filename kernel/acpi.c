@@ -75,6 +75,26 @@ static const struct acpi_table_header *table_at(u64 pa)
 	return h;
 }
 
+/* add_dsdt - append the FADT's DSDT (X_DSDT preferred) to the table list. */
+static void add_dsdt(void)
+{
+	const struct acpi_table_header *fadt = NULL, *dsdt;
+	u32 dsdt32 = 0;
+	u64 dsdt64 = 0;
+
+	for (int i = 0; i < nr_tables; i++)
+		if (!memcmp(tables[i]->signature, "FACP", 4))
+			fadt = tables[i];
+	if (!fadt || fadt->length < 44 || nr_tables >= ACPI_MAX_TABLES)
+		return;
+	memcpy(&dsdt32, (const u8 *)fadt + 40, 4);
+	if (fadt->length >= 148)
+		memcpy(&dsdt64, (const u8 *)fadt + 140, 8);
+	dsdt = table_at(dsdt64 ? dsdt64 : dsdt32);
+	if (dsdt && !memcmp(dsdt->signature, "DSDT", 4))
+		tables[nr_tables++] = dsdt;
+}
+
 /* acpi_init - see acpi.h. */
 int acpi_init(u64 rsdp_phys)
 {
@@ -116,11 +136,25 @@ int acpi_init(u64 rsdp_phys)
 		if (t)
 			tables[nr_tables++] = t;
 	}
+	/* The root table and the DSDT are tables too: keep them findable and reserved. */
+	if (nr_tables < ACPI_MAX_TABLES)
+		tables[nr_tables++] = root;
+	add_dsdt();
 	if (n > ACPI_MAX_TABLES)
 		pr_warn("%u tables, only %d kept: raise ACPI_MAX_TABLES\n", n, ACPI_MAX_TABLES);
 	pr_info("RSDP rev %u, %s with %d valid tables\n", rsdp->revision, xsdt ? "XSDT" : "RSDT",
 		nr_tables);
 	return 0;
+}
+
+/* acpi_table_range - see acpi.h. */
+bool acpi_table_range(int i, u64 *base, u64 *size)
+{
+	if (i < 0 || i >= nr_tables)
+		return false;
+	*base = __pa(tables[i]);
+	*size = tables[i]->length;
+	return true;
 }
 
 /* acpi_find_table - see acpi.h. */
@@ -204,20 +238,15 @@ static int aml_small_int(const u8 *p, const u8 *end, u8 *v)
 int acpi_poweroff(void)
 {
 	const struct acpi_table_header *fadt = acpi_find_table("FACP");
-	const struct acpi_table_header *dsdt;
+	const struct acpi_table_header *dsdt = acpi_find_table("DSDT");
 	const u8 *p, *end;
-	u32 pm1a_cnt, dsdt32;
-	u64 dsdt64 = 0;
+	u32 pm1a_cnt;
 	u8 slp_typ = 0xff;
 
-	if (!fadt || fadt->length < 68)
+	if (!fadt || fadt->length < 68 || !dsdt)
 		return -ENODEV;
 	memcpy(&pm1a_cnt, (const u8 *)fadt + 64, 4);
-	memcpy(&dsdt32, (const u8 *)fadt + 40, 4);
-	if (fadt->length >= 148)
-		memcpy(&dsdt64, (const u8 *)fadt + 140, 8);
-	dsdt = table_at(dsdt64 ? dsdt64 : dsdt32);
-	if (!dsdt || !pm1a_cnt)
+	if (!pm1a_cnt)
 		return -ENODEV;
 
 	/* Find NameOp "_S5_" PackageOp PkgLength NumElements SLP_TYPa ... */

@@ -19,6 +19,14 @@
 #include <kernel/symbols.h>
 #include <kernel/acpi.h>
 #include <kernel/params.h>
+#include <mm/memblock.h>
+#include <mm/bootmem_map.h>
+#include <mm/numa.h>
+#include <mm/paging.h>
+#include <mm/sparse.h>
+#include <mm/mm_init.h>
+#include <mm/page_alloc.h>
+#include <mm/memmap_check.h>
 #include <string.h>
 #include <stdio.h>
 #include "entry_inc.h"		/* kernel/entry.inc turned into #defines by kernel.mk */
@@ -36,39 +44,13 @@ _Static_assert(ENTRY_BI_OFF_PHYS_TOP == offsetof(struct kholab_bootinfo, phys_to
 
 phys_addr_t kernel_phys_base;
 static char cmdline[KHOLAB_CMDLINE_MAX];
+static struct kholab_mmap_entry boot_map[KHOLAB_MMAP_MAX];	/* sanitized copy */
+static struct mm_node_counts node_counts[MAX_NUMNODES];
 
 void stackprot_init(void);
 int fdt_selfcheck(void);
 void selftest_run(void);
 void start_kernel(u64 bootinfo_phys, u64 kernel_phys) __attribute__((noreturn));
-
-/* srat_count_nodes - distinct proximity domains of enabled SRAT memory; 1 without SRAT. */
-static int srat_count_nodes(void)
-{
-	const struct acpi_table_header *srat = acpi_find_table("SRAT");
-	const u8 *p, *end;
-	u32 seen[64];
-	int nodes = 0;
-
-	if (!srat)
-		return 1;
-	for_each_subtable(srat, 48, p, end) {
-		u32 pxm, flags;
-		bool dup = false;
-
-		if (p[0] != 1 || p[1] < 40)
-			continue;
-		memcpy(&pxm, p + 2, 4);
-		memcpy(&flags, p + 28, 4);
-		if (!(flags & 1))
-			continue;
-		for (int i = 0; i < nodes; i++)
-			dup |= seen[i] == pxm;
-		if (!dup && nodes < (int)ARRAY_SIZE(seen))
-			seen[nodes++] = pxm;
-	}
-	return nodes ? nodes : 1;
-}
 
 /* boot_info_get - map, validate and return the boot info; panics if unusable. */
 static const struct kholab_bootinfo *boot_info_get(u64 pa)
@@ -80,24 +62,119 @@ static const struct kholab_bootinfo *boot_info_get(u64 pa)
 		panic("bootinfo: address 0x%llx is outside the %llu GiB boot direct map",
 		      (unsigned long long)pa, (unsigned long long)direct_map_gib);
 	bi = __va(pa);
-	if (bootinfo_validate(bi, why, sizeof(why)) ||
-	    bootinfo_check_map(__va(bi->mmap_phys), bi->mmap_count, why, sizeof(why)))
+	if (bootinfo_validate(bi, why, sizeof(why)))
 		panic("%s", why);
 	return bi;
 }
 
-/* print_memory_map - log the boot-info map and return the RAM the kernel owns. */
-static u64 print_memory_map(const struct kholab_bootinfo *bi)
+/*
+ * setup_memory_map - sanitize a copy of the boot-info map, log it, and
+ * return the RAM the kernel owns according to the map as given.
+ */
+static u64 setup_memory_map(const struct kholab_bootinfo *bi, u32 *count)
 {
-	const struct kholab_mmap_entry *map = __va(bi->mmap_phys);
+	const struct kholab_mmap_entry *given = __va(bi->mmap_phys);
+	int err;
 
+	memcpy(boot_map, given, bi->mmap_count * sizeof(*given));
+	*count = bi->mmap_count;
+	err = bootmem_map_sanitize(boot_map, count, KHOLAB_MMAP_MAX);
+	if (err)
+		panic("the memory map from the %s cannot be put in order (%d)",
+		      bi->flags & KHOLAB_BI_FLAG_KEXEC ? "previous kernel" : "loader", err);
 	pr_info("memory map from the %s (%u entries):\n",
-		bi->flags & KHOLAB_BI_FLAG_KEXEC ? "previous kernel" : "loader", bi->mmap_count);
-	for (u32 i = 0; i < bi->mmap_count; i++)
-		pr_info("  [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)map[i].base,
-			(unsigned long long)(map[i].base + map[i].size - 1),
-			mem_type_name(map[i].type));
-	return bootinfo_usable_bytes(bi, map);
+		bi->flags & KHOLAB_BI_FLAG_KEXEC ? "previous kernel" : "loader", *count);
+	for (u32 i = 0; i < *count; i++)
+		pr_info("  [mem 0x%016llx-0x%016llx] %s\n", (unsigned long long)boot_map[i].base,
+			(unsigned long long)(boot_map[i].base + boot_map[i].size - 1),
+			mem_type_name(boot_map[i].type));
+	return bootinfo_usable_bytes(bi, given);
+}
+
+/* reserve_firmware - keep ACPI tables and the RSDP reserved for the kernel's whole life. */
+static void reserve_firmware(const struct kholab_bootinfo *bi)
+{
+	u64 base, size;
+
+	if (bi->rsdp_phys)
+		memblock_reserve_kern(ALIGN_DOWN(bi->rsdp_phys, PAGE_SIZE), PAGE_SIZE);
+	for (int i = 0; acpi_table_range(i, &base, &size); i++)
+		memblock_reserve_kern(ALIGN_DOWN(base, PAGE_SIZE),
+				      ALIGN_UP(base + size, PAGE_SIZE) - ALIGN_DOWN(base, PAGE_SIZE));
+}
+
+/*
+ * mm_init - from memblock to buddy, with the memmap initialised eagerly on
+ * the boot CPU, checked, and reported as the "memmap" results event.
+ */
+static void mm_init(int cpus)
+{
+	u64 floor_ns = 0, init_ns, free_ns, t0, pages, freed;
+	long sections;
+	struct json_line j;
+	int err;
+
+	err = paging_init();			/* mm/paging.c: direct map of all RAM */
+	if (err)
+		panic("no memory for the kernel page tables (%d)", err);
+	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
+	sections = sparse_init(memmap_poison, &floor_ns);	/* mm/sparse.c: vmemmap */
+	if (sections < 0)
+		panic("no memory for the memmap (%ld)", sections);
+	free_area_init();			/* mm/mm_init.c: node and zone sizes */
+
+	t0 = rdtsc();
+	pages = memmap_init();			/* every struct page, boot CPU */
+	init_ns = tsc_to_ns(rdtsc() - t0);
+	t0 = rdtsc();
+	freed = memblock_free_all();		/* reserved -> PageReserved, free -> buddy */
+	free_ns = tsc_to_ns(rdtsc() - t0);
+	pr_info("memmap: %llu struct pages initialised in %llu us (store floor %llu us), %llu pages to buddy in %llu us\n",
+		(unsigned long long)pages, (unsigned long long)(init_ns / 1000),
+		(unsigned long long)(floor_ns / 1000), (unsigned long long)freed,
+		(unsigned long long)(free_ns / 1000));
+
+	if (mm_check_accounting(node_counts, true))	/* mm/memmap_check.c */
+		panic("page accounting does not add up after memblock_free_all()");
+	if (memmap_poison && memmap_check_poison())
+		panic("memmap poison check failed: struct pages missed or initialised twice");
+
+	json_begin(&j, "memmap");
+	json_str(&j, "strategy", "eager");
+	json_u64(&j, "threads", 1);
+	u64 total = 0, free = 0, reserved = 0;
+	for (int n = 0; n < nr_online_nodes; n++) {
+		total += node_counts[n].present;
+		free += node_counts[n].free;
+		reserved += node_counts[n].reserved + node_counts[n].noinit;
+	}
+	json_u64(&j, "pages_total", total);
+	json_u64(&j, "pages_free", free);
+	json_u64(&j, "pages_reserved", reserved);
+	json_u64(&j, "sections_present", (u64)sections);
+	json_u64(&j, "struct_pages", pages);
+	json_array_begin(&j, "nodes");
+	for (int n = 0; n < nr_online_nodes; n++) {
+		struct pglist_data *pgdat = NODE_DATA(n);
+
+		json_object_begin(&j, NULL);
+		json_u64(&j, "nid", (u64)n);
+		json_u64(&j, "present_pages", node_counts[n].present);
+		json_u64(&j, "free_pages", node_counts[n].free);
+		json_u64(&j, "reserved_pages", node_counts[n].reserved + node_counts[n].noinit);
+		json_array_begin(&j, "cpus");
+		for (u32 c = 0; c < pgdat->nr_cpus; c++)
+			json_u64(&j, NULL, pgdat->cpus[c]);
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_u64(&j, "init_ns", init_ns);
+	json_u64(&j, "free_ns", free_ns);
+	json_u64(&j, "store_floor_ns", floor_ns);
+	json_bool(&j, "poison_checked", memmap_poison);
+	json_end(&j);
+	(void)cpus;
 }
 
 /* emit_boot_event - the first results line: who we are and what we have. */
@@ -125,6 +202,7 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 {
 	const struct kholab_bootinfo *bi;
 	u64 usable;
+	u32 map_count;
 	int cpus, nodes;
 
 	tsc_boot = rdtsc();			/* time zero for every timestamp */
@@ -146,20 +224,24 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 	if (symbols_init(__va(bi->elf_phys), bi->elf_size))	/* kernel/symbols.c */
 		pr_warn("no symbol table in the kernel ELF copy; backtraces show bare addresses\n");
 
-	usable = print_memory_map(bi);		/* the map we were given */
-	if (bi->phys_top > direct_map_gib << 30)
-		pr_warn("RAM above %llu GiB is not in the boot direct map; raise DIRECT_MAP_MAX_GIB\n",
-			(unsigned long long)direct_map_gib);
-
+	usable = setup_memory_map(bi, &map_count);	/* mm/bootmem_map.c: sanitized copy */
+	memblock_set_current_limit(direct_map_gib << 30);	/* boot page tables' reach */
+	if (memblock_init_from_map(boot_map, map_count))	/* mm/bootmem_map.c */
+		panic("the memory map holds no usable RAM; nothing to run on");
 	acpi_init(bi->rsdp_phys);		/* kernel/acpi.c: RSDP, XSDT, checksums */
+	reserve_firmware(bi);			/* ACPI stays reserved in every generation */
+	memblock_allow_resize();		/* region arrays may grow from here on */
 	cpus = acpi_count_cpus();		/* MADT */
-	nodes = srat_count_nodes();		/* SRAT */
+	nodes = numa_init();			/* mm/numa.c: SRAT -> memblock nids */
 	pr_info("%d CPUs, %d NUMA nodes, %llu MiB of RAM\n", cpus, nodes,
 		(unsigned long long)(usable >> 20));
+	if (memblock_debug)
+		memblock_dump_all();
 
 	if (fdt_selfcheck())			/* kernel/fdt_check.c: libfdt works */
 		panic("libfdt self-check failed; KHO could not work");
 	emit_boot_event(bi, cpus, nodes, usable);
+	mm_init(cpus);				/* paging, sparse, memmap, buddy, checks */
 
 	if (kparams.gens > 1)
 		pr_warn("gens=%llu: this kernel cannot kexec yet, so only generation %llu runs\n",

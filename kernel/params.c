@@ -9,6 +9,8 @@
 #include <kernel/cmdline.h>
 #include <kernel/printk.h>
 #include <kernel/layout.h>
+#include <mm/memblock.h>
+#include <mm/mm_init.h>
 
 struct kernel_params kparams = {
 	.loglevel = LOGLEVEL_DEFAULT,
@@ -17,8 +19,11 @@ struct kernel_params kparams = {
 };
 
 static const char *const selftest_choices[] = {
-	"none", "fault", "panic", "hang", "triple", NULL,
+	"none", "fault", "panic", "hang", "triple", "buddy", NULL,
 };
+
+static const char *const memblock_choices[] = { "quiet", "debug", NULL };
+static int memblock_mode;
 
 static const struct kernel_param param_table[] = {
 	{ .name = "loglevel", .type = PARAM_U64, .value = &kparams.loglevel,
@@ -26,6 +31,11 @@ static const struct kernel_param param_table[] = {
 	{ .name = "selftest", .type = PARAM_ENUM, .value = &kparams.selftest,
 	  .choices = selftest_choices,
 	  .help = "provoke a failure on purpose to test the reporting paths" },
+	{ .name = "memblock", .type = PARAM_ENUM, .value = &memblock_mode,
+	  .choices = memblock_choices,
+	  .help = "debug: log every memblock call with its caller and dump the arrays" },
+	{ .name = "memmap_poison", .type = PARAM_BOOL, .value = &memmap_poison,
+	  .help = "poison the memmap before init and check every struct page after it" },
 	{ .name = "gens", .type = PARAM_U64, .value = &kparams.gens, .min = 1, .max = 1000,
 	  .help = "kexec generations to boot in total (run-qemu.sh --gens)" },
 };
@@ -36,5 +46,6 @@ int kernel_params_parse(const char *cmdline)
 	int problems = parse_cmdline(cmdline, param_table, ARRAY_SIZE(param_table));
 
 	console_loglevel = (int)kparams.loglevel;
+	memblock_debug = memblock_mode == 1;
 	return problems;
 }

@@ -10,6 +10,9 @@
 #include <kernel/printk.h>
 #include <kernel/exit.h>
 #include <kernel/io.h>
+#include <kernel/tsc.h>
+#include <mm/memmap_check.h>
+#include <mm/mmzone.h>
 
 /* Far from anything entry.asm maps: a guaranteed not-present page. */
 #define UNMAPPED_ADDR	0xffffc90000001000ULL
@@ -37,13 +40,19 @@ __attribute__((noinline)) static void selftest_triple(void)
 }
 
 /**
- * selftest_run - run the selftest chosen with selftest=.  Returns only for
- * selftest=none; every other mode ends the run.
+ * selftest_run - run the selftest chosen with selftest=.  Returns for
+ * selftest=none and for checks that passed; the failure modes end the run.
  */
 void selftest_run(void)
 {
+	static struct mm_node_counts counts[MAX_NUMNODES];
+
 	switch (kparams.selftest) {
 	case SELFTEST_NONE:
+		return;
+	case SELFTEST_BUDDY:
+		if (buddy_selftest(rdtsc()) || mm_check_accounting(counts, false))
+			panic("selftest=buddy: the buddy allocator is inconsistent");
 		return;
 	case SELFTEST_FAULT:
 		selftest_fault();

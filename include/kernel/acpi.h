@@ -33,6 +33,13 @@ _Static_assert(sizeof(struct acpi_table_header) == 36, "ACPI SDT header");
  */
 int acpi_init(u64 rsdp_phys);
 
+/**
+ * acpi_table_range - physical range of the @i-th valid table (0-based),
+ * so the kernel can keep every table reserved for its whole life.
+ * Return: false when there is no @i-th table.
+ */
+bool acpi_table_range(int i, u64 *base, u64 *size);
+
 /* acpi_find_table - the first valid table with signature @sig, or NULL. */
 const struct acpi_table_header *acpi_find_table(const char *sig);
 

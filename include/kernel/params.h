@@ -13,6 +13,7 @@ enum selftest_mode {
 	SELFTEST_PANIC,		/* panic() with formatted values -> fail */
 	SELFTEST_HANG,		/* spin forever: the harness's timeout path */
 	SELFTEST_TRIPLE,	/* triple fault: the harness's no-verdict path */
+	SELFTEST_BUDDY,		/* buddy invariants + random alloc/free stress */
 };
 
 struct kernel_params {

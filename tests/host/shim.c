@@ -153,3 +153,113 @@ int printk(const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+/* ---- simulated physical memory, panic() and symbols (see shim.h) ------ */
+
+#include <sys/mman.h>
+#include <kholab/types.h>
+#include <kernel/exit.h>
+#include <kernel/symbols.h>
+
+/* Weak so that a test linking the kernel's own definition still builds. */
+__attribute__((weak)) uintptr_t host_phys_base;
+
+static void *phys_map;
+static uint64_t phys_bytes;
+
+/* shim_phys_init - map simulated physical memory (see shim.h). */
+void *shim_phys_init(uint64_t bytes)
+{
+	if (phys_map)
+		munmap(phys_map, phys_bytes);
+	phys_map = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (phys_map == MAP_FAILED) {
+		fprintf(stderr, "shim: cannot map %llu bytes of simulated "
+			"physical memory; aborting\n", (unsigned long long)bytes);
+		abort();
+	}
+	phys_bytes = bytes;
+	host_phys_base = (uintptr_t)phys_map;
+	return phys_map;
+}
+
+jmp_buf shim_panic_jmp;
+bool shim_panic_armed;
+static char panic_msg[SHIM_LOG_RECORD_LEN];
+
+/* shim_panic_disarm - see shim.h. */
+void shim_panic_disarm(void)
+{
+	shim_panic_armed = false;
+}
+
+/* shim_panic_message - see shim.h. */
+const char *shim_panic_message(void)
+{
+	return panic_msg;
+}
+
+/*
+ * panic - log the message like the kernel does, then longjmp to the test
+ * that armed shim_expect_panic(), or abort when none did.
+ */
+__attribute__((weak, noreturn)) void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
+	va_end(ap);
+	printk(KERN_EMERG "Kernel panic - not syncing: %s\n", panic_msg);
+	if (shim_panic_armed) {
+		shim_panic_armed = false;
+		longjmp(shim_panic_jmp, 1);
+	}
+	fprintf(stderr, "shim: unexpected panic: %s\n", panic_msg);
+	abort();
+}
+
+/* symbol_format - host stand-in: the bare address in hex. */
+__attribute__((weak)) char *symbol_format(uint64_t addr, char *buf, size_t len)
+{
+	snprintf(buf, len, "%#llx", (unsigned long long)addr);
+	return buf;
+}
+
+/* ---- simulated vmemmap, for mm/ tests (see shim.h) -------------------- */
+
+#include <mm/page.h>
+
+/* Weak so that a test defining its own vmemmap still builds. */
+__attribute__((weak)) struct page *vmemmap;
+
+static size_t vmemmap_bytes;
+
+/* shim_vmemmap_init - map room for @max_pfn struct pages (see shim.h). */
+int shim_vmemmap_init(uint64_t max_pfn)
+{
+	void *m;
+
+	shim_vmemmap_fini();
+	vmemmap_bytes = (size_t)max_pfn * sizeof(struct page);
+	if (!vmemmap_bytes)
+		vmemmap_bytes = sizeof(struct page);
+	m = mmap(NULL, vmemmap_bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) {
+		vmemmap_bytes = 0;
+		return -1;
+	}
+	vmemmap = m;
+	return 0;
+}
+
+/* shim_vmemmap_fini - release the vmemmap mapping, if any (see shim.h). */
+void shim_vmemmap_fini(void)
+{
+	if (vmemmap && vmemmap_bytes)
+		munmap(vmemmap, vmemmap_bytes);
+	vmemmap = NULL;
+	vmemmap_bytes = 0;
+}

@@ -65,4 +65,53 @@ const char *shim_log_text(void);
 /* shim_log_echo - also copy each record to stderr (for debugging a test). */
 void shim_log_echo(bool on);
 
+/* ---- simulated physical memory, panic() and symbols ------------------- */
+
+#include <setjmp.h>
+#include <stdint.h>
+
+/*
+ * shim_phys_init - map @bytes of lazily backed, zeroed host memory
+ * (MAP_NORESERVE) and point host_phys_base at it, so that physical address
+ * pa is host_phys_base + pa (see kernel/layout.h).  A previous mapping is
+ * released first.
+ * Return: the host address of physical address 0 (aborts if mmap fails).
+ */
+void *shim_phys_init(uint64_t bytes);
+
+/* The jump buffer and flag behind shim_expect_panic(). */
+extern jmp_buf shim_panic_jmp;
+extern bool shim_panic_armed;
+
+/*
+ * shim_expect_panic - arm panic() to longjmp back here instead of aborting.
+ * Use as: if (shim_expect_panic() == 0) { call(); fail(); } else { check }.
+ * panic() disarms it before jumping; shim_panic_disarm() does so by hand.
+ * Evaluates to 0 when armed, 1 when a panic came back.
+ */
+#define shim_expect_panic()	(shim_panic_armed = true, setjmp(shim_panic_jmp))
+
+/* shim_panic_disarm - make panic() abort again. */
+void shim_panic_disarm(void);
+
+/**
+ * shim_panic_message - the formatted message of the last panic().
+ * Return: a NUL-terminated string owned by the shim ("" if none yet).
+ */
+const char *shim_panic_message(void);
+
+/* ---- simulated vmemmap, for mm/ tests (test_buddy*.c) ---------------- */
+
+/*
+ * shim_vmemmap_init - map zeroed, lazily backed (MAP_NORESERVE) room for
+ * @max_pfn struct pages and point the host-test `vmemmap` at it, so that
+ * pfn_to_page(pfn) works for every pfn below @max_pfn.  A previous mapping
+ * is released first.
+ * Return: 0, or -1 if mmap fails.
+ */
+int shim_vmemmap_init(uint64_t max_pfn);
+
+/* shim_vmemmap_fini - unmap the vmemmap from shim_vmemmap_init(); vmemmap = NULL. */
+void shim_vmemmap_fini(void);
+
 #endif /* TESTS_HOST_SHIM_H */

@@ -490,6 +490,72 @@ def boot_matches_config(scn, run):
     return ("boot event: " + ", ".join(bad)) if bad else None
 
 
+
+def _size_bytes(text):
+    """'512M' / '8G' / '1024' (MiB, as run-qemu.sh reads a bare number) -> bytes."""
+    t = text.strip().upper()
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    if t and t[-1] in mult:
+        return int(float(t[:-1]) * mult[t[-1]])
+    return int(t) << 20
+
+
+def _layout_node_sizes(scn):
+    """The node sizes in bytes the scenario asked QEMU for."""
+    mem = _size_bytes(scn.kv.get("mem", "1G"))
+    numa = scn.kv.get("numa", "")
+    if not numa:
+        return [mem]
+    if numa.isdigit():
+        n = int(numa)
+        return [mem // n] * n
+    return [_size_bytes(x) for x in numa.split(",")]
+
+
+MEMMAP_SLACK = 64 << 20  # firmware, ACPI and legacy holes a node may lose
+
+
+@per_run
+def memmap_nodes_match_layout(scn, run):
+    """The memmap event has one node per QEMU node, and each node's
+    present_pages * 4096 lies within 64 MiB below the node size the scenario
+    gave QEMU (firmware, ACPI and legacy holes are not RAM); the nodes add
+    up to pages_total."""
+    m = run.first("memmap")
+    if m is None:
+        return "no memmap event"
+    nodes = m.get("nodes") or []
+    want = _layout_node_sizes(scn)
+    if len(nodes) != len(want):
+        return "memmap has %d nodes, the layout %d" % (len(nodes), len(want))
+    bad = []
+    for i, (node, size) in enumerate(zip(nodes, want)):
+        got = node.get("present_pages", -1) * 4096
+        if node.get("nid") != i or not size - MEMMAP_SLACK <= got <= size:
+            bad.append("node %s: %d bytes present, layout %d" % (node.get("nid"), got, size))
+    if sum(n.get("present_pages", 0) for n in nodes) != m.get("pages_total"):
+        bad.append("nodes add up to %d pages, pages_total is %s"
+                   % (sum(n.get("present_pages", 0) for n in nodes), m.get("pages_total")))
+    return "; ".join(bad) or None
+
+
+@per_run
+def memmap_accounting(scn, run):
+    """Every memmap node satisfies present = free + reserved (nothing is
+    allocated at hand-over), and the totals are the sums of the nodes."""
+    m = run.first("memmap")
+    if m is None:
+        return "no memmap event"
+    bad = []
+    for node in m.get("nodes") or []:
+        p, f, r = node.get("present_pages"), node.get("free_pages"), node.get("reserved_pages")
+        if p != f + r:
+            bad.append("node %s: present %s != free %s + reserved %s" % (node.get("nid"), p, f, r))
+    for key, nk in (("pages_free", "free_pages"), ("pages_reserved", "reserved_pages")):
+        if sum(n.get(nk, 0) for n in m.get("nodes") or []) != m.get(key):
+            bad.append("%s is not the sum of the nodes' %s" % (key, nk))
+    return "; ".join(bad) or None
+
 @per_run
 def gens_complete(scn, run):
     """There is one boot event per generation 0..gens-1, in order (gens from

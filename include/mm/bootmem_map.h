@@ -1,0 +1,67 @@
+/*
+ * mm/bootmem_map.h - from the boot-info memory map to memblock.
+ *
+ * DOC: boot memory map
+ *
+ * The loader (or the previous kernel, on kexec) hands over a map of
+ * struct kholab_mmap_entry.  The protocol says it is sorted and free of
+ * overlaps, but firmware maps are known to break both promises, so the
+ * kernel first puts the map in order with bootmem_map_sanitize() and then
+ * feeds it to memblock with memblock_init_from_map().
+ *
+ * Sanitizing rules, each fix logged with one pr_warn:
+ *   - entries of length 0 are dropped;
+ *   - an entry whose end passes 2^64 is clipped to end at 2^64 - 1
+ *     (exclusive), i.e. its last byte is lost;
+ *   - a type outside enum kholab_mem_type becomes KHOLAB_MEM_RESERVED;
+ *   - an unsorted map is sorted by base;
+ *   - where entries overlap, the overlap takes the more restrictive type:
+ *     any non-RAM type beats any RAM type (kholab_mem_is_ram()), and
+ *     within each class the order, weakest first, is
+ *       RAM:     USABLE < LOADER_DATA < BOOTINFO < KERNEL_ELF < KERNEL
+ *       non-RAM: ACPI_RECLAIM < PERSISTENT < ACPI_NVS < RUNTIME < MMIO
+ *                < RESERVED < UNUSABLE
+ *     (the more a range matters to firmware, hardware or a running owner,
+ *     or the less it can be trusted, the stronger its type);
+ * and, silently, touching entries of equal type are merged (their efi_type
+ * becomes ~0u when the merged entries disagreed on it).
+ *
+ * memblock_init_from_map() then adds every RAM-type entry to memblock
+ * (shrunk inward to whole pages), reserves the kernel image, its ELF copy,
+ * the boot info and other loader data, and reserves page 0.  ACPI tables
+ * (reclaim and NVS) are not memory to memblock at all, so nothing is ever
+ * allocated from them, in this kernel or any kernel it kexecs.
+ */
+#ifndef MM_BOOTMEM_MAP_H
+#define MM_BOOTMEM_MAP_H
+
+#include <kholab/types.h>
+#include <kholab/bootinfo.h>
+
+/**
+ * bootmem_map_sanitize - sort, de-overlap and merge a memory map in place.
+ * @map:   the entries; up to @max of them may be written
+ * @count: in: entries in @map; out: entries after sanitizing
+ * @max:   capacity of @map (at least *@count)
+ *
+ * Work happens in a private copy, so on failure @map and *@count are left
+ * as they were.  A map larger than KHOLAB_MMAP_MAX entries is refused.
+ * Return: 0; -EINVAL for a NULL argument, *@count > @max or *@count >
+ * KHOLAB_MMAP_MAX; -ENOSPC when the result needs more than @max entries.
+ */
+int bootmem_map_sanitize(struct kholab_mmap_entry *map, u32 *count, u32 max);
+
+/**
+ * memblock_init_from_map - describe a sanitized map to memblock.
+ * @map:   sorted, non-overlapping entries (see bootmem_map_sanitize())
+ * @count: how many
+ *
+ * RAM ranges are added on node 0 (kholab has no NUMA discovery); KERNEL,
+ * KERNEL_ELF, BOOTINFO and LOADER_DATA ranges are reserved with
+ * MEMBLOCK_RSRV_KERN on node 0; page 0 is always reserved.
+ * Return: 0; -ENOMEM if no whole page of RAM was found (the caller should
+ * panic) or memblock ran out of slots.
+ */
+int memblock_init_from_map(const struct kholab_mmap_entry *map, u32 count);
+
+#endif /* MM_BOOTMEM_MAP_H */

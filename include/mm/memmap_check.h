@@ -1,0 +1,46 @@
+/*
+ * mm/memmap_check.h - checks that fail the boot when memory init is wrong.
+ */
+#ifndef MM_MEMMAP_CHECK_H
+#define MM_MEMMAP_CHECK_H
+
+#include <kholab/types.h>
+
+struct mm_node_counts {
+	u64 present;		/* RAM pages memblock knows on the node */
+	u64 free;		/* pages inside free buddy blocks (memmap scan) */
+	u64 reserved;		/* PageReserved RAM pages (memmap scan) */
+	u64 noinit;		/* pages under RSRV_NOINIT reservations */
+	u64 allocated;		/* pages handed out by buddy */
+	u64 memblock_free;	/* what memblock says is free */
+};
+
+/**
+ * memmap_check_poison - with memmap_poison=1: every struct page with a
+ * memmap holds no poison word and was initialised exactly once.
+ *
+ * Return: 0, or -EINVAL after logging the first bad pfn and the totals.
+ */
+int memmap_check_poison(void);
+
+/**
+ * mm_check_accounting - per node and in total: present == free + reserved
+ * + noinit + allocated (every RAM page in exactly one class, classes found
+ * by scanning the memmap), free == the zones' counters, and, when
+ * @at_handover, free == memblock's free memory (nothing allocated yet).
+ * @counts: receives the per-node numbers (MAX_NUMNODES entries)
+ *
+ * Return: 0, or -EINVAL after logging the numbers that disagree.
+ */
+int mm_check_accounting(struct mm_node_counts *counts, bool at_handover);
+
+/**
+ * buddy_selftest - selftest=buddy: invariants, then a seeded random
+ * alloc/free stress over all orders and nodes that must return to the same
+ * free counts, then invariants again.
+ *
+ * Return: 0, or -EINVAL / -ENOMEM with the reason logged.
+ */
+int buddy_selftest(u64 seed);
+
+#endif /* MM_MEMMAP_CHECK_H */

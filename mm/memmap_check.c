@@ -1,0 +1,232 @@
+/*
+ * mm/memmap_check.c - checks that can fail: poison, exactly-once init,
+ * the page accounting identity, and the buddy stress selftest.
+ *
+ * These run on every boot that asks for them (memmap_poison=1,
+ * selftest=buddy) and always for accounting, so a strategy that skips a
+ * page, initialises one twice, or frees a reserved one cannot pass.
+ */
+#define pr_fmt(fmt) "memmap_check: " fmt
+
+#include <mm/memmap_check.h>
+#include <mm/mm_init.h>
+#include <mm/page_alloc.h>
+#include <mm/memblock.h>
+#include <mm/sparse.h>
+#include <kernel/printk.h>
+#include <string.h>
+#include <errno.h>
+
+/* page_has_poison - true if any 8-byte word of @p still holds the poison. */
+static bool page_has_poison(const struct page *p)
+{
+	const u64 *w = (const u64 *)p;
+
+	for (size_t i = 0; i < sizeof(*p) / 8; i++)
+		if (w[i] == MEMMAP_POISON64)
+			return true;
+	return false;
+}
+
+/* memmap_check_poison - see memmap_check.h. */
+int memmap_check_poison(void)
+{
+	u64 checked = 0, bad = 0, first_bad = 0;
+	u32 first_count = 0;
+	bool first_poison = false;
+
+	for (u64 pfn = 0; pfn < ALIGN_UP(max_pfn, PAGES_PER_SECTION); pfn++) {
+		struct page *p;
+
+		if (!pfn_valid_section(pfn)) {
+			pfn = ALIGN_UP(pfn + 1, PAGES_PER_SECTION) - 1;
+			continue;
+		}
+		p = pfn_to_page(pfn);
+		checked++;
+		if (page_has_poison(p) || p->init_count != 1) {
+			if (!bad++) {
+				first_bad = pfn;
+				first_count = p->init_count;
+				first_poison = page_has_poison(p);
+			}
+		}
+	}
+	if (bad) {
+		pr_err("%llu of %llu struct pages are wrong; first pfn 0x%llx: %s, initialised %u times\n",
+		       (unsigned long long)bad, (unsigned long long)checked,
+		       (unsigned long long)first_bad, first_poison ? "still poisoned" : "no poison",
+		       first_count == MEMMAP_POISON32 ? 0 : first_count);
+		return -EINVAL;
+	}
+	pr_info("all %llu struct pages initialised exactly once, no poison left\n",
+		(unsigned long long)checked);
+	return 0;
+}
+
+/* count_range_pages - pages of [start, end) entirely inside it (page-granular). */
+static u64 whole_pages(phys_addr_t start, phys_addr_t end)
+{
+	u64 s = PFN_UP(start), e = PFN_DOWN(end);
+
+	return e > s ? e - s : 0;
+}
+
+/* scan_node - classify every RAM pfn of @nid by its struct page. */
+static void scan_node(int nid, struct mm_node_counts *c)
+{
+	u64 s, e;
+	int i, rnid;
+
+	for_each_mem_pfn_range(i, nid, &s, &e, &rnid) {
+		for (u64 pfn = s; pfn < e;) {
+			struct page *p = pfn_to_page(pfn);
+
+			if (PageBuddy(p)) {
+				u64 n = 1ULL << p->private;
+
+				c->free += n;
+				pfn += n;
+				continue;
+			}
+			if (PageReserved(p))
+				c->reserved++;
+			else if (p->_refcount > 0 || p->compound_head & 1)
+				c->allocated++;
+			pfn++;
+		}
+	}
+}
+
+/* mm_check_accounting - see memmap_check.h. */
+int mm_check_accounting(struct mm_node_counts *counts, bool at_handover)
+{
+	struct mm_node_counts total = { 0 };
+	struct memblock_region *r;
+	int err = 0;
+
+	for (int nid = 0; nid < nr_online_nodes; nid++) {
+		struct mm_node_counts *c = &counts[nid];
+		phys_addr_t start, end;
+		u64 i, zone_free = 0, managed = 0;
+
+		memset(c, 0, sizeof(*c));
+		c->present = NODE_DATA(nid)->node_present_pages;
+		for_each_free_mem_range(i, nid, MEMBLOCK_NONE, &start, &end, NULL)
+			c->memblock_free += whole_pages(start, end);
+		for_each_reserved_mem_region(r)
+			if (r->flags & MEMBLOCK_RSRV_NOINIT && r->nid == nid)
+				c->noinit += whole_pages(r->base, r->base + r->size);
+		scan_node(nid, c);
+		/* RSRV_NOINIT pages carry whatever state their owner gave them */
+		c->allocated = c->allocated > c->noinit ? c->allocated - c->noinit : 0;
+		for (int zt = 0; zt < MAX_NR_ZONES; zt++) {
+			zone_free += NODE_DATA(nid)->node_zones[zt].free_pages;
+			managed += NODE_DATA(nid)->node_zones[zt].managed_pages;
+		}
+		NODE_DATA(nid)->reserved_pages = c->reserved;
+
+		if (c->present != c->free + c->reserved + c->noinit + c->allocated) {
+			pr_err("node %d: present %llu != free %llu + reserved %llu + noinit %llu + allocated %llu\n",
+			       nid, (unsigned long long)c->present, (unsigned long long)c->free,
+			       (unsigned long long)c->reserved, (unsigned long long)c->noinit,
+			       (unsigned long long)c->allocated);
+			err = -EINVAL;
+		}
+		if (c->free != zone_free) {
+			pr_err("node %d: free blocks in the memmap hold %llu pages, zone counters say %llu\n",
+			       nid, (unsigned long long)c->free, (unsigned long long)zone_free);
+			err = -EINVAL;
+		}
+		if (managed != c->free + c->allocated) {
+			pr_err("node %d: buddy manages %llu pages but %llu are free and %llu allocated\n",
+			       nid, (unsigned long long)managed, (unsigned long long)c->free,
+			       (unsigned long long)c->allocated);
+			err = -EINVAL;
+		}
+		if (at_handover && c->free != c->memblock_free) {
+			pr_err("node %d: buddy has %llu free pages, memblock had %llu\n", nid,
+			       (unsigned long long)c->free, (unsigned long long)c->memblock_free);
+			err = -EINVAL;
+		}
+		total.present += c->present;
+		total.free += c->free;
+		total.reserved += c->reserved;
+		total.noinit += c->noinit;
+		total.allocated += c->allocated;
+	}
+	if (!err)
+		pr_info("accounting holds: %llu present = %llu free + %llu reserved + %llu noinit + %llu allocated\n",
+			(unsigned long long)total.present, (unsigned long long)total.free,
+			(unsigned long long)total.reserved, (unsigned long long)total.noinit,
+			(unsigned long long)total.allocated);
+	return err;
+}
+
+/* xorshift64 - small deterministic PRNG for the stress test. */
+static u64 xorshift64(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+#define STRESS_SLOTS	256
+#define STRESS_ROUNDS	4096
+
+/* buddy_selftest - see memmap_check.h. */
+int buddy_selftest(u64 seed)
+{
+	static struct page *held[STRESS_SLOTS];
+	static u8 held_order[STRESS_SLOTS];
+	u64 before = nr_free_pages(), s = seed ? seed : 0x6b686f6c6162ULL;
+	u64 allocs = 0, fails = 0;
+	int err;
+
+	pr_info("buddy selftest: seed 0x%llx, %d rounds\n", (unsigned long long)s, STRESS_ROUNDS);
+	err = buddy_check_invariants();
+	if (err)
+		return err;
+	memset(held, 0, sizeof(held));
+	for (int round = 0; round < STRESS_ROUNDS; round++) {
+		u64 r = xorshift64(&s);
+		int slot = (int)(r % STRESS_SLOTS);
+
+		if (held[slot]) {
+			free_pages(held[slot], held_order[slot]);
+			held[slot] = NULL;
+		} else {
+			unsigned int order = (unsigned int)((r >> 16) % (MAX_PAGE_ORDER + 1));
+			int nid = (int)((r >> 32) % (u64)nr_online_nodes);
+
+			held[slot] = alloc_pages(order, nid);
+			held_order[slot] = (u8)order;
+			if (held[slot]) {
+				allocs++;
+				memset(page_address(held[slot]), 0xa5, PAGE_SIZE);	/* touch it */
+			} else {
+				fails++;
+			}
+		}
+		if (round % 1024 == 1023) {
+			err = buddy_check_invariants();
+			if (err)
+				return err;
+		}
+	}
+	for (int slot = 0; slot < STRESS_SLOTS; slot++)
+		if (held[slot])
+			free_pages(held[slot], held_order[slot]);
+	err = buddy_check_invariants();
+	if (err)
+		return err;
+	if (nr_free_pages() != before) {
+		pr_err("buddy selftest: %llu free pages before, %llu after\n",
+		       (unsigned long long)before, (unsigned long long)nr_free_pages());
+		return -EINVAL;
+	}
+	pr_info("buddy selftest passed: %llu allocations (%llu failed for lack of a block), free count back to %llu\n",
+		(unsigned long long)allocs, (unsigned long long)fails, (unsigned long long)before);
+	return 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * mm/sparse.c - which 128 MiB sections hold RAM, and their memmaps.
+ *
+ * See the DOC in include/mm/page.h.  Sections are marked present from
+ * memblock's memory ranges (so a q35 PCI hole, or any gap in the map, gets
+ * no backing), each takes its node from those ranges, and each present
+ * section gets a memmap through vmemmap_populate().
+ */
+#define pr_fmt(fmt) "sparse: " fmt
+
+#include <mm/sparse.h>
+#include <mm/memblock.h>
+#include <kernel/printk.h>
+#include <kernel/io.h>
+#include <kernel/tsc.h>
+#include <string.h>
+#include <errno.h>
+
+static u64 nr_sections;		/* entries in mem_section[] */
+static u64 present_sections;
+
+/* memmap_fill - see sparse.h.  @bytes must be a multiple of 64. */
+void memmap_fill(void *va, u64 bytes, u8 byte)
+{
+#ifdef KHOLAB_HOST_TEST
+	memset(va, byte, bytes);
+#else
+	u64 pattern = 0x0101010101010101ULL * byte;
+	u8 *end = (u8 *)va + bytes;
+
+	/* eight 8-byte stores per 64 bytes: the same store pattern as memmap init */
+	__asm__ volatile("1:\n\t"
+			 "movq %1, 0(%0)\n\t"
+			 "movq %1, 8(%0)\n\t"
+			 "movq %1, 16(%0)\n\t"
+			 "movq %1, 24(%0)\n\t"
+			 "movq %1, 32(%0)\n\t"
+			 "movq %1, 40(%0)\n\t"
+			 "movq %1, 48(%0)\n\t"
+			 "movq %1, 56(%0)\n\t"
+			 "addq $64, %0\n\t"
+			 "cmpq %2, %0\n\t"
+			 "jb 1b"
+			 : "+r"(va) : "r"(pattern), "r"(end) : "memory");
+#endif
+}
+
+/* memmap_fill_all - fill every present section's memmap with @byte. */
+static void memmap_fill_all(u8 byte)
+{
+	for (u64 sec = 0; sec < nr_sections; sec++)
+		if (mem_section[sec].flags & SECTION_HAS_MEMMAP)
+			memmap_fill(pfn_to_page(section_nr_to_pfn(sec)),
+				    PAGES_PER_SECTION * sizeof(struct page), byte);
+}
+
+/* nr_present_sections - see sparse.h. */
+u64 nr_present_sections(void)
+{
+	return present_sections;
+}
+
+/* mark_present - record that [start_pfn, end_pfn) of node @nid holds RAM. */
+static void mark_present(u64 start_pfn, u64 end_pfn, int nid)
+{
+	for (u64 sec = pfn_to_section_nr(start_pfn); sec <= pfn_to_section_nr(end_pfn - 1); sec++) {
+		struct mem_section *ms = &mem_section[sec];
+
+		if (ms->flags & SECTION_PRESENT && ms->nid != nid)
+			pr_warn("section %llu holds RAM of nodes %d and %d; its memmap goes to node %d\n",
+				(unsigned long long)sec, ms->nid, nid, ms->nid);
+		if (!(ms->flags & SECTION_PRESENT)) {
+			ms->flags |= SECTION_PRESENT;
+			ms->nid = (u8)nid;
+		}
+	}
+}
+
+/* sparse_init - see sparse.h. */
+long sparse_init(bool poison, u64 *floor_ns)
+{
+	u64 start_pfn, end_pfn, t0;
+	int i, nid;
+
+	max_pfn = PFN_DOWN(memblock_end_of_DRAM());
+	nr_sections = pfn_to_section_nr(max_pfn - 1) + 1;
+	mem_section = memblock_alloc(nr_sections * sizeof(*mem_section), 64);
+	if (!mem_section)
+		return -ENOMEM;
+
+	for_each_mem_pfn_range(i, NUMA_NO_NODE, &start_pfn, &end_pfn, &nid)
+		if (end_pfn > start_pfn)
+			mark_present(start_pfn, end_pfn, nid);
+
+	present_sections = 0;
+	for (u64 sec = 0; sec < nr_sections; sec++) {
+		struct mem_section *ms = &mem_section[sec];
+		int err;
+
+		if (!(ms->flags & SECTION_PRESENT))
+			continue;
+		err = vmemmap_populate(sec, ms->nid);
+		if (err) {
+			pr_err("no memory for the memmap of section %llu (node %d)\n",
+			       (unsigned long long)sec, ms->nid);
+			return err;
+		}
+		ms->flags |= SECTION_HAS_MEMMAP;
+		present_sections++;
+	}
+
+	/*
+	 * The store floor: the time to write the same bytes the memmap init
+	 * will write, with plain stores.  The first pass is not timed: under
+	 * QEMU the first touch of guest RAM also pays the host's page faults,
+	 * which the init (running on memory touched here) does not.  Best of
+	 * two timed passes.
+	 */
+	memmap_fill_all(poison ? MEMMAP_POISON_BYTE : 0);
+	*floor_ns = ~0ULL;
+	for (int pass = 0; pass < 2; pass++) {
+		u64 ns;
+
+		t0 = rdtsc();
+		memmap_fill_all(poison ? MEMMAP_POISON_BYTE : 0);
+		ns = tsc_to_ns(rdtsc() - t0);
+		*floor_ns = ns < *floor_ns ? ns : *floor_ns;
+	}
+
+	pr_info("%llu of %llu sections present, %llu MiB of memmap%s\n",
+		(unsigned long long)present_sections, (unsigned long long)nr_sections,
+		(unsigned long long)(present_sections * 2), poison ? " (poisoned)" : "");
+	return (long)present_sections;
+}

@@ -1,0 +1,44 @@
+/*
+ * mm/vmemmap.c - backing for the virtually contiguous memmap.
+ *
+ * A section's 32768 struct pages take exactly 2 MiB and start 2 MiB
+ * aligned in the vmemmap, so one section = one PMD mapping of one 2 MiB
+ * block allocated on the section's node.  When memblock has no aligned
+ * 2 MiB block left, the section is mapped page by page instead.
+ */
+#define pr_fmt(fmt) "vmemmap: " fmt
+
+#include <mm/sparse.h>
+#include <mm/paging.h>
+#include <mm/memblock.h>
+#include <kernel/printk.h>
+#include <errno.h>
+
+#define SECTION_MEMMAP_BYTES	(PAGES_PER_SECTION * sizeof(struct page))
+
+_Static_assert(SECTION_MEMMAP_BYTES == PMD_SIZE, "one section's memmap is one PMD");
+
+/* vmemmap_populate - see sparse.h. */
+int vmemmap_populate(u64 section_nr, int nid)
+{
+	u64 va = (u64)(uintptr_t)pfn_to_page(section_nr_to_pfn(section_nr));
+	phys_addr_t pa;
+
+	pa = memblock_phys_alloc_try_nid(PMD_SIZE, PMD_SIZE, nid);
+	if (pa)
+		return map_kernel_range(va, pa, PMD_SIZE, nid);
+
+	pr_warn("no 2 MiB block for section %llu on node %d; mapping its memmap with 4 KiB pages\n",
+		(unsigned long long)section_nr, nid);
+	for (u64 off = 0; off < PMD_SIZE; off += PAGE_SIZE) {
+		int err;
+
+		pa = memblock_phys_alloc_try_nid(PAGE_SIZE, PAGE_SIZE, nid);
+		if (!pa)
+			return -ENOMEM;
+		err = map_kernel_range(va + off, pa, PAGE_SIZE, nid);
+		if (err)
+			return err;
+	}
+	return 0;
+}

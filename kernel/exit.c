@@ -24,8 +24,8 @@ void kernel_exit(bool pass, const char *reason)
 	struct json_line j;
 
 	__asm__ volatile("cli");
-	if (exiting++)		/* a fault on the way out: stop at once */
-		goto out;
+	if (__atomic_fetch_add(&exiting, 1, __ATOMIC_SEQ_CST))
+		goto out;	/* a fault on the way out, or another CPU exiting */
 
 	printk(KERN_NOTICE "exit: verdict %s: %s (after %llu ms)\n", pass ? "PASS" : "FAIL",
 	       reason, (unsigned long long)(ktime_ns() / 1000000));

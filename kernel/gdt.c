@@ -8,6 +8,7 @@
  */
 #include <kernel/traps.h>
 #include <kernel/layout.h>
+#include <kernel/smp.h>
 
 #define IST_STACK_SIZE	8192
 
@@ -23,9 +24,10 @@ struct tss {
 
 _Static_assert(sizeof(struct tss) == 104, "x86-64 TSS layout");
 
-static struct tss boot_tss;
-static u8 ist_stacks[2][IST_STACK_SIZE] __attribute__((aligned(16)));
-static u64 gdt[5];
+/* One GDT, TSS and pair of IST stacks per CPU. */
+static struct tss tss[MAX_CPUS];
+static u8 ist_stacks[MAX_CPUS][2][IST_STACK_SIZE] __attribute__((aligned(16)));
+static u64 gdt[MAX_CPUS][5];
 
 struct desc_ptr {
 	u16 limit;
@@ -33,26 +35,28 @@ struct desc_ptr {
 } __attribute__((packed));
 
 /* gdt_init - see traps.h.  The selectors match KERNEL_CS/KERNEL_DS/KERNEL_TSS. */
-void gdt_init(void)
+void gdt_init(int cpu)
 {
-	u64 base = (u64)(uintptr_t)&boot_tss;
-	u64 limit = sizeof(boot_tss) - 1;
+	struct tss *t = &tss[cpu];
+	u64 *g = gdt[cpu];
+	u64 base = (u64)(uintptr_t)t;
+	u64 limit = sizeof(*t) - 1;
 	struct desc_ptr p;
 
-	boot_tss.ist[0] = (u64)(uintptr_t)(ist_stacks[0] + IST_STACK_SIZE);	/* IST1: #DF */
-	boot_tss.ist[1] = (u64)(uintptr_t)(ist_stacks[1] + IST_STACK_SIZE);	/* IST2: NMI */
-	boot_tss.iomap_base = sizeof(boot_tss);
+	t->ist[0] = (u64)(uintptr_t)(ist_stacks[cpu][0] + IST_STACK_SIZE);	/* IST1: #DF */
+	t->ist[1] = (u64)(uintptr_t)(ist_stacks[cpu][1] + IST_STACK_SIZE);	/* IST2: NMI */
+	t->iomap_base = sizeof(*t);
 
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffULL;		/* code: present, DPL0, L=1 */
-	gdt[2] = 0x00cf92000000ffffULL;		/* data: present, DPL0, writable */
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-		 (0x89ULL << 40) |		/* present, 64-bit available TSS */
-		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
+	g[0] = 0;
+	g[1] = 0x00af9a000000ffffULL;		/* code: present, DPL0, L=1 */
+	g[2] = 0x00cf92000000ffffULL;		/* data: present, DPL0, writable */
+	g[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+	       (0x89ULL << 40) |		/* present, 64-bit available TSS */
+	       (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	g[4] = base >> 32;
 
-	p.limit = sizeof(gdt) - 1;
-	p.base = (u64)(uintptr_t)gdt;
+	p.limit = sizeof(gdt[cpu]) - 1;
+	p.base = (u64)(uintptr_t)g;
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"pushq %1\n\t"

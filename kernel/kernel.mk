@@ -43,3 +43,10 @@ $(BUILD)/gen/entry_inc.h: kernel/entry.inc
 
 $(BUILD)/kernel/main.o: $(BUILD)/gen/entry_inc.h
 KERNEL_CFLAGS += -I$(BUILD)/gen
+
+# kernel/trampoline.inc the same way (TR_ prefix + the %define name).
+$(BUILD)/gen/trampoline_inc.h: kernel/trampoline.inc
+	@mkdir -p $(dir $@)
+	$(Q)sed -n 's/^%define[[:space:]]\+\([A-Z0-9_]\+\)[[:space:]]\+\([0-9a-fA-Fx]\+\).*/#define TR_\1 \2ULL/p' $< > $@
+
+$(BUILD)/kernel/smp.o: $(BUILD)/gen/trampoline_inc.h

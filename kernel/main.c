@@ -19,6 +19,8 @@
 #include <kernel/symbols.h>
 #include <kernel/acpi.h>
 #include <kernel/params.h>
+#include <kernel/percpu.h>
+#include <kernel/apic.h>
 #include <mm/memblock.h>
 #include <mm/bootmem_map.h>
 #include <mm/numa.h>
@@ -50,6 +52,8 @@ static struct mm_node_counts node_counts[MAX_NUMNODES];
 void stackprot_init(void);
 int fdt_selfcheck(void);
 void selftest_run(void);
+int smp_reserve_trampoline(void);
+int smp_init(int fail_cpu, u64 timeout_ms);
 void start_kernel(u64 bootinfo_phys, u64 kernel_phys) __attribute__((noreturn));
 
 /* boot_info_get - map, validate and return the boot info; panics if unusable. */
@@ -126,6 +130,7 @@ static void mm_init(int cpus)
 	t0 = rdtsc();
 	pages = memmap_init();			/* every struct page, boot CPU */
 	init_ns = tsc_to_ns(rdtsc() - t0);
+	smp_reserve_trampoline();		/* kernel/smp.c: a page below 1 MiB for APs */
 	t0 = rdtsc();
 	freed = memblock_free_all();		/* reserved -> PageReserved, free -> buddy */
 	free_ns = tsc_to_ns(rdtsc() - t0);
@@ -208,7 +213,8 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 	tsc_boot = rdtsc();			/* time zero for every timestamp */
 	kernel_phys_base = kernel_phys;		/* __pa() of image addresses */
 	serial_init();				/* kernel/serial.c: COM1 console */
-	gdt_init();				/* kernel/gdt.c: our GDT + TSS */
+	gdt_init(0);				/* kernel/gdt.c: our GDT + TSS */
+	percpu_init(0);				/* kernel/percpu.c: GS base -> CPU 0 */
 	trap_init();				/* kernel/traps.c: exceptions report */
 	stackprot_init();			/* kernel/stackprot.c: %fs canary for libfdt */
 	tsc_calibrate();			/* kernel/tsc.c: TSC vs PIT */
@@ -242,6 +248,8 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 		panic("libfdt self-check failed; KHO could not work");
 	emit_boot_event(bi, cpus, nodes, usable);
 	mm_init(cpus);				/* paging, sparse, memmap, buddy, checks */
+	apic_init(true);			/* kernel/apic.c: x2APIC or xAPIC */
+	cpus = smp_init((int)kparams.smp_fail_cpu, kparams.smp_timeout_ms);	/* kernel/smp.c */
 
 	if (kparams.gens > 1)
 		pr_warn("gens=%llu: this kernel cannot kexec yet, so only generation %llu runs\n",

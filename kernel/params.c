@@ -16,10 +16,12 @@ struct kernel_params kparams = {
 	.loglevel = LOGLEVEL_DEFAULT,
 	.selftest = SELFTEST_NONE,
 	.gens = 1,
+	.smp_fail_cpu = ~0ULL,
+	.smp_timeout_ms = 1000,
 };
 
 static const char *const selftest_choices[] = {
-	"none", "fault", "panic", "hang", "triple", "buddy", NULL,
+	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", NULL,
 };
 
 static const char *const memblock_choices[] = { "quiet", "debug", NULL };
@@ -36,6 +38,11 @@ static const struct kernel_param param_table[] = {
 	  .help = "debug: log every memblock call with its caller and dump the arrays" },
 	{ .name = "memmap_poison", .type = PARAM_BOOL, .value = &memmap_poison,
 	  .help = "poison the memmap before init and check every struct page after it" },
+	{ .name = "smp.fail_cpu", .type = PARAM_U64, .value = &kparams.smp_fail_cpu,
+	  .min = 1, .max = 63,
+	  .help = "do not send CPU N (MADT order) its start-up IPIs: tests the timeout path" },
+	{ .name = "smp.timeout_ms", .type = PARAM_U64, .value = &kparams.smp_timeout_ms,
+	  .min = 1, .max = 60000, .help = "how long to wait for each AP to come online" },
 	{ .name = "gens", .type = PARAM_U64, .value = &kparams.gens, .min = 1, .max = 1000,
 	  .help = "kexec generations to boot in total (run-qemu.sh --gens)" },
 };

@@ -8,10 +8,13 @@
  */
 #include <kernel/results.h>
 #include <kernel/io.h>
+#include <kernel/spinlock.h>
 #include <stdio.h>
 #include <string.h>
 
 #define DEBUGCON_PORT	0xe9
+
+static spinlock_t results_lock = SPINLOCK_INIT;	/* one line at a time, any CPU */
 
 /* put - append raw text, remembering overflow instead of writing past the end. */
 static void put(struct json_line *j, const char *s, size_t n)
@@ -155,5 +158,7 @@ void json_end(struct json_line *j)
 	}
 	j->buf[j->len++] = '}';	/* put() kept room for these two */
 	j->buf[j->len++] = '\n';
+	spin_lock(&results_lock);
 	debugcon_write(j->buf, j->len);
+	spin_unlock(&results_lock);
 }

@@ -11,6 +11,7 @@
 #include <kernel/exit.h>
 #include <kernel/io.h>
 #include <kernel/tsc.h>
+#include <kernel/smp.h>
 #include <mm/memmap_check.h>
 #include <mm/mmzone.h>
 
@@ -25,6 +26,13 @@ __attribute__((noinline)) static void selftest_fault(void)
 	pr_info("writing to unmapped address 0x%llx\n", UNMAPPED_ADDR);
 	*p = 0x6b686f6c6162ULL;
 	__asm__ volatile("" ::: "memory");
+}
+
+/* selftest_fault_on - mailbox wrapper: selftest_fault() on whichever CPU runs it. */
+static void selftest_fault_on(void *unused)
+{
+	(void)unused;
+	selftest_fault();
 }
 
 /* selftest_triple - an empty IDT makes the next exception a triple fault. */
@@ -56,6 +64,13 @@ void selftest_run(void)
 		return;
 	case SELFTEST_FAULT:
 		selftest_fault();
+		break;
+	case SELFTEST_APFAULT:
+		if (nr_cpus_online() < 2)
+			panic("selftest=apfault needs a second CPU online");
+		pr_info("page fault on CPU 1\n");
+		smp_call_on_cpu_async(1, selftest_fault_on, NULL);
+		smp_wait_cpu(1);	/* CPU 1's report ends the run */
 		break;
 	case SELFTEST_PANIC:
 		panic("selftest: value %d, hex 0x%llx, string '%s'", 42,

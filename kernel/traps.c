@@ -16,6 +16,7 @@
 #include <kernel/exit.h>
 #include <kernel/symbols.h>
 #include <kernel/layout.h>
+#include <kernel/smp.h>
 #include <stdio.h>
 
 /* Offsets that kernel/idt.asm hard-codes (TF_*). */
@@ -72,19 +73,25 @@ static void set_gate(int v, u64 handler, u8 ist)
 	idt[v].zero = 0;
 }
 
-/* trap_init - see traps.h. */
-void trap_init(void)
+/* trap_load - see traps.h. */
+void trap_load(void)
 {
 	struct {
 		u16 limit;
 		u64 base;
 	} __attribute__((packed)) p;
 
-	for (int v = 0; v < 32; v++)
-		set_gate(v, exception_stubs[v], v == 8 ? 1 : v == 2 ? 2 : 0);
 	p.limit = sizeof(idt) - 1;
 	p.base = (u64)(uintptr_t)idt;
 	__asm__ volatile("lidt %0" :: "m"(p));
+}
+
+/* trap_init - see traps.h. */
+void trap_init(void)
+{
+	for (int v = 0; v < 32; v++)
+		set_gate(v, exception_stubs[v], v == 8 ? 1 : v == 2 ? 2 : 0);
+	trap_load();
 }
 
 /* frame_ok - true if @rbp can be a kernel frame pointer worth following. */
@@ -126,7 +133,7 @@ void dump_backtrace(u64 rbp, u64 rip)
 	}
 }
 
-static int in_trap;
+static int trap_owner = -1;	/* the CPU reporting an exception, -1 if none */
 
 /* trap_handler - see traps.h. */
 void trap_handler(struct trap_frame *tf)
@@ -134,14 +141,21 @@ void trap_handler(struct trap_frame *tf)
 	char sym[128];
 	u64 v = tf->vector;
 
-	if (in_trap++) {
-		printk(KERN_EMERG "traps: exception %llu while reporting an exception; exiting\n",
-		       (unsigned long long)v);
-		kernel_exit(false, "nested exception");
+	int me = smp_processor_id(), owner = -1;
+
+	if (!__atomic_compare_exchange_n(&trap_owner, &owner, me, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST)) {
+		if (owner == me) {	/* faulted while reporting: stop now */
+			printk(KERN_EMERG "traps: CPU %d: exception %llu while reporting one; exiting\n",
+			       me, (unsigned long long)v);
+			kernel_exit(false, "nested exception");
+		}
+		halt_forever();		/* CPU @owner is reporting and will end the run */
 	}
 
 	symbol_format(tf->rip, sym, sizeof(sym));
-	pr_emerg("CPU 0: exception %llu (%s) %s, error code 0x%llx\n", (unsigned long long)v,
+	pr_emerg("CPU %d: exception %llu (%s) %s, error code 0x%llx\n", me,
+		 (unsigned long long)v,
 		 vector_names[v & 31].mnemonic, vector_names[v & 31].what,
 		 (unsigned long long)tf->error_code);
 	pr_emerg("RIP: %04llx:%016llx %s\n", (unsigned long long)tf->cs,

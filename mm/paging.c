@@ -131,7 +131,8 @@ int paging_init(void)
 
 	cpuid(0x80000001, 0, &a, &b, &c, &d);
 	use_1g = d & (1u << 26);
-	root = pt_alloc(NUMA_NO_NODE);
+	/* below 4 GiB: an AP loads CR3 in 32-bit mode on its way to long mode */
+	root = memblock_alloc_try_nid(PAGE_SIZE, PAGE_SIZE, 0, 1ULL << 32, NUMA_NO_NODE);
 	if (!root)
 		return -ENOMEM;
 

@@ -7,8 +7,7 @@
 #define KERNEL_ACPI_H
 
 #include <kholab/types.h>
-
-#define MAX_CPUS	64
+#include <kernel/smp.h>	/* MAX_CPUS */
 
 struct acpi_table_header {
 	char signature[4];

@@ -13,13 +13,16 @@ enum selftest_mode {
 	SELFTEST_PANIC,		/* panic() with formatted values -> fail */
 	SELFTEST_HANG,		/* spin forever: the harness's timeout path */
 	SELFTEST_TRIPLE,	/* triple fault: the harness's no-verdict path */
-	SELFTEST_BUDDY,		/* buddy invariants + random alloc/free stress */
+	SELFTEST_BUDDY,
+	SELFTEST_APFAULT,	/* page fault on CPU 1: reported like on CPU 0 */		/* buddy invariants + random alloc/free stress */
 };
 
 struct kernel_params {
 	u64 loglevel;
 	int selftest;		/* enum selftest_mode */
 	u64 gens;		/* kexec generations to run in total */
+	u64 smp_fail_cpu;	/* MADT index not sent IPIs; ~0 = none */
+	u64 smp_timeout_ms;	/* wait per AP */
 };
 
 extern struct kernel_params kparams;

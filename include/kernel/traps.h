@@ -20,11 +20,18 @@ struct trap_frame {
 #define KERNEL_DS	0x10
 #define KERNEL_TSS	0x18
 
-/* gdt_init - load kholab's GDT and TSS on this CPU (UEFI's lives in memory we reuse). */
-void gdt_init(void);
+/*
+ * gdt_init - load CPU @cpu's own GDT and TSS on the calling CPU (UEFI's
+ * GDT lives in memory we reuse; an AP arrives on the trampoline's).
+ * Clears FS and GS selectors: set the GS base (percpu_init) afterwards.
+ */
+void gdt_init(int cpu);
 
 /* trap_init - build the IDT (32 exception vectors) and load it on this CPU. */
 void trap_init(void);
+
+/* trap_load - load the already built IDT on this CPU (APs). */
+void trap_load(void);
 
 /* trap_handler - called by idt.asm; reports the exception and exits with failure. */
 void trap_handler(struct trap_frame *tf) __attribute__((noreturn));

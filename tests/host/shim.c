@@ -263,3 +263,327 @@ void shim_vmemmap_fini(void)
 	vmemmap = NULL;
 	vmemmap_bytes = 0;
 }
+
+/* ---- SMP on pthreads and a results capture (see shim.h) --------------- */
+
+#include <errno.h>
+#include <pthread.h>
+#include <kernel/smp.h>
+#include <kernel/results.h>
+
+struct shim_cpu {
+	pthread_t thread;
+	bool running;		/* started and not yet joined */
+	bool busy;		/* shim_smp_set_busy() */
+	int started;
+	int id;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static struct shim_cpu shim_cpus[MAX_CPUS];
+static int shim_ncpus = 1;
+static pthread_mutex_t shim_smp_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int shim_this_cpu;
+
+/* shim_cpu_thread - body of a simulated CPU: run the one work item. */
+static void *shim_cpu_thread(void *p)
+{
+	struct shim_cpu *c = p;
+
+	shim_this_cpu = c->id;
+	c->fn(c->arg);
+	return NULL;
+}
+
+/* shim_smp_init - see shim.h. */
+void shim_smp_init(int ncpus)
+{
+	for (int i = 0; i < MAX_CPUS; i++)
+		smp_wait_cpu(i);
+	pthread_mutex_lock(&shim_smp_lock);
+	shim_ncpus = ncpus < 1 ? 1 : ncpus > MAX_CPUS ? MAX_CPUS : ncpus;
+	for (int i = 0; i < MAX_CPUS; i++) {
+		shim_cpus[i].busy = false;
+		shim_cpus[i].started = 0;
+	}
+	pthread_mutex_unlock(&shim_smp_lock);
+}
+
+/* shim_smp_set_busy - see shim.h. */
+void shim_smp_set_busy(int cpu, bool busy)
+{
+	if (cpu < 0 || cpu >= MAX_CPUS)
+		return;
+	pthread_mutex_lock(&shim_smp_lock);
+	shim_cpus[cpu].busy = busy;
+	pthread_mutex_unlock(&shim_smp_lock);
+}
+
+/* shim_smp_started - see shim.h. */
+int shim_smp_started(int cpu)
+{
+	int n;
+
+	if (cpu < 0 || cpu >= MAX_CPUS)
+		return 0;
+	pthread_mutex_lock(&shim_smp_lock);
+	n = shim_cpus[cpu].started;
+	pthread_mutex_unlock(&shim_smp_lock);
+	return n;
+}
+
+/* smp_processor_id - the simulated CPU this thread is (0: main thread). */
+__attribute__((weak)) int smp_processor_id(void)
+{
+	return shim_this_cpu;
+}
+
+/* nr_cpus_online - as set by shim_smp_init(). */
+__attribute__((weak)) int nr_cpus_online(void)
+{
+	return shim_ncpus;
+}
+
+/* cpu_node - one node on the host. */
+__attribute__((weak)) int cpu_node(int cpu)
+{
+	(void)cpu;
+	return 0;
+}
+
+/* smp_call_on_cpu_async - start @fn(@arg) on a new thread playing @cpu. */
+__attribute__((weak)) int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg)
+{
+	struct shim_cpu *c;
+	int ret = 0;
+
+	if (cpu < 0 || cpu >= MAX_CPUS)
+		return -EINVAL;
+	pthread_mutex_lock(&shim_smp_lock);
+	c = &shim_cpus[cpu];
+	if (cpu >= shim_ncpus || cpu == smp_processor_id()) {
+		ret = -EINVAL;
+	} else if (c->busy || c->running) {
+		ret = -EBUSY;
+	} else {
+		c->id = cpu;
+		c->fn = fn;
+		c->arg = arg;
+		if (pthread_create(&c->thread, NULL, shim_cpu_thread, c)) {
+			fprintf(stderr, "shim: pthread_create failed; aborting\n");
+			abort();
+		}
+		c->running = true;
+		c->started++;
+	}
+	pthread_mutex_unlock(&shim_smp_lock);
+	return ret;
+}
+
+/* smp_wait_cpu - join the thread playing @cpu, if it was started. */
+__attribute__((weak)) void smp_wait_cpu(int cpu)
+{
+	pthread_t t;
+	bool running;
+
+	if (cpu < 0 || cpu >= MAX_CPUS)
+		return;
+	pthread_mutex_lock(&shim_smp_lock);
+	running = shim_cpus[cpu].running;
+	t = shim_cpus[cpu].thread;
+	shim_cpus[cpu].running = false;
+	pthread_mutex_unlock(&shim_smp_lock);
+	if (running)
+		pthread_join(t, NULL);
+}
+
+/* on_each_cpu - every other online CPU in a thread, the caller inline. */
+__attribute__((weak)) void on_each_cpu(void (*fn)(void *), void *arg)
+{
+	int self = smp_processor_id();
+
+	for (int i = 0; i < shim_ncpus; i++) {
+		if (i == self)
+			continue;
+		smp_wait_cpu(i);
+		smp_call_on_cpu_async(i, fn, arg);
+	}
+	fn(arg);
+	for (int i = 0; i < shim_ncpus; i++)
+		if (i != self)
+			smp_wait_cpu(i);
+}
+
+static char shim_results[SHIM_RESULTS_LINES][SHIM_RESULTS_LINE_LEN];
+static int shim_nresults;
+static pthread_mutex_t shim_results_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* shim_results_reset - see shim.h. */
+void shim_results_reset(void)
+{
+	pthread_mutex_lock(&shim_results_lock);
+	shim_nresults = 0;
+	pthread_mutex_unlock(&shim_results_lock);
+}
+
+/* shim_results_lines - see shim.h. */
+int shim_results_lines(void)
+{
+	int n;
+
+	pthread_mutex_lock(&shim_results_lock);
+	n = shim_nresults;
+	pthread_mutex_unlock(&shim_results_lock);
+	return n;
+}
+
+/* shim_results_line - see shim.h. */
+const char *shim_results_line(int i)
+{
+	return i >= 0 && i < shim_results_lines() ? shim_results[i] : NULL;
+}
+
+/* shim_results_count - see shim.h. */
+int shim_results_count(const char *needle)
+{
+	int n = 0, lines = shim_results_lines();
+
+	for (int i = 0; i < lines; i++)
+		n += strstr(shim_results[i], needle) != NULL;
+	return n;
+}
+
+/* shim_json_put - append @n bytes, remembering overflow. */
+static void shim_json_put(struct json_line *j, const char *s, size_t n)
+{
+	if (j->overflow || j->len + n >= sizeof(j->buf) - 8) {
+		j->overflow = true;
+		return;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+/* shim_json_key - a comma when needed, then "key": (none inside arrays). */
+static void shim_json_key(struct json_line *j, const char *key)
+{
+	if (j->need_comma)
+		shim_json_put(j, ",", 1);
+	j->need_comma = true;
+	if (key) {
+		shim_json_put(j, "\"", 1);
+		shim_json_put(j, key, strlen(key));
+		shim_json_put(j, "\":", 2);
+	}
+}
+
+/* shim_json_string - a quoted JSON string for @s. */
+static void shim_json_string(struct json_line *j, const char *s)
+{
+	shim_json_put(j, "\"", 1);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char e[8];
+
+		if (ch == '"' || ch == '\\') {
+			e[0] = '\\';
+			e[1] = (char)ch;
+			shim_json_put(j, e, 2);
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			shim_json_put(j, e, (size_t)snprintf(e, sizeof(e), "\\u%04x", ch));
+		} else {
+			shim_json_put(j, s, 1);
+		}
+	}
+	shim_json_put(j, "\"", 1);
+}
+
+__attribute__((weak)) void json_begin(struct json_line *j, const char *event)
+{
+	j->len = 0;
+	j->overflow = false;
+	j->event = event;
+	j->depth = 0;
+	j->need_comma = false;
+	shim_json_put(j, "{", 1);
+	shim_json_key(j, "event");
+	shim_json_string(j, event);
+}
+
+__attribute__((weak)) void json_u64(struct json_line *j, const char *key, u64 v)
+{
+	char num[24];
+
+	shim_json_key(j, key);
+	shim_json_put(j, num, (size_t)snprintf(num, sizeof(num), "%llu",
+					       (unsigned long long)v));
+}
+
+__attribute__((weak)) void json_s64(struct json_line *j, const char *key, s64 v)
+{
+	char num[24];
+
+	shim_json_key(j, key);
+	shim_json_put(j, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)v));
+}
+
+__attribute__((weak)) void json_bool(struct json_line *j, const char *key, bool v)
+{
+	shim_json_key(j, key);
+	shim_json_put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+__attribute__((weak)) void json_str(struct json_line *j, const char *key, const char *s)
+{
+	shim_json_key(j, key);
+	shim_json_string(j, s);
+}
+
+__attribute__((weak)) void json_array_begin(struct json_line *j, const char *key)
+{
+	shim_json_key(j, key);
+	shim_json_put(j, "[", 1);
+	j->need_comma = false;
+	j->depth++;
+}
+
+__attribute__((weak)) void json_array_end(struct json_line *j)
+{
+	shim_json_put(j, "]", 1);
+	j->need_comma = true;
+	j->depth--;
+}
+
+__attribute__((weak)) void json_object_begin(struct json_line *j, const char *key)
+{
+	shim_json_key(j, key);
+	shim_json_put(j, "{", 1);
+	j->need_comma = false;
+	j->depth++;
+}
+
+__attribute__((weak)) void json_object_end(struct json_line *j)
+{
+	shim_json_put(j, "}", 1);
+	j->need_comma = true;
+	j->depth--;
+}
+
+/* json_end - close the line and capture it instead of writing the port. */
+__attribute__((weak)) void json_end(struct json_line *j)
+{
+	if (j->overflow) {
+		const char *ev = j->event;
+
+		json_begin(j, ev);
+		json_bool(j, "truncated", true);
+	}
+	j->buf[j->len++] = '}';
+	j->buf[j->len] = '\0';
+	pthread_mutex_lock(&shim_results_lock);
+	if (shim_nresults < SHIM_RESULTS_LINES)
+		snprintf(shim_results[shim_nresults++], SHIM_RESULTS_LINE_LEN,
+			 "%s", j->buf);
+	pthread_mutex_unlock(&shim_results_lock);
+}

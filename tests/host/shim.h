@@ -114,4 +114,58 @@ int shim_vmemmap_init(uint64_t max_pfn);
 /* shim_vmemmap_fini - unmap the vmemmap from shim_vmemmap_init(); vmemmap = NULL. */
 void shim_vmemmap_fini(void);
 
+/* ---- SMP on pthreads and a results capture, for kernel/jobs.c tests ---- */
+
+/*
+ * The smp.h functions (smp_processor_id, nr_cpus_online, cpu_node,
+ * smp_call_on_cpu_async, smp_wait_cpu, on_each_cpu) are provided weakly:
+ * CPU n is a pthread started by smp_call_on_cpu_async(n, ...) with a
+ * thread-local smp_processor_id() of n; the test's main thread is CPU 0.
+ * Until shim_smp_init() is called there is one CPU.
+ */
+
+/*
+ * shim_smp_init - pretend @ncpus CPUs (clamped to 1..MAX_CPUS) are online,
+ * none busy.  Joins any helper thread still running from before.
+ */
+void shim_smp_init(int ncpus);
+
+/* shim_smp_set_busy - make smp_call_on_cpu_async(@cpu) answer -EBUSY. */
+void shim_smp_set_busy(int cpu, bool busy);
+
+/**
+ * shim_smp_started - work items started on @cpu since shim_smp_init().
+ * Return: the count (0 for a CPU out of range).
+ */
+int shim_smp_started(int cpu);
+
+/*
+ * Results channel stand-in: weak json_* functions (kernel/results.h) that
+ * build the same JSON text and capture each finished line (without its
+ * newline) instead of writing port 0xE9.  Thread-safe.
+ */
+#define SHIM_RESULTS_LINES	4096
+#define SHIM_RESULTS_LINE_LEN	256
+
+/* shim_results_reset - forget every captured results line. */
+void shim_results_reset(void);
+
+/**
+ * shim_results_lines - lines captured (at most SHIM_RESULTS_LINES).
+ * Return: the count.
+ */
+int shim_results_lines(void);
+
+/**
+ * shim_results_line - captured line @i (0 = oldest), NUL-terminated.
+ * Return: the text, or NULL if @i is out of range.
+ */
+const char *shim_results_line(int i);
+
+/**
+ * shim_results_count - lines that contain @needle.
+ * Return: the count.
+ */
+int shim_results_count(const char *needle);
+
 #endif /* TESTS_HOST_SHIM_H */

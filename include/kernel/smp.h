@@ -1,0 +1,42 @@
+/*
+ * kernel/smp.h - the other CPUs: bring-up, identity, and running work on them.
+ *
+ * CPUs are numbered 0..nr_cpus_online()-1 in MADT order, 0 being the boot
+ * CPU.  kholab takes no interrupts: an idle AP spins on its own mailbox,
+ * so handing it work is a store and waiting for it is a load.
+ */
+#ifndef KERNEL_SMP_H
+#define KERNEL_SMP_H
+
+#include <kholab/types.h>
+
+#define MAX_CPUS	64
+
+/* smp_processor_id - this CPU's number. */
+int smp_processor_id(void);
+
+/* nr_cpus_online - CPUs running kholab (the boot CPU plus started APs). */
+int nr_cpus_online(void);
+
+/* cpu_node - the NUMA node of CPU @cpu. */
+int cpu_node(int cpu);
+
+/**
+ * smp_call_on_cpu_async - start @fn(@arg) on CPU @cpu, which must be an
+ * online AP other than the caller.
+ *
+ * Return: 0, -EBUSY if that CPU is still running earlier work, -EINVAL for
+ * a CPU that is not online or is the caller.
+ */
+int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg);
+
+/* smp_wait_cpu - wait until CPU @cpu has finished the work it was given. */
+void smp_wait_cpu(int cpu);
+
+/**
+ * on_each_cpu - run @fn(@arg) on every online CPU, the caller included,
+ * and return when all have finished.
+ */
+void on_each_cpu(void (*fn)(void *), void *arg);
+
+#endif /* KERNEL_SMP_H */

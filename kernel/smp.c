@@ -1,0 +1,282 @@
+/*
+ * kernel/smp.c - starting the application processors and giving them work.
+ *
+ * DOC: SMP bring-up
+ *
+ * The boot CPU starts the others one at a time with the MP start-up
+ * sequence: INIT, 10 ms, STARTUP, 200 us, STARTUP again if the CPU has not
+ * checked in, 200 us (Intel SDM vol. 3, 9.4.4; the delays are real, taken
+ * from the calibrated TSC, never shortened for emulators).  The woken CPU
+ * runs kernel/trampoline.asm from a page below 1 MiB, reaches ap_start()
+ * in long mode, loads its own GDT/TSS, the IDT, its GS base and APIC, and
+ * marks itself online.  A CPU that is not online within smp.timeout_ms is
+ * reported and left out; boot goes on.  smp.fail_cpu=N does not send CPU
+ * N its IPIs, so that timeout path runs on every test boot that asks.
+ *
+ * An online AP then spins on its mailbox (struct percpu): there are no
+ * interrupts in kholab, so work is handed over by memory writes.
+ */
+#define pr_fmt(fmt) "smp: " fmt
+
+#include <kernel/smp.h>
+#include <kernel/percpu.h>
+#include <kernel/apic.h>
+#include <kernel/acpi.h>
+#include <kernel/traps.h>
+#include <kernel/tsc.h>
+#include <kernel/io.h>
+#include <kernel/layout.h>
+#include <kernel/printk.h>
+#include <kernel/params.h>
+#include <mm/memblock.h>
+#include <mm/page_alloc.h>
+#include <mm/numa.h>
+#include <string.h>
+#include <errno.h>
+#include "trampoline_inc.h"	/* kernel/trampoline.inc as #defines (kernel.mk) */
+
+#define AP_STACK_ORDER	2	/* 16 KiB */
+
+/* The parameter block at TR_PARAMS_OFF of the trampoline page. */
+struct trampoline_params {
+	u16 gdtr_limit;
+	u32 gdtr_base;
+	u16 pad0;
+	u32 pm_off;
+	u16 pm_sel;
+	u16 pad1;
+	u32 lm_off;
+	u16 lm_sel;
+	u16 pad2;
+	u32 cr3;
+	u32 pad3;
+	u64 stack;
+	u64 entry;
+	u64 arg;
+	volatile u32 checkin;
+	u32 pad4;
+} __attribute__((packed));
+
+_Static_assert(offsetof(struct trampoline_params, gdtr_limit) == TR_TR_P_GDTR_LIMIT, "TR_P_GDTR_LIMIT");
+_Static_assert(offsetof(struct trampoline_params, gdtr_base) == TR_TR_P_GDTR_BASE, "TR_P_GDTR_BASE");
+_Static_assert(offsetof(struct trampoline_params, pm_off) == TR_TR_P_PM_PTR, "TR_P_PM_PTR");
+_Static_assert(offsetof(struct trampoline_params, lm_off) == TR_TR_P_LM_PTR, "TR_P_LM_PTR");
+_Static_assert(offsetof(struct trampoline_params, cr3) == TR_TR_P_CR3, "TR_P_CR3");
+_Static_assert(offsetof(struct trampoline_params, stack) == TR_TR_P_STACK, "TR_P_STACK");
+_Static_assert(offsetof(struct trampoline_params, entry) == TR_TR_P_ENTRY, "TR_P_ENTRY");
+_Static_assert(offsetof(struct trampoline_params, arg) == TR_TR_P_ARG, "TR_P_ARG");
+_Static_assert(offsetof(struct trampoline_params, checkin) == TR_TR_P_CHECKIN, "TR_P_CHECKIN");
+_Static_assert(sizeof(struct trampoline_params) == TR_TR_P_SIZE, "TR_P_SIZE");
+_Static_assert(TR_TR_PARAMS_OFF + TR_TR_P_SIZE <= PAGE_SIZE, "params fit in the page");
+
+extern const u8 trampoline_start[], trampoline_end[];
+
+static phys_addr_t trampoline_pa;	/* the low page, reserved for life */
+static int cpus_online = 1;
+static u64 smp_timeout_ms = 1000;	/* smp.timeout_ms */
+
+/* nr_cpus_online - see smp.h. */
+int nr_cpus_online(void)
+{
+	return cpus_online;
+}
+
+/* cpu_node - see smp.h. */
+int cpu_node(int cpu)
+{
+	return percpu_area[cpu].node;
+}
+
+/* udelay - busy-wait @us microseconds on the calibrated TSC. */
+static void udelay(u64 us)
+{
+	u64 start = rdtsc(), cycles = tsc_khz * us / 1000;
+
+	if (!tsc_khz)
+		cycles = us * 3000;	/* uncalibrated: assume a fast TSC, err long */
+	while (rdtsc() - start < cycles)
+		cpu_relax();
+}
+
+/**
+ * smp_reserve_trampoline - reserve the page below 1 MiB the APs start in.
+ * Must run while memblock still hands out memory (before buddy).
+ *
+ * Return: 0, or -ENOMEM when no page below 1 MiB is free (no SMP then).
+ */
+int smp_reserve_trampoline(void)
+{
+	trampoline_pa = memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0x1000, 0x100000);
+	if (!trampoline_pa) {
+		pr_err("no free page below 1 MiB for the AP trampoline; running on the boot CPU only\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ap_idle - the AP's life after start-up: run whatever the mailbox holds. */
+static __attribute__((noreturn)) void ap_idle(struct percpu *me)
+{
+	for (;;) {
+		u32 seq = me->work_seq;
+
+		if (seq != me->done_seq) {
+			u64 t0 = rdtsc();
+
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			me->work_fn(me->work_arg);
+			me->busy_tsc += rdtsc() - t0;
+			__atomic_store_n(&me->done_seq, seq, __ATOMIC_RELEASE);
+		}
+		cpu_relax();
+	}
+}
+
+/* ap_start - C entry of an AP, called by the trampoline on its own stack. */
+__attribute__((noreturn)) void ap_start(u64 cpu);
+__attribute__((noreturn)) void ap_start(u64 cpu)
+{
+	struct percpu *me = &percpu_area[cpu];
+
+	gdt_init((int)cpu);		/* leave the trampoline's GDT */
+	percpu_init((int)cpu);
+	trap_load();			/* exceptions reported like on CPU 0 */
+	apic_init(false);
+	__atomic_store_n(&me->online, 1, __ATOMIC_RELEASE);
+	ap_idle(me);
+}
+
+/* start_one - wake CPU @cpu; true once it is online. */
+static bool start_one(int cpu, bool skip_ipis)
+{
+	struct percpu *p = &percpu_area[cpu];
+	struct trampoline_params *tp;
+	u8 *page = __va(trampoline_pa);
+	struct page *stack;
+	u64 deadline;
+
+	stack = alloc_pages(AP_STACK_ORDER, p->node);
+	if (!stack) {
+		pr_err("no memory for CPU %d's stack; leaving it out\n", cpu);
+		return false;
+	}
+	p->stack_top = (u64)(uintptr_t)page_address(stack) + (PAGE_SIZE << AP_STACK_ORDER);
+
+	memset(page, 0xcc, PAGE_SIZE);	/* int3: a stray AP faults, never runs junk */
+	memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
+	tp = (struct trampoline_params *)(page + TR_TR_PARAMS_OFF);
+	memset(tp, 0, sizeof(*tp));
+	tp->cr3 = (u32)read_cr3();
+	tp->stack = p->stack_top;
+	tp->entry = (u64)(uintptr_t)ap_start;
+	tp->arg = (u64)cpu;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	if (!skip_ipis) {
+		apic_send_init(p->apic_id);
+		udelay(10000);
+		apic_send_sipi(p->apic_id, (u8)(trampoline_pa >> PAGE_SHIFT));
+		udelay(200);
+		if (tp->checkin != TR_TR_CHECKIN_MAGIC) {
+			apic_send_sipi(p->apic_id, (u8)(trampoline_pa >> PAGE_SHIFT));
+			udelay(200);
+		}
+	}
+	deadline = rdtsc() + tsc_khz * smp_timeout_ms;
+	while (!__atomic_load_n(&p->online, __ATOMIC_ACQUIRE)) {
+		if (rdtsc() > deadline) {
+			pr_err("CPU %d (APIC id %u) did not come up within %llu ms%s; continuing without it\n",
+			       cpu, p->apic_id, (unsigned long long)smp_timeout_ms,
+			       skip_ipis ? " (smp.fail_cpu: no IPIs sent)" : "");
+			free_pages(stack, AP_STACK_ORDER);
+			return false;
+		}
+		cpu_relax();
+	}
+	return true;
+}
+
+/**
+ * smp_init - start every CPU the MADT lists.  CPUs that come up are
+ * renumbered densely (0 = boot CPU) in MADT order.
+ * @fail_cpu: MADT index of a CPU not to send IPIs to (-1: none)
+ * @timeout_ms: how long to wait for each CPU
+ *
+ * Return: the number of CPUs online.
+ */
+int smp_init(int fail_cpu, u64 timeout_ms)
+{
+	u32 ids[MAX_CPUS], self = apic_id();
+	int n = acpi_cpu_apic_ids(ids, MAX_CPUS), failed = 0;
+	u64 t0 = rdtsc();
+
+	smp_timeout_ms = timeout_ms;
+	percpu_area[0].apic_id = self;
+	percpu_area[0].node = cpu_to_node(self);
+	percpu_area[0].online = 1;
+	if (!trampoline_pa || n <= 1)
+		return cpus_online;
+	if (read_cr3() >= 1ULL << 32) {
+		pr_err("kernel page tables above 4 GiB; APs cannot load them in 32-bit mode\n");
+		return cpus_online;
+	}
+	for (int i = 0; i < n; i++) {
+		int cpu = cpus_online;
+		struct percpu *p = &percpu_area[cpu];
+
+		if (ids[i] == self)
+			continue;
+		p->cpu = cpu;
+		p->apic_id = ids[i];
+		p->node = cpu_to_node(ids[i]);
+		p->online = 0;
+		if (start_one(cpu, i == fail_cpu))
+			cpus_online++;
+		else
+			failed++;
+	}
+	pr_info("%d of %d CPUs online in %llu ms (%s)%s\n", cpus_online, n,
+		(unsigned long long)(tsc_to_ns(rdtsc() - t0) / 1000000),
+		apic_is_x2apic() ? "x2APIC" : "xAPIC", failed ? ", some left out" : "");
+	return cpus_online;
+}
+
+/* smp_call_on_cpu_async - see smp.h. */
+int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg)
+{
+	struct percpu *p;
+
+	if (cpu <= 0 || cpu >= cpus_online || cpu == smp_processor_id())
+		return -EINVAL;
+	p = &percpu_area[cpu];
+	if (p->work_seq != __atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	p->work_fn = fn;
+	p->work_arg = arg;
+	__atomic_store_n(&p->work_seq, p->work_seq + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* smp_wait_cpu - see smp.h. */
+void smp_wait_cpu(int cpu)
+{
+	struct percpu *p = &percpu_area[cpu];
+
+	while (__atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE) != p->work_seq)
+		cpu_relax();
+}
+
+/* on_each_cpu - see smp.h. */
+void on_each_cpu(void (*fn)(void *), void *arg)
+{
+	int me = smp_processor_id();
+
+	for (int cpu = 0; cpu < cpus_online; cpu++)
+		if (cpu != me)
+			while (smp_call_on_cpu_async(cpu, fn, arg) == -EBUSY)
+				cpu_relax();
+	fn(arg);
+	for (int cpu = 0; cpu < cpus_online; cpu++)
+		if (cpu != me)
+			smp_wait_cpu(cpu);
+}

@@ -29,6 +29,7 @@
 #include <mm/mm_init.h>
 #include <mm/page_alloc.h>
 #include <mm/memmap_check.h>
+#include <mm/deferred.h>
 #include <string.h>
 #include <stdio.h>
 #include "entry_inc.h"		/* kernel/entry.inc turned into #defines by kernel.mk */
@@ -51,7 +52,7 @@ static struct mm_node_counts node_counts[MAX_NUMNODES];
 
 void stackprot_init(void);
 int fdt_selfcheck(void);
-void selftest_run(void);
+void selftest_run(bool early);
 int smp_reserve_trampoline(void);
 int smp_init(int fail_cpu, u64 timeout_ms);
 void start_kernel(u64 bootinfo_phys, u64 kernel_phys) __attribute__((noreturn));
@@ -107,57 +108,74 @@ static void reserve_firmware(const struct kholab_bootinfo *bi)
 				      ALIGN_UP(base + size, PAGE_SIZE) - ALIGN_DOWN(base, PAGE_SIZE));
 }
 
-/*
- * mm_init - from memblock to buddy, with the memmap initialised eagerly on
- * the boot CPU, checked, and reported as the "memmap" results event.
- */
-static void mm_init(int cpus)
-{
-	u64 floor_ns = 0, init_ns, free_ns, t0, pages, freed;
+/* What the memory steps measured, for the "memmap" results event. */
+static struct {
 	long sections;
-	struct json_line j;
+	u64 floor_ns, early_ns, free_ns, deferred_ns;
+	u64 early_pages, deferred_pages;
+	struct deferred_node_stats nodes[MAX_NUMNODES];
+} mmstat;
+
+/*
+ * mm_init - from memblock to buddy on the boot CPU: page tables, the
+ * sparse memmap, node and zone sizes, the early part of memmap init and
+ * the hand-over.  With memmap_init=deferred most of the highest zone's
+ * struct pages wait for mm_init_late(); buddy grows on demand meanwhile.
+ */
+static void mm_init(void)
+{
+	u64 t0;
 	int err;
 
 	err = paging_init();			/* mm/paging.c: direct map of all RAM */
 	if (err)
 		panic("no memory for the kernel page tables (%d)", err);
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
-	sections = sparse_init(memmap_poison, &floor_ns);	/* mm/sparse.c: vmemmap */
-	if (sections < 0)
-		panic("no memory for the memmap (%ld)", sections);
+	mmstat.sections = sparse_init(memmap_poison, &mmstat.floor_ns);	/* mm/sparse.c */
+	if (mmstat.sections < 0)
+		panic("no memory for the memmap (%ld)", mmstat.sections);
 	free_area_init();			/* mm/mm_init.c: node and zone sizes */
+	deferred_setup();			/* mm/deferred.c: first_deferred_pfn */
 
 	t0 = rdtsc();
-	pages = memmap_init();			/* every struct page, boot CPU */
-	init_ns = tsc_to_ns(rdtsc() - t0);
+	mmstat.early_pages = memmap_init();	/* struct pages below first_deferred_pfn */
+	mmstat.early_ns = tsc_to_ns(rdtsc() - t0);
 	smp_reserve_trampoline();		/* kernel/smp.c: a page below 1 MiB for APs */
 	t0 = rdtsc();
-	freed = memblock_free_all();		/* reserved -> PageReserved, free -> buddy */
-	free_ns = tsc_to_ns(rdtsc() - t0);
-	pr_info("memmap: %llu struct pages initialised in %llu us (store floor %llu us), %llu pages to buddy in %llu us\n",
-		(unsigned long long)pages, (unsigned long long)(init_ns / 1000),
-		(unsigned long long)(floor_ns / 1000), (unsigned long long)freed,
-		(unsigned long long)(free_ns / 1000));
+	memblock_free_all();			/* reserved -> PageReserved, free -> buddy */
+	mmstat.free_ns = tsc_to_ns(rdtsc() - t0);
+	if (deferred_cfg.strategy == MEMMAP_DEFERRED)
+		page_alloc_grow = deferred_grow_zone;	/* buddy may grow before SMP */
+	pr_info("memmap: %llu struct pages initialised early in %llu us (store floor for all: %llu us), hand-over in %llu us\n",
+		(unsigned long long)mmstat.early_pages, (unsigned long long)(mmstat.early_ns / 1000),
+		(unsigned long long)(mmstat.floor_ns / 1000),
+		(unsigned long long)(mmstat.free_ns / 1000));
+}
 
-	if (mm_check_accounting(node_counts, true))	/* mm/memmap_check.c */
-		panic("page accounting does not add up after memblock_free_all()");
-	if (memmap_poison && memmap_check_poison())
-		panic("memmap poison check failed: struct pages missed or initialised twice");
+/* emit_memmap_event - the "memmap" results line (docs/results.md). */
+static void emit_memmap_event(int threads)
+{
+	static const char *const names[] = { "eager", "deferred" };
+	u64 total = 0, free = 0, reserved = 0, allocated = 0;
+	struct json_line j;
 
-	json_begin(&j, "memmap");
-	json_str(&j, "strategy", "eager");
-	json_u64(&j, "threads", 1);
-	u64 total = 0, free = 0, reserved = 0;
 	for (int n = 0; n < nr_online_nodes; n++) {
 		total += node_counts[n].present;
 		free += node_counts[n].free;
 		reserved += node_counts[n].reserved + node_counts[n].noinit;
+		allocated += node_counts[n].allocated;
 	}
+	json_begin(&j, "memmap");
+	json_str(&j, "strategy", names[deferred_cfg.strategy]);
+	json_u64(&j, "threads", (u64)threads);
 	json_u64(&j, "pages_total", total);
 	json_u64(&j, "pages_free", free);
 	json_u64(&j, "pages_reserved", reserved);
-	json_u64(&j, "sections_present", (u64)sections);
-	json_u64(&j, "struct_pages", pages);
+	json_u64(&j, "pages_allocated", allocated);
+	json_u64(&j, "sections_present", (u64)mmstat.sections);
+	json_u64(&j, "early_pages", mmstat.early_pages);
+	json_u64(&j, "deferred_pages", mmstat.deferred_pages);
+	json_u64(&j, "grown_pages", deferred_grown_pages());
 	json_array_begin(&j, "nodes");
 	for (int n = 0; n < nr_online_nodes; n++) {
 		struct pglist_data *pgdat = NODE_DATA(n);
@@ -167,6 +185,10 @@ static void mm_init(int cpus)
 		json_u64(&j, "present_pages", node_counts[n].present);
 		json_u64(&j, "free_pages", node_counts[n].free);
 		json_u64(&j, "reserved_pages", node_counts[n].reserved + node_counts[n].noinit);
+		json_u64(&j, "allocated_pages", node_counts[n].allocated);
+		json_u64(&j, "deferred_pages", mmstat.nodes[n].pages);
+		json_u64(&j, "deferred_ns", mmstat.nodes[n].ns);
+		json_u64(&j, "threads", (u64)mmstat.nodes[n].threads);
 		json_array_begin(&j, "cpus");
 		for (u32 c = 0; c < pgdat->nr_cpus; c++)
 			json_u64(&j, NULL, pgdat->cpus[c]);
@@ -174,12 +196,36 @@ static void mm_init(int cpus)
 		json_object_end(&j);
 	}
 	json_array_end(&j);
-	json_u64(&j, "init_ns", init_ns);
-	json_u64(&j, "free_ns", free_ns);
-	json_u64(&j, "store_floor_ns", floor_ns);
+	json_u64(&j, "init_ns", mmstat.early_ns + mmstat.deferred_ns);
+	json_u64(&j, "early_ns", mmstat.early_ns);
+	json_u64(&j, "free_ns", mmstat.free_ns);
+	json_u64(&j, "deferred_ns", mmstat.deferred_ns);
+	json_u64(&j, "store_floor_ns", mmstat.floor_ns);
 	json_bool(&j, "poison_checked", memmap_poison);
 	json_end(&j);
-	(void)cpus;
+}
+
+/*
+ * mm_init_late - after SMP: the deferred struct pages on all CPUs, then
+ * the checks that need every struct page initialised, then the report.
+ */
+static void mm_init_late(void)
+{
+	int threads = 1;
+
+	if (deferred_cfg.strategy == MEMMAP_DEFERRED) {
+		mmstat.deferred_ns = page_alloc_init_late(mmstat.nodes);	/* mm/deferred.c */
+		threads = 0;
+		for (int n = 0; n < nr_online_nodes; n++) {
+			mmstat.deferred_pages += mmstat.nodes[n].pages;
+			threads += mmstat.nodes[n].threads;
+		}
+	}
+	if (mm_check_accounting(node_counts))	/* mm/memmap_check.c */
+		panic("page accounting does not add up after memmap init");
+	if (memmap_poison && memmap_check_poison())
+		panic("memmap poison check failed: struct pages missed or initialised twice");
+	emit_memmap_event(threads);
 }
 
 /* emit_boot_event - the first results line: who we are and what we have. */
@@ -247,14 +293,16 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 	if (fdt_selfcheck())			/* kernel/fdt_check.c: libfdt works */
 		panic("libfdt self-check failed; KHO could not work");
 	emit_boot_event(bi, cpus, nodes, usable);
-	mm_init(cpus);				/* paging, sparse, memmap, buddy, checks */
+	mm_init();				/* paging, sparse, early memmap, buddy */
+	selftest_run(true);			/* selftest=grow: past the early memory */
 	apic_init(true);			/* kernel/apic.c: x2APIC or xAPIC */
 	cpus = smp_init((int)kparams.smp_fail_cpu, kparams.smp_timeout_ms);	/* kernel/smp.c */
+	mm_init_late();				/* deferred memmap on all CPUs, checks */
 
 	if (kparams.gens > 1)
 		pr_warn("gens=%llu: this kernel cannot kexec yet, so only generation %llu runs\n",
 			(unsigned long long)kparams.gens, (unsigned long long)bi->generation);
-	selftest_run();				/* kernel/selftest.c: selftest= */
+	selftest_run(false);			/* kernel/selftest.c: selftest= */
 
 	kernel_exit(true, "boot complete");	/* kernel/exit.c: verdict */
 }

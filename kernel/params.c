@@ -11,6 +11,7 @@
 #include <kernel/layout.h>
 #include <mm/memblock.h>
 #include <mm/mm_init.h>
+#include <mm/deferred.h>
 
 struct kernel_params kparams = {
 	.loglevel = LOGLEVEL_DEFAULT,
@@ -21,10 +22,13 @@ struct kernel_params kparams = {
 };
 
 static const char *const selftest_choices[] = {
-	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", NULL,
+	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", "grow", NULL,
 };
 
 static const char *const memblock_choices[] = { "quiet", "debug", NULL };
+static const char *const memmap_init_choices[] = { "eager", "deferred", NULL };
+static const char *const trace_choices[] = { "none", "memmap", NULL };
+static int trace_mode;
 static int memblock_mode;
 
 static const struct kernel_param param_table[] = {
@@ -38,6 +42,16 @@ static const struct kernel_param param_table[] = {
 	  .help = "debug: log every memblock call with its caller and dump the arrays" },
 	{ .name = "memmap_poison", .type = PARAM_BOOL, .value = &memmap_poison,
 	  .help = "poison the memmap before init and check every struct page after it" },
+	{ .name = "memmap_init", .type = PARAM_ENUM, .value = &deferred_cfg.strategy,
+	  .choices = memmap_init_choices,
+	  .help = "eager: all struct pages on the boot CPU before SMP; deferred: most after SMP on all CPUs" },
+	{ .name = "deferred_threads", .type = PARAM_U64, .value = &deferred_cfg.threads,
+	  .min = 0, .max = 64, .help = "CPUs per node for deferred init; 0 = all of the node's" },
+	{ .name = "deferred.early", .type = PARAM_U64, .flags = PARAM_F_SIZE,
+	  .value = &deferred_cfg.early_bytes, .min = 0, .max = 1ULL << 46,
+	  .help = "bytes of each node's highest zone initialised before SMP (0 = one section)" },
+	{ .name = "trace", .type = PARAM_ENUM, .value = &trace_mode, .choices = trace_choices,
+	  .help = "memmap: one results record per deferred-init chunk" },
 	{ .name = "smp.fail_cpu", .type = PARAM_U64, .value = &kparams.smp_fail_cpu,
 	  .min = 1, .max = 63,
 	  .help = "do not send CPU N (MADT order) its start-up IPIs: tests the timeout path" },
@@ -54,5 +68,6 @@ int kernel_params_parse(const char *cmdline)
 
 	console_loglevel = (int)kparams.loglevel;
 	memblock_debug = memblock_mode == 1;
+	deferred_cfg.trace = trace_mode == 1;
 	return problems;
 }

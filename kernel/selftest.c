@@ -14,6 +14,9 @@
 #include <kernel/smp.h>
 #include <mm/memmap_check.h>
 #include <mm/mmzone.h>
+#include <mm/page_alloc.h>
+#include <mm/deferred.h>
+#include <errno.h>
 
 /* Far from anything entry.asm maps: a guaranteed not-present page. */
 #define UNMAPPED_ADDR	0xffffc90000001000ULL
@@ -47,19 +50,72 @@ __attribute__((noinline)) static void selftest_triple(void)
 	__asm__ volatile("lidt %0; int3" :: "m"(empty));
 }
 
-/**
- * selftest_run - run the selftest chosen with selftest=.  Returns for
- * selftest=none and for checks that passed; the failure modes end the run.
+/*
+ * selftest_grow - before SMP, allocate one section more than buddy had at
+ * the hand-over, which only deferred_grow_zone() can supply, then give it
+ * all back.  Return: 0, or -ENOMEM / -EINVAL with the reason logged.
  */
-void selftest_run(void)
+static int selftest_grow(void)
+{
+	struct list_head held;
+	u64 target = nr_free_pages() + PAGES_PER_SECTION, got = 0, grown0 = deferred_grown_pages();
+	int err = 0;
+
+	if (deferred_cfg.strategy != MEMMAP_DEFERRED) {
+		pr_err("selftest=grow needs memmap_init=deferred\n");
+		return -EINVAL;
+	}
+	INIT_LIST_HEAD(&held);
+	while (got < target) {
+		struct page *p = alloc_pages(MAX_PAGE_ORDER, 0);
+
+		if (!p) {
+			pr_err("grow: allocation failed after %llu of %llu pages\n",
+			       (unsigned long long)got, (unsigned long long)target);
+			err = -ENOMEM;
+			break;
+		}
+		list_add(&p->lru, &held);
+		got += MAX_ORDER_NR_PAGES;
+	}
+	while (!list_empty(&held)) {
+		struct page *p = list_first_entry(&held, struct page, lru);
+
+		list_del(&p->lru);
+		free_pages(p, MAX_PAGE_ORDER);
+	}
+	if (!err && deferred_grown_pages() == grown0) {
+		pr_err("grow: %llu pages allocated but the zone never grew\n", (unsigned long long)got);
+		err = -EINVAL;
+	}
+	if (!err)
+		pr_info("grow: allocated %llu pages, %llu more than the hand-over gave buddy; deferred init grew the zones by %llu pages\n",
+			(unsigned long long)got, (unsigned long long)PAGES_PER_SECTION,
+			(unsigned long long)(deferred_grown_pages() - grown0));
+	return err;
+}
+
+/**
+ * selftest_run - run the selftest chosen with selftest=, if it belongs to
+ * this point of the boot: @early is before SMP (only selftest=grow, which
+ * needs deferred memory still pending), otherwise the end of boot.  Returns
+ * for selftest=none and for checks that passed; the failure modes end the run.
+ */
+void selftest_run(bool early)
 {
 	static struct mm_node_counts counts[MAX_NUMNODES];
 
+	if (early != (kparams.selftest == SELFTEST_GROW))
+		return;
 	switch (kparams.selftest) {
 	case SELFTEST_NONE:
 		return;
+	case SELFTEST_GROW:
+		if (selftest_grow())
+			panic("selftest=grow: buddy did not grow into deferred memory");
+		return;
 	case SELFTEST_BUDDY:
-		if (buddy_selftest(rdtsc()) || mm_check_accounting(counts, false))
+		if (buddy_selftest(rdtsc()) || mm_check_accounting(counts))
 			panic("selftest=buddy: the buddy allocator is inconsistent");
 		return;
 	case SELFTEST_FAULT:

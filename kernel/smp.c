@@ -28,6 +28,7 @@
 #include <kernel/layout.h>
 #include <kernel/printk.h>
 #include <kernel/params.h>
+#include <kernel/results.h>
 #include <mm/memblock.h>
 #include <mm/page_alloc.h>
 #include <mm/numa.h>
@@ -196,6 +197,24 @@ static bool start_one(int cpu, bool skip_ipis)
 	return true;
 }
 
+/* emit_smp_event - the "smp" results line: who came up. */
+static void emit_smp_event(int listed, int failed, u64 ns)
+{
+	struct json_line j;
+
+	json_begin(&j, "smp");
+	json_u64(&j, "cpus_listed", (u64)listed);
+	json_u64(&j, "cpus_online", (u64)cpus_online);
+	json_u64(&j, "cpus_failed", (u64)failed);
+	json_str(&j, "apic", apic_is_x2apic() ? "x2apic" : "xapic");
+	json_array_begin(&j, "apic_ids");
+	for (int cpu = 0; cpu < cpus_online; cpu++)
+		json_u64(&j, NULL, percpu_area[cpu].apic_id);
+	json_array_end(&j);
+	json_u64(&j, "bringup_ns", ns);
+	json_end(&j);
+}
+
 /**
  * smp_init - start every CPU the MADT lists.  CPUs that come up are
  * renumbered densely (0 = boot CPU) in MADT order.
@@ -214,8 +233,10 @@ int smp_init(int fail_cpu, u64 timeout_ms)
 	percpu_area[0].apic_id = self;
 	percpu_area[0].node = cpu_to_node(self);
 	percpu_area[0].online = 1;
-	if (!trampoline_pa || n <= 1)
+	if (!trampoline_pa || n <= 1) {
+		emit_smp_event(n ? n : 1, 0, 0);
 		return cpus_online;
+	}
 	if (read_cr3() >= 1ULL << 32) {
 		pr_err("kernel page tables above 4 GiB; APs cannot load them in 32-bit mode\n");
 		return cpus_online;
@@ -238,6 +259,7 @@ int smp_init(int fail_cpu, u64 timeout_ms)
 	pr_info("%d of %d CPUs online in %llu ms (%s)%s\n", cpus_online, n,
 		(unsigned long long)(tsc_to_ns(rdtsc() - t0) / 1000000),
 		apic_is_x2apic() ? "x2APIC" : "xAPIC", failed ? ", some left out" : "");
+	emit_smp_event(n, failed, tsc_to_ns(rdtsc() - t0));
 	return cpus_online;
 }
 

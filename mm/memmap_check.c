@@ -99,7 +99,7 @@ static void scan_node(int nid, struct mm_node_counts *c)
 }
 
 /* mm_check_accounting - see memmap_check.h. */
-int mm_check_accounting(struct mm_node_counts *counts, bool at_handover)
+int mm_check_accounting(struct mm_node_counts *counts)
 {
 	struct mm_node_counts total = { 0 };
 	struct memblock_region *r;
@@ -144,9 +144,10 @@ int mm_check_accounting(struct mm_node_counts *counts, bool at_handover)
 			       (unsigned long long)c->allocated);
 			err = -EINVAL;
 		}
-		if (at_handover && c->free != c->memblock_free) {
-			pr_err("node %d: buddy has %llu free pages, memblock had %llu\n", nid,
-			       (unsigned long long)c->free, (unsigned long long)c->memblock_free);
+		if (c->free + c->allocated != c->memblock_free) {
+			pr_err("node %d: buddy has %llu free + %llu allocated pages, memblock had %llu free\n",
+			       nid, (unsigned long long)c->free, (unsigned long long)c->allocated,
+			       (unsigned long long)c->memblock_free);
 			err = -EINVAL;
 		}
 		total.present += c->present;

@@ -19,6 +19,7 @@
 #include <mm/page_alloc.h>
 #include <mm/memblock.h>
 #include <mm/sparse.h>
+#include <mm/deferred.h>
 #include <kernel/printk.h>
 #include <string.h>
 
@@ -167,6 +168,8 @@ u64 memmap_init(void)
 		for (int zt = 0; zt < MAX_NR_ZONES; zt++) {
 			u64 zs = s, ze = e;
 
+			if (ze > NODE_DATA(nid)->first_deferred_pfn)
+				ze = NODE_DATA(nid)->first_deferred_pfn;	/* the rest is late */
 			if (zone_clip(zt, &zs, &ze))
 				n += memmap_init_range(zs, ze, zt, nid);
 		}
@@ -177,12 +180,35 @@ u64 memmap_init(void)
 	return n;
 }
 
-/* reserve_pages - mark the initialised struct pages of [start, end) PageReserved. */
-static void reserve_pages(phys_addr_t start, phys_addr_t end)
+/*
+ * reserve_pages - mark the struct pages of [start, end) PageReserved,
+ * initialising first those that deferred init would otherwise reach
+ * (it only covers free memory).  Regions come in address order and two
+ * may share a boundary page: *@next skips pfns an earlier call did.
+ * Return: pages initialised here.
+ */
+static u64 reserve_pages(phys_addr_t start, phys_addr_t end, u64 *next)
 {
-	for (u64 pfn = PFN_DOWN(start); pfn < PFN_UP(end); pfn++)
-		if (pfn_valid(pfn))
-			set_page_flag(pfn_to_page(pfn), PG_reserved);
+	u64 inited = 0, pfn = PFN_DOWN(start) > *next ? PFN_DOWN(start) : *next;
+	bool all_memory = memblock_is_region_memory(start, end - start);
+
+	for (; pfn < PFN_UP(end); pfn++) {
+		struct page *p;
+		int nid;
+
+		if (!pfn_valid(pfn))
+			continue;
+		p = pfn_to_page(pfn);
+		nid = pfn_to_nid(pfn);
+		if (pfn_deferred(pfn, nid) && (all_memory || memblock_is_memory(PFN_PHYS(pfn)))) {
+			__init_single_page(p, pfn, zone_for_pfn(pfn), nid);
+			inited++;
+		}
+		set_page_flag(p, PG_reserved);
+	}
+	if (PFN_UP(end) > *next)
+		*next = PFN_UP(end);
+	return inited;
 }
 
 /* free_range - give [s, e) (pfns) to buddy, split at zone boundaries. */
@@ -204,20 +230,23 @@ u64 memblock_free_all(void)
 {
 	struct memblock_region *r;
 	phys_addr_t start, end;
-	u64 i, freed = 0;
+	u64 i, freed = 0, next = 0, next_nomap = 0;
+	int nid;
 
 	for_each_reserved_mem_region(r) {
 		if (r->flags & MEMBLOCK_RSRV_NOINIT)
 			continue;	/* the owner initialises these struct pages */
-		reserve_pages(r->base, r->base + r->size);
+		reserve_pages(r->base, r->base + r->size, &next);
 	}
 	for_each_mem_region(r)
 		if (r->flags & MEMBLOCK_NOMAP)
-			reserve_pages(r->base, r->base + r->size);
+			reserve_pages(r->base, r->base + r->size, &next_nomap);
 
-	for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, NULL) {
+	for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, &nid) {
 		u64 s = PFN_UP(start), e = PFN_DOWN(end);
 
+		if (e > NODE_DATA(nid)->first_deferred_pfn)
+			e = NODE_DATA(nid)->first_deferred_pfn;	/* deferred init frees the rest */
 		if (s < e)
 			freed += free_range(s, e);
 	}

@@ -121,11 +121,14 @@ static struct page *rmqueue(struct zone *z, unsigned int order)
 	return page;
 }
 
+bool (*page_alloc_grow)(int nid, unsigned int order);
+
 /* alloc_pages - see page_alloc.h. */
 struct page *alloc_pages(unsigned int order, int nid)
 {
 	if (order > MAX_PAGE_ORDER)
 		return NULL;
+retry:
 	for (int pass = 0; pass < 2; pass++) {
 		for (int n = 0; n < nr_online_nodes; n++) {
 			if ((pass == 0) != (n == nid || nid == NUMA_NO_NODE))
@@ -146,6 +149,8 @@ struct page *alloc_pages(unsigned int order, int nid)
 		if (nid == NUMA_NO_NODE)
 			break;
 	}
+	if (page_alloc_grow && page_alloc_grow(nid, order))
+		goto retry;
 	return NULL;
 }
 

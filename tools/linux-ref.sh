@@ -219,10 +219,10 @@ pick_package() {
 
 # newest_cached: newest package already extracted in the cache (offline use).
 newest_cached() {
-	local d
-	for d in $(ls -d "$cache"/linux-image-6.1.0-*-amd64-unsigned 2>/dev/null | sort -t- -k4,4n -r); do
-		if [ -f "$d/.complete" ]; then
-			basename "$d"
+	local p
+	for p in $(cd "$cache" 2>/dev/null && ls -d linux-image-6.1.0-*-amd64-unsigned 2>/dev/null | sort -t- -k4,4n -r); do
+		if [ -f "$cache/$p/.complete" ]; then
+			echo "$p"
 			return 0
 		fi
 	done

@@ -14,7 +14,8 @@ enum selftest_mode {
 	SELFTEST_HANG,		/* spin forever: the harness's timeout path */
 	SELFTEST_TRIPLE,	/* triple fault: the harness's no-verdict path */
 	SELFTEST_BUDDY,
-	SELFTEST_APFAULT,	/* page fault on CPU 1: reported like on CPU 0 */		/* buddy invariants + random alloc/free stress */
+	SELFTEST_APFAULT,	/* page fault on CPU 1: reported like on CPU 0 */
+	SELFTEST_GROW,		/* allocate past the early memory before SMP */		/* buddy invariants + random alloc/free stress */
 };
 
 struct kernel_params {

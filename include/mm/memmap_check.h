@@ -26,13 +26,15 @@ int memmap_check_poison(void);
 /**
  * mm_check_accounting - per node and in total: present == free + reserved
  * + noinit + allocated (every RAM page in exactly one class, classes found
- * by scanning the memmap), free == the zones' counters, and, when
- * @at_handover, free == memblock's free memory (nothing allocated yet).
+ * by scanning the memmap), free == the zones' counters, buddy's managed
+ * pages == free + allocated, and free + allocated == what memblock had
+ * free at the hand-over (buddy allocations all came from there).  Only
+ * valid once every struct page is initialised (after deferred init).
  * @counts: receives the per-node numbers (MAX_NUMNODES entries)
  *
  * Return: 0, or -EINVAL after logging the numbers that disagree.
  */
-int mm_check_accounting(struct mm_node_counts *counts, bool at_handover);
+int mm_check_accounting(struct mm_node_counts *counts);
 
 /**
  * buddy_selftest - selftest=buddy: invariants, then a seeded random

@@ -18,6 +18,14 @@
  */
 struct page *alloc_pages(unsigned int order, int nid);
 
+/*
+ * page_alloc_grow - called by alloc_pages() when no zone had a block, with
+ * the preferred node and the order; returns true if it added memory to
+ * buddy (then the allocation is retried).  Deferred init installs it
+ * while struct pages are still waiting to be initialised.
+ */
+extern bool (*page_alloc_grow)(int nid, unsigned int order);
+
 /**
  * free_pages - give back a block from alloc_pages() (same @order); merges
  * it with its free buddies as far as possible.

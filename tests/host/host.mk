@@ -18,4 +18,5 @@ host_srcs = $(shell sed -n 's/^ \* SOURCES: *//p' tests/host/$(1).c)
 $(BUILD)/host/%: tests/host/%.c $$(call host_srcs,$$*) $(wildcard tests/host/shim.c) tests/host/host.mk
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(call host_srcs,$*) $(wildcard tests/host/shim.c) -lcmocka
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(call host_srcs,$*) $(wildcard tests/host/shim.c) -lcmocka \
+		$(shell sed -n 's/^ \* LDLIBS: *//p' $<)

@@ -573,6 +573,8 @@ __attribute__((weak)) void json_object_end(struct json_line *j)
 /* json_end - close the line and capture it instead of writing the port. */
 __attribute__((weak)) void json_end(struct json_line *j)
 {
+	size_t n;
+
 	if (j->overflow) {
 		const char *ev = j->event;
 
@@ -581,9 +583,11 @@ __attribute__((weak)) void json_end(struct json_line *j)
 	}
 	j->buf[j->len++] = '}';
 	j->buf[j->len] = '\0';
+	n = j->len < SHIM_RESULTS_LINE_LEN - 1 ? j->len : SHIM_RESULTS_LINE_LEN - 1;
 	pthread_mutex_lock(&shim_results_lock);
-	if (shim_nresults < SHIM_RESULTS_LINES)
-		snprintf(shim_results[shim_nresults++], SHIM_RESULTS_LINE_LEN,
-			 "%s", j->buf);
+	if (shim_nresults < SHIM_RESULTS_LINES) {
+		memcpy(shim_results[shim_nresults], j->buf, n);	/* truncated */
+		shim_results[shim_nresults++][n] = '\0';
+	}
 	pthread_mutex_unlock(&shim_results_lock);
 }

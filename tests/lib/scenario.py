@@ -541,20 +541,49 @@ def memmap_nodes_match_layout(scn, run):
 
 @per_run
 def memmap_accounting(scn, run):
-    """Every memmap node satisfies present = free + reserved (nothing is
-    allocated at hand-over), and the totals are the sums of the nodes."""
+    """Every memmap node satisfies present = free + reserved + allocated
+    (allocated: what the kernel took from buddy, e.g. AP stacks), and the
+    totals are the sums of the nodes."""
     m = run.first("memmap")
     if m is None:
         return "no memmap event"
     bad = []
     for node in m.get("nodes") or []:
         p, f, r = node.get("present_pages"), node.get("free_pages"), node.get("reserved_pages")
-        if p != f + r:
-            bad.append("node %s: present %s != free %s + reserved %s" % (node.get("nid"), p, f, r))
-    for key, nk in (("pages_free", "free_pages"), ("pages_reserved", "reserved_pages")):
+        a = node.get("allocated_pages", 0)
+        if p != f + r + a:
+            bad.append("node %s: present %s != free %s + reserved %s + allocated %s"
+                       % (node.get("nid"), p, f, r, a))
+    for key, nk in (("pages_free", "free_pages"), ("pages_reserved", "reserved_pages"),
+                    ("pages_allocated", "allocated_pages")):
         if sum(n.get(nk, 0) for n in m.get("nodes") or []) != m.get(key):
             bad.append("%s is not the sum of the nodes' %s" % (key, nk))
     return "; ".join(bad) or None
+
+
+@per_run
+def memmap_trace_chunks(scn, run):
+    """trace=memmap produced chunk records that are disjoint, section
+    aligned (32768 pfns) except at the edges of a node's range, with
+    tsc_end >= tsc_start, from CPUs the smp event lists as online."""
+    chunks = sorted((e for e in run.events if e.get("event") == "chunk"),
+                    key=lambda e: e.get("start", 0))
+    if not chunks:
+        return "no chunk records (is trace=memmap on?)"
+    smp = run.first("smp") or {}
+    online = smp.get("cpus_online", 1)
+    bad = []
+    for a, b in zip(chunks, chunks[1:]):
+        if a["start"] + a["units"] > b["start"]:
+            bad.append("chunks at %d and %d overlap" % (a["start"], b["start"]))
+    for c in chunks[1:-1]:
+        if c["start"] % 32768:
+            bad.append("interior chunk at pfn %d is not section aligned" % c["start"])
+    for c in chunks:
+        if c["tsc_end"] < c["tsc_start"] or not 0 <= c["cpu"] < online:
+            bad.append("chunk at %d: cpu %s, tsc %d..%d" % (c["start"], c["cpu"],
+                                                           c["tsc_start"], c["tsc_end"]))
+    return "; ".join(bad[:5]) or None
 
 @per_run
 def gens_complete(scn, run):

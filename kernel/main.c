@@ -189,6 +189,8 @@ static void emit_memmap_event(int threads)
 		json_u64(&j, "deferred_pages", mmstat.nodes[n].pages);
 		json_u64(&j, "deferred_ns", mmstat.nodes[n].ns);
 		json_u64(&j, "threads", (u64)mmstat.nodes[n].threads);
+		json_u64(&j, "zone_lock_contended", (u64)pgdat->node_zones[ZONE_DMA32].lock.contended +
+			 pgdat->node_zones[ZONE_NORMAL].lock.contended);
 		json_array_begin(&j, "cpus");
 		for (u32 c = 0; c < pgdat->nr_cpus; c++)
 			json_u64(&j, NULL, pgdat->cpus[c]);

@@ -57,6 +57,7 @@ void deferred_setup(void)
 		u64 early, fdp, end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
 
 		pgdat->first_deferred_pfn = ~0ULL;
+		pgdat->deferred_start_pfn = ~0ULL;
 		if (deferred_cfg.strategy != MEMMAP_DEFERRED || zt < 0)
 			continue;
 		early = PFN_UP(deferred_cfg.early_bytes);
@@ -65,6 +66,7 @@ void deferred_setup(void)
 		fdp = ALIGN_UP(pgdat->node_zones[zt].zone_start_pfn + early, PAGES_PER_SECTION);
 		if (fdp < end)
 			pgdat->first_deferred_pfn = fdp;
+		pgdat->deferred_start_pfn = pgdat->first_deferred_pfn;
 		pr_info("node %d: struct pages from pfn 0x%llx on are initialised after SMP\n", nid,
 			(unsigned long long)pgdat->first_deferred_pfn);
 	}

@@ -154,6 +154,52 @@ retry:
 	return NULL;
 }
 
+/* alloc_pages_range - see page_alloc.h. */
+struct page *alloc_pages_range(unsigned int order, int nid, u64 start_pfn, u64 end_pfn)
+{
+	u64 size = 1UL << order;
+	u64 want = ALIGN_UP(start_pfn, size);
+
+	if (order > MAX_PAGE_ORDER || nid < 0 || nid >= nr_online_nodes || want + size > end_pfn)
+		return NULL;
+	for (int zt = MAX_NR_ZONES - 1; zt >= 0; zt--) {
+		struct zone *z = &NODE_DATA(nid)->node_zones[zt];
+
+		spin_lock(&z->lock);
+		for (unsigned int o = order; o <= MAX_PAGE_ORDER; o++) {
+			struct list_head *pos;
+
+			list_for_each(pos, &z->free_area[o].free_list) {
+				struct page *blk = list_entry(pos, struct page, lru);
+				u64 b = page_to_pfn(blk), e = b + (1UL << o);
+				u64 t = want > b ? want : b;	/* first aligned target in the block */
+
+				if (t + size > e || t + size > end_pfn)
+					continue;
+				/* split the block until the order-@order piece at t is alone */
+				del_from_free_list(z, blk, o);
+				while (o > order) {
+					u64 half = 1UL << (o - 1);
+
+					o--;
+					if (t >= b + half) {
+						add_to_free_list(z, pfn_to_page(b), o);
+						b += half;
+					} else {
+						add_to_free_list(z, pfn_to_page(b + half), o);
+					}
+				}
+				z->nr_allocs++;
+				spin_unlock(&z->lock);
+				prep_new_block(pfn_to_page(b), order);
+				return pfn_to_page(b);
+			}
+		}
+		spin_unlock(&z->lock);
+	}
+	return NULL;
+}
+
 /* free_pages - see page_alloc.h. */
 void free_pages(struct page *page, unsigned int order)
 {

@@ -51,6 +51,7 @@ struct pglist_data {
 	u64 node_spanned_pages;
 	u64 node_present_pages;
 	u64 first_deferred_pfn;	/* pfns from here on are initialised late */
+	u64 deferred_start_pfn;	/* first_deferred_pfn as deferred_setup() chose it */
 	u64 reserved_pages;	/* PageReserved pages after memblock_free_all */
 	u32 nr_cpus;
 	u32 cpus[64];		/* APIC ids of the node's CPUs */

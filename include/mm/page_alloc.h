@@ -18,6 +18,14 @@
  */
 struct page *alloc_pages(unsigned int order, int nid);
 
+/**
+ * alloc_pages_range - like alloc_pages(), but the block must lie inside
+ * [@start_pfn, @end_pfn) of node @nid (used to place test data on purpose,
+ * e.g. on both sides of first_deferred_pfn).  Slower: it scans free lists.
+ * Return: the first page, or NULL if no free block there can supply it.
+ */
+struct page *alloc_pages_range(unsigned int order, int nid, u64 start_pfn, u64 end_pfn);
+
 /*
  * page_alloc_grow - called by alloc_pages() when no zone had a block, with
  * the preferred node and the order; returns true if it added memory to

@@ -591,3 +591,80 @@ __attribute__((weak)) void json_end(struct json_line *j)
 	}
 	pthread_mutex_unlock(&shim_results_lock);
 }
+
+/* ---- a page pool for kho/ tests (see shim.h) -------------------------- */
+
+#include <mm/page_alloc.h>
+
+static uint64_t pool_first, pool_nr, pool_bump, pool_in_use;
+static uint64_t *pool_free;	/* stack of freed pfns */
+static uint64_t pool_nfree;
+static uint8_t *pool_used;	/* one byte per pool pfn: allocated? */
+static long pool_fail_after = -1;
+
+/* shim_page_pool_init - see shim.h. */
+void shim_page_pool_init(uint64_t first_pfn, uint64_t nr)
+{
+	free(pool_free);
+	free(pool_used);
+	pool_free = calloc(nr ? nr : 1, sizeof(*pool_free));
+	pool_used = calloc(nr ? nr : 1, 1);
+	if (!pool_free || !pool_used) {
+		fprintf(stderr, "shim: no host memory for a %llu-page pool; aborting\n",
+			(unsigned long long)nr);
+		abort();
+	}
+	pool_first = first_pfn;
+	pool_nr = nr;
+	pool_bump = pool_nfree = pool_in_use = 0;
+	pool_fail_after = -1;
+}
+
+/* shim_page_pool_fail_after - see shim.h. */
+void shim_page_pool_fail_after(long n)
+{
+	pool_fail_after = n;
+}
+
+/* shim_page_pool_in_use - see shim.h. */
+uint64_t shim_page_pool_in_use(void)
+{
+	return pool_in_use;
+}
+
+/* alloc_pages - host stand-in: one page from the pool (order 0 only). */
+__attribute__((weak)) struct page *alloc_pages(unsigned int order, int nid)
+{
+	uint64_t pfn;
+
+	(void)nid;
+	if (order || !pool_used || pool_fail_after == 0)
+		return NULL;
+	if (pool_nfree)
+		pfn = pool_free[--pool_nfree];
+	else if (pool_bump < pool_nr)
+		pfn = pool_first + pool_bump++;
+	else
+		return NULL;
+	if (pool_fail_after > 0)
+		pool_fail_after--;
+	pool_used[pfn - pool_first] = 1;
+	pool_in_use++;
+	return pfn_to_page(pfn);
+}
+
+/* free_pages - host stand-in: back to the pool; aborts on a foreign page or double free. */
+__attribute__((weak)) void free_pages(struct page *page, unsigned int order)
+{
+	uint64_t pfn = page_to_pfn(page);
+
+	if (order || pfn < pool_first || pfn >= pool_first + pool_nr ||
+	    !pool_used[pfn - pool_first]) {
+		fprintf(stderr, "shim: free_pages(pfn %#llx, order %u) of a page the pool "
+			"did not hand out; aborting\n", (unsigned long long)pfn, order);
+		abort();
+	}
+	pool_used[pfn - pool_first] = 0;
+	pool_free[pool_nfree++] = pfn;
+	pool_in_use--;
+}

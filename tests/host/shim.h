@@ -168,4 +168,29 @@ const char *shim_results_line(int i);
  */
 int shim_results_count(const char *needle);
 
+/* ---- a page pool for kho/ tests (test_kho_*.c) ---------------------- */
+
+/*
+ * Weak alloc_pages()/free_pages() (mm/page_alloc.h) over a pool of pfns
+ * in simulated physical memory: order 0 only (alloc_pages of a higher
+ * order returns NULL), any nid.  A test linking mm/page_alloc.c gets the
+ * real ones instead.  free_pages() aborts on a page the pool did not hand
+ * out or a double free.  Needs shim_phys_init() and shim_vmemmap_init()
+ * to cover the pool.
+ */
+
+/* shim_page_pool_init - hand out pfns [@first_pfn, @first_pfn + @nr); forgets
+ * the previous pool. */
+void shim_page_pool_init(uint64_t first_pfn, uint64_t nr);
+
+/* shim_page_pool_fail_after - let @n more allocations succeed, then fail
+ * all (-1: never fail). */
+void shim_page_pool_fail_after(long n);
+
+/**
+ * shim_page_pool_in_use - pages allocated and not yet freed.
+ * Return: the count.
+ */
+uint64_t shim_page_pool_in_use(void);
+
 #endif /* TESTS_HOST_SHIM_H */

@@ -1,0 +1,153 @@
+/*
+ * kho/deserialize.c - taking the preserved memory out of circulation and
+ * marking it, in one of the four ways the seed thread discusses.
+ *
+ * DOC: kho.deferred=
+ *
+ * Runs between the early memmap init and memblock_free_all(), on the boot
+ * CPU, still in scratch-only mode.  For every validated block it reserves
+ * the range, marks it RSRV_NOINIT (so the generic code leaves its struct
+ * pages alone) and, depending on kho.deferred=:
+ *
+ *   off          deferred init was switched off for this boot (Linux before
+ *                the fix: KEXEC_HANDOVER depended on !DEFERRED_STRUCT_PAGE_INIT),
+ *                so every struct page is initialised: write the marker.
+ *   unsafe       the bug: write {order, magic} into the head page even when
+ *                it lies at or above first_deferred_pfn, where nobody has
+ *                initialised it and nobody will (RSRV_NOINIT).  The restore
+ *                finds an uninitialised struct page and reports it as lost.
+ *   deserialize  what landed: first initialise the struct pages of the
+ *                block that lie at or above their node's first_deferred_pfn
+ *                (pages below it were initialised early and must not be
+ *                touched again, or the marker would be lost), then write
+ *                the marker.  The work runs here, on the boot CPU, before SMP.
+ *   restore      the reviewer's proposal: only reserve here; the struct
+ *                pages of every block, all of them whichever side of
+ *                first_deferred_pfn, are initialised after SMP in parallel
+ *                (kho_init_late()) and the marker is written then.
+ *
+ * Finally it leaves scratch-only mode and reserves the scratch areas for
+ * good (they never go to buddy in kholab; see kho/scratch.c).
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <kho/kho_boot.h>
+#include <mm/memblock.h>
+#include <mm/mm_init.h>
+#include <mm/deferred.h>
+#include <kernel/jobs.h>
+#include <kernel/smp.h>
+#include <kernel/io.h>
+#include <kernel/tsc.h>
+#include <kernel/printk.h>
+
+static const char *const mode_names[] = { "off", "unsafe", "deserialize", "restore" };
+
+/* kho_mode_name - see kho_boot.h. */
+const char *kho_mode_name(void)
+{
+	return mode_names[kho_cfg.deferred];
+}
+
+/* block_order - the order of a block of @size bytes. */
+static unsigned int block_order(u64 size)
+{
+	return (unsigned int)__builtin_ctzll(size >> PAGE_SHIFT);
+}
+
+/* write_marker - {order, KHO_PAGE_MAGIC} in the head page's private field. */
+static void write_marker(phys_addr_t phys, unsigned int order)
+{
+	union kho_page_info info = { .order = order, .magic = KHO_PAGE_MAGIC };
+
+	pfn_to_page(PHYS_PFN(phys))->private = info.page_private;
+}
+
+/* init_block_pages - initialise the struct pages of a block; @deferred_only skips early ones. */
+static u64 init_block_pages(phys_addr_t phys, u64 size, bool deferred_only)
+{
+	u64 done = 0;
+
+	for (u64 pfn = PHYS_PFN(phys); pfn < PHYS_PFN(phys + size); pfn++) {
+		int nid = pfn_to_nid(pfn);
+
+		if (deferred_only && !pfn_deferred(pfn, nid))
+			continue;
+		__init_single_page(pfn_to_page(pfn), pfn, zone_for_pfn(pfn), nid);
+		done++;
+	}
+	return done;
+}
+
+/* kho_deserialize - see kho_boot.h. */
+void kho_deserialize(void)
+{
+	const struct kho_block *b;
+	u64 n, t0 = rdtsc();
+
+	if (!kho_is_revived())
+		return;
+	b = kho_received_blocks(&n);
+	for (u64 i = 0; i < n; i++) {
+		unsigned int order = block_order(b[i].size);
+
+		memblock_reserve(b[i].phys, b[i].size);
+		memblock_reserved_mark_noinit(b[i].phys, b[i].size);
+		switch (kho_cfg.deferred) {
+		case KHO_DEFERRED_DESERIALIZE:
+			kho_stats.pages_inited_early += init_block_pages(b[i].phys, b[i].size, true);
+			write_marker(b[i].phys, order);
+			break;
+		case KHO_DEFERRED_OFF:
+		case KHO_DEFERRED_UNSAFE:
+			write_marker(b[i].phys, order);
+			break;
+		case KHO_DEFERRED_RESTORE:
+			break;
+		}
+	}
+	memblock_clear_kho_scratch_only();
+	for (int s = 0; s < kho_nr_scratch; s++)
+		memblock_reserve_kern(kho_scratch[s].addr, kho_scratch[s].size);
+	kho_stats.deserialize_ns = tsc_to_ns(rdtsc() - t0);
+	pr_info("deserialized %llu blocks in %llu us (kho.deferred=%s, %llu struct pages initialised here); normal allocation from now on\n",
+		(unsigned long long)n, (unsigned long long)(kho_stats.deserialize_ns / 1000),
+		kho_mode_name(), (unsigned long long)kho_stats.pages_inited_early);
+}
+
+/* init_chunk - padata thread function: blocks [start, end) of the table. */
+static void init_chunk(u64 start, u64 end, void *arg)
+{
+	const struct kho_block *b = arg;
+	u64 done = 0;
+
+	for (u64 i = start; i < end; i++) {
+		done += init_block_pages(b[i].phys, b[i].size, false);
+		write_marker(b[i].phys, block_order(b[i].size));
+	}
+	__atomic_fetch_add(&kho_stats.pages_inited_late, done, __ATOMIC_RELAXED);
+}
+
+/* kho_init_late - see kho_boot.h. */
+void kho_init_late(void)
+{
+	const struct kho_block *b;
+	u64 n, t0 = rdtsc();
+	struct padata_mt_job job = {
+		.thread_fn = init_chunk,
+		.align = 1,
+		.min_chunk = 16,
+		.name = "kho",
+	};
+
+	if (!kho_is_revived() || kho_cfg.deferred != KHO_DEFERRED_RESTORE)
+		return;
+	b = kho_received_blocks(&n);
+	job.fn_arg = (void *)b;
+	job.size = n;
+	padata_do_multithreaded(&job, NULL, nr_cpus_online());
+	kho_stats.late_ns = tsc_to_ns(rdtsc() - t0);
+	pr_info("restore mode: %llu struct pages of %llu preserved blocks initialised after SMP on %d CPUs in %llu us\n",
+		(unsigned long long)kho_stats.pages_inited_late, (unsigned long long)n,
+		nr_cpus_online(), (unsigned long long)(kho_stats.late_ns / 1000));
+}

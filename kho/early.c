@@ -1,0 +1,276 @@
+/*
+ * kho/early.c - receiving a handoff: validate all of it, then trust it.
+ *
+ * DOC: KHO handoff validation
+ *
+ * The previous kernel's data is checked completely before kholab changes
+ * anything in memblock: the kho_data record, the scratch array, the root
+ * FDT, the whole chunk list (kho_walk_mem_map() as a dry run), and every
+ * preserved block (in RAM, clear of scratch, of the kernel image, its ELF
+ * copy and boot info, of the root FDT's own page unless that page is a
+ * block itself, and of every other block).  One defect: a message naming
+ * it, "disabling KHO revival", and the boot goes on as a cold boot with
+ * nothing reserved.  Only then are the scratch areas added and marked, and
+ * memblock switched to scratch-only mode.
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <kho/kho_boot.h>
+#include <kho/kho.h>
+#include <mm/memblock.h>
+#include <kernel/layout.h>
+#include <kernel/printk.h>
+#include <string.h>
+#include <errno.h>
+
+/* How many blocks the overlap check can sort; more fails validation. */
+#define KHO_MAX_BLOCKS		16384
+
+static struct kho_block blocks[KHO_MAX_BLOCKS];
+static u64 nr_blocks;
+static u64 mem_map_phys;
+static const void *root_fdt;
+static bool revived;
+static const struct kholab_bootinfo *boot_bi;
+
+struct kho_boot_stats kho_stats;
+
+/* kho_is_revived - see kho_boot.h. */
+bool kho_is_revived(void)
+{
+	return revived;
+}
+
+/* kho_received_fdt - see kho_boot.h. */
+const void *kho_received_fdt(void)
+{
+	return revived ? root_fdt : NULL;
+}
+
+/* kho_received_blocks - see kho_boot.h. */
+const struct kho_block *kho_received_blocks(u64 *n)
+{
+	*n = nr_blocks;
+	return blocks;
+}
+
+/* kho_received_map - the root FDT's preserved-memory-map of a revived handoff. */
+u64 kho_received_map(void);
+u64 kho_received_map(void)
+{
+	return mem_map_phys;
+}
+
+/* overlaps - [a, a + al) and [b, b + bl) share a byte. */
+static bool overlaps(u64 a, u64 al, u64 b, u64 bl)
+{
+	return a < b + bl && b < a + al;
+}
+
+/* ram_ok - walker callback: readable RAM, per memblock. */
+static bool ram_ok(u64 phys, u64 len, void *arg)
+{
+	(void)arg;
+	return len && phys + len > phys && memblock_is_region_memory(phys, len);
+}
+
+/* collect_block - walker callback: remember a block for the checks. */
+static int collect_block(u64 phys, unsigned int order, void *arg)
+{
+	(void)arg;
+	if (nr_blocks == KHO_MAX_BLOCKS)
+		return -E2BIG;
+	blocks[nr_blocks].phys = phys;
+	blocks[nr_blocks].size = PAGE_SIZE << order;
+	nr_blocks++;
+	return 0;
+}
+
+/* sort_blocks - heap sort by address: no allocation, bounded time. */
+static void sort_blocks(void)
+{
+	u64 n = nr_blocks;
+
+	for (u64 start = n / 2; start-- > 0;) {
+		for (u64 root = start; 2 * root + 1 < n;) {
+			u64 child = 2 * root + 1;
+
+			if (child + 1 < n && blocks[child].phys < blocks[child + 1].phys)
+				child++;
+			if (blocks[root].phys >= blocks[child].phys)
+				break;
+			struct kho_block t = blocks[root];
+			blocks[root] = blocks[child];
+			blocks[child] = t;
+			root = child;
+		}
+	}
+	for (u64 end = n; end-- > 1;) {
+		struct kho_block t = blocks[0];
+
+		blocks[0] = blocks[end];
+		blocks[end] = t;
+		for (u64 root = 0; 2 * root + 1 < end;) {
+			u64 child = 2 * root + 1;
+
+			if (child + 1 < end && blocks[child].phys < blocks[child + 1].phys)
+				child++;
+			if (blocks[root].phys >= blocks[child].phys)
+				break;
+			t = blocks[root];
+			blocks[root] = blocks[child];
+			blocks[child] = t;
+			root = child;
+		}
+	}
+}
+
+/* reject - log one defect and say what happens next. Returns -EINVAL. */
+static int reject(const char *what, u64 addr)
+{
+	pr_err("%s (0x%llx); disabling KHO revival, booting cold\n", what, (unsigned long long)addr);
+	return -EINVAL;
+}
+
+/* find_record - the KHO handoff record of @bi, or NULL (also when malformed, logged). */
+static const struct kho_data *find_record(const struct kholab_bootinfo *bi)
+{
+	u64 pa = bi->handoff_phys;
+
+	for (int n = 0; pa && n < 64; n++) {
+		const struct kholab_handoff *h;
+
+		if (!ram_ok(pa, sizeof(*h), NULL)) {
+			reject("handoff record outside RAM", pa);
+			return NULL;
+		}
+		h = __va(pa);
+		if (h->type == KHOLAB_HANDOFF_KHO) {
+			if (h->len != sizeof(struct kho_data) || !ram_ok(pa, sizeof(*h) + h->len, NULL)) {
+				reject("KHO handoff record has the wrong length", h->len);
+				return NULL;
+			}
+			return (const struct kho_data *)h->data;
+		}
+		pa = h->next;
+	}
+	return NULL;
+}
+
+/* validate_scratch - the array: in RAM, aligned, areas in RAM, disjoint. */
+static int validate_scratch(const struct kho_data *kd)
+{
+	const struct kho_scratch *s;
+	u64 n;
+
+	if (kd->scratch_addr & 15 || kd->scratch_size % sizeof(*s) || !ram_ok(kd->scratch_addr, kd->scratch_size, NULL))
+		return reject("scratch array misaligned, of a bad size or outside RAM", kd->scratch_addr);
+	n = kd->scratch_size / sizeof(*s);
+	if (n < 3 || n > KHO_MAX_SCRATCH)
+		return reject("scratch array count out of range (need 3..66)", n);
+	s = __va(kd->scratch_addr);
+	for (u64 i = 0; i < n; i++) {
+		if (!s[i].size || s[i].addr & (PAGE_SIZE - 1) || s[i].size & (PAGE_SIZE - 1) ||
+		    !ram_ok(s[i].addr, s[i].size, NULL))
+			return reject("scratch area misaligned, empty or outside RAM", s[i].addr);
+		for (u64 j = 0; j < i; j++)
+			if (overlaps(s[i].addr, s[i].size, s[j].addr, s[j].size))
+				return reject("scratch areas overlap", s[i].addr);
+	}
+	memcpy(kho_scratch, s, n * sizeof(*s));
+	kho_nr_scratch = (int)n;
+	return 0;
+}
+
+/* validate_blocks - every block against RAM, scratch, the kernel's own data and each other. */
+static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_data *kd)
+{
+	struct { u64 a, l; const char *what; } keep[] = {
+		{ bi->kernel_phys, bi->kernel_size, "preserved block overlaps the kernel image" },
+		{ bi->elf_phys, bi->elf_size, "preserved block overlaps the kernel ELF copy" },
+		{ bi->self_phys, bi->self_size, "preserved block overlaps the boot info" },
+		{ kd->scratch_addr, kd->scratch_size, "preserved block overlaps the scratch array" },
+		{ 0, 1ULL << 20, "preserved block below 1 MiB (always scratch)" },
+	};
+
+	for (u64 i = 0; i < nr_blocks; i++) {
+		const struct kho_block *b = &blocks[i];
+
+		if (!ram_ok(b->phys, b->size, NULL))
+			return reject("preserved block outside RAM", b->phys);
+		for (int s = 0; s < kho_nr_scratch; s++)
+			if (overlaps(b->phys, b->size, kho_scratch[s].addr, kho_scratch[s].size))
+				return reject("preserved block inside scratch", b->phys);
+		for (size_t k = 0; k < ARRAY_SIZE(keep); k++)
+			if (overlaps(b->phys, b->size, keep[k].a, keep[k].l))
+				return reject(keep[k].what, b->phys);
+		if (i && b->phys < blocks[i - 1].phys + blocks[i - 1].size)
+			return reject("two preserved blocks overlap", b->phys);
+	}
+	return 0;
+}
+
+/* kho_early_init - see kho_boot.h. */
+bool kho_early_init(const struct kholab_bootinfo *bi)
+{
+	const struct kho_data *kd;
+	struct kho_walk_ops ops = { .ram_ok = ram_ok, .block = collect_block };
+	struct kho_walk_defect defect = { 0 };
+	int err;
+
+	boot_bi = bi;
+	kd = find_record(bi);
+	if (!kd)
+		return false;
+	if (!kho_cfg.enabled) {
+		pr_info("handoff present but kho=off; booting cold\n");
+		return false;
+	}
+	if (kd->fdt_addr & (PAGE_SIZE - 1) || kd->fdt_size != KHO_FDT_SIZE ||
+	    !ram_ok(kd->fdt_addr, kd->fdt_size, NULL)) {
+		reject("root FDT misaligned, of the wrong size or outside RAM", kd->fdt_addr);
+		return false;
+	}
+	if (validate_scratch(kd))
+		return false;
+	err = kho_parse_root_fdt(__va(kd->fdt_addr), kd->fdt_size, &mem_map_phys);
+	if (err) {
+		reject("root FDT is not a valid kho-v1 tree", kd->fdt_addr);
+		return false;
+	}
+	nr_blocks = 0;
+	err = kho_walk_mem_map(mem_map_phys, &ops, NULL, &defect);
+	if (err) {
+		if (err == -E2BIG)
+			reject("more preserved blocks than kholab can check: raise KHO_MAX_BLOCKS",
+			       nr_blocks);
+		else
+			reject(defect.why ? defect.why : "preserved-memory list is corrupt", defect.addr);
+		goto cold;
+	}
+	sort_blocks();
+	if (validate_blocks(bi, kd))
+		goto cold;
+
+	/* Valid: from here on the handoff is trusted. */
+	root_fdt = __va(kd->fdt_addr);
+	revived = true;
+	kho_stats.revived = true;
+	for (u64 i = 0; i < nr_blocks; i++)
+		kho_stats.bytes += blocks[i].size;
+	kho_stats.blocks = nr_blocks;
+	for (int s = 0; s < kho_nr_scratch; s++) {
+		memblock_add(kho_scratch[s].addr, kho_scratch[s].size);	/* no-op if RAM already */
+		memblock_mark_kho_scratch(kho_scratch[s].addr, kho_scratch[s].size);
+	}
+	memblock_mark_kho_scratch(0, 1ULL << 20);
+	memblock_reserve_kern(kd->scratch_addr, kd->scratch_size);
+	memblock_set_kho_scratch_only();
+	pr_info("handoff accepted: %llu preserved blocks (%llu MiB), %d scratch areas; allocating from scratch only\n",
+		(unsigned long long)nr_blocks, (unsigned long long)(kho_stats.bytes >> 20), kho_nr_scratch);
+	return true;
+cold:
+	nr_blocks = 0;
+	kho_nr_scratch = 0;
+	return false;
+}

@@ -1,0 +1,191 @@
+/*
+ * kho/fdt.c - the kho-v1 root FDT: the registry of subsystem subtrees,
+ * building the root page for the next kernel, and reading it back there.
+ *
+ * DOC: the root FDT
+ *
+ * The root FDT is one page written with libfdt's sequential-write API.
+ * Its root node has compatible = "kho-v1" and "preserved-memory-map", the
+ * physical address of the first chunk (kho/serialize.c).  Each subsystem
+ * that called kho_add_subtree() gets a child node, named after it, whose
+ * "fdt" property is the physical address of its own FDT blob; the blob's
+ * pages are preserved when it is added.  Both u64 properties are stored in
+ * the CPU's native byte order, as Linux does, not in the big-endian order
+ * of ordinary device trees.
+ *
+ * The reader checks everything a defective or foreign handoff could get
+ * wrong: the header, the size, the exact compatible string and the exact
+ * property lengths.
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <kho/kho.h>
+#include <kernel/layout.h>
+#include <kernel/printk.h>
+#include <kernel/spinlock.h>
+#include <libfdt.h>
+#include <string.h>
+#include <errno.h>
+
+/* struct subtree - one registered child node. */
+struct subtree {
+	char name[KHO_SUBTREE_NAME_MAX + 1];
+	void *fdt;
+	u64 size;		/* bytes preserved for it (whole pages) */
+};
+
+static struct subtree subtrees[KHO_MAX_SUBTREES];
+static int nr_subtrees;
+static spinlock_t subtree_lock = SPINLOCK_INIT;
+
+/* name_ok - 1..KHO_SUBTREE_NAME_MAX characters valid in an FDT node name. */
+static bool name_ok(const char *name)
+{
+	size_t i;
+
+	if (!name || !name[0])
+		return false;
+	for (i = 0; name[i]; i++) {
+		char c = name[i];
+
+		if (i == KHO_SUBTREE_NAME_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == ',' || c == '.' || c == '_' ||
+		      c == '+' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* subtree_find - index of the subtree named @name, or -1. */
+static int subtree_find(const char *name)
+{
+	for (int i = 0; i < nr_subtrees; i++)
+		if (!strcmp(subtrees[i].name, name))
+			return i;
+	return -1;
+}
+
+int kho_add_subtree(const char *name, void *fdt)
+{
+	u64 size;
+	int err;
+
+	if (!name_ok(name)) {
+		pr_err("subtree name \"%s\" is not a valid node name; it is not handed over\n",
+		       name ? name : "(null)");
+		return -EINVAL;
+	}
+	if (!fdt || ((uintptr_t)fdt & (PAGE_SIZE - 1)) || fdt_check_header(fdt)) {
+		pr_err("subtree %s: blob is not a page-aligned FDT; it is not handed over\n", name);
+		return -EINVAL;
+	}
+	size = ALIGN_UP((u64)fdt_totalsize(fdt), PAGE_SIZE);
+
+	spin_lock(&subtree_lock);
+	if (subtree_find(name) >= 0) {
+		err = -EEXIST;
+	} else if (nr_subtrees == KHO_MAX_SUBTREES) {
+		err = -ENOMEM;
+	} else {
+		err = kho_preserve_phys(__pa(fdt), size);
+		if (!err) {
+			struct subtree *s = &subtrees[nr_subtrees++];
+
+			memcpy(s->name, name, strlen(name) + 1);
+			s->fdt = fdt;
+			s->size = size;
+		}
+	}
+	spin_unlock(&subtree_lock);
+	if (err)
+		pr_err("subtree %s: cannot register it (error %d); it is not handed over\n",
+		       name, err);
+	return err;
+}
+
+int kho_remove_subtree(void *fdt)
+{
+	int i, err = -ENOENT;
+
+	spin_lock(&subtree_lock);
+	for (i = 0; i < nr_subtrees; i++) {
+		if (subtrees[i].fdt != fdt)
+			continue;
+		err = kho_unpreserve_phys(__pa(fdt), subtrees[i].size);
+		nr_subtrees--;
+		memmove(&subtrees[i], &subtrees[i + 1], (nr_subtrees - i) * sizeof(subtrees[0]));
+		break;
+	}
+	spin_unlock(&subtree_lock);
+	return err;
+}
+
+int kho_build_root_fdt(void *buf, u64 mem_map_phys)
+{
+	int err;
+
+	spin_lock(&subtree_lock);
+	err = fdt_create(buf, KHO_FDT_SIZE);
+	err = err ?: fdt_finish_reservemap(buf);
+	err = err ?: fdt_begin_node(buf, "");
+	err = err ?: fdt_property_string(buf, "compatible", KHO_FDT_COMPATIBLE);
+	/* Native byte order, on purpose: memcpy'd, not cpu_to_fdt64(). */
+	err = err ?: fdt_property(buf, KHO_PROP_PRESERVED, &mem_map_phys, sizeof(mem_map_phys));
+	for (int i = 0; i < nr_subtrees && !err; i++) {
+		u64 phys = __pa(subtrees[i].fdt);
+
+		err = fdt_begin_node(buf, subtrees[i].name);
+		err = err ?: fdt_property(buf, KHO_PROP_SUBTREE_FDT, &phys, sizeof(phys));
+		err = err ?: fdt_end_node(buf);
+	}
+	err = err ?: fdt_end_node(buf);
+	err = err ?: fdt_finish(buf);
+	spin_unlock(&subtree_lock);
+	if (err) {
+		pr_err("root FDT does not fit in one page (%s); KHO handoff not built\n",
+		       fdt_strerror(err));
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *mem_map_phys)
+{
+	const void *p;
+	int len;
+
+	if (!fdt || fdt_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
+	    fdt_totalsize(fdt) > fdt_size ||
+	    fdt_check_full(fdt, fdt_totalsize(fdt)))
+		return -EINVAL;
+	p = fdt_getprop(fdt, 0, "compatible", &len);
+	if (!p || len != sizeof(KHO_FDT_COMPATIBLE) ||
+	    memcmp(p, KHO_FDT_COMPATIBLE, sizeof(KHO_FDT_COMPATIBLE)))
+		return -EINVAL;
+	p = fdt_getprop(fdt, 0, KHO_PROP_PRESERVED, &len);
+	if (!p)
+		return -ENOENT;
+	if (len != sizeof(u64))
+		return -EINVAL;
+	memcpy(mem_map_phys, p, sizeof(u64));
+	return 0;
+}
+
+int kho_find_subtree(const void *fdt, const char *name, u64 *phys)
+{
+	const void *p;
+	int node, len;
+
+	node = fdt_subnode_offset(fdt, 0, name);
+	if (node < 0)
+		return -ENOENT;
+	p = fdt_getprop(fdt, node, KHO_PROP_SUBTREE_FDT, &len);
+	if (!p)
+		return -ENOENT;
+	if (len != sizeof(u64))
+		return -EINVAL;
+	memcpy(phys, p, sizeof(u64));
+	return 0;
+}

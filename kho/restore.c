@@ -1,0 +1,168 @@
+/*
+ * kho/restore.c - owners take their preserved memory back.
+ *
+ * A restore trusts nothing it has not checked: every struct page of the
+ * block must have been initialised (no memmap poison, an init count), and
+ * the head page must carry {order, KHO_PAGE_MAGIC} with the block's order.
+ * Otherwise the metadata was lost — the seed's failure — and the restore
+ * says what it found where, counts it, and returns NULL; it never hands
+ * out a page in a state it cannot vouch for.  Success clears the marker
+ * (a second restore fails) and sets reference counts the way Linux does.
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <kho/kho_boot.h>
+#include <mm/mmzone.h>
+#include <kernel/printk.h>
+
+static u64 lost;
+static u8 restored[16384];	/* per received block (KHO_MAX_BLOCKS in kho/early.c) */
+
+/* kho_lost_count - see kho_boot.h. */
+u64 kho_lost_count(void)
+{
+	return lost;
+}
+
+/* find_block - index of the received block that starts at @phys, or -1. */
+static long find_block(phys_addr_t phys)
+{
+	u64 n;
+	const struct kho_block *b = kho_received_blocks(&n);
+	u64 lo = 0, hi = n;
+
+	while (lo < hi) {
+		u64 mid = (lo + hi) / 2;
+
+		if (b[mid].phys == phys)
+			return (long)mid;
+		if (b[mid].phys < phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* page_uninitialised - true if memmap init never wrote @p. */
+static bool page_uninitialised(const struct page *p)
+{
+	return p->flags == MEMMAP_POISON64 || p->init_count == 0 ||
+	       p->init_count == MEMMAP_POISON32;
+}
+
+/*
+ * check_block - the shared checks; returns the block index or -1 (logged,
+ * and counted as lost when the metadata is what went wrong).
+ */
+static long check_block(phys_addr_t phys, unsigned int want_order, bool any_order)
+{
+	long idx = find_block(phys);
+	u64 n;
+	const struct kho_block *b = kho_received_blocks(&n);
+	union kho_page_info info;
+	unsigned int order;
+	struct page *head;
+
+	if (!kho_is_revived() || idx < 0) {
+		pr_err("restore of 0x%llx: that address was not preserved\n", (unsigned long long)phys);
+		return -1;
+	}
+	if (restored[idx]) {
+		pr_err("restore of 0x%llx: already restored once\n", (unsigned long long)phys);
+		return -1;
+	}
+	order = (unsigned int)__builtin_ctzll(b[idx].size >> PAGE_SHIFT);
+	for (u64 pfn = PHYS_PFN(phys); pfn < PHYS_PFN(phys + b[idx].size); pfn++) {
+		struct page *p = pfn_to_page(pfn);
+
+		if (page_uninitialised(p)) {
+			pr_err("restore of 0x%llx: struct page of 0x%llx was never initialised (flags 0x%llx, init count 0x%x): metadata lost\n",
+			       (unsigned long long)phys, (unsigned long long)PFN_PHYS(pfn),
+			       (unsigned long long)p->flags, p->init_count);
+			lost++;
+			return -1;
+		}
+	}
+	head = pfn_to_page(PHYS_PFN(phys));
+	info.page_private = head->private;
+	if (info.magic != KHO_PAGE_MAGIC || info.order != order) {
+		pr_err("restore of 0x%llx: marker lost (found magic 0x%x order %u, want 0x%x order %u)\n",
+		       (unsigned long long)phys, info.magic, info.order, KHO_PAGE_MAGIC, order);
+		lost++;
+		return -1;
+	}
+	if (!any_order && order != want_order) {
+		pr_err("restore of 0x%llx: preserved as order %u, asked for order %u\n",
+		       (unsigned long long)phys, order, want_order);
+		return -1;
+	}
+	return idx;
+}
+
+/* account_managed - restored pages become buddy-managed pages of their zone. */
+static void account_managed(phys_addr_t phys, u64 nr)
+{
+	struct zone *z = page_zone(pfn_to_page(PHYS_PFN(phys)));
+
+	spin_lock(&z->lock);
+	z->managed_pages += nr;
+	spin_unlock(&z->lock);
+}
+
+/* kho_restore_folio - see kho_boot.h. */
+struct page *kho_restore_folio(phys_addr_t phys)
+{
+	long idx = check_block(phys, 0, true);
+	u64 n;
+	struct page *head;
+	u64 nr;
+
+	if (idx < 0)
+		return NULL;
+	nr = kho_received_blocks(&n)[idx].size >> PAGE_SHIFT;
+	head = pfn_to_page(PHYS_PFN(phys));
+	head->private = 0;
+	head->_refcount = 1;
+	if (nr > 1) {
+		set_page_flag(head, PG_head);
+		head->private = (u64)__builtin_ctzll(nr);	/* compound order, as buddy keeps it */
+		for (u64 i = 1; i < nr; i++) {
+			head[i]._refcount = 0;
+			head[i].compound_head = (u64)(uintptr_t)head | 1;
+		}
+	}
+	restored[idx] = 1;
+	account_managed(phys, nr);
+	return head;
+}
+
+/* kho_restore_pages - see kho_boot.h. */
+struct page *kho_restore_pages(phys_addr_t phys, u64 nr)
+{
+	u64 done = 0;
+
+	while (done < nr) {
+		phys_addr_t pa = phys + (done << PAGE_SHIFT);
+		long idx = check_block(pa, 0, true);
+		u64 n, len;
+		struct page *p;
+
+		if (idx < 0)
+			return NULL;
+		len = kho_received_blocks(&n)[idx].size >> PAGE_SHIFT;
+		if (done + len > nr) {
+			pr_err("restore of %llu pages at 0x%llx: block at 0x%llx runs past the range\n",
+			       (unsigned long long)nr, (unsigned long long)phys, (unsigned long long)pa);
+			return NULL;
+		}
+		p = pfn_to_page(PHYS_PFN(pa));
+		p->private = 0;
+		for (u64 i = 0; i < len; i++)
+			p[i]._refcount = 1;
+		restored[idx] = 1;
+		account_managed(pa, len);
+		done += len;
+	}
+	return pfn_to_page(PHYS_PFN(phys));
+}

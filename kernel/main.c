@@ -30,6 +30,8 @@
 #include <mm/page_alloc.h>
 #include <mm/memmap_check.h>
 #include <mm/deferred.h>
+#include <kho/kho_boot.h>
+#include <kernel/kexec.h>
 #include <string.h>
 #include <stdio.h>
 #include "entry_inc.h"		/* kernel/entry.inc turned into #defines by kernel.mk */
@@ -141,6 +143,8 @@ static void mm_init(void)
 	mmstat.early_pages = memmap_init();	/* struct pages below first_deferred_pfn */
 	mmstat.early_ns = tsc_to_ns(rdtsc() - t0);
 	smp_reserve_trampoline();		/* kernel/smp.c: a page below 1 MiB for APs */
+	kho_reserve_scratch();			/* kho/scratch.c: cold boot: for the next kernel */
+	kho_deserialize();			/* kho/deserialize.c: KHO boot: preserved blocks */
 	t0 = rdtsc();
 	memblock_free_all();			/* reserved -> PageReserved, free -> buddy */
 	mmstat.free_ns = tsc_to_ns(rdtsc() - t0);
@@ -223,11 +227,47 @@ static void mm_init_late(void)
 			threads += mmstat.nodes[n].threads;
 		}
 	}
+	kho_init_late();			/* kho.deferred=restore: preserved pages, all CPUs */
 	if (mm_check_accounting(node_counts))	/* mm/memmap_check.c */
 		panic("page accounting does not add up after memmap init");
 	if (memmap_poison && memmap_check_poison())
 		panic("memmap poison check failed: struct pages missed or initialised twice");
 	emit_memmap_event(threads);
+}
+
+/*
+ * kho_generation - the KHO test client's turn: restore and verify what the
+ * previous generation preserved, then, while generations remain
+ * (gens=N), preserve a new set and kexec into the next generation.
+ * Returns only when this is the last generation and everything verified.
+ */
+static void kho_generation(const struct kholab_bootinfo *bi, u32 map_count)
+{
+	struct kho_test_result r;
+	u64 fdt_phys;
+	char why[128];
+	int err;
+
+	if (!kho_cfg.enabled) {
+		if (kparams.gens > 1)
+			pr_warn("gens=%llu needs kho=on; stopping after generation %llu\n",
+				(unsigned long long)kparams.gens, (unsigned long long)bi->generation);
+		return;
+	}
+	if (kho_test_restore(bi->generation, &r)) {	/* kho/test.c */
+		snprintf(why, sizeof(why), "KHO restore failed in generation %llu: %llu lost, %llu mismatched, %llu of %llu restored",
+			 (unsigned long long)bi->generation, (unsigned long long)r.lost,
+			 (unsigned long long)r.mismatches, (unsigned long long)r.restored,
+			 (unsigned long long)r.folios);
+		kernel_exit(false, why);
+	}
+	if (bi->generation + 1 >= kparams.gens)
+		return;
+	err = kho_test_preserve(bi->generation);
+	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: kho-v1 */
+	err = err ?: kexec_self(bi, boot_map, map_count, fdt_phys);	/* kernel/kexec.c */
+	panic("generation %llu could not hand over to the next one (%d)",
+	      (unsigned long long)bi->generation, err);
 }
 
 /* emit_boot_event - the first results line: who we are and what we have. */
@@ -282,6 +322,10 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 	memblock_set_current_limit(direct_map_gib << 30);	/* boot page tables' reach */
 	if (memblock_init_from_map(boot_map, map_count))	/* mm/bootmem_map.c */
 		panic("the memory map holds no usable RAM; nothing to run on");
+	if (kho_early_init(bi) && kho_cfg.deferred == KHO_DEFERRED_OFF) {	/* kho/early.c */
+		pr_info("kho.deferred=off: no deferred struct page init on a KHO boot\n");
+		deferred_cfg.strategy = MEMMAP_EAGER;
+	}
 	acpi_init(bi->rsdp_phys);		/* kernel/acpi.c: RSDP, XSDT, checksums */
 	reserve_firmware(bi);			/* ACPI stays reserved in every generation */
 	memblock_allow_resize();		/* region arrays may grow from here on */
@@ -301,10 +345,8 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 	cpus = smp_init((int)kparams.smp_fail_cpu, kparams.smp_timeout_ms);	/* kernel/smp.c */
 	mm_init_late();				/* deferred memmap on all CPUs, checks */
 
-	if (kparams.gens > 1)
-		pr_warn("gens=%llu: this kernel cannot kexec yet, so only generation %llu runs\n",
-			(unsigned long long)kparams.gens, (unsigned long long)bi->generation);
 	selftest_run(false);			/* kernel/selftest.c: selftest= */
+	kho_generation(bi, map_count);		/* restore, preserve, kexec or finish */
 
 	kernel_exit(true, "boot complete");	/* kernel/exit.c: verdict */
 }

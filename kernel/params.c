@@ -12,6 +12,7 @@
 #include <mm/memblock.h>
 #include <mm/mm_init.h>
 #include <mm/deferred.h>
+#include <kho/kho_boot.h>
 
 struct kernel_params kparams = {
 	.loglevel = LOGLEVEL_DEFAULT,
@@ -29,6 +30,7 @@ static const char *const memblock_choices[] = { "quiet", "debug", NULL };
 static const char *const memmap_init_choices[] = { "eager", "deferred", NULL };
 static const char *const trace_choices[] = { "none", "memmap", NULL };
 static int trace_mode;
+static const char *const kho_deferred_choices[] = { "off", "unsafe", "deserialize", "restore", NULL };
 static int memblock_mode;
 
 static const struct kernel_param param_table[] = {
@@ -52,6 +54,18 @@ static const struct kernel_param param_table[] = {
 	  .help = "bytes of each node's highest zone initialised before SMP (0 = one section)" },
 	{ .name = "trace", .type = PARAM_ENUM, .value = &trace_mode, .choices = trace_choices,
 	  .help = "memmap: one results record per deferred-init chunk" },
+	{ .name = "kho", .type = PARAM_BOOL, .value = &kho_cfg.enabled,
+	  .help = "Kexec HandOver: reserve scratch, revive a handoff, preserve across kexec" },
+	{ .name = "kho_scratch", .type = PARAM_STR, .value = kho_cfg.scratch_arg,
+	  .max = sizeof(kho_cfg.scratch_arg),
+	  .help = "scratch sizes: N% of the kernel's own reservations, or lowmem,global,pernode sizes" },
+	{ .name = "kho.deferred", .type = PARAM_ENUM, .value = &kho_cfg.deferred,
+	  .choices = kho_deferred_choices,
+	  .help = "how preserved struct pages meet deferred init (docs/kho.md)" },
+	{ .name = "kho.test_mem", .type = PARAM_U64, .flags = PARAM_F_SIZE, .value = &kho_cfg.test_mem,
+	  .min = 1ULL << 20, .max = 1ULL << 40, .help = "bytes of random folios the test client preserves" },
+	{ .name = "kho.test_seed", .type = PARAM_U64, .value = &kho_cfg.test_seed,
+	  .min = 0, .max = ~0ULL, .help = "seed of the test client (0: from the TSC)" },
 	{ .name = "smp.fail_cpu", .type = PARAM_U64, .value = &kparams.smp_fail_cpu,
 	  .min = 1, .max = 63,
 	  .help = "do not send CPU N (MADT order) its start-up IPIs: tests the timeout path" },
@@ -69,5 +83,10 @@ int kernel_params_parse(const char *cmdline)
 	console_loglevel = (int)kparams.loglevel;
 	memblock_debug = memblock_mode == 1;
 	deferred_cfg.trace = trace_mode == 1;
+	if (kho_cfg.scratch_arg[0] && kho_parse_scratch_arg(kho_cfg.scratch_arg)) {
+		pr_err("cmdline: bad value '%s' for 'kho_scratch' (accepted: N%% or L,G,N sizes); using default '200%%'\n",
+		       kho_cfg.scratch_arg);
+		problems++;
+	}
 	return problems;
 }

@@ -123,4 +123,30 @@ const char *kho_mode_name(void);
 /* kho_lost_count - restores that found uninitialised pages or a lost marker. */
 u64 kho_lost_count(void);
 
+/* kho_finalize - freeze the preserved set into kho-v1 form (kho/handover.c). */
+int kho_finalize(u64 *fdt_phys);
+
+/* Results of the test client for one generation (kho/test.c). */
+struct kho_test_result {
+	u64 folios, bytes;		/* what the previous generation said it preserved */
+	u64 restored, mismatches, lost;
+	u64 ledger_entries;
+	u64 restore_ns;
+	bool found;			/* the kho_test subtree was there */
+};
+
+/**
+ * kho_test_restore - restore and verify what the previous generation's
+ * test client preserved (nothing on a cold boot).  Return: 0 if everything
+ * came back intact, -EIO otherwise (details in @r and the log).
+ */
+int kho_test_restore(u64 gen, struct kho_test_result *r);
+
+/**
+ * kho_test_preserve - preserve a fresh seeded random set of folios spread
+ * over every node and both sides of first_deferred_pfn, the ledger page,
+ * and the kho_test sub-FDT.  Return: 0 or a negative errno.
+ */
+int kho_test_preserve(u64 gen);
+
 #endif /* KHO_KHO_BOOT_H */

@@ -1,0 +1,340 @@
+/*
+ * kho/test.c - the KHO test client: what Linux's test_kho does, across
+ * any number of kexec generations.
+ *
+ * DOC: KHO test client
+ *
+ * Every generation first restores and verifies what the previous one
+ * preserved, then (unless it is the last) preserves a fresh set:
+ *  - folios of random order 0..10, seeded (the seed is logged), filled
+ *    with a pseudo-random stream derived from the seed and their address,
+ *    each checksummed, up to kho.test_mem bytes, placed on purpose on every
+ *    node and on both sides of the node's first_deferred_pfn (low memory
+ *    whose struct pages are initialised early, and the deferred range the
+ *    seed's bug needs) as well as wherever buddy likes;
+ *  - a ledger page kept from generation 0 on, to which every generation
+ *    appends a record: it must arrive intact after N generations;
+ *  - a sub-FDT "kholab-test-v1" (magic, generation, seed, count, the
+ *    {phys | order} array, the checksums, the ledger address) added as
+ *    subtree "kho_test".
+ */
+#define pr_fmt(fmt) "kho_test: " fmt
+
+#include <kho/kho_boot.h>
+#include <kho/kho.h>
+#include <mm/page_alloc.h>
+#include <kernel/results.h>
+#include <kernel/io.h>
+#include <kernel/tsc.h>
+#include <kernel/printk.h>
+#include <libfdt.h>
+#include <string.h>
+#include <errno.h>
+
+#define TEST_COMPATIBLE		"kholab-test-v1"
+#define TEST_MAGIC		0x6b686f2d74657374ULL	/* "kho-test" */
+#define LEDGER_MAGIC		0x6c65646765722121ULL	/* "ledger!!" */
+#define MAX_FOLIOS		8000			/* well under the receiver's block limit */
+
+struct ledger_entry {
+	u64 gen, seed, folios, csum;
+};
+
+struct ledger {
+	u64 magic;
+	u64 count;
+	struct ledger_entry e[(PAGE_SIZE - 16) / sizeof(struct ledger_entry)];
+};
+
+_Static_assert(sizeof(struct ledger) <= PAGE_SIZE, "the ledger is one page");
+
+static struct ledger *ledger;		/* restored or created, preserved again */
+static u64 folio_tab[MAX_FOLIOS];	/* phys | order */
+static u64 csum_tab[MAX_FOLIOS];
+
+/* next_rand - xorshift64*. */
+static u64 next_rand(u64 *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/* fill_or_check - write (or, with @check, recompute) the folio's stream; returns its checksum. */
+static u64 folio_stream(u64 seed, phys_addr_t phys, unsigned int order, bool fill)
+{
+	u64 *w = __va(phys), s = seed ^ (phys * 0x9e3779b97f4a7c15ULL) ^ 1, h = 0xcbf29ce484222325ULL;
+	u64 words = (PAGE_SIZE << order) / 8;
+
+	for (u64 i = 0; i < words; i++) {
+		u64 v;
+
+		if (fill)
+			w[i] = next_rand(&s);
+		v = w[i];
+		h = (h ^ v) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* emit_restore_event - the per-generation "kho_restore" results line. */
+static void emit_restore_event(u64 gen, const struct kho_test_result *r)
+{
+	struct json_line j;
+
+	json_begin(&j, "kho_restore");
+	json_u64(&j, "gen", gen);
+	json_str(&j, "strategy", kho_mode_name());
+	json_bool(&j, "revived", kho_is_revived());
+	json_u64(&j, "folios", r->folios);
+	json_u64(&j, "bytes", r->bytes);
+	json_u64(&j, "restored", r->restored);
+	json_u64(&j, "mismatches", r->mismatches);
+	json_u64(&j, "lost", r->lost);
+	json_u64(&j, "blocks_received", kho_stats.blocks);
+	json_u64(&j, "deserialize_ns", kho_stats.deserialize_ns);
+	json_u64(&j, "pages_inited_at_deserialize", kho_stats.pages_inited_early);
+	json_u64(&j, "pages_inited_after_smp", kho_stats.pages_inited_late);
+	json_u64(&j, "late_init_ns", kho_stats.late_ns);
+	json_u64(&j, "restore_ns", r->restore_ns);
+	json_u64(&j, "ledger_entries", r->ledger_entries);
+	json_end(&j);
+}
+
+/* get_u64 - a u64 property of node 0 in native byte order; -EINVAL if absent or mis-sized. */
+static int get_u64(const void *fdt, const char *name, u64 *v)
+{
+	int len;
+	const void *p = fdt_getprop(fdt, 0, name, &len);
+
+	if (!p || len != 8)
+		return -EINVAL;
+	memcpy(v, p, 8);
+	return 0;
+}
+
+/* restore_ledger - take the ledger page back and check its history. */
+static int restore_ledger(u64 gen, u64 phys, struct kho_test_result *r)
+{
+	struct page *p = kho_restore_pages(phys, 1);
+
+	if (!p)
+		return -EIO;
+	ledger = page_address(p);
+	if (ledger->magic != LEDGER_MAGIC || ledger->count != gen) {
+		pr_err("ledger at 0x%llx: magic 0x%llx, %llu entries; want %llu\n",
+		       (unsigned long long)phys, (unsigned long long)ledger->magic,
+		       (unsigned long long)ledger->count, (unsigned long long)gen);
+		return -EIO;
+	}
+	for (u64 i = 0; i < ledger->count; i++)
+		if (ledger->e[i].gen != i) {
+			pr_err("ledger entry %llu says generation %llu\n", (unsigned long long)i,
+			       (unsigned long long)ledger->e[i].gen);
+			return -EIO;
+		}
+	r->ledger_entries = ledger->count;
+	return 0;
+}
+
+/* kho_test_restore - see kho_boot.h. */
+int kho_test_restore(u64 gen, struct kho_test_result *r)
+{
+	const void *root = kho_received_fdt(), *fdt;
+	u64 sub, magic = 0, pgen = ~0ULL, seed = 0, count = 0, lphys = 0, t0 = rdtsc();
+	const u64 *ftab, *ctab;
+	int flen, clen, err = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (!gen) {
+		emit_restore_event(gen, r);
+		return 0;
+	}
+	if (!root || kho_find_subtree(root, "kho_test", &sub)) {
+		pr_err("generation %llu: no kho_test subtree was handed over\n", (unsigned long long)gen);
+		err = -EIO;
+		goto out;
+	}
+	r->found = true;
+	fdt = __va(sub);
+	if (fdt_check_header(fdt) || fdt_node_check_compatible(fdt, 0, TEST_COMPATIBLE) ||
+	    !kho_restore_pages(sub, ALIGN_UP(fdt_totalsize(fdt), PAGE_SIZE) >> PAGE_SHIFT)) {
+		pr_err("the kho_test sub-FDT at 0x%llx is not valid or not restorable\n",
+		       (unsigned long long)sub);
+		err = -EIO;
+		goto out;
+	}
+	ftab = fdt_getprop(fdt, 0, "folios", &flen);
+	ctab = fdt_getprop(fdt, 0, "csums", &clen);
+	if (get_u64(fdt, "magic", &magic) || magic != TEST_MAGIC ||
+	    get_u64(fdt, "generation", &pgen) || pgen + 1 != gen || get_u64(fdt, "seed", &seed) ||
+	    get_u64(fdt, "count", &count) || get_u64(fdt, "ledger", &lphys) || !ftab || !ctab ||
+	    (u64)flen != count * 8 || (u64)clen != count * 8) {
+		pr_err("the kho_test sub-FDT is inconsistent (magic 0x%llx, generation %llu, count %llu)\n",
+		       (unsigned long long)magic, (unsigned long long)pgen, (unsigned long long)count);
+		err = -EIO;
+		goto out;
+	}
+	r->folios = count;
+	for (u64 i = 0; i < count; i++) {
+		u64 e, want;
+		phys_addr_t phys;
+		unsigned int order;
+		struct page *p;
+
+		memcpy(&e, &ftab[i], 8);
+		memcpy(&want, &ctab[i], 8);
+		phys = e & ~(PAGE_SIZE - 1);
+		order = (unsigned int)(e & (PAGE_SIZE - 1));
+		r->bytes += PAGE_SIZE << order;
+		p = kho_restore_folio(phys);
+		if (!p)
+			continue;	/* lost (counted by KHO) or never preserved (logged) */
+		if ((order && (!PageHead(p) || p->private != order)) || p->_refcount != 1) {
+			pr_err("folio 0x%llx came back as order %llu refcount %d, want order %u\n",
+			       (unsigned long long)phys, (unsigned long long)(PageHead(p) ? p->private : 0),
+			       p->_refcount, order);
+			r->mismatches++;
+		} else if (folio_stream(seed, phys, order, false) != want) {
+			pr_err("folio 0x%llx (order %u): contents changed\n", (unsigned long long)phys, order);
+			r->mismatches++;
+		} else {
+			r->restored++;
+		}
+		free_pages(p, order);
+	}
+	r->lost = kho_lost_count();
+	if (restore_ledger(gen, lphys, r))
+		r->mismatches++;
+	if (r->restored != count)
+		err = -EIO;
+	if (r->mismatches || r->lost)
+		err = -EIO;
+	pr_info("generation %llu: %llu of %llu folios (%llu MiB) restored intact, %llu mismatched, %llu lost; ledger has %llu entries\n",
+		(unsigned long long)gen, (unsigned long long)r->restored, (unsigned long long)count,
+		(unsigned long long)(r->bytes >> 20), (unsigned long long)r->mismatches,
+		(unsigned long long)r->lost, (unsigned long long)r->ledger_entries);
+out:
+	r->restore_ns = tsc_to_ns(rdtsc() - t0);
+	emit_restore_event(gen, r);
+	return err;
+}
+
+/* place_folio - allocate a folio of @order on @nid in the region @kind asks for. */
+static struct page *place_folio(unsigned int order, int nid, int kind)
+{
+	struct pglist_data *pgdat = NODE_DATA(nid);
+	u64 start = pgdat->node_start_pfn, end = start + pgdat->node_spanned_pages;
+	u64 split = pgdat->deferred_start_pfn;
+	struct page *p = NULL;
+
+	if (start < PHYS_PFN(1ULL << 20))
+		start = PHYS_PFN(1ULL << 20);	/* below 1 MiB is scratch */
+	if (split > end)
+		split = end;
+	if (kind == 0 && split > start)		/* early-initialised memory */
+		p = alloc_pages_range(order, nid, start, split);
+	else if (kind == 1 && split < end)	/* the deferred range */
+		p = alloc_pages_range(order, nid, split, end);
+	if (!p)
+		p = alloc_pages(order, nid);
+	return p;
+}
+
+/* kho_test_preserve - see kho_boot.h. */
+int kho_test_preserve(u64 gen)
+{
+	u64 seed = kho_cfg.test_seed ? kho_cfg.test_seed + gen : rdtsc() | 1, s, budget = 0;
+	u64 n = 0, csum_all = 0, fdt_bytes;
+	struct page *fdt_page, *lp;
+	unsigned int fdt_order = 0;
+	void *fdt;
+	int err;
+
+	s = seed;
+	pr_info("generation %llu: preserving up to %llu MiB of random folios, seed 0x%llx\n",
+		(unsigned long long)gen, (unsigned long long)(kho_cfg.test_mem >> 20),
+		(unsigned long long)seed);
+	while (n < MAX_FOLIOS) {
+		u64 r = next_rand(&s);
+		unsigned int order = (unsigned int)(r % (MAX_PAGE_ORDER + 1));
+		int nid = (int)(n % (u64)nr_online_nodes);
+		struct page *p;
+		phys_addr_t phys;
+
+		if (budget + (PAGE_SIZE << order) > kho_cfg.test_mem) {
+			if (!order)
+				break;
+			continue;	/* a smaller order may still fit */
+		}
+		p = place_folio(order, nid, (int)((n / (u64)nr_online_nodes) % 3));
+		if (!p)
+			break;
+		phys = page_to_pfn(p) << PAGE_SHIFT;
+		if (phys < (1ULL << 20)) {
+			free_pages(p, order);
+			continue;
+		}
+		csum_tab[n] = folio_stream(seed, phys, order, true);
+		err = kho_preserve_folio(p, order);
+		if (err) {
+			pr_err("preserving folio 0x%llx order %u failed (%d)\n", (unsigned long long)phys,
+			       order, err);
+			free_pages(p, order);
+			return err;
+		}
+		folio_tab[n++] = phys | order;
+		budget += PAGE_SIZE << order;
+		csum_all ^= csum_tab[n - 1];
+	}
+
+	/* the ledger: created in generation 0, extended by every generation */
+	if (!ledger) {
+		lp = alloc_pages(0, -1);
+		if (!lp)
+			return -ENOMEM;
+		ledger = page_address(lp);
+		memset(ledger, 0, PAGE_SIZE);
+		ledger->magic = LEDGER_MAGIC;
+	}
+	if (ledger->count >= ARRAY_SIZE(ledger->e))
+		return -ENOSPC;
+	ledger->e[ledger->count++] = (struct ledger_entry){ gen, seed, n, csum_all };
+	err = kho_preserve_pages(virt_to_page(ledger), 1);
+	if (err)
+		return err;
+
+	/* the sub-FDT */
+	fdt_bytes = 4096 + n * 16 + 512;
+	while ((PAGE_SIZE << fdt_order) < fdt_bytes)
+		fdt_order++;
+	fdt_page = alloc_pages(fdt_order, -1);
+	if (!fdt_page)
+		return -ENOMEM;
+	fdt = page_address(fdt_page);
+	err = fdt_create(fdt, (int)(PAGE_SIZE << fdt_order));
+	err = err ?: fdt_finish_reservemap(fdt);
+	err = err ?: fdt_begin_node(fdt, "");
+	err = err ?: fdt_property_string(fdt, "compatible", TEST_COMPATIBLE);
+	err = err ?: fdt_property(fdt, "magic", &(u64){ TEST_MAGIC }, 8);
+	err = err ?: fdt_property(fdt, "generation", &gen, 8);
+	err = err ?: fdt_property(fdt, "seed", &seed, 8);
+	err = err ?: fdt_property(fdt, "count", &n, 8);
+	err = err ?: fdt_property(fdt, "ledger", &(u64){ __pa(ledger) }, 8);
+	err = err ?: fdt_property(fdt, "folios", folio_tab, (int)(n * 8));
+	err = err ?: fdt_property(fdt, "csums", csum_tab, (int)(n * 8));
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_finish(fdt);
+	if (err) {
+		pr_err("building the kho_test sub-FDT failed: %s\n", fdt_strerror(err));
+		return -ENOSPC;
+	}
+	err = kho_add_subtree("kho_test", fdt);
+	if (err)
+		return err;
+	pr_info("generation %llu: preserved %llu folios (%llu MiB) and the ledger (%llu entries)\n",
+		(unsigned long long)gen, (unsigned long long)n, (unsigned long long)(budget >> 20),
+		(unsigned long long)ledger->count);
+	return 0;
+}

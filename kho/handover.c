@@ -11,6 +11,18 @@
 #include <string.h>
 #include <errno.h>
 
+/* kho_alloc_pages - see kho_boot.h: memory KHO can preserve (not below 1 MiB). */
+struct page *kho_alloc_pages(unsigned int order)
+{
+	for (int nid = 0; nid < nr_online_nodes; nid++) {
+		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(1ULL << 20), ~0ULL);
+
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
 /**
  * kho_finalize - preserve a page for the root FDT, serialize the preserved
  * memory into the chunk list, and write the root FDT (compatible "kho-v1",
@@ -23,7 +35,7 @@
  */
 int kho_finalize(u64 *fdt_phys)
 {
-	struct page *p = alloc_pages(0, -1);
+	struct page *p = kho_alloc_pages(0);
 	u64 map = 0;
 	int err;
 

@@ -123,6 +123,12 @@ const char *kho_mode_name(void);
 /* kho_lost_count - restores that found uninitialised pages or a lost marker. */
 u64 kho_lost_count(void);
 
+/*
+ * kho_alloc_pages - 2^@order pages that can be preserved: never below
+ * 1 MiB, which is scratch on every KHO boot.  NULL if none.
+ */
+struct page *kho_alloc_pages(unsigned int order);
+
 /* kho_finalize - freeze the preserved set into kho-v1 form (kho/handover.c). */
 int kho_finalize(u64 *fdt_phys);
 

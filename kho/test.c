@@ -240,8 +240,8 @@ static struct page *place_folio(unsigned int order, int nid, int kind)
 		p = alloc_pages_range(order, nid, start, split);
 	else if (kind == 1 && split < end)	/* the deferred range */
 		p = alloc_pages_range(order, nid, split, end);
-	if (!p)
-		p = alloc_pages(order, nid);
+	if (!p)					/* anywhere on the node above 1 MiB */
+		p = alloc_pages_range(order, nid, start, end);
 	return p;
 }
 
@@ -275,10 +275,6 @@ int kho_test_preserve(u64 gen)
 		if (!p)
 			break;
 		phys = page_to_pfn(p) << PAGE_SHIFT;
-		if (phys < (1ULL << 20)) {
-			free_pages(p, order);
-			continue;
-		}
 		csum_tab[n] = folio_stream(seed, phys, order, true);
 		err = kho_preserve_folio(p, order);
 		if (err) {

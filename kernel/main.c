@@ -48,6 +48,7 @@ _Static_assert(ENTRY_BI_OFF_PHYS_TOP == offsetof(struct kholab_bootinfo, phys_to
 	       "entry.inc BI_OFF_PHYS_TOP");
 
 phys_addr_t kernel_phys_base;
+u64 kholab_generation;
 static char cmdline[KHOLAB_CMDLINE_MAX];
 static struct kholab_mmap_entry boot_map[KHOLAB_MMAP_MAX];	/* sanitized copy */
 static struct mm_node_counts node_counts[MAX_NUMNODES];
@@ -170,6 +171,7 @@ static void emit_memmap_event(int threads)
 		allocated += node_counts[n].allocated;
 	}
 	json_begin(&j, "memmap");
+	json_u64(&j, "gen", kholab_generation);
 	json_str(&j, "strategy", names[deferred_cfg.strategy]);
 	json_u64(&j, "threads", (u64)threads);
 	json_u64(&j, "pages_total", total);
@@ -308,6 +310,7 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 	tsc_calibrate();			/* kernel/tsc.c: TSC vs PIT */
 
 	bi = boot_info_get(bootinfo_phys);	/* kernel/bootinfo.c: trust nothing before */
+	kholab_generation = bi->generation;
 	if (bi->cmdline_len)			/* our own copy of the command line */
 		memcpy(cmdline, __va(bi->cmdline_phys), bi->cmdline_len);
 	pr_info("booting generation %llu, kernel at phys 0x%llx, boot info at 0x%llx\n",

@@ -29,6 +29,7 @@
 #include <kernel/printk.h>
 #include <kernel/params.h>
 #include <kernel/results.h>
+#include <kernel/boot.h>
 #include <mm/memblock.h>
 #include <mm/page_alloc.h>
 #include <mm/numa.h>
@@ -203,6 +204,7 @@ static void emit_smp_event(int listed, int failed, u64 ns)
 	struct json_line j;
 
 	json_begin(&j, "smp");
+	json_u64(&j, "gen", kholab_generation);
 	json_u64(&j, "cpus_listed", (u64)listed);
 	json_u64(&j, "cpus_online", (u64)cpus_online);
 	json_u64(&j, "cpus_failed", (u64)failed);

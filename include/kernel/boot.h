@@ -6,6 +6,9 @@
 
 #include <kholab/bootinfo.h>
 
+/* This boot's kexec generation (0 on a cold boot), for results events. */
+extern u64 kholab_generation;
+
 /**
  * bootinfo_validate - check a boot info before anything in it is trusted.
  * @bi:   the structure (mapped)

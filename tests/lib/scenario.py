@@ -585,6 +585,45 @@ def memmap_trace_chunks(scn, run):
                                                            c["tsc_start"], c["tsc_end"]))
     return "; ".join(bad[:5]) or None
 
+
+@per_run
+def kho_all_verified(scn, run):
+    """One kho_restore event per generation (0..gens-1); in every one
+    mismatches and lost are 0 and restored == folios; every generation
+    after the first received folios; every generation but the last
+    kexec'ed with preserved blocks."""
+    n = int(scn.kv.get("gens", "1"))
+    rs = [e for e in run.events if e.get("event") == "kho_restore"]
+    ks = [e for e in run.events if e.get("event") == "kexec"]
+    bad = []
+    if [e.get("gen") for e in rs] != list(range(n)):
+        bad.append("kho_restore generations %s, want 0..%d" % ([e.get("gen") for e in rs], n - 1))
+    for e in rs:
+        if e.get("mismatches") != 0 or e.get("lost") != 0 or e.get("restored") != e.get("folios"):
+            bad.append("gen %s: %s of %s restored, %s mismatches, %s lost" % (
+                e.get("gen"), e.get("restored"), e.get("folios"), e.get("mismatches"), e.get("lost")))
+        if e.get("gen", 0) > 0 and not e.get("folios"):
+            bad.append("gen %s received no folios" % e.get("gen"))
+    if [e.get("gen") for e in ks] != list(range(n - 1)) or any(not e.get("preserved_blocks") for e in ks):
+        bad.append("kexec events %s, want gens 0..%d each with preserved blocks"
+                   % ([(e.get("gen"), e.get("preserved_blocks")) for e in ks], n - 2))
+    return "; ".join(bad) or None
+
+
+@per_run
+def kho_lost_detected(scn, run):
+    """kho.deferred=unsafe: generation 1's kho_restore event reports lost > 0
+    and the run ended in a failure verdict that names the loss."""
+    rs = [e for e in run.events if e.get("event") == "kho_restore" and e.get("gen") == 1]
+    if not rs:
+        return "no kho_restore event for generation 1"
+    if not rs[0].get("lost", 0) > 0:
+        return "generation 1 lost %s blocks; the bug was not detected" % rs[0].get("lost")
+    ex = [e for e in run.events if e.get("event") == "exit"]
+    if not ex or ex[-1].get("status") != "fail" or "lost" not in ex[-1].get("reason", ""):
+        return "the run did not fail naming the lost blocks: %s" % (ex[-1] if ex else "no exit event")
+    return None
+
 @per_run
 def gens_complete(scn, run):
     """There is one boot event per generation 0..gens-1, in order (gens from

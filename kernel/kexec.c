@@ -31,6 +31,7 @@
 #include <kernel/printk.h>
 #include <kho/kho_boot.h>
 #include <kho/kho.h>
+#include <kho/kho_dump.h>
 #include <mm/page_alloc.h>
 #include <mm/bootmem_map.h>
 #include <string.h>
@@ -290,6 +291,7 @@ int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry 
 	json_u64(&j, "fdt_phys", fdt_phys);
 	json_u64(&j, "handoff_ns", tsc_to_ns(rdtsc() - t0));
 	json_end(&j);
+	kho_dump_emit(bi->generation, fdt_phys, kd);
 	pr_info("generation %llu -> %llu: kernel at 0x%llx, boot info at 0x%llx, %llu preserved blocks\n",
 		(unsigned long long)bi->generation, (unsigned long long)nbi->generation,
 		(unsigned long long)slot, (unsigned long long)bi_dst,

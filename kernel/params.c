@@ -66,6 +66,8 @@ static const struct kernel_param param_table[] = {
 	  .min = 1ULL << 20, .max = 1ULL << 40, .help = "bytes of random folios the test client preserves" },
 	{ .name = "kho.test_seed", .type = PARAM_U64, .value = &kho_cfg.test_seed,
 	  .min = 0, .max = ~0ULL, .help = "seed of the test client (0: from the TSC)" },
+	{ .name = "kho.dump", .type = PARAM_BOOL, .value = &kho_cfg.dump,
+	  .help = "emit the whole handoff as kho_dump results records (run-qemu.sh --kho-dump)" },
 	{ .name = "smp.fail_cpu", .type = PARAM_U64, .value = &kparams.smp_fail_cpu,
 	  .min = 1, .max = 63,
 	  .help = "do not send CPU N (MADT order) its start-up IPIs: tests the timeout path" },

@@ -63,20 +63,21 @@ static void write_marker(phys_addr_t phys, unsigned int order)
 	pfn_to_page(PHYS_PFN(phys))->private = info.page_private;
 }
 
-/* init_block_pages - initialise the struct pages of a block; @deferred_only skips early ones. */
+/*
+ * init_block_pages - initialise the struct pages of a block with the same
+ * fast range loop the memmap init uses; @deferred_only skips the pages
+ * below the node's first_deferred_pfn (already initialised early).  A
+ * block is naturally aligned and at most 4 MiB, so it never straddles a
+ * zone or a (section-aligned) node boundary.  Return: pages initialised.
+ */
 static u64 init_block_pages(phys_addr_t phys, u64 size, bool deferred_only)
 {
-	u64 done = 0;
+	u64 start = PHYS_PFN(phys), end = PHYS_PFN(phys + size);
+	int nid = pfn_to_nid(start);
 
-	for (u64 pfn = PHYS_PFN(phys); pfn < PHYS_PFN(phys + size); pfn++) {
-		int nid = pfn_to_nid(pfn);
-
-		if (deferred_only && !pfn_deferred(pfn, nid))
-			continue;
-		__init_single_page(pfn_to_page(pfn), pfn, zone_for_pfn(pfn), nid);
-		done++;
-	}
-	return done;
+	if (deferred_only && start < NODE_DATA(nid)->first_deferred_pfn)
+		start = NODE_DATA(nid)->first_deferred_pfn;
+	return start < end ? memmap_init_range(start, end, zone_for_pfn(start), nid) : 0;
 }
 
 /* kho_deserialize - see kho_boot.h. */

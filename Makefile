@@ -31,7 +31,7 @@ $(error scripts/deps.sh failed (status $(DEPS_RC)); install the packages it name
 endif
 endif
 
-.PHONY: all run test debug clean host-test qemu-test
+.PHONY: all run test debug clean host-test qemu-test kho-dump
 all: $(BUILD)/esp.img
 
 include kernel/kernel.mk
@@ -58,6 +58,14 @@ qemu-test: all
 
 debug: all
 	./run-qemu.sh --gdb
+
+# kho-dump: two generations with kho.dump=1; the handoff of generation 0
+# rebuilt under $(BUILD)/kho-dump/gen0 and each FDT in it printed (docs/kho-dump.md).
+kho-dump: all
+	rm -rf $(BUILD)/kho-dump
+	./run-qemu.sh --gens 2 --kho-dump $(BUILD)/kho-dump
+	$(Q)for f in $(BUILD)/kho-dump/gen*/root.dtb $(BUILD)/kho-dump/gen*/subtrees/*.dtb; do \
+		[ -f "$$f" ] || continue; echo "==== $$f"; dtc -q -I dtb -O dts "$$f" || exit 1; done
 
 clean:
 	rm -rf $(BUILD)

@@ -44,6 +44,10 @@ than the sources) in QEMU with OVMF and reports a verdict.
   --loader-cfg K=V     extra kholab.cfg line (repeatable)
   --kernel FILE        put FILE on the ESP as \\kholab.elf
   --no-kernel          put no \\kholab.elf on the ESP (loader error test)
+  --kho-dump DIR       add kho.dump=1 and rebuild each kexec's handoff from
+                       the results into DIR/gen<G>/ (root.dtb, subtrees/,
+                       kho_data.bin, scratch.bin, pages/, preserved.txt);
+                       a broken dump turns a pass into exit 1
   --quiet              do not copy the serial console to stdout
   -v, --verbose        print the QEMU command line
   -h, --help           this text
@@ -100,6 +104,7 @@ cpus=2 mem_str='' numa='' cmdline='' gens='' results='' log='' timeout=120 accel
 [ $# -ne 0 ] || gens=2
 gdb=0 firmware='' load_addr='' kernel='' no_kernel=0 quiet=0 verbose=0
 loader_cfg=()
+kho_dump='' # --kho-dump DIR
 
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -126,6 +131,7 @@ while [ $# -gt 0 ]; do
 	--loader-cfg) need_arg "$opt" $#; loader_cfg+=("$2"); shift 2 ;;
 	--kernel) need_arg "$opt" $#; kernel=$2; shift 2 ;;
 	--no-kernel) no_kernel=1; shift ;;
+	--kho-dump) need_arg "$opt" $#; kho_dump=$2; shift 2 ;; # --kho-dump
 	--quiet) quiet=1; shift ;;
 	-v | --verbose) verbose=1; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -224,6 +230,13 @@ if [ -n "$firmware" ]; then
 	firmware=$(cd "$(dirname "$firmware")" && pwd)/$(basename "$firmware")
 fi
 
+# --kho-dump DIR: an absolute path, created now so a bad DIR fails early.
+if [ -n "$kho_dump" ]; then
+	mkdir -p "$kho_dump" 2>/dev/null && [ -w "$kho_dump" ] ||
+		usage_error "--kho-dump '$kho_dump' is not a writable directory"
+	kho_dump=$(cd "$kho_dump" && pwd)
+fi
+
 # --gdb pins the kernel at a known physical address (docs/debugging.md).
 if [ $gdb -eq 1 ] && [ -z "$load_addr" ]; then
 	load_addr=0x4000000
@@ -232,6 +245,7 @@ fi
 # ------------------------------------------------------------ environment
 cmdline_full=$cmdline
 [ -z "$gens" ] || cmdline_full="${cmdline_full:+$cmdline_full }gens=$gens"
+[ -z "$kho_dump" ] || cmdline_full="${cmdline_full:+$cmdline_full }kho.dump=1" # --kho-dump
 
 # QEMU: $KHOLAB_QEMU, a bundle, the system one, or ./qemu-bundle.
 bundle=${KHOLAB_QEMU_BUNDLE:-}
@@ -578,10 +592,20 @@ fi
 		echo "run-qemu: generations: $boots boot event(s), max gen $maxgen"
 	fi
 	printf 'run-qemu: wall time: %d.%03d s\n' $((wall_ms / 1000)) $((wall_ms % 1000))
-	tail -n +2 <<<"$summary" | grep -v '^TABLE ' | sed '/^$/d; s/^/run-qemu: timing: /'
-	grep '^TABLE ' <<<"$summary" | sed 's/^TABLE /run-qemu: /' || true
+	tail -n +2 <<<"$summary" | { grep -v '^TABLE ' || true; } | sed '/^$/d; s/^/run-qemu: timing: /'
+	{ grep '^TABLE ' || true; } <<<"$summary" | sed 's/^TABLE /run-qemu: /'
 	[ "$badlines" = 0 ] || echo "run-qemu: warning: $badlines results line(s) are not JSON objects"
 	echo "run-qemu: serial log: $log"
 	echo "run-qemu: results:    $results"
 } >&2
+
+# --kho-dump: rebuild the handoff files from the kho_dump records.
+if [ -n "$kho_dump" ]; then
+	if python3 "$ROOT/tools/kho-dump.py" "$results" "$kho_dump" >&2; then
+		echo "run-qemu: kho dump: $kho_dump (tools/kho-dump.py; docs/kho-dump.md)" >&2
+	else
+		echo "run-qemu: kho dump: FAILED to rebuild the handoff files (message above)" >&2
+		[ "$status" -ne $EXIT_PASS ] || status=$EXIT_FAIL
+	fi
+fi
 exit $status

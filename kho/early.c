@@ -35,6 +35,21 @@ static const struct kholab_bootinfo *boot_bi;
 
 struct kho_boot_stats kho_stats;
 
+#ifdef KHOLAB_HOST_TEST
+/* kho_reset_for_test - forget any received handoff (host tests and fuzzing). */
+void kho_reset_for_test(void)
+{
+	nr_blocks = 0;
+	mem_map_phys = 0;
+	root_fdt = NULL;
+	revived = false;
+	boot_bi = NULL;
+	kho_nr_scratch = 0;
+	memset(&kho_stats, 0, sizeof(kho_stats));
+	memset(kho_scratch, 0, sizeof(kho_scratch));
+}
+#endif
+
 /* kho_is_revived - see kho_boot.h. */
 bool kho_is_revived(void)
 {

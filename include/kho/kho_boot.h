@@ -155,4 +155,9 @@ int kho_test_restore(u64 gen, struct kho_test_result *r);
  */
 int kho_test_preserve(u64 gen);
 
+#ifdef KHOLAB_HOST_TEST
+/* kho_reset_for_test - back to "no handoff received" (host tests, fuzzing). */
+void kho_reset_for_test(void);
+#endif
+
 #endif /* KHO_KHO_BOOT_H */

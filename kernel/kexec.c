@@ -31,6 +31,7 @@
 #include <kernel/printk.h>
 #include <kho/kho_boot.h>
 #include <kho/kho.h>
+#include <kho/kho_corrupt.h>
 #include <kho/kho_dump.h>
 #include <mm/page_alloc.h>
 #include <mm/bootmem_map.h>
@@ -262,6 +263,25 @@ int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry 
 	kd->scratch_size = (u64)kho_nr_scratch * sizeof(struct kho_scratch);
 	memcpy(staging + BI_OFF_SCRATCH, kho_scratch, kd->scratch_size);
 	nbi->handoff_phys = bi_dst + BI_OFF_HANDOFF;
+
+	/* kho.corrupt=: fault injection for the next generation's validator */
+	{
+		struct kho_corrupt_ctx cc = {
+			.kd = kd,
+			.scratch = (struct kho_scratch *)(staging + BI_OFF_SCRATCH),
+			.nr_scratch = kho_nr_scratch,
+			.next_kernel_phys = slot,
+			.handoff_phys = nbi->handoff_phys,
+			.phys_top = bi->phys_top,
+		};
+
+		err = kho_corrupt_apply(&cc);
+		if (err) {
+			pr_err("kho.corrupt=%s cannot be applied to this handoff (%d)\n",
+			       kho_corrupt_names[kho_corrupt_cfg.kind], err);
+			goto err_free;
+		}
+	}
 
 	/* the segments: zero the image span, copy PT_LOADs, the ELF, the boot info */
 	stub = page_address(stub_page);

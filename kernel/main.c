@@ -31,6 +31,7 @@
 #include <mm/memmap_check.h>
 #include <mm/deferred.h>
 #include <kho/kho_boot.h>
+#include <kho/kho_corrupt.h>
 #include <kernel/kexec.h>
 #include <string.h>
 #include <stdio.h>
@@ -262,6 +263,21 @@ static void kho_generation(const struct kholab_bootinfo *bi, u32 map_count)
 			 (unsigned long long)r.mismatches, (unsigned long long)r.restored,
 			 (unsigned long long)r.folios);
 		kernel_exit(false, why);
+	}
+	if (kho_corrupt_cfg.kind != KHO_CORRUPT_NONE && bi->generation > 0) {
+		/* kho.corrupt=: this generation received a damaged handoff */
+		if (!kho_is_revived()) {
+			snprintf(why, sizeof(why), "kho.corrupt=%s: handoff rejected (%s), booted cold",
+				 kho_corrupt_names[kho_corrupt_cfg.kind],
+				 kho_stats.rejected ? kho_stats.rejected : "no handoff");
+			kernel_exit(true, why);
+		}
+		if (kho_corrupt_cfg.kind != KHO_CORRUPT_BITFLIP) {
+			snprintf(why, sizeof(why), "kho.corrupt=%s was not detected: the handoff was accepted",
+				 kho_corrupt_names[kho_corrupt_cfg.kind]);
+			kernel_exit(false, why);
+		}
+		kernel_exit(true, "kho.corrupt=bitflip: the flips were harmless and every preserved byte verified");
 	}
 	if (bi->generation + 1 >= kparams.gens)
 		return;

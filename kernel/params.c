@@ -13,6 +13,7 @@
 #include <mm/mm_init.h>
 #include <mm/deferred.h>
 #include <kho/kho_boot.h>
+#include <kho/kho_corrupt.h>
 
 struct kernel_params kparams = {
 	.loglevel = LOGLEVEL_DEFAULT,
@@ -68,6 +69,13 @@ static const struct kernel_param param_table[] = {
 	  .min = 0, .max = ~0ULL, .help = "seed of the test client (0: from the TSC)" },
 	{ .name = "kho.dump", .type = PARAM_BOOL, .value = &kho_cfg.dump,
 	  .help = "emit the whole handoff as kho_dump results records (run-qemu.sh --kho-dump)" },
+	{ .name = "kho.corrupt", .type = PARAM_ENUM, .value = &kho_corrupt_cfg.kind,
+	  .choices = kho_corrupt_names,
+	  .help = "damage the handoff before kexec; the next generation must reject it (docs/robustness.md)" },
+	{ .name = "kho.corrupt_seed", .type = PARAM_U64, .value = &kho_corrupt_cfg.seed,
+	  .min = 1, .max = ~0ULL, .help = "seed of kho.corrupt=bitflip" },
+	{ .name = "kho.corrupt_bits", .type = PARAM_U64, .value = &kho_corrupt_cfg.bits,
+	  .min = 1, .max = 4096, .help = "bits kho.corrupt=bitflip flips" },
 	{ .name = "smp.fail_cpu", .type = PARAM_U64, .value = &kparams.smp_fail_cpu,
 	  .min = 1, .max = 63,
 	  .help = "do not send CPU N (MADT order) its start-up IPIs: tests the timeout path" },

@@ -17,6 +17,7 @@
 
 #include <kho/kho_boot.h>
 #include <kho/kho.h>
+#include <libfdt.h>
 #include <mm/memblock.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
@@ -143,6 +144,8 @@ static void sort_blocks(void)
 /* reject - log one defect and say what happens next. Returns -EINVAL. */
 static int reject(const char *what, u64 addr)
 {
+	kho_stats.rejected = what;
+	kho_stats.rejected_addr = addr;
 	pr_err("%s (0x%llx); disabling KHO revival, booting cold\n", what, (unsigned long long)addr);
 	return -EINVAL;
 }
@@ -200,7 +203,10 @@ static int validate_scratch(const struct kho_data *kd)
 /* validate_blocks - every block against RAM, scratch, the kernel's own data and each other. */
 static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_data *kd)
 {
+	/* the receiver's own data first: each has its own message */
 	struct { u64 a, l; const char *what; } keep[] = {
+		{ bi->handoff_phys, sizeof(struct kholab_handoff) + sizeof(struct kho_data),
+		  "preserved block overlaps the handoff record" },
 		{ bi->kernel_phys, bi->kernel_size, "preserved block overlaps the kernel image" },
 		{ bi->elf_phys, bi->elf_size, "preserved block overlaps the kernel ELF copy" },
 		{ bi->self_phys, bi->self_size, "preserved block overlaps the boot info" },
@@ -213,14 +219,59 @@ static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_da
 
 		if (!ram_ok(b->phys, b->size, NULL))
 			return reject("preserved block outside RAM", b->phys);
-		for (int s = 0; s < kho_nr_scratch; s++)
-			if (overlaps(b->phys, b->size, kho_scratch[s].addr, kho_scratch[s].size))
-				return reject("preserved block inside scratch", b->phys);
 		for (size_t k = 0; k < ARRAY_SIZE(keep); k++)
 			if (overlaps(b->phys, b->size, keep[k].a, keep[k].l))
 				return reject(keep[k].what, b->phys);
+		for (int s = 0; s < kho_nr_scratch; s++)
+			if (overlaps(b->phys, b->size, kho_scratch[s].addr, kho_scratch[s].size))
+				return reject("preserved block inside scratch", b->phys);
 		if (i && b->phys < blocks[i - 1].phys + blocks[i - 1].size)
 			return reject("two preserved blocks overlap", b->phys);
+	}
+	return 0;
+}
+
+/* in_block - true if [phys, phys + len) lies inside one received block. */
+static bool in_block(u64 phys, u64 len)
+{
+	u64 lo = 0, hi = nr_blocks;
+
+	while (lo < hi) {		/* last block starting at or below phys */
+		u64 mid = (lo + hi) / 2;
+
+		if (blocks[mid].phys <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && phys + len <= blocks[lo - 1].phys + blocks[lo - 1].size;
+}
+
+/*
+ * validate_tree - the root FDT page and every subtree's FDT must be
+ * preserved (they are read after buddy owns the rest of memory), and a
+ * tree with subtrees cannot claim that nothing is preserved.
+ */
+static int validate_tree(const void *fdt, u64 fdt_phys)
+{
+	int node;
+
+	if (!in_block(fdt_phys, KHO_FDT_SIZE))
+		return reject("the root FDT page is not preserved", fdt_phys);
+	fdt_for_each_subnode(node, fdt, 0) {
+		const void *p;
+		u64 sub;
+		int len;
+
+		p = fdt_getprop(fdt, node, KHO_PROP_SUBTREE_FDT, &len);
+		if (!p || len != 8)
+			return reject("a subtree node has no 8-byte fdt property", fdt_phys);
+		memcpy(&sub, p, 8);
+		if (!mem_map_phys)
+			return reject("preserved-memory-map is 0 but subtrees are present", sub);
+		if (!in_block(sub, sizeof(struct fdt_header)) ||
+		    !in_block(sub, fdt_totalsize(__va(sub))))
+			return reject("a subtree FDT is not inside preserved memory", sub);
 	}
 	return 0;
 }
@@ -253,8 +304,11 @@ bool kho_early_init(const struct kholab_bootinfo *bi)
 		reject("root FDT is not a valid kho-v1 tree", kd->fdt_addr);
 		return false;
 	}
+	/* a dry run first: the list's own defects (a cycle, a bad order...) */
+	err = kho_walk_mem_map(mem_map_phys, &(struct kho_walk_ops){ .ram_ok = ram_ok }, NULL,
+			       &defect);
 	nr_blocks = 0;
-	err = kho_walk_mem_map(mem_map_phys, &ops, NULL, &defect);
+	err = err ?: kho_walk_mem_map(mem_map_phys, &ops, NULL, &defect);
 	if (err) {
 		if (err == -E2BIG)
 			reject("more preserved blocks than kholab can check: raise KHO_MAX_BLOCKS",
@@ -264,7 +318,7 @@ bool kho_early_init(const struct kholab_bootinfo *bi)
 		goto cold;
 	}
 	sort_blocks();
-	if (validate_blocks(bi, kd))
+	if (validate_blocks(bi, kd) || validate_tree(__va(kd->fdt_addr), kd->fdt_addr))
 		goto cold;
 
 	/* Valid: from here on the handoff is trusted. */

@@ -87,6 +87,10 @@ static void emit_restore_event(u64 gen, const struct kho_test_result *r)
 	json_u64(&j, "gen", gen);
 	json_str(&j, "strategy", kho_mode_name());
 	json_bool(&j, "revived", kho_is_revived());
+	if (kho_stats.rejected) {
+		json_str(&j, "rejected", kho_stats.rejected);
+		json_u64(&j, "rejected_addr", kho_stats.rejected_addr);
+	}
 	json_u64(&j, "folios", r->folios);
 	json_u64(&j, "bytes", r->bytes);
 	json_u64(&j, "restored", r->restored);
@@ -147,7 +151,7 @@ int kho_test_restore(u64 gen, struct kho_test_result *r)
 	int flen, clen, err = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (!gen) {
+	if (!gen || kho_stats.rejected) {	/* cold boot, or a handoff refused: nothing to restore */
 		emit_restore_event(gen, r);
 		return 0;
 	}

@@ -61,6 +61,8 @@ def run_kholab(a, i, workdir, env):
     cmd = [RUN_QEMU, "--quiet", "--results", res, "--log", log] + layout_args(a)
     if a.cmdline:
         cmd += ["--cmdline", a.cmdline]
+    # tools/bench (the matrix) passes e.g. --gens N here
+    cmd += list(getattr(a, "extra_args", None) or [])
     r = {"kind": "kholab", "run": i, "ok": False, "cmd": cmd,
          "results_file": res, "serial_log": log}
     t0 = time.time()

@@ -55,6 +55,8 @@ struct kho_boot_stats {
 	u64 pages_inited_early;		/* struct pages kho_deserialize() initialised */
 	u64 pages_inited_late;		/* struct pages initialised after SMP (restore) */
 	u64 late_ns;			/* that parallel pass */
+	const char *rejected;		/* why a received handoff was refused, or NULL */
+	u64 rejected_addr;
 };
 extern struct kho_boot_stats kho_stats;
 

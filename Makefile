@@ -31,7 +31,7 @@ $(error scripts/deps.sh failed (status $(DEPS_RC)); install the packages it name
 endif
 endif
 
-.PHONY: all run test debug clean host-test qemu-test kho-dump
+.PHONY: all run test debug clean host-test qemu-test kho-dump bench fuzz fuzz-regress
 all: $(BUILD)/esp.img
 
 include kernel/kernel.mk
@@ -66,6 +66,35 @@ kho-dump: all
 	./run-qemu.sh --gens 2 --kho-dump $(BUILD)/kho-dump
 	$(Q)for f in $(BUILD)/kho-dump/gen*/root.dtb $(BUILD)/kho-dump/gen*/subtrees/*.dtb; do \
 		[ -f "$$f" ] || continue; echo "==== $$f"; dtc -q -I dtb -O dts "$$f" || exit 1; done
+
+# fuzz: libFuzzer (clang, ASan + UBSan) over kho_early_init() for FUZZ_SECONDS
+# on tests/fuzz/corpus, new inputs and crashes into $(BUILD)/fuzz/;
+# fuzz-regress: the saved corpus once, no fuzzing (docs/robustness.md).
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS ?=
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_kho_early
+FUZZ_SRCS := tests/fuzz/fuzz_kho_early.c kho/early.c kho/walk.c kho/fdt.c mm/memblock.c tests/host/shim.c
+$(FUZZ_BIN): $(FUZZ_SRCS) Makefile
+	@mkdir -p $(dir $@)
+	$(Q)echo "  FUZZCC  $@"
+	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+		-Iinclude -Itests/host -I. -DKHOLAB_HOST_TEST $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS) -lfdt
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=131072 -timeout=10 -rss_limit_mb=4096 \
+		-dict=tests/fuzz/kho.dict -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/crashes/ $(BUILD)/fuzz/corpus tests/fuzz/corpus
+
+fuzz-regress: $(FUZZ_BIN)
+	$(FUZZ_BIN) -timeout=10 tests/fuzz/corpus/*
+
+# bench: the benchmark matrix (docs/benchmarks.md) into bench/results/<timestamp>/
+# (BENCH_OUT=DIR to choose); BENCH=quick|full (default full), REPEATS=N.
+BENCH ?= full
+bench: all
+	tools/bench --preset $(BENCH) $(if $(REPEATS),--repeats $(REPEATS)) $(if $(BENCH_OUT),--out $(BENCH_OUT))
 
 clean:
 	rm -rf $(BUILD)

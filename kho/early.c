@@ -150,6 +150,31 @@ static int reject(const char *what, u64 addr)
 	return -EINVAL;
 }
 
+/*
+ * check_root_fdt - the root FDT's defects one by one, so the message names
+ * the actual one (kho_parse_root_fdt() then checks it all again).
+ */
+static int check_root_fdt(const void *fdt, u64 phys)
+{
+	const char *compat;
+	int len;
+
+	if (fdt_magic(fdt) != FDT_MAGIC)
+		return reject("root FDT has a bad magic", fdt_magic(fdt));
+	if (fdt_totalsize(fdt) > KHO_FDT_SIZE)
+		return reject("root FDT totalsize larger than its 4096-byte page", fdt_totalsize(fdt));
+	if (fdt_check_header(fdt))
+		return reject("root FDT header is corrupt or the tree is truncated", fdt_totalsize(fdt));
+	compat = fdt_getprop(fdt, 0, "compatible", &len);
+	if (!compat || len != sizeof(KHO_FDT_COMPATIBLE) || memcmp(compat, KHO_FDT_COMPATIBLE, (size_t)len))
+		return reject("root FDT compatible is not \"kho-v1\"", phys);
+	if (!fdt_getprop(fdt, 0, KHO_PROP_PRESERVED, &len))
+		return reject("root FDT has no preserved-memory-map", phys);
+	if (len != 8)
+		return reject("preserved-memory-map is not 8 bytes long", (u64)len);
+	return 0;
+}
+
 /* find_record - the KHO handoff record of @bi, or NULL (also when malformed, logged). */
 static const struct kho_data *find_record(const struct kholab_bootinfo *bi)
 {
@@ -188,9 +213,12 @@ static int validate_scratch(const struct kho_data *kd)
 		return reject("scratch array count out of range (need 3..66)", n);
 	s = __va(kd->scratch_addr);
 	for (u64 i = 0; i < n; i++) {
-		if (!s[i].size || s[i].addr & (PAGE_SIZE - 1) || s[i].size & (PAGE_SIZE - 1) ||
-		    !ram_ok(s[i].addr, s[i].size, NULL))
-			return reject("scratch area misaligned, empty or outside RAM", s[i].addr);
+		if (!s[i].size)
+			return reject("scratch area of size zero", s[i].addr);
+		if (s[i].addr & (PAGE_SIZE - 1) || s[i].size & (PAGE_SIZE - 1))
+			return reject("scratch area not page aligned", s[i].addr);
+		if (!ram_ok(s[i].addr, s[i].size, NULL))
+			return reject("scratch area outside RAM", s[i].addr);
 		for (u64 j = 0; j < i; j++)
 			if (overlaps(s[i].addr, s[i].size, s[j].addr, s[j].size))
 				return reject("scratch areas overlap", s[i].addr);
@@ -256,6 +284,8 @@ static int validate_tree(const void *fdt, u64 fdt_phys)
 {
 	int node;
 
+	if (!mem_map_phys && fdt_first_subnode(fdt, 0) >= 0)
+		return reject("preserved-memory-map is 0 but subtrees are present", fdt_phys);
 	if (!in_block(fdt_phys, KHO_FDT_SIZE))
 		return reject("the root FDT page is not preserved", fdt_phys);
 	fdt_for_each_subnode(node, fdt, 0) {
@@ -267,8 +297,6 @@ static int validate_tree(const void *fdt, u64 fdt_phys)
 		if (!p || len != 8)
 			return reject("a subtree node has no 8-byte fdt property", fdt_phys);
 		memcpy(&sub, p, 8);
-		if (!mem_map_phys)
-			return reject("preserved-memory-map is 0 but subtrees are present", sub);
 		if (!in_block(sub, sizeof(struct fdt_header)) ||
 		    !in_block(sub, fdt_totalsize(__va(sub))))
 			return reject("a subtree FDT is not inside preserved memory", sub);
@@ -292,12 +320,15 @@ bool kho_early_init(const struct kholab_bootinfo *bi)
 		pr_info("handoff present but kho=off; booting cold\n");
 		return false;
 	}
-	if (kd->fdt_addr & (PAGE_SIZE - 1) || kd->fdt_size != KHO_FDT_SIZE ||
-	    !ram_ok(kd->fdt_addr, kd->fdt_size, NULL)) {
-		reject("root FDT misaligned, of the wrong size or outside RAM", kd->fdt_addr);
+	if (kd->fdt_size != KHO_FDT_SIZE) {
+		reject("kho_data.fdt_size is not 4096", kd->fdt_size);
 		return false;
 	}
-	if (validate_scratch(kd))
+	if (kd->fdt_addr & (PAGE_SIZE - 1) || !ram_ok(kd->fdt_addr, kd->fdt_size, NULL)) {
+		reject("root FDT not page aligned or outside RAM", kd->fdt_addr);
+		return false;
+	}
+	if (validate_scratch(kd) || check_root_fdt(__va(kd->fdt_addr), kd->fdt_addr))
 		return false;
 	err = kho_parse_root_fdt(__va(kd->fdt_addr), kd->fdt_size, &mem_map_phys);
 	if (err) {

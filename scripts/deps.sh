@@ -20,6 +20,7 @@ PACKAGES=(
 	qemu-system-x86 ovmf            # the machine and its UEFI firmware
 	python3                         # tests/run_tests.py
 	gdb                             # make debug
+	gnuplot-nox                     # make bench pictures
 	ca-certificates
 )
 

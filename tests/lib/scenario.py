@@ -624,6 +624,22 @@ def kho_lost_detected(scn, run):
         return "the run did not fail naming the lost blocks: %s" % (ex[-1] if ex else "no exit event")
     return None
 
+
+@per_run
+def kho_rejected_cold(scn, run):
+    """kho.corrupt: generation 1 booted (so the damaged handoff did not crash
+    or hang it), its kho_restore event says it refused the handoff and names
+    why, nothing was restored, and it passed as a cold boot."""
+    b = [e for e in run.events if e.get("event") == "boot" and e.get("gen") == 1]
+    r = [e for e in run.events if e.get("event") == "kho_restore" and e.get("gen") == 1]
+    if not b or not r:
+        return "generation 1 did not boot and report (boot %d, kho_restore %d)" % (len(b), len(r))
+    r = r[0]
+    if r.get("revived") is not False or not r.get("rejected") or r.get("restored"):
+        return "generation 1: revived=%s rejected=%r restored=%s" % (
+            r.get("revived"), r.get("rejected"), r.get("restored"))
+    return None
+
 @per_run
 def gens_complete(scn, run):
     """There is one boot event per generation 0..gens-1, in order (gens from

@@ -1,0 +1,244 @@
+# SPDX-License-Identifier: MIT
+"""The four pictures, drawn with gnuplot (Debian: gnuplot-nox), each as PNG
+and SVG, with its data (.dat) and script (.gp) kept beside it so anyone can
+redraw or restyle it: gnuplot NAME.gp."""
+
+import os
+import shutil
+import subprocess
+
+PICTURES = [
+    ("deferred_vs_vcpus", "Deferred struct page init time vs vCPUs (kholab, Linux, floor)"),
+    ("time_vs_memory", "Memmap init time vs memory size"),
+    ("kho_vs_preserved", "KHO cost vs preserved size (deserialize and restore modes)"),
+    ("timeline", "Per-CPU timeline of one boot's deferred init (trace=memmap chunks)"),
+]
+
+STYLE = {  # series kind -> gnuplot line style
+    "kholab": 'lc rgb "#1f77b4" pt 7 lw 2',
+    "eager": 'lc rgb "#9467bd" pt 5 lw 2',
+    "linux": 'lc rgb "#d62728" pt 9 lw 2',
+    "floor": 'lc rgb "#2ca02c" pt 13 lw 2',
+}
+DASH = ["1", "2", "4", "5"]
+
+
+def _dat(path, rows):
+    with open(path, "w") as fh:
+        for r in rows:
+            fh.write(" ".join("%s" % v for v in r) + "\n")
+
+
+def _gnuplot(out, name, body, w=960, h=600):
+    """body: gnuplot commands ending in a plot; drawn to NAME.png and NAME.svg."""
+    gp = os.path.join(out, name + ".gp")
+    with open(gp, "w") as fh:
+        fh.write("# redraw: cd %s && gnuplot %s.gp\n" % ("<this directory>", name))
+        fh.write("set terminal pngcairo size %d,%d enhanced font 'DejaVu Sans,11'\n" % (w, h))
+        fh.write("set output '%s.png'\n" % name)
+        fh.write(body)
+        fh.write("\nset terminal svg size %d,%d enhanced font 'DejaVu Sans,11' background rgb 'white'\n" % (w, h))
+        fh.write("set output '%s.svg'\nreplot\nunset output\n" % name)
+    p = subprocess.run(["gnuplot", name + ".gp"], cwd=out, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    err = os.path.join(out, name + ".gnuplot.err")
+    if os.path.exists(err):
+        os.unlink(err)
+    if p.returncode != 0:
+        with open(err, "w") as fh:
+            fh.write(p.stdout)
+        return False
+    return os.path.exists(os.path.join(out, name + ".png")) and \
+        os.path.exists(os.path.join(out, name + ".svg"))
+
+
+def _series(agg, cid, key):
+    s = agg.stat(cid, key)
+    return (s["median"], s["min"], s["max"]) if s else None
+
+
+def p_vcpus(out, agg, host_cores):
+    cells = [agg.cells[c] for c in agg.order]
+    deferred = [c for c in cells if c.kind == "kholab" and c.strategy == "deferred"
+                and not c.threads and not c.numa]
+    mems = sorted({c.mem_mib for c in deferred})
+    multi = [m for m in mems if len({c.cpus for c in deferred if c.mem_mib == m}) >= 2]
+    mems = multi or mems
+    plots, maxc = [], 1
+    for j, m in enumerate(mems):
+        k, l, fl = [], [], []
+        for c in sorted((c for c in deferred if c.mem_mib == m), key=lambda c: c.cpus):
+            s = _series(agg, c.id, "kholab_ms")
+            if s:
+                k.append((c.cpus,) + s)
+                maxc = max(maxc, c.cpus)
+            s = _series(agg, c.id, "store_floor_ms")
+            if s:
+                fl.append((c.cpus,) + s)
+            lc = agg.linux_for(c)
+            s = _series(agg, lc, "linux_max_ms") if lc else None
+            if s:
+                l.append((c.cpus,) + s)
+        for tag, rows, what in (("kholab", k, "kholab deferred"), ("linux", l, "Linux 6.1 deferred"),
+                                ("floor", fl, "store floor (boot CPU, whole memmap)")):
+            if rows:
+                fn = "deferred_vs_vcpus.%s.%dM.dat" % (tag, m)
+                _dat(os.path.join(out, fn), rows)
+                plots.append("'%s' u 1:2:3:4 w yerrorlines %s dt %s t '%s, %s'" % (
+                    fn, STYLE[tag], DASH[j % 4] if tag != "floor" else "2", what, _gib(m)))
+    if not plots:
+        return None
+    body = ("set title 'Deferred struct page init vs vCPUs (medians, bars = min-max)'\n"
+            "set xlabel 'vCPUs (QEMU TCG; host has %d cores)'\n"
+            "set ylabel 'time (ms)'\nset grid\nset key inside top left box opaque font ',10'\n"
+            "set xrange [0.5:%g]\nset xtics 1\nset yrange [0:*]\nset offsets 0, 0, graph 0.45, 0\n"
+            "plot %s\n" % (host_cores, maxc + 0.5, ", \\\n     ".join(plots)))
+    return _gnuplot(out, "deferred_vs_vcpus", body)
+
+
+def _gib(mib):
+    return "%g GiB" % (mib / 1024.0)
+
+
+def p_memory(out, agg):
+    cells = [agg.cells[c] for c in agg.order]
+    km = [c for c in cells if c.kind == "kholab" and not c.numa and not c.threads]
+    if not km:
+        return None
+    top = max(c.cpus for c in km)
+    km = [c for c in km if c.cpus == top]
+    plots = []
+    series = {"kholab": [], "eager": [], "linux": [], "floor": []}
+    for c in sorted(km, key=lambda c: c.mem_mib):
+        x = c.mem_mib / 1024.0
+        s = _series(agg, c.id, "kholab_ms")
+        if s:
+            series["kholab" if c.strategy == "deferred" else "eager"].append((x,) + s)
+        if c.strategy == "deferred":
+            s = _series(agg, c.id, "store_floor_ms")
+            if s:
+                series["floor"].append((x,) + s)
+            lc = agg.linux_for(c)
+            s = _series(agg, lc, "linux_max_ms") if lc else None
+            if s:
+                series["linux"].append((x,) + s)
+    names = {"kholab": "kholab deferred (deferred\\_ns)",
+             "eager": "kholab eager (init\\_ns + free\\_ns, 1 CPU)",
+             "linux": "Linux 6.1 deferred (max over nodes)",
+             "floor": "store floor (boot CPU, whole memmap)"}
+    for tag in ("kholab", "eager", "linux", "floor"):
+        if series[tag]:
+            fn = "time_vs_memory.%s.dat" % tag
+            _dat(os.path.join(out, fn), series[tag])
+            plots.append("'%s' u 1:2:3:4 w yerrorlines %s dt %s t '%s'" % (
+                fn, STYLE[tag], "2" if tag == "floor" else "1", names[tag]))
+    if not plots:
+        return None
+    xs = sorted({r[0] for v in series.values() for r in v})
+    body = ("set title 'Memmap init time vs memory size, %d vCPU(s) (medians, bars = min-max)'\n"
+            "set xlabel 'guest memory (GiB, log scale)'\nset ylabel 'time (ms)'\nset grid\n"
+            "set logscale x 2\nset xrange [%g:%g]\nset xtics (%s)\nset yrange [0:*]\n"
+            "set key inside top left box opaque font ',10'\nset offsets 0, 0, graph 0.35, 0\n"
+            "plot %s\n" % (top, xs[0] / 1.5, xs[-1] * 1.5,
+                           ", ".join("'%g' %g" % (x, x) for x in xs),
+                           ", \\\n     ".join(plots)))
+    return _gnuplot(out, "time_vs_memory", body)
+
+
+def p_kho(out, agg):
+    cells = [agg.cells[c] for c in agg.order if agg.cells[c].kind == "kho"]
+    if not cells:
+        return None
+    ser = {}
+    for c in cells:
+        pb = agg.stat(c.id, "preserved_bytes")
+        if not pb:
+            continue
+        x = pb["median"] / 1048576.0
+        for key, name in (("deserialize_ms", "deserialize (boot CPU, before SMP)"),
+                          ("late_init_ms", "late struct page init (after SMP)"),
+                          ("handoff_ms", "handoff (sender)"),
+                          ("restore_ms", "restore + verify (test client)")):
+            if key == "late_init_ms" and c.kho_mode != "restore":
+                continue
+            s = _series(agg, c.id, key)
+            if s and s[0] > 0:
+                ser.setdefault((c.kho_mode, key, name), []).append((x,) + s)
+    if not ser:
+        return None
+    colors = {"deserialize_ms": "#1f77b4", "late_init_ms": "#ff7f0e",
+              "handoff_ms": "#2ca02c", "restore_ms": "#7f7f7f"}
+    plots = []
+    for (mode, key, name), rows in sorted(ser.items()):
+        rows.sort()
+        fn = "kho_vs_preserved.%s.%s.dat" % (mode, key[:-3])
+        _dat(os.path.join(out, fn), rows)
+        plots.append("'%s' u 1:2:3:4 w yerrorlines lc rgb '%s' lw 2 dt %s pt %s t '%s: %s'" % (
+            fn, colors[key], "1" if mode == "deserialize" else "2",
+            "7" if mode == "deserialize" else "6", mode, name))
+    xs = sorted({r[0] for v in ser.values() for r in v})
+    body = ("set title \"KHO cost per generation vs preserved size (medians, bars = min-max)\\n"
+            "kho.deferred=deserialize (solid) vs restore (dashed)\"\n"
+            "set xlabel 'preserved bytes handed over (MiB, log scale)'\n"
+            "set ylabel 'time (ms, log scale)'\nset grid\n"
+            "set logscale xy\nset key outside right top vertical font ',10'\n"
+            "set xrange [%g:%g]\nset xtics (%s)\n"
+            "plot %s\n" % (xs[0] / 1.4, xs[-1] * 1.4, ", ".join("'%.0f' %g" % (x, x) for x in xs),
+                            ", \\\n     ".join(plots)))
+    return _gnuplot(out, "kho_vs_preserved", body, w=1200, h=600)
+
+
+def p_timeline(out, agg, chunks_by_cell):
+    for cid, (chunks, khz) in chunks_by_cell.items():
+        if chunks and khz:
+            break
+    else:
+        return None
+    cell = agg.cells.get(cid)
+    t0 = min(c["tsc_start"] for c in chunks)
+    rows, cpus = [], sorted({c["cpu"] for c in chunks})
+    for i, c in enumerate(sorted(chunks, key=lambda c: c["tsc_start"])):
+        a = (c["tsc_start"] - t0) / khz  # ms (tsc_khz: ticks per ms)
+        b = (c["tsc_end"] - t0) / khz
+        gib = c["start"] * 4096 / 2 ** 30
+        rows.append(((a + b) / 2, c["cpu"], a, b, c["cpu"] - 0.35, c["cpu"] + 0.35,
+                     i % 6, "%.2fG" % gib))
+    _dat(os.path.join(out, "timeline.dat"), rows)
+    with open(os.path.join(out, "timeline.chunks.csv"), "w") as fh:
+        fh.write("cpu,start_pfn,units,start_ms,end_ms\n")
+        for c in sorted(chunks, key=lambda c: c["tsc_start"]):
+            fh.write("%d,%d,%d,%.4f,%.4f\n" % (c["cpu"], c["start"], c["units"],
+                                              (c["tsc_start"] - t0) / khz, (c["tsc_end"] - t0) / khz))
+    end = max(r[3] for r in rows)
+    labels = ("'timeline.dat' u 1:2:8 w labels font ',8' notitle" if len(rows) <= 48 else "")
+    body = ("set title \"Deferred memmap init of one boot (%s): chunks per CPU\\n"
+            "box = one chunk (label: its first physical address)\"\n"
+            "set xlabel 'ms since the first chunk started'\nset ylabel ''\n"
+            "set ytics (%s)\nset yrange [%g:%g]\nset xrange [0:%g]\nset grid x\n"
+            "set style fill solid 0.55 border lc rgb 'black'\nunset key\n"
+            "set palette defined (0 '#1f77b4', 1 '#ff7f0e', 2 '#2ca02c', 3 '#d62728', 4 '#9467bd', 5 '#8c564b')\n"
+            "set cbrange [0:5]\nunset colorbox\n"
+            "plot 'timeline.dat' u 1:2:3:4:5:6:7 w boxxyerror lc palette%s\n" % (
+                cell.label if cell else cid,
+                ", ".join("'CPU %d' %d" % (c, c) for c in cpus),
+                min(cpus) - 0.7, max(cpus) + 0.7, end * 1.03,
+                (", \\\n     " + labels) if labels else ""))
+    return _gnuplot(out, "timeline", body, h=max(300, 160 + 90 * len(cpus)))
+
+
+def draw_all(out, agg, chunks_by_cell, host_cores):
+    """-> [(name, title, True | False (gnuplot failed) | None (no data))]"""
+    if not shutil.which("gnuplot"):
+        return [(n, t, False) for n, t in PICTURES]
+    res = []
+    for (name, title), fn in zip(PICTURES, (
+            lambda: p_vcpus(out, agg, host_cores), lambda: p_memory(out, agg),
+            lambda: p_kho(out, agg), lambda: p_timeline(out, agg, chunks_by_cell))):
+        try:
+            ok = fn()
+        except Exception as e:  # a picture must not lose the results
+            with open(os.path.join(out, name + ".gnuplot.err"), "w") as fh:
+                fh.write("%r\n" % e)
+            ok = False
+        res.append((name, title, ok))
+    return res

@@ -1,0 +1,276 @@
+# SPDX-License-Identifier: MIT
+"""Run the matrix: every boot goes through tools/bench.py's run_kholab /
+run_linux (the same code path as the interleaved A/B tool), one CSV row per
+boot, written as soon as the boot ends."""
+
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import types
+
+import bench as ab  # tools/bench.py
+
+ROOT = ab.ROOT
+
+# Every column of results.csv, in order.  Times are milliseconds.
+COLUMNS = [
+    "seq", "cell", "kind", "label", "repeat", "status", "error",
+    # parameters
+    "mem", "mem_mib", "cpus", "numa", "strategy_req", "deferred_threads",
+    "kho_mode", "kho_test_mem", "gens", "cmdline",
+    # host and bookkeeping
+    "started", "wall_s", "host_load1_before", "other_qemus_before",
+    "serial_log", "results_file",
+    # kholab memmap (generation 0)
+    "strategy", "threads", "nodes", "tsc_khz", "pages_total", "early_pages",
+    "deferred_pages", "early_ms", "deferred_ms", "init_ms", "free_ms",
+    "store_floor_ms", "kholab_ms", "kholab_basis", "node_deferred_ms",
+    "zone_lock_contended", "chunks",
+    # Linux
+    "linux_kernel", "linux_max_ms", "linux_node_ms",
+    # KHO (generations >= 1: median over them; kexec: over handoffs)
+    "kho_gens_received", "folios", "kho_bytes", "restored", "lost", "mismatches",
+    "blocks_received", "deserialize_ms", "late_init_ms", "restore_ms",
+    "pages_inited_at_deserialize", "pages_inited_after_smp",
+    "handoff_ms", "preserved_bytes", "preserved_blocks",
+]
+
+
+def ms(ns):
+    return None if ns is None else round(ns / 1e6, 4)
+
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def read_events(path):
+    evs = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(ev, dict) and "event" in ev:
+                    evs.append(ev)
+    except OSError:
+        pass
+    return evs
+
+
+def kholab_figures(row, evs):
+    """Fill row from the results file's events; return the gen-0 chunk list."""
+    boot0 = next((e for e in evs if e["event"] == "boot"), None)
+    mm = next((e for e in evs if e["event"] == "memmap"), None)
+    if boot0:
+        row["tsc_khz"] = boot0.get("tsc_khz")
+        row["nodes"] = boot0.get("nodes")
+    if mm:
+        for k in ("strategy", "threads", "pages_total", "early_pages", "deferred_pages"):
+            row[k] = mm.get(k)
+        for k in ("early", "deferred", "init", "free", "store_floor"):
+            row[k + "_ms"] = ms(mm.get(k + "_ns"))
+        nodes = mm.get("nodes") or []
+        row["node_deferred_ms"] = ";".join("%s" % ms(n.get("deferred_ns")) for n in nodes)
+        row["zone_lock_contended"] = sum(n.get("zone_lock_contended") or 0 for n in nodes)
+    # chunk records of generation 0: those before the first kexec event
+    chunks = []
+    for e in evs:
+        if e["event"] == "kexec":
+            break
+        if e["event"] == "chunk" and e.get("job", "memmap") == "memmap":
+            chunks.append(e)
+    row["chunks"] = len(chunks)
+    # KHO: generations that received a handoff, and every handoff made
+    rec = [e for e in evs if e["event"] == "kho_restore" and e.get("gen", 0) >= 1]
+    kx = [e for e in evs if e["event"] == "kexec"]
+    if rec:
+        row["kho_gens_received"] = len(rec)
+        for k in ("folios", "restored", "blocks_received",
+                  "pages_inited_at_deserialize", "pages_inited_after_smp"):
+            row[k] = med([e.get(k) for e in rec])
+        row["kho_bytes"] = med([e.get("bytes") for e in rec])
+        row["lost"] = sum(e.get("lost") or 0 for e in rec)
+        row["mismatches"] = sum(e.get("mismatches") or 0 for e in rec)
+        for k in ("deserialize", "late_init", "restore"):
+            row[k + "_ms"] = ms(med([e.get(k + "_ns") for e in rec]))
+    if kx:
+        row["handoff_ms"] = ms(med([e.get("handoff_ns") for e in kx]))
+        row["preserved_bytes"] = med([e.get("preserved_bytes") for e in kx])
+        row["preserved_blocks"] = med([e.get("preserved_blocks") for e in kx])
+    return chunks, (boot0 or {}).get("tsc_khz")
+
+
+def host_info(env):
+    model = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memkb = None
+    try:
+        with open("/proc/meminfo") as f:
+            memkb = int(f.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    # run-qemu.sh's rule: kvm when /dev/kvm opens read-write and the CPU has vmx/svm
+    accel = "tcg"
+    try:
+        with open("/proc/cpuinfo") as f:
+            virt = any(w in ("vmx", "svm") for line in f if line.startswith("flags")
+                       for w in line.split())
+        if virt and os.access("/dev/kvm", os.R_OK | os.W_OK):
+            accel = "kvm"
+    except OSError:
+        pass
+    git = None
+    try:
+        p = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        git = p.stdout.strip() or None
+    except OSError:
+        pass
+    return {"hostname": platform.node(), "nproc": os.cpu_count(), "cpu_model": model,
+            "mem_gib": round(memkb / 1048576, 1) if memkb else None,
+            "kernel": platform.release(), "qemu": ab.qemu_version(env),
+            "accel_default": accel, "git": git}
+
+
+def fmt_eta(s):
+    s = int(max(0, s))
+    return "%dm%02ds" % (s // 60, s % 60) if s >= 60 else "%ds" % s
+
+
+class Runner:
+    def __init__(self, cells, repeats, outdir, opts, env):
+        self.cells, self.repeats, self.out, self.o, self.env = cells, repeats, outdir, opts, env
+        self.rows, self.chunks = [], {}
+        self.linux_ok, self.linux_why = True, None
+        self.seq = 0
+        self.walls = {}  # cell id -> [wall_s]
+
+    def plan(self):
+        """(repeat, cell) in run order: repeats outermost, so a slow stretch of
+        the host hits every cell; the cell order alternates each repeat."""
+        order = []
+        for r in range(self.repeats):
+            cs = self.cells if r % 2 == 0 else list(reversed(self.cells))
+            for c in cs:
+                n = c.repeats if c.repeats is not None else self.repeats
+                if r < n:
+                    order.append((r, c))
+        return order
+
+    def guess(self, cell):
+        w = self.walls.get(cell.id)
+        if w:
+            return sum(w) / len(w)
+        same = [x for c, v in self.walls.items() for x in v
+                if c.split("-")[0] == cell.id.split("-")[0]]
+        if same:
+            return sum(same) / len(same)
+        base = 10.0 if cell.kind == "kho" else 7.0
+        return base + cell.mem_mib / 4096.0
+
+    def args_for(self, cell):
+        return types.SimpleNamespace(cpus=cell.cpus, mem=cell.mem, numa=cell.numa,
+                                     accel=self.o.accel, timeout=self.o.timeout,
+                                     cmdline=cell.cmdline(), extra_args=cell.extra_args())
+
+    def one(self, r, cell):
+        wd = os.path.join(self.out, "logs", cell.id)
+        os.makedirs(wd, exist_ok=True)
+        row = {k: None for k in COLUMNS}
+        nrep = cell.repeats if cell.repeats is not None else self.repeats
+        row.update(seq=self.seq, cell=cell.id, kind=cell.kind, label=cell.label,
+                   repeat=r + 1, mem=cell.mem, mem_mib=cell.mem_mib, cpus=cell.cpus,
+                   numa=cell.numa, strategy_req=cell.strategy if cell.kind in ("kholab", "timeline") else "",
+                   deferred_threads=cell.threads if cell.kind in ("kholab", "timeline") else "",
+                   kho_mode=cell.kho_mode, kho_test_mem=cell.kho_mem, gens=cell.gens,
+                   cmdline=cell.cmdline(), started=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        if cell.kind == "linux" and not self.linux_ok:
+            row.update(status="skipped", error=self.linux_why, wall_s=0)
+            return row, nrep
+        others = ab.wait_idle(self.o.wait_idle) if self.o.wait_idle > 0 else ab.foreign_qemus()
+        row["other_qemus_before"] = len(others)
+        row["host_load1_before"] = round(os.getloadavg()[0], 2)
+        a = self.args_for(cell)
+        if cell.kind == "linux":
+            res = ab.run_linux(a, r, wd, self.env)
+            row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
+            row["linux_kernel"] = res.get("kernel")
+            row["linux_max_ms"] = res.get("max_ms")
+            row["linux_node_ms"] = ";".join(str(n.get("ms")) for n in (res.get("nodes") or []))
+        else:
+            res = ab.run_kholab(a, r, wd, self.env)
+            row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
+            row["results_file"] = os.path.relpath(res["results_file"], self.out)
+            row["kholab_ms"] = ms(res.get("compare_ns"))
+            row["kholab_basis"] = res.get("compare_basis")
+            chunks, khz = kholab_figures(row, read_events(res["results_file"]))
+            if cell.kind == "timeline":
+                self.chunks[cell.id] = (chunks, khz)
+            if res["ok"] and cell.kind == "kho":
+                if not row.get("kho_gens_received"):
+                    res["ok"], res["error"] = False, "no generation received a KHO handoff"
+                elif row["lost"] or row["mismatches"]:
+                    res["ok"], res["error"] = False, "KHO lost %s, mismatches %s" % (
+                        row["lost"], row["mismatches"])
+            if res["ok"] and cell.kind == "timeline" and not chunks:
+                res["ok"], res["error"] = False, "trace=memmap produced no chunk records"
+        row["wall_s"] = res.get("wall_s")
+        row["status"] = "ok" if res["ok"] else "failed"
+        row["error"] = None if res["ok"] else res.get("error")
+        return row, nrep
+
+    def run(self, csv_path):
+        plan = self.plan()
+        total = len(plan)
+        t0 = time.time()
+        with open(csv_path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=COLUMNS)
+            w.writeheader()
+            f.flush()
+            try:
+                for i, (r, cell) in enumerate(plan):
+                    eta = sum(self.guess(c) for _, c in plan[i:])
+                    nrep = cell.repeats if cell.repeats is not None else self.repeats
+                    sys.stderr.write("[%d/%d] %s run %d/%d ... ETA %s\n" % (
+                        i + 1, total, cell.label, r + 1, nrep, fmt_eta(eta)))
+                    sys.stderr.flush()
+                    self.seq = i + 1
+                    row, _ = self.one(r, cell)
+                    self.rows.append(row)
+                    w.writerow({k: ("" if v is None else v) for k, v in row.items()})
+                    f.flush()
+                    if row["status"] != "skipped" and row["wall_s"]:
+                        self.walls.setdefault(cell.id, []).append(row["wall_s"])
+                    if row["status"] == "ok":
+                        fig = (row["linux_max_ms"] if cell.kind == "linux" else
+                               row["deserialize_ms"] if cell.kind == "kho" else row["kholab_ms"])
+                        what = ("linux max" if cell.kind == "linux" else
+                                "deserialize" if cell.kind == "kho" else
+                                row["kholab_basis"] or "kholab")
+                        sys.stderr.write("        ok: %s %s ms (%.1f s)\n" % (what, fig, row["wall_s"] or 0))
+                    else:
+                        sys.stderr.write("        %s: %s%s\n" % (
+                            row["status"].upper(), row["error"],
+                            ("; log kept: %s" % os.path.join(self.out, row["serial_log"]))
+                            if row.get("serial_log") else ""))
+            except KeyboardInterrupt:
+                sys.stderr.write("bench: interrupted; summarising the runs so far\n")
+                return False
+        sys.stderr.write("bench: %d runs in %s\n" % (len(self.rows), fmt_eta(time.time() - t0)))
+        return True

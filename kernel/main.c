@@ -283,6 +283,8 @@ static void kho_generation(const struct kholab_bootinfo *bi, u32 map_count)
 		return;
 	err = kho_test_preserve(bi->generation);
 	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: kho-v1 */
+	if (!err && kho_cfg.test_busy)
+		kho_test_make_busy();			/* the kexec must wait for them */
 	err = err ?: kexec_self(bi, boot_map, map_count, fdt_phys);	/* kernel/kexec.c */
 	panic("generation %llu could not hand over to the next one (%d)",
 	      (unsigned long long)bi->generation, err);

@@ -32,6 +32,7 @@ static const char *const memmap_init_choices[] = { "eager", "deferred", NULL };
 static const char *const trace_choices[] = { "none", "memmap", NULL };
 static int trace_mode;
 static const char *const kho_deferred_choices[] = { "off", "unsafe", "deserialize", "restore", NULL };
+static const char *const kho_test_mode_choices[] = { "random", "edges", "empty", NULL };
 static int memblock_mode;
 
 static const struct kernel_param param_table[] = {
@@ -65,6 +66,11 @@ static const struct kernel_param param_table[] = {
 	  .help = "how preserved struct pages meet deferred init (docs/kho.md)" },
 	{ .name = "kho.test_mem", .type = PARAM_U64, .flags = PARAM_F_SIZE, .value = &kho_cfg.test_mem,
 	  .min = 1ULL << 20, .max = 1ULL << 40, .help = "bytes of random folios the test client preserves" },
+	{ .name = "kho.test_mode", .type = PARAM_ENUM, .value = &kho_cfg.test_mode,
+	  .choices = kho_test_mode_choices,
+	  .help = "random folios; edges: also blocks at node edges, section boundaries and first_deferred_pfn; empty: preserve nothing" },
+	{ .name = "kho.test_busy", .type = PARAM_BOOL, .value = &kho_cfg.test_busy,
+	  .help = "keep the other CPUs busy when the kexec starts (it must wait for them)" },
 	{ .name = "kho.test_seed", .type = PARAM_U64, .value = &kho_cfg.test_seed,
 	  .min = 0, .max = ~0ULL, .help = "seed of the test client (0: from the TSC)" },
 	{ .name = "kho.dump", .type = PARAM_BOOL, .value = &kho_cfg.dump,

@@ -121,8 +121,8 @@ void kho_reserve_scratch(void)
 		global = scale(memblock_reserved_kern_size(MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE) - low);
 		low = scale(low);
 	}
-	if (global < SCRATCH_MIN)
-		global = SCRATCH_MIN;
+	if (!kho_cfg.scratch_lowmem && global < SCRATCH_MIN)
+		global = SCRATCH_MIN;	/* the default rule; explicit sizes are taken as given */
 	for (int n = 0; n < nr_online_nodes; n++)
 		node[n] = kho_cfg.scratch_pernode ? ALIGN_UP(kho_cfg.scratch_pernode, SCRATCH_ALIGN) :
 			  scale(memblock_reserved_kern_size(MEMBLOCK_ALLOC_ANYWHERE, n));

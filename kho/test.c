@@ -27,6 +27,7 @@
 #include <kernel/io.h>
 #include <kernel/tsc.h>
 #include <kernel/printk.h>
+#include <kernel/smp.h>
 #include <libfdt.h>
 #include <string.h>
 #include <errno.h>
@@ -155,6 +156,17 @@ int kho_test_restore(u64 gen, struct kho_test_result *r)
 		emit_restore_event(gen, r);
 		return 0;
 	}
+	if (kho_cfg.test_mode == KHO_TEST_EMPTY) {
+		/* nothing was preserved on purpose: the handoff must have arrived empty-handed */
+		if (root && !kho_find_subtree(root, "kho_test", &sub)) {
+			pr_err("kho.test_mode=empty, yet a kho_test subtree arrived\n");
+			err = -EIO;
+		} else {
+			pr_info("generation %llu: empty handoff received as sent (%llu blocks: the root FDT)\n",
+				(unsigned long long)gen, (unsigned long long)kho_stats.blocks);
+		}
+		goto out;
+	}
 	if (!root || kho_find_subtree(root, "kho_test", &sub)) {
 		pr_err("generation %llu: no kho_test subtree was handed over\n", (unsigned long long)gen);
 		err = -EIO;
@@ -249,6 +261,74 @@ static struct page *place_folio(unsigned int order, int nid, int kind)
 	return p;
 }
 
+/*
+ * preserve_edges - kho.test_mode=edges: order-0 folios exactly at the
+ * places where off-by-one bugs live, when that page is free: each node's
+ * first and last pfn (above 1 MiB), both sides of a section boundary,
+ * first_deferred_pfn itself and the pfn just below it.  A target
+ * that is not free (reserved, or holding the memmap) is reported and
+ * skipped.  Returns the number of folios added at *@n.
+ */
+static u64 preserve_edges(u64 seed, u64 *n)
+{
+	u64 added = 0;
+
+	for (int nid = 0; nid < nr_online_nodes; nid++) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+		u64 start = pgdat->node_start_pfn, end = start + pgdat->node_spanned_pages;
+		u64 fdp = pgdat->deferred_start_pfn;
+		u64 sec = ALIGN_UP(start + 1, PAGES_PER_SECTION) + PAGES_PER_SECTION;
+		u64 targets[] = { start, end - 1, sec - 1, sec, fdp, fdp - 1 };
+		const char *what[] = { "first pfn", "last pfn", "last pfn of a section",
+				       "first pfn of a section", "first_deferred_pfn",
+				       "first_deferred_pfn - 1" };
+
+		for (size_t t = 0; t < ARRAY_SIZE(targets) && *n < MAX_FOLIOS; t++) {
+			u64 pfn = targets[t];
+			struct page *p;
+
+			if (pfn < PHYS_PFN(1ULL << 20) || pfn >= end || pfn < start)
+				continue;	/* below 1 MiB, or no deferred range on this node */
+			p = alloc_pages_range(0, nid, pfn, pfn + 1);
+			if (!p) {
+				pr_info("edges: node %d %s 0x%llx is not free; skipped\n", nid, what[t],
+					(unsigned long long)pfn);
+				continue;
+			}
+			csum_tab[*n] = folio_stream(seed, PFN_PHYS(pfn), 0, true);
+			if (kho_preserve_folio(p, 0)) {
+				free_pages(p, 0);
+				continue;
+			}
+			folio_tab[(*n)++] = PFN_PHYS(pfn);
+			added++;
+			pr_info("edges: node %d %s: preserved pfn 0x%llx\n", nid, what[t],
+				(unsigned long long)pfn);
+		}
+	}
+	return added;
+}
+
+/* busy_spin - keep a CPU busy for 200 ms (kho.test_busy). */
+static void busy_spin(void *unused)
+{
+	u64 t0 = rdtsc();
+
+	(void)unused;
+	while (tsc_to_ns(rdtsc() - t0) < 200000000ULL)
+		cpu_relax();
+}
+
+/* kho_test_make_busy - see kho_boot.h. */
+void kho_test_make_busy(void)
+{
+	int n = 0;
+
+	for (int cpu = 1; cpu < nr_cpus_online(); cpu++)
+		n += smp_call_on_cpu_async(cpu, busy_spin, NULL) == 0;
+	pr_info("kho.test_busy: %d CPUs busy for 200 ms while the kexec starts\n", n);
+}
+
 /* kho_test_preserve - see kho_boot.h. */
 int kho_test_preserve(u64 gen)
 {
@@ -260,6 +340,13 @@ int kho_test_preserve(u64 gen)
 	int err;
 
 	s = seed;
+	if (kho_cfg.test_mode == KHO_TEST_EMPTY) {
+		pr_info("generation %llu: kho.test_mode=empty: preserving nothing\n",
+			(unsigned long long)gen);
+		return 0;
+	}
+	if (kho_cfg.test_mode == KHO_TEST_EDGES)
+		budget += preserve_edges(seed, &n) * PAGE_SIZE;
 	pr_info("generation %llu: preserving up to %llu MiB of random folios, seed 0x%llx\n",
 		(unsigned long long)gen, (unsigned long long)(kho_cfg.test_mem >> 20),
 		(unsigned long long)seed);

@@ -29,6 +29,8 @@ enum kho_deferred_mode {
 	KHO_DEFERRED_RESTORE,		/* the reviewer's proposal: init after SMP */
 };
 
+enum kho_test_mode { KHO_TEST_RANDOM, KHO_TEST_EDGES, KHO_TEST_EMPTY };
+
 struct kho_config {
 	bool enabled;			/* kho=on|off */
 	int deferred;			/* enum kho_deferred_mode (kho.deferred=) */
@@ -38,6 +40,8 @@ struct kho_config {
 	u64 test_mem;			/* kho.test_mem= bytes */
 	u64 test_seed;			/* kho.test_seed= (0: from the TSC) */
 	bool dump;			/* kho.dump=1: emit the handoff as results records */
+	int test_mode;			/* kho.test_mode=random|edges|empty */
+	bool test_busy;			/* kho.test_busy=1: APs busy when kexec starts */
 };
 
 extern struct kho_config kho_cfg;
@@ -156,6 +160,9 @@ int kho_test_restore(u64 gen, struct kho_test_result *r);
  * and the kho_test sub-FDT.  Return: 0 or a negative errno.
  */
 int kho_test_preserve(u64 gen);
+
+/* kho_test_make_busy - kho.test_busy: give every AP 200 ms of work right now. */
+void kho_test_make_busy(void);
 
 #ifdef KHOLAB_HOST_TEST
 /* kho_reset_for_test - back to "no handoff received" (host tests, fuzzing). */

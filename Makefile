@@ -31,7 +31,7 @@ $(error scripts/deps.sh failed (status $(DEPS_RC)); install the packages it name
 endif
 endif
 
-.PHONY: all run test debug clean host-test qemu-test kho-dump bench fuzz fuzz-regress
+.PHONY: all run test debug clean host-test qemu-test kho-dump bench fuzz fuzz-regress stress
 all: $(BUILD)/esp.img
 
 include kernel/kernel.mk
@@ -95,6 +95,12 @@ fuzz-regress: $(FUZZ_BIN)
 BENCH ?= full
 bench: all
 	tools/bench --preset $(BENCH) $(if $(REPEATS),--repeats $(REPEATS)) $(if $(BENCH_OUT),--out $(BENCH_OUT))
+
+# stress: RUNS random machines/strategies/generation counts (docs/robustness.md,
+# "Randomized stress"); SEED=N replays a run set, default from the time.
+RUNS ?= 20
+stress: all
+	tools/stress.py --runs $(RUNS) $(if $(SEED),--seed $(SEED))
 
 clean:
 	rm -rf $(BUILD)

@@ -188,8 +188,15 @@ static void add_ram(u64 first_pfn, u64 n)
 	}
 	ram_ranges[nr_ram_ranges].pfn = first_pfn;
 	ram_ranges[nr_ram_ranges++].n = n;
-	for (u64 pfn = first_pfn; pfn < first_pfn + n; pfn++)
-		ram_map[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+	for (u64 pfn = first_pfn, end = first_pfn + n; pfn < end;) {
+		if (pfn % 8 == 0 && end - pfn >= 8) {		/* whole bytes at once */
+			memset(&ram_map[pfn / 8], 0xff, (end - pfn) / 8);
+			pfn += (end - pfn) & ~7ULL;
+		} else {
+			ram_map[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+			pfn++;
+		}
+	}
 	memblock_add(first_pfn << PAGE_SHIFT, n << PAGE_SHIFT);
 }
 

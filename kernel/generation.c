@@ -1,0 +1,64 @@
+/*
+ * kernel/generation.c - the end of a generation: the KHO test client
+ * verifies what it was handed, then either finishes the run or preserves a
+ * new set and kexecs into the next generation.
+ */
+#define pr_fmt(fmt) "kholab: " fmt
+
+#include <kernel/mm_boot.h>
+#include <kernel/params.h>
+#include <kernel/kexec.h>
+#include <kernel/exit.h>
+#include <kernel/printk.h>
+#include <kho/kho_boot.h>
+#include <kho/kho_corrupt.h>
+#include <stdio.h>
+
+/* kho_generation - see mm_boot.h. */
+void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
+		    u32 map_count)
+{
+	struct kho_test_result r;
+	u64 fdt_phys;
+	char why[128];
+	int err;
+
+	if (!kho_cfg.enabled) {
+		if (kparams.gens > 1)
+			pr_warn("gens=%llu needs kho=on; stopping after generation %llu\n",
+				(unsigned long long)kparams.gens, (unsigned long long)bi->generation);
+		return;
+	}
+	if (kho_test_restore(bi->generation, &r)) {	/* kho/test.c */
+		snprintf(why, sizeof(why), "KHO restore failed in generation %llu: %llu lost, %llu mismatched, %llu of %llu restored",
+			 (unsigned long long)bi->generation, (unsigned long long)r.lost,
+			 (unsigned long long)r.mismatches, (unsigned long long)r.restored,
+			 (unsigned long long)r.folios);
+		kernel_exit(false, why);
+	}
+	if (kho_corrupt_cfg.kind != KHO_CORRUPT_NONE && bi->generation > 0) {
+		/* kho.corrupt=: this generation received a damaged handoff */
+		if (!kho_is_revived()) {
+			snprintf(why, sizeof(why), "kho.corrupt=%s: handoff rejected (%s), booted cold",
+				 kho_corrupt_names[kho_corrupt_cfg.kind],
+				 kho_stats.rejected ? kho_stats.rejected : "no handoff");
+			kernel_exit(true, why);
+		}
+		if (kho_corrupt_cfg.kind != KHO_CORRUPT_BITFLIP) {
+			snprintf(why, sizeof(why), "kho.corrupt=%s was not detected: the handoff was accepted",
+				 kho_corrupt_names[kho_corrupt_cfg.kind]);
+			kernel_exit(false, why);
+		}
+		kernel_exit(true, "kho.corrupt=bitflip: the flips were harmless and every preserved byte verified");
+	}
+	if (bi->generation + 1 >= kparams.gens)
+		return;
+	err = kho_test_preserve(bi->generation);
+	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: kho-v1 */
+	if (!err && kho_cfg.test_busy)
+		kho_test_make_busy();			/* the kexec must wait for them */
+	err = err ?: kexec_self(bi, map, map_count, fdt_phys);	/* kernel/kexec.c */
+	panic("generation %llu could not hand over to the next one (%d)",
+	      (unsigned long long)bi->generation, err);
+}
+

@@ -259,12 +259,15 @@ static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_da
 	return 0;
 }
 
-/* in_block - true if [phys, phys + len) lies inside one received block. */
+/*
+ * in_block - true if [phys, phys + len) is covered by received blocks
+ * without a gap (a multi-page FDT is preserved as several aligned blocks).
+ */
 static bool in_block(u64 phys, u64 len)
 {
-	u64 lo = 0, hi = nr_blocks;
+	u64 lo = 0, hi = nr_blocks, cur = phys, end = phys + len;
 
-	while (lo < hi) {		/* last block starting at or below phys */
+	while (lo < hi) {		/* the last block starting at or below phys */
 		u64 mid = (lo + hi) / 2;
 
 		if (blocks[mid].phys <= phys)
@@ -272,7 +275,13 @@ static bool in_block(u64 phys, u64 len)
 		else
 			hi = mid;
 	}
-	return lo && phys + len <= blocks[lo - 1].phys + blocks[lo - 1].size;
+	for (u64 i = lo ? lo - 1 : 0; i < nr_blocks && cur < end; i++) {
+		if (blocks[i].phys > cur)
+			return false;	/* a gap */
+		if (blocks[i].phys + blocks[i].size > cur)
+			cur = blocks[i].phys + blocks[i].size;
+	}
+	return lo && cur >= end;
 }
 
 /*

@@ -183,8 +183,8 @@ static const struct kho_data *find_record(const struct kholab_bootinfo *bi)
 	for (int n = 0; pa && n < 64; n++) {
 		const struct kholab_handoff *h;
 
-		if (!ram_ok(pa, sizeof(*h), NULL)) {
-			reject("handoff record outside RAM", pa);
+		if (pa & 7 || !ram_ok(pa, sizeof(*h), NULL)) {
+			reject("handoff record misaligned or outside RAM", pa);
 			return NULL;
 		}
 		h = __va(pa);
@@ -338,11 +338,11 @@ bool kho_early_init(const struct kholab_bootinfo *bi)
 		return false;
 	}
 	if (validate_scratch(kd) || check_root_fdt(__va(kd->fdt_addr), kd->fdt_addr))
-		return false;
+		goto cold;
 	err = kho_parse_root_fdt(__va(kd->fdt_addr), kd->fdt_size, &mem_map_phys);
 	if (err) {
 		reject("root FDT is not a valid kho-v1 tree", kd->fdt_addr);
-		return false;
+		goto cold;
 	}
 	/* a dry run first: the list's own defects (a cycle, a bad order...) */
 	err = kho_walk_mem_map(mem_map_phys, &(struct kho_walk_ops){ .ram_ok = ram_ok }, NULL,
@@ -380,6 +380,8 @@ bool kho_early_init(const struct kholab_bootinfo *bi)
 	return true;
 cold:
 	nr_blocks = 0;
+	mem_map_phys = 0;
 	kho_nr_scratch = 0;
+	memset(kho_scratch, 0, sizeof(kho_scratch));
 	return false;
 }

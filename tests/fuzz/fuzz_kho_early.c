@@ -39,7 +39,7 @@
  *    memblock is in scratch-only mode (a one-page allocation lands in a
  *    scratch area or in the first MiB).
  *
- * FUZZ_STRICT=1 in the environment adds checks for defects that do not
+ * Strict checks (on; FUZZ_STRICT=0 turns them off) catch defects that do not
  * break an invariant above but are worth knowing (see docs/robustness.md):
  * kho_nr_scratch left non-zero after a rejection (state of a refused
  * handoff left behind; kho_reserve_scratch() overwrites it on a cold boot).
@@ -149,7 +149,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	strict = s && *s == '1';
+	strict = !(s && *s == '0');	/* on unless FUZZ_STRICT=0 */
 	sim = mmap(NULL, SIM_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (sim == MAP_FAILED) {
 		perror("fuzz_kho_early: mmap");
@@ -392,37 +392,6 @@ static void check_accepted(const struct kholab_bootinfo *bi)
 	}
 }
 
-#ifndef FUZZ_NO_KNOWN_BUG_FILTER
-/*
- * known_bug - inputs that hit a defect already reported against kho/ and
- * not fixed yet, so that fuzzing goes on finding new ones.  Build with
- * -DFUZZ_NO_KNOWN_BUG_FILTER (make fuzz FUZZ_CFLAGS=...) to see them
- * again; tests/fuzz/repro/ has one reproducer per defect.
- *
- *  1. find_record() dereferences a handoff record at any address; one
- *     that is not 8-byte aligned is a misaligned struct access (UBSan:
- *     kho/early.c "member access within misaligned address").
- *     Repro: tests/fuzz/repro/handoff-misaligned.
- */
-static bool known_bug(const struct kholab_bootinfo *bi)
-{
-	u64 pa = bi->handoff_phys;
-
-	for (int n = 0; pa && n < 64; n++) {
-		const struct kholab_handoff *h;
-
-		if (!in_ram(pa, sizeof(*h)))
-			return false;
-		if (pa & 7)
-			return true;
-		h = (const void *)(sim + pa);
-		if (h->type == KHOLAB_HANDOFF_KHO)
-			return false;
-		pa = h->next;
-	}
-	return false;
-}
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -469,10 +438,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.left -= len;
 	}
 
-#ifndef FUZZ_NO_KNOWN_BUG_FILTER
-	if (known_bug(&bi))
-		return 0;
-#endif
 	ok = kho_early_init(&bi);
 	if (ok)
 		check_accepted(&bi);

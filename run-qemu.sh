@@ -76,27 +76,10 @@ fatal() {
 	exit "$st"
 }
 
-# parse_size STR -> bytes on stdout; returns 1 when STR is not a size.
-parse_size() {
-	local s=$1 n unit
-	[[ $s =~ ^([0-9]+)([KkMmGgTt]?)(i?[Bb])?$ ]] || return 1
-	n=$((10#${BASH_REMATCH[1]}))
-	unit=${BASH_REMATCH[2]}
-	[ ${#BASH_REMATCH[1]} -le 12 ] || return 1
-	case $unit in
-	K | k) echo $((n * 1024)) ;;
-	M | m | '') echo $((n * 1024 * 1024)) ;;
-	G | g) echo $((n * 1024 * 1024 * 1024)) ;;
-	T | t) echo $((n * 1024 * 1024 * 1024 * 1024)) ;;
-	esac
-}
-
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ ${#1} -le 9 ]; }
-
-# Value of an option that takes one: refuse a missing value.
-need_arg() {
-	[ "$2" -ge 2 ] || usage_error "option $1 needs a value"
-}
+# parse_size, is_uint, need_arg, kvm_usable and the memory/NUMA layout are
+# shared with tools/linux-ref.sh.
+# shellcheck source=scripts/qemu-layout.sh
+. "$(dirname "$0")/scripts/qemu-layout.sh"
 
 # ---------------------------------------------------------------- options
 cpus=2 mem_str='' numa='' cmdline='' gens='' results='' log='' timeout=120 accel=''
@@ -144,54 +127,7 @@ is_uint "$cpus" && [ "$cpus" -ge 1 ] && [ "$cpus" -le 4096 ] ||
 	usage_error "--cpus '$cpus' is not an integer from 1 to 4096"
 
 mem=
-if [ -n "$mem_str" ]; then
-	mem=$(parse_size "$mem_str") ||
-		usage_error "--mem '$mem_str' is not a size (examples: 512M, 1G, 6G)"
-fi
-
-MIB=$((1024 * 1024))
-numa_sizes=()
-if [ -n "$numa" ]; then
-	if is_uint "$numa"; then
-		[ "$numa" -ge 1 ] && [ "$numa" -le 64 ] ||
-			usage_error "--numa '$numa': the node count must be 1 to 64"
-		nodes=$numa
-		[ -n "$mem" ] || mem=$((1024 * MIB))
-		per=$((mem / MIB / nodes))
-		[ "$per" -ge 1 ] || usage_error "--numa $nodes: --mem is too small for $nodes nodes"
-		for ((i = 0; i < nodes; i++)); do
-			if [ $i -eq $((nodes - 1)) ]; then
-				numa_sizes+=($((mem / MIB - per * (nodes - 1))))
-			else
-				numa_sizes+=("$per")
-			fi
-		done
-	else
-		IFS=, read -r -a parts <<<"$numa"
-		[ ${#parts[@]} -ge 1 ] || usage_error "--numa '$numa' is empty"
-		sum=0
-		for p in "${parts[@]}"; do
-			b=$(parse_size "$p") ||
-				usage_error "--numa '$numa': '$p' is not a size (want N or a list like 1G,2G)"
-			[ $((b % MIB)) -eq 0 ] && [ "$b" -gt 0 ] ||
-				usage_error "--numa '$numa': node size '$p' must be a non-zero multiple of 1M"
-			numa_sizes+=($((b / MIB)))
-			sum=$((sum + b))
-		done
-		nodes=${#numa_sizes[@]}
-		if [ -z "$mem" ]; then
-			mem=$sum
-		elif [ "$mem" -ne "$sum" ]; then
-			usage_error "--numa '$numa' adds up to $((sum / MIB))M but --mem is $mem_str ($((mem / MIB))M); make them equal or leave out --mem"
-		fi
-	fi
-	[ "$cpus" -ge "$nodes" ] ||
-		usage_error "--numa: $nodes nodes need at least $nodes CPUs (--cpus is $cpus)"
-fi
-[ -n "$mem" ] || mem=$((1024 * MIB))
-[ $((mem % MIB)) -eq 0 ] || usage_error "--mem '$mem_str' must be a multiple of 1M"
-[ "$mem" -ge $((64 * MIB)) ] || usage_error "--mem '$mem_str' is below the 64M OVMF needs"
-mem_mib=$((mem / MIB))
+layout_memory 64 "the 64M OVMF needs"
 
 if [ -n "$gens" ]; then
 	is_uint "$gens" && [ "$gens" -ge 1 ] ||
@@ -294,15 +230,7 @@ else
 		fatal $EXIT_NOVERDICT "no OVMF firmware found in /usr/share/OVMF, /usr/share/ovmf or /usr/share/qemu; run scripts/deps.sh (package ovmf) or set KHOLAB_OVMF_DIR / --firmware"
 fi
 
-kvm_usable() {
-	[ -e /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null &&
-		grep -qwE 'vmx|svm' /proc/cpuinfo
-}
-if [ -z "$accel" ]; then
-	if kvm_usable; then accel=kvm; else accel=tcg; fi
-elif [ "$accel" = kvm ] && ! kvm_usable; then
-	usage_error "--accel kvm: /dev/kvm cannot be opened read-write or the CPU has no vmx/svm; use --accel tcg"
-fi
+layout_accel
 
 for t in mcopy mdel; do
 	command -v $t >/dev/null 2>&1 ||
@@ -393,16 +321,7 @@ if [ "$accel" = kvm ]; then
 else
 	args+=(-accel tcg -cpu max)
 fi
-if [ -n "$numa" ]; then
-	per_cpu=$((cpus / nodes))
-	for ((i = 0; i < nodes; i++)); do
-		first=$((i * per_cpu))
-		last=$((first + per_cpu - 1))
-		[ $i -ne $((nodes - 1)) ] || last=$((cpus - 1))
-		args+=(-object "memory-backend-ram,id=m$i,size=${numa_sizes[$i]}M"
-			-numa "node,nodeid=$i,memdev=m$i,cpus=$first-$last")
-	done
-fi
+layout_numa_args
 if [ -n "$ovmf_vars" ]; then
 	cp "$ovmf_vars" "$tmp/OVMF_VARS.fd"
 	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$(qesc "$ovmf_code")"

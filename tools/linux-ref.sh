@@ -73,21 +73,8 @@ fatal() {
 }
 
 # Same size grammar as run-qemu.sh.
-parse_size() {
-	local s=$1 n unit
-	[[ $s =~ ^([0-9]+)([KkMmGgTt]?)(i?[Bb])?$ ]] || return 1
-	[ ${#BASH_REMATCH[1]} -le 12 ] || return 1
-	n=$((10#${BASH_REMATCH[1]}))
-	unit=${BASH_REMATCH[2]}
-	case $unit in
-	K | k) echo $((n * 1024)) ;;
-	M | m | '') echo $((n * 1024 * 1024)) ;;
-	G | g) echo $((n * 1024 * 1024 * 1024)) ;;
-	T | t) echo $((n * 1024 * 1024 * 1024 * 1024)) ;;
-	esac
-}
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ ${#1} -le 9 ]; }
-need_arg() { [ "$2" -ge 2 ] || usage_error "option $1 needs a value"; }
+# shellcheck source=scripts/qemu-layout.sh
+. "$(dirname "$0")/../scripts/qemu-layout.sh"
 json_str() { # minimal JSON string escaping for our own values
 	local s=${1//\\/\\\\}
 	s=${s//\"/\\\"}
@@ -127,54 +114,7 @@ done
 is_uint "$cpus" && [ "$cpus" -ge 1 ] && [ "$cpus" -le 4096 ] ||
 	usage_error "--cpus '$cpus' is not an integer from 1 to 4096"
 mem=
-if [ -n "$mem_str" ]; then
-	mem=$(parse_size "$mem_str") ||
-		usage_error "--mem '$mem_str' is not a size (examples: 512M, 1G, 6G)"
-fi
-MIB=$((1024 * 1024))
-numa_sizes=()
-nodes=1
-if [ -n "$numa" ]; then
-	if is_uint "$numa"; then
-		[ "$numa" -ge 1 ] && [ "$numa" -le 64 ] ||
-			usage_error "--numa '$numa': the node count must be 1 to 64"
-		nodes=$numa
-		[ -n "$mem" ] || mem=$((1024 * MIB))
-		per=$((mem / MIB / nodes))
-		[ "$per" -ge 1 ] || usage_error "--numa $nodes: --mem is too small for $nodes nodes"
-		for ((i = 0; i < nodes; i++)); do
-			if [ $i -eq $((nodes - 1)) ]; then
-				numa_sizes+=($((mem / MIB - per * (nodes - 1))))
-			else
-				numa_sizes+=("$per")
-			fi
-		done
-	else
-		IFS=, read -r -a parts <<<"$numa"
-		[ ${#parts[@]} -ge 1 ] || usage_error "--numa '$numa' is empty"
-		sum=0
-		for p in "${parts[@]}"; do
-			b=$(parse_size "$p") ||
-				usage_error "--numa '$numa': '$p' is not a size (want N or a list like 1G,2G)"
-			[ $((b % MIB)) -eq 0 ] && [ "$b" -gt 0 ] ||
-				usage_error "--numa '$numa': node size '$p' must be a non-zero multiple of 1M"
-			numa_sizes+=($((b / MIB)))
-			sum=$((sum + b))
-		done
-		nodes=${#numa_sizes[@]}
-		if [ -z "$mem" ]; then
-			mem=$sum
-		elif [ "$mem" -ne "$sum" ]; then
-			usage_error "--numa '$numa' adds up to $((sum / MIB))M but --mem is $mem_str ($((mem / MIB))M); make them equal or leave out --mem"
-		fi
-	fi
-	[ "$cpus" -ge "$nodes" ] ||
-		usage_error "--numa: $nodes nodes need at least $nodes CPUs (--cpus is $cpus)"
-fi
-[ -n "$mem" ] || mem=$((1024 * MIB))
-[ $((mem % MIB)) -eq 0 ] || usage_error "--mem '$mem_str' must be a multiple of 1M"
-[ "$mem" -ge $((128 * MIB)) ] || usage_error "--mem '$mem_str' is below the 128M Linux needs to get to mount-root"
-mem_mib=$((mem / MIB))
+layout_memory 128 "the 128M Linux needs to get to mount-root"
 is_uint "$timeout" && [ "$timeout" -ge 1 ] ||
 	usage_error "--timeout '$timeout' is not a whole number of seconds >= 1"
 case $accel in
@@ -314,31 +254,14 @@ else
 	fatal $EXIT_ENV "qemu-system-x86_64 not found; run scripts/deps.sh (Debian: package qemu-system-x86) or set KHOLAB_QEMU / KHOLAB_QEMU_BUNDLE"
 fi
 
-kvm_usable() {
-	[ -e /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null &&
-		grep -qwE 'vmx|svm' /proc/cpuinfo
-}
-if [ -z "$accel" ]; then
-	if kvm_usable; then accel=kvm; else accel=tcg; fi
-elif [ "$accel" = kvm ] && ! kvm_usable; then
-	usage_error "--accel kvm: /dev/kvm cannot be opened read-write or the CPU has no vmx/svm; use --accel tcg"
-fi
+layout_accel
 if [ -z "$cpu_model" ]; then
 	if [ "$accel" = kvm ]; then cpu_model=host; else cpu_model=max; fi
 fi
 
 append="console=ttyS0 panic=-1${append_extra:+ $append_extra}"
 args=(-machine q35 -smp "$cpus" -m "${mem_mib}M" -accel "$accel" -cpu "$cpu_model")
-if [ -n "$numa" ]; then
-	per_cpu=$((cpus / nodes))
-	for ((i = 0; i < nodes; i++)); do
-		first=$((i * per_cpu))
-		last=$((first + per_cpu - 1))
-		[ $i -ne $((nodes - 1)) ] || last=$((cpus - 1))
-		args+=(-object "memory-backend-ram,id=m$i,size=${numa_sizes[$i]}M"
-			-numa "node,nodeid=$i,memdev=m$i,cpus=$first-$last")
-	done
-fi
+layout_numa_args
 args+=(-kernel "$kernel" -append "$append" -nographic -vga none -no-reboot -net none)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/linux-ref.XXXXXX")

@@ -1,0 +1,113 @@
+# scripts/qemu-layout.sh - the QEMU machine layout shared by run-qemu.sh
+# and tools/linux-ref.sh, so that kholab and Linux boot on exactly the same
+# memory, CPU and NUMA layout.  Sourced, not run.  The caller defines
+# usage_error MESSAGE (prints it and exits 2).
+
+# parse_size STR -> bytes on stdout; returns 1 when STR is not a size.
+# A bare number is MiB; K/M/G/T suffixes are powers of 1024.
+parse_size() {
+	local s=$1 n unit
+	[[ $s =~ ^([0-9]+)([KkMmGgTt]?)(i?[Bb])?$ ]] || return 1
+	[ ${#BASH_REMATCH[1]} -le 12 ] || return 1
+	n=$((10#${BASH_REMATCH[1]}))
+	unit=${BASH_REMATCH[2]}
+	case $unit in
+	K | k) echo $((n * 1024)) ;;
+	M | m | '') echo $((n * 1024 * 1024)) ;;
+	G | g) echo $((n * 1024 * 1024 * 1024)) ;;
+	T | t) echo $((n * 1024 * 1024 * 1024 * 1024)) ;;
+	esac
+}
+
+# is_uint STR - a decimal integer of at most 9 digits.
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ ${#1} -le 9 ]; }
+
+# need_arg OPTION ARGC - refuse an option whose value is missing.
+need_arg() { [ "$2" -ge 2 ] || usage_error "option $1 needs a value"; }
+
+# kvm_usable - /dev/kvm opens read-write and the CPU has vmx or svm.
+kvm_usable() {
+	[ -e /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null &&
+		grep -qwE 'vmx|svm' /proc/cpuinfo
+}
+
+# layout_accel - set $accel: kvm when usable (unless --accel said tcg), else tcg.
+layout_accel() {
+	if [ -z "$accel" ]; then
+		if kvm_usable; then accel=kvm; else accel=tcg; fi
+	elif [ "$accel" = kvm ] && ! kvm_usable; then
+		usage_error "--accel kvm: /dev/kvm cannot be opened read-write or the CPU has no vmx/svm; use --accel tcg"
+	fi
+}
+
+# layout_memory MIN_MIB WHY - from $mem_str, $numa and $cpus set $mem (bytes),
+# $mem_mib, $nodes and the array numa_sizes (MiB per node): --numa N splits
+# memory evenly (the last node takes the remainder); --numa 1G,2G lists the
+# node sizes, whose sum must equal --mem (or sets it).  Memory below MIN_MIB
+# is refused with WHY.
+layout_memory() {
+	local min_mib=$1 why=$2 MIB=$((1024 * 1024)) per i p b sum parts
+	mem=
+	if [ -n "$mem_str" ]; then
+		mem=$(parse_size "$mem_str") ||
+			usage_error "--mem '$mem_str' is not a size (examples: 512M, 1G, 6G)"
+	fi
+	numa_sizes=()
+	nodes=1
+	if [ -n "$numa" ]; then
+		if is_uint "$numa"; then
+			[ "$numa" -ge 1 ] && [ "$numa" -le 64 ] ||
+				usage_error "--numa '$numa': the node count must be 1 to 64"
+			nodes=$numa
+			[ -n "$mem" ] || mem=$((1024 * MIB))
+			per=$((mem / MIB / nodes))
+			[ "$per" -ge 1 ] || usage_error "--numa $nodes: --mem is too small for $nodes nodes"
+			for ((i = 0; i < nodes; i++)); do
+				if [ $i -eq $((nodes - 1)) ]; then
+					numa_sizes+=($((mem / MIB - per * (nodes - 1))))
+				else
+					numa_sizes+=("$per")
+				fi
+			done
+		else
+			IFS=, read -r -a parts <<<"$numa"
+			[ ${#parts[@]} -ge 1 ] || usage_error "--numa '$numa' is empty"
+			sum=0
+			for p in "${parts[@]}"; do
+				b=$(parse_size "$p") ||
+					usage_error "--numa '$numa': '$p' is not a size (want N or a list like 1G,2G)"
+				[ $((b % MIB)) -eq 0 ] && [ "$b" -gt 0 ] ||
+					usage_error "--numa '$numa': node size '$p' must be a non-zero multiple of 1M"
+				numa_sizes+=($((b / MIB)))
+				sum=$((sum + b))
+			done
+			nodes=${#numa_sizes[@]}
+			if [ -z "$mem" ]; then
+				mem=$sum
+			elif [ "$mem" -ne "$sum" ]; then
+				usage_error "--numa '$numa' adds up to $((sum / MIB))M but --mem is $mem_str ($((mem / MIB))M); make them equal or leave out --mem"
+			fi
+		fi
+		[ "$cpus" -ge "$nodes" ] ||
+			usage_error "--numa: $nodes nodes need at least $nodes CPUs (--cpus is $cpus)"
+	fi
+	[ -n "$mem" ] || mem=$((1024 * MIB))
+	[ $((mem % MIB)) -eq 0 ] || usage_error "--mem '$mem_str' must be a multiple of 1M"
+	[ "$mem" -ge $((min_mib * MIB)) ] || usage_error "--mem '$mem_str' is below $why"
+	mem_mib=$((mem / MIB))
+}
+
+# layout_numa_args - append to the array args one memory-backend-ram and one
+# -numa node per node, CPUs split evenly (the last node takes the rest).
+layout_numa_args() {
+	local per_cpu first last i
+	[ -n "$numa" ] || return 0
+	per_cpu=$((cpus / nodes))
+	for ((i = 0; i < nodes; i++)); do
+		first=$((i * per_cpu))
+		last=$((first + per_cpu - 1))
+		[ $i -ne $((nodes - 1)) ] || last=$((cpus - 1))
+		args+=(-object "memory-backend-ram,id=m$i,size=${numa_sizes[$i]}M"
+			-numa "node,nodeid=$i,memdev=m$i,cpus=$first-$last")
+	done
+}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "shim.h"
 
 int console_loglevel = LOGLEVEL_DEFAULT;
@@ -667,4 +668,29 @@ __attribute__((weak)) void free_pages(struct page *page, unsigned int order)
 	pool_used[pfn - pool_first] = 0;
 	pool_free[pool_nfree++] = pfn;
 	pool_in_use--;
+}
+
+/* ---- seeded randomness for randomized tests ---------------------------- */
+
+static unsigned long long shim_rng = 1;
+
+/* shim_seed_init - see shim.h. */
+unsigned long long shim_seed_init(const char *name)
+{
+	const char *env = getenv("KHOLAB_SEED");
+
+	shim_rng = env ? strtoull(env, NULL, 0) : (unsigned long long)time(NULL);
+	if (!shim_rng)
+		shim_rng = 1;
+	printf("%s: seed %#llx (KHOLAB_SEED to repeat)\n", name, shim_rng);
+	return shim_rng;
+}
+
+/* shim_rand - see shim.h. */
+unsigned long long shim_rand(void)
+{
+	shim_rng ^= shim_rng << 13;
+	shim_rng ^= shim_rng >> 7;
+	shim_rng ^= shim_rng << 17;
+	return shim_rng;
 }

@@ -193,4 +193,16 @@ void shim_page_pool_fail_after(long n);
  */
 uint64_t shim_page_pool_in_use(void);
 
+/* ---- seeded randomness for randomized tests ------------------------------ */
+
+/**
+ * shim_seed_init - seed shim_rand() from $KHOLAB_SEED (decimal or 0x) or
+ * the clock, and print "NAME: seed 0x... (KHOLAB_SEED to repeat)".
+ * Return: the seed.
+ */
+unsigned long long shim_seed_init(const char *name);
+
+/* shim_rand - the next value of a xorshift64 stream (seeded by shim_seed_init). */
+unsigned long long shim_rand(void);
+
 #endif /* TESTS_HOST_SHIM_H */

@@ -71,26 +71,16 @@ static void expect_blocks(const struct blk *want, int n)
 	}
 }
 
-/* xorshift64 - the tests' small PRNG. */
-static u64 rng_state;
+/* rng - the shim's seeded xorshift stream (KHOLAB_SEED repeats a run). */
 static u64 rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return shim_rand();
 }
 
 static int group_setup(void **state)
 {
-	const char *env = getenv("KHOLAB_SEED");
-
 	(void)state;
-	rng_state = env ? strtoull(env, NULL, 0) : (u64)time(NULL);
-	if (!rng_state)
-		rng_state = 1;
-	printf("test_kho_preserve: seed %#llx (KHOLAB_SEED to repeat)\n",
-	       (unsigned long long)rng_state);
+	shim_seed_init("test_kho_preserve");
 	shim_phys_init(SIM_BYTES);
 	return shim_vmemmap_init(SIM_MAX_PFN);
 }

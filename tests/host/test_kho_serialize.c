@@ -38,7 +38,6 @@ struct blk {
 #define MAX_BLKS	8192
 static struct blk got[MAX_BLKS];
 static int ngot;
-static u64 rng_state;
 
 /* ram_ok - the receiver's view: simulated RAM from 1 MiB up, minus a hole. */
 static u64 hole_start, hole_end;
@@ -64,24 +63,16 @@ static int record(u64 phys, unsigned int order, void *arg)
 static const struct kho_walk_ops dry_ops = { .ram_ok = ram_ok };
 static const struct kho_walk_ops rec_ops = { .ram_ok = ram_ok, .block = record };
 
+/* rng - the shim's seeded xorshift stream (KHOLAB_SEED repeats a run). */
 static u64 rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return shim_rand();
 }
 
 static int group_setup(void **state)
 {
-	const char *env = getenv("KHOLAB_SEED");
-
 	(void)state;
-	rng_state = env ? strtoull(env, NULL, 0) : (u64)time(NULL);
-	if (!rng_state)
-		rng_state = 1;
-	printf("test_kho_serialize: seed %#llx (KHOLAB_SEED to repeat)\n",
-	       (unsigned long long)rng_state);
+	shim_seed_init("test_kho_serialize");
 	shim_phys_init(SIM_BYTES);
 	return shim_vmemmap_init(SIM_MAX_PFN);
 }

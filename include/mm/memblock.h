@@ -228,6 +228,13 @@ void memblock_set_kho_scratch_only(void);
  * memblock_clear_kho_scratch_only - leave scratch-only mode.
  * Return: nothing.
  */
+/**
+ * memblock_is_kho_scratch_only - true while allocations are restricted to
+ * KHO scratch.
+ * Return: the mode.
+ */
+bool memblock_is_kho_scratch_only(void);
+
 void memblock_clear_kho_scratch_only(void);
 
 /* ---- allocation -------------------------------------------------------- */

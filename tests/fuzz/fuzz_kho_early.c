@@ -2,7 +2,7 @@
 /*
  * tests/fuzz/fuzz_kho_early.c - libFuzzer harness over the whole KHO
  * receive path: kho_early_init() from kho/early.c (with kho/walk.c,
- * kho/fdt.c and mm/memblock.c, compiled exactly as in the kernel but with
+ * kho/fdt.c and mm/memblock{,_query}.c, compiled exactly as in the kernel but with
  * -DKHOLAB_HOST_TEST) run against a handoff that the fuzz input places in
  * a simulated physical memory.
  *

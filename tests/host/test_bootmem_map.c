@@ -2,7 +2,7 @@
  * tests/host/test_bootmem_map.c - the boot memory map sanitizer and its
  * hand-off to memblock (mm/bootmem_map.c).
  *
- * SOURCES: mm/bootmem_map.c mm/memblock.c kernel/bootinfo.c
+ * SOURCES: mm/bootmem_map.c mm/memblock.c mm/memblock_query.c kernel/bootinfo.c
  *
  * Maps are written as firmware might hand them over: overlapping,
  * unsorted, with empty or misaligned entries, or too long; each case

@@ -3,7 +3,7 @@
  * alignment, limits, node fallback, page 0, NOMAP, KHO scratch-only mode,
  * zeroed and raw memory, failures.
  *
- * SOURCES: mm/memblock.c
+ * SOURCES: mm/memblock.c mm/memblock_query.c
  *
  * Physical memory is simulated by the shim, so virtual allocations are
  * real host memory that the tests can write and read.

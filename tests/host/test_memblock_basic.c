@@ -2,7 +2,7 @@
  * tests/host/test_memblock_basic.c - memblock's arrays: add, merge, split,
  * remove, reserve, flags, nodes, queries, growth and the overflow panic.
  *
- * SOURCES: mm/memblock.c
+ * SOURCES: mm/memblock.c mm/memblock_query.c
  *
  * Physical memory is simulated by the shim (shim_phys_init), so the arrays
  * memblock allocates for itself after memblock_allow_resize() really live

@@ -3,7 +3,7 @@
  * free ranges forward and reverse, pfn ranges, region walks) and
  * memblock_reserved_kern_size().
  *
- * SOURCES: mm/memblock.c
+ * SOURCES: mm/memblock.c mm/memblock_query.c
  *
  * Besides hand-made layouts, a seeded random test compares the lockstep
  * free-range walk against a page-by-page brute force.

@@ -21,6 +21,7 @@ PACKAGES=(
 	python3                         # tests/run_tests.py
 	gdb                             # make debug
 	gnuplot-nox                     # make bench pictures
+	clang libclang-rt-14-dev        # make fuzz: libFuzzer, ASan, UBSan runtimes
 	ca-certificates
 )
 

@@ -27,6 +27,7 @@
 #include <kernel/io.h>
 #include <kernel/tsc.h>
 #include <kernel/printk.h>
+#include <kernel/layout.h>
 #include <kernel/smp.h>
 #include <libfdt.h>
 #include <string.h>
@@ -227,6 +228,20 @@ int kho_test_restore(u64 gen, struct kho_test_result *r)
 	}
 	if (restore_ledger(gen, lphys, r))
 		r->mismatches++;
+	/* the API's refusals: a second restore, and an address never preserved */
+	if (count && r->restored) {
+		u64 e0;
+
+		memcpy(&e0, &ftab[0], 8);
+		if (kho_restore_folio(e0 & ~(PAGE_SIZE - 1))) {
+			pr_err("a folio could be restored twice\n");
+			r->mismatches++;
+		}
+		if (kho_restore_folio(kernel_phys_base)) {	/* our own image: never preserved */
+			pr_err("an address that was never preserved was restored\n");
+			r->mismatches++;
+		}
+	}
 	if (r->restored != count || r->mismatches || kho_lost_count())
 		err = -EIO;
 	pr_info("generation %llu: %llu of %llu folios (%llu MiB) restored intact, %llu mismatched, %llu lost; ledger has %llu entries\n",

@@ -123,6 +123,7 @@ _start:
 	xor	ebp, ebp
 	push	rbp				; terminate frame-pointer chains
 	mov	rbp, rsp
+	sub	rsp, 8				; SysV: rsp = 8 (mod 16) at function entry
 	mov	rdi, r12			; start_kernel(bootinfo_phys,
 	mov	rsi, r13			;              kernel_phys)
 	call	start_kernel

@@ -287,7 +287,17 @@ int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry 
 	stub = page_address(stub_page);
 	memcpy(stub, relocate_start, (size_t)(relocate_end - relocate_start));
 	seg = (struct kexec_segment *)(stub + ALIGN_UP(relocate_end - relocate_start, 64));
-	seg[nseg++] = (struct kexec_segment){ slot, 0, kslot };
+	for (u16 i = 0; i < l.phnum; i++)	/* count first: the list must fit the page */
+		nseg += l.ph[i].p_type == 1 && l.ph[i].p_filesz;
+	if (nseg + 4 > MAX_SEGMENTS ||
+	    (u8 *)&seg[nseg + 4] > stub + PAGE_SIZE) {
+		pr_err("too many kexec segments (%d PT_LOADs)\n", nseg);
+		err = -E2BIG;
+		goto err_free;
+	}
+	nseg = 0;
+	/* zero exactly what the new map marks as the kernel, no more */
+	seg[nseg++] = (struct kexec_segment){ slot, 0, l.span };
 	for (u16 i = 0; i < l.phnum; i++)
 		if (l.ph[i].p_type == 1 && l.ph[i].p_filesz)
 			seg[nseg++] = (struct kexec_segment){ slot + l.ph[i].p_vaddr - l.lowest,
@@ -296,11 +306,6 @@ int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry 
 	seg[nseg++] = (struct kexec_segment){ elf_dst, bi->elf_phys, bi->elf_size };
 	seg[nseg++] = (struct kexec_segment){ bi_dst, page_to_pfn(bi_page) << PAGE_SHIFT, BI_BYTES };
 	seg[nseg++] = (struct kexec_segment){ 0, 0, 0 };
-	if ((u8 *)&seg[nseg] > stub + PAGE_SIZE || nseg > MAX_SEGMENTS) {
-		pr_err("too many kexec segments (%d)\n", nseg);
-		err = -E2BIG;
-		goto err_free;
-	}
 
 	json_begin(&j, "kexec");
 	json_u64(&j, "gen", bi->generation);

@@ -190,7 +190,13 @@ static bool start_one(int cpu, bool skip_ipis)
 			pr_err("CPU %d (APIC id %u) did not come up within %llu ms%s; continuing without it\n",
 			       cpu, p->apic_id, (unsigned long long)smp_timeout_ms,
 			       skip_ipis ? " (smp.fail_cpu: no IPIs sent)" : "");
-			free_pages(stack, AP_STACK_ORDER);
+			/*
+			 * A late AP could still be on its way: INIT puts it back
+			 * to wait-for-SIPI before its per-CPU slot and the
+			 * trampoline page are reused; its stack is left alone.
+			 */
+			apic_send_init(p->apic_id);
+			udelay(10000);
 			return false;
 		}
 		cpu_relax();

@@ -40,6 +40,7 @@ trampoline_start:
 
 	lgdt	[TR_PARAMS_OFF + TR_P_GDTR_LIMIT]
 	mov	eax, cr0
+	and	eax, ~0x60000000		; INIT left CD and NW set: caches on
 	or	eax, 1				; CR0.PE
 	mov	cr0, eax
 	jmp	far dword [TR_PARAMS_OFF + TR_P_PM_PTR]
@@ -59,9 +60,8 @@ tr_pm32:
 	rdmsr
 	or	eax, 1 << 8			; EFER.LME
 	wrmsr
-	mov	eax, cr0
-	or	eax, (1 << 31) | 1		; CR0.PG | CR0.PE
-	mov	cr0, eax
+	mov	eax, 0x80050033			; PG AM WP NE ET MP PE, caches on:
+	mov	cr0, eax			; the boot CPU's CR0, not INIT's
 	jmp	far dword [ebx + TR_PARAMS_OFF + TR_P_LM_PTR]
 
 bits 64

@@ -137,26 +137,31 @@ struct page *kho_restore_folio(phys_addr_t phys)
 	return head;
 }
 
-/* kho_restore_pages - see kho_boot.h. */
+/* kho_restore_pages - see kho_boot.h.  All blocks are checked before any is taken. */
 struct page *kho_restore_pages(phys_addr_t phys, u64 nr)
 {
-	u64 done = 0;
+	u64 n, done;
+	const struct kho_block *b = kho_received_blocks(&n);
 
-	while (done < nr) {
+	for (done = 0; done < nr;) {		/* check every block first */
 		phys_addr_t pa = phys + (done << PAGE_SHIFT);
 		long idx = check_block(pa, 0, true);
-		u64 n, len;
-		struct page *p;
 
 		if (idx < 0)
 			return NULL;
-		len = kho_received_blocks(&n)[idx].size >> PAGE_SHIFT;
-		if (done + len > nr) {
+		if (done + (b[idx].size >> PAGE_SHIFT) > nr) {
 			pr_err("restore of %llu pages at 0x%llx: block at 0x%llx runs past the range\n",
 			       (unsigned long long)nr, (unsigned long long)phys, (unsigned long long)pa);
 			return NULL;
 		}
-		p = pfn_to_page(PHYS_PFN(pa));
+		done += b[idx].size >> PAGE_SHIFT;
+	}
+	for (done = 0; done < nr;) {		/* then take them all */
+		phys_addr_t pa = phys + (done << PAGE_SHIFT);
+		long idx = find_block(pa);
+		u64 len = b[idx].size >> PAGE_SHIFT;
+		struct page *p = pfn_to_page(PHYS_PFN(pa));
+
 		p->private = 0;
 		for (u64 i = 0; i < len; i++)
 			p[i]._refcount = 1;

@@ -183,8 +183,20 @@ cmdline_full=$cmdline
 [ -z "$gens" ] || cmdline_full="${cmdline_full:+$cmdline_full }gens=$gens"
 [ -z "$kho_dump" ] || cmdline_full="${cmdline_full:+$cmdline_full }kho.dump=1" # --kho-dump
 
-# QEMU: $KHOLAB_QEMU, a bundle, the system one, or ./qemu-bundle.
+# Packages: on a fresh machine the first ./run-qemu.sh installs everything
+# the build and the boot need (scripts/deps.sh: as root it runs apt-get,
+# otherwise it prints the exact command).  Skipped when QEMU comes from
+# KHOLAB_QEMU or a bundle (a machine without these packages on purpose) and
+# with KHOLAB_NO_DEPS=1.
 bundle=${KHOLAB_QEMU_BUNDLE:-}
+if [ -z "${KHOLAB_QEMU:-}" ] && [ -z "$bundle" ] && [ "${KHOLAB_NO_DEPS:-0}" != 1 ] &&
+	! "$ROOT/scripts/deps.sh" --check >/dev/null 2>&1; then
+	echo "$PROG: some packages kholab needs are missing; running scripts/deps.sh" >&2
+	"$ROOT/scripts/deps.sh" >&2 ||
+		fatal $EXIT_NOVERDICT "scripts/deps.sh could not install the packages (its message is above); nothing was booted. Install them and run ./run-qemu.sh again"
+fi
+
+# QEMU: $KHOLAB_QEMU, a bundle, the system one, or ./qemu-bundle.
 if [ -n "${KHOLAB_QEMU:-}" ]; then
 	qemu=$KHOLAB_QEMU
 	[ -x "$qemu" ] || fatal $EXIT_USAGE "KHOLAB_QEMU='$qemu' is not an executable file; fix or unset it"

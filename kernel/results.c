@@ -85,16 +85,6 @@ void json_u64(struct json_line *j, const char *key, u64 v)
 	put(j, num, (size_t)n);
 }
 
-/* json_s64 - "key":v (signed) */
-void json_s64(struct json_line *j, const char *key, s64 v)
-{
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%lld", (long long)v);
-
-	put_key(j, key);
-	put(j, num, (size_t)n);
-}
-
 /* json_bool - "key":true|false */
 void json_bool(struct json_line *j, const char *key, bool v)
 {

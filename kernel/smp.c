@@ -295,18 +295,3 @@ void smp_wait_cpu(int cpu)
 	while (__atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE) != p->work_seq)
 		cpu_relax();
 }
-
-/* on_each_cpu - see smp.h. */
-void on_each_cpu(void (*fn)(void *), void *arg)
-{
-	int me = smp_processor_id();
-
-	for (int cpu = 0; cpu < cpus_online; cpu++)
-		if (cpu != me)
-			while (smp_call_on_cpu_async(cpu, fn, arg) == -EBUSY)
-				cpu_relax();
-	fn(arg);
-	for (int cpu = 0; cpu < cpus_online; cpu++)
-		if (cpu != me)
-			smp_wait_cpu(cpu);
-}

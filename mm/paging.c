@@ -24,7 +24,6 @@
 #define NUMA_NO_NODE	(-1)
 
 static u64 *pml4;		/* virtual address of the live PML4 */
-static bool use_1g;
 
 /* pt_alloc - one zeroed page-table page from memblock on @nid; NULL if none. */
 static u64 *pt_alloc(int nid)
@@ -114,18 +113,13 @@ int map_kernel_range(u64 va, u64 pa, u64 size, int nid)
 	return err;
 }
 
-/* direct_map_uses_1g - see paging.h. */
-bool direct_map_uses_1g(void)
-{
-	return use_1g;
-}
-
 /* paging_init - see paging.h. */
 int paging_init(void)
 {
 	u32 a, b, c, d;
 	u64 *root, mapped = 0;
 	phys_addr_t start, end;
+	bool use_1g;
 	u64 i;
 	int err;
 

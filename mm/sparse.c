@@ -17,7 +17,6 @@
 #include <errno.h>
 
 static u64 nr_sections;		/* entries in mem_section[] */
-static u64 present_sections;
 
 /* memmap_fill - see sparse.h.  @bytes must be a multiple of 64. */
 void memmap_fill(void *va, u64 bytes, u8 byte)
@@ -54,12 +53,6 @@ static void memmap_fill_all(u8 byte)
 				    PAGES_PER_SECTION * sizeof(struct page), byte);
 }
 
-/* nr_present_sections - see sparse.h. */
-u64 nr_present_sections(void)
-{
-	return present_sections;
-}
-
 /* mark_present - record that [start_pfn, end_pfn) of node @nid holds RAM. */
 static void mark_present(u64 start_pfn, u64 end_pfn, int nid)
 {
@@ -79,7 +72,7 @@ static void mark_present(u64 start_pfn, u64 end_pfn, int nid)
 /* sparse_init - see sparse.h. */
 long sparse_init(bool poison, u64 *floor_ns)
 {
-	u64 start_pfn, end_pfn, t0;
+	u64 start_pfn, end_pfn, t0, present_sections = 0;
 	int i, nid;
 
 	max_pfn = PFN_DOWN(memblock_end_of_DRAM());
@@ -92,7 +85,6 @@ long sparse_init(bool poison, u64 *floor_ns)
 		if (end_pfn > start_pfn)
 			mark_present(start_pfn, end_pfn, nid);
 
-	present_sections = 0;
 	for (u64 sec = 0; sec < nr_sections; sec++) {
 		struct mem_section *ms = &mem_section[sec];
 		int err;

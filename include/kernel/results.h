@@ -28,7 +28,6 @@ struct json_line {
 
 void json_begin(struct json_line *j, const char *event);
 void json_u64(struct json_line *j, const char *key, u64 v);
-void json_s64(struct json_line *j, const char *key, s64 v);
 void json_bool(struct json_line *j, const char *key, bool v);
 void json_str(struct json_line *j, const char *key, const char *s);
 /* json_array_begin/json_object_begin take key NULL inside an array. */

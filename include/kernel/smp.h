@@ -33,10 +33,4 @@ int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg);
 /* smp_wait_cpu - wait until CPU @cpu has finished the work it was given. */
 void smp_wait_cpu(int cpu);
 
-/**
- * on_each_cpu - run @fn(@arg) on every online CPU, the caller included,
- * and return when all have finished.
- */
-void on_each_cpu(void (*fn)(void *), void *arg);
-
 #endif /* KERNEL_SMP_H */

@@ -31,7 +31,4 @@ int paging_init(void);
  */
 int map_kernel_range(u64 va, u64 pa, u64 size, int nid);
 
-/* direct_map_uses_1g - true if paging_init() used 1 GiB pages. */
-bool direct_map_uses_1g(void);
-
 #endif /* MM_PAGING_H */

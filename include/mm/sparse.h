@@ -18,9 +18,6 @@
  */
 long sparse_init(bool poison, u64 *floor_ns);
 
-/* nr_present_sections - sections with a memmap after sparse_init(). */
-u64 nr_present_sections(void);
-
 /**
  * vmemmap_populate - map backing for the struct pages of one section
  * (2 MiB, one PMD) on node @nid; 4 KiB pieces if no 2 MiB block is free.

@@ -399,23 +399,6 @@ __attribute__((weak)) void smp_wait_cpu(int cpu)
 		pthread_join(t, NULL);
 }
 
-/* on_each_cpu - every other online CPU in a thread, the caller inline. */
-__attribute__((weak)) void on_each_cpu(void (*fn)(void *), void *arg)
-{
-	int self = smp_processor_id();
-
-	for (int i = 0; i < shim_ncpus; i++) {
-		if (i == self)
-			continue;
-		smp_wait_cpu(i);
-		smp_call_on_cpu_async(i, fn, arg);
-	}
-	fn(arg);
-	for (int i = 0; i < shim_ncpus; i++)
-		if (i != self)
-			smp_wait_cpu(i);
-}
-
 static char shim_results[SHIM_RESULTS_LINES][SHIM_RESULTS_LINE_LEN];
 static int shim_nresults;
 static pthread_mutex_t shim_results_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -519,14 +502,6 @@ __attribute__((weak)) void json_u64(struct json_line *j, const char *key, u64 v)
 	shim_json_key(j, key);
 	shim_json_put(j, num, (size_t)snprintf(num, sizeof(num), "%llu",
 					       (unsigned long long)v));
-}
-
-__attribute__((weak)) void json_s64(struct json_line *j, const char *key, s64 v)
-{
-	char num[24];
-
-	shim_json_key(j, key);
-	shim_json_put(j, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)v));
 }
 
 __attribute__((weak)) void json_bool(struct json_line *j, const char *key, bool v)

@@ -118,7 +118,7 @@ void shim_vmemmap_fini(void);
 
 /*
  * The smp.h functions (smp_processor_id, nr_cpus_online, cpu_node,
- * smp_call_on_cpu_async, smp_wait_cpu, on_each_cpu) are provided weakly:
+ * smp_call_on_cpu_async, smp_wait_cpu) are provided weakly:
  * CPU n is a pthread started by smp_call_on_cpu_async(n, ...) with a
  * thread-local smp_processor_id() of n; the test's main thread is CPU 0.
  * Until shim_smp_init() is called there is one CPU.

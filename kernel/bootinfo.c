@@ -71,7 +71,7 @@ int bootinfo_validate(const struct kholab_bootinfo *bi, char *why, size_t len)
 	return 0;
 }
 
-/* bootinfo_check_map - reject unsorted or overlapping maps (called by the kernel after mapping). */
+/* bootinfo_check_map - see boot.h. */
 int bootinfo_check_map(const struct kholab_mmap_entry *map, u32 count, char *why, size_t len)
 {
 	for (u32 i = 0; i < count; i++) {

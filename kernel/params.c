@@ -2,7 +2,7 @@
  * kernel/params.c - the table of every boot parameter kholab understands.
  *
  * One table, so that a reader (and docs/params.md) sees all the switches in
- * one place.  Each later subsystem adds its rows here.  Defaults live in
+ * one place; every subsystem's parameters are rows here.  Defaults live in
  * kparams' initialiser.
  */
 #include <kernel/params.h>

@@ -1,7 +1,7 @@
 /*
  * kernel/traps.c - the IDT and the CPU exception report.
  *
- * kholab takes no interrupts of its own yet; every one of the 32 exception
+ * kholab takes no interrupts of its own; every one of the 32 exception
  * vectors is a bug, so the handler prints everything needed to find it
  * (vector name, error code, RIP with symbol, CR2, all registers, a
  * frame-pointer backtrace with symbol names) and exits with a failure

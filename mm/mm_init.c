@@ -11,7 +11,7 @@
  *
  * memmap_init_range() is the unit of work: a pfn range of one zone of one
  * node.  The eager strategy runs it over everything on the boot CPU; the
- * deferred strategy ([3/6]) runs most of it later on all CPUs.
+ * deferred strategy (mm/deferred.c) runs most of it later on all CPUs.
  */
 #define pr_fmt(fmt) "mm_init: " fmt
 

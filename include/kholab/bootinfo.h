@@ -1,6 +1,6 @@
 /*
- * kholab/bootinfo.h - the one structure the loader (and, later, the kexec
- * path) hands to the kernel.
+ * kholab/bootinfo.h - the one structure the loader, and the kexec path
+ * (kernel/kexec.c) for the next generation, hand to the kernel.
  *
  * DOC: boot-info protocol
  *

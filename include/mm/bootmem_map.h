@@ -56,9 +56,10 @@ int bootmem_map_sanitize(struct kholab_mmap_entry *map, u32 *count, u32 max);
  * @map:   sorted, non-overlapping entries (see bootmem_map_sanitize())
  * @count: how many
  *
- * RAM ranges are added on node 0 (kholab has no NUMA discovery); KERNEL,
- * KERNEL_ELF, BOOTINFO and LOADER_DATA ranges are reserved with
- * MEMBLOCK_RSRV_KERN on node 0; page 0 is always reserved.
+ * RAM ranges are added on node 0, and KERNEL, KERNEL_ELF, BOOTINFO and
+ * LOADER_DATA ranges are reserved with MEMBLOCK_RSRV_KERN on node 0; page 0
+ * is always reserved.  numa_init() (mm/numa.c) later moves each region to
+ * its node from the ACPI SRAT.
  * Return: 0; -ENOMEM if no whole page of RAM was found (the caller should
  * panic) or memblock ran out of slots.
  */

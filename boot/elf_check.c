@@ -34,9 +34,9 @@ static int check_header(const void *buf, u64 len, struct elf_image *img)
 	if (len < sizeof(eh))
 		return reject(img, "file too small for an ELF header");
 	__builtin_memcpy(&eh, buf, sizeof(eh));
-	if (eh.e_ident[0] != ELF_MAG0 || eh.e_ident[1] != 'E' ||
-	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F')
-		return reject(img, "bad ELF magic");
+	for (int i = 0; i < ELF_MAGIC_LEN; i++)
+		if (eh.e_ident[i] != (u8)ELF_MAGIC[i])
+			return reject(img, "bad ELF magic");
 	if (eh.e_ident[ELF_EI_CLASS] != ELF_CLASS64)
 		return reject(img, "not ELFCLASS64");
 	if (eh.e_ident[ELF_EI_DATA] != ELF_DATA2LSB)

@@ -32,7 +32,7 @@ int symbols_init(const void *elf, u64 size)
 	for (u16 i = 0; i < eh->e_shnum; i++) {
 		const struct elf64_shdr *s = &sh[i], *str;
 
-		if (s->sh_type != SHT_SYMTAB || s->sh_link >= eh->e_shnum)
+		if (s->sh_type != ELF_SHT_SYMTAB || s->sh_link >= eh->e_shnum)
 			continue;
 		str = &sh[s->sh_link];
 		if (s->sh_offset > size || s->sh_size > size - s->sh_offset ||
@@ -55,7 +55,7 @@ char *symbol_format(u64 addr, char *buf, size_t len)
 	for (u64 i = 0; i < nsyms; i++) {
 		const struct elf64_sym *s = &symtab[i];
 
-		if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || s->st_name >= strtab_size)
+		if (ELF_ST_TYPE(s->st_info) != ELF_STT_FUNC || s->st_name >= strtab_size)
 			continue;
 		if (addr >= s->st_value && addr < s->st_value + (s->st_size ? s->st_size : 1)) {
 			best = s;

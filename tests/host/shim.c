@@ -438,132 +438,17 @@ int shim_results_count(const char *needle)
 	return n;
 }
 
-/* shim_json_put - append @n bytes, remembering overflow. */
-static void shim_json_put(struct json_line *j, const char *s, size_t n)
+/* results_write - capture @line (without its '\n') instead of writing the port. */
+__attribute__((weak)) void results_write(const char *line, size_t len)
 {
-	if (j->overflow || j->len + n >= sizeof(j->buf) - 8) {
-		j->overflow = true;
-		return;
-	}
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-}
-
-/* shim_json_key - a comma when needed, then "key": (none inside arrays). */
-static void shim_json_key(struct json_line *j, const char *key)
-{
-	if (j->need_comma)
-		shim_json_put(j, ",", 1);
-	j->need_comma = true;
-	if (key) {
-		shim_json_put(j, "\"", 1);
-		shim_json_put(j, key, strlen(key));
-		shim_json_put(j, "\":", 2);
-	}
-}
-
-/* shim_json_string - a quoted JSON string for @s. */
-static void shim_json_string(struct json_line *j, const char *s)
-{
-	shim_json_put(j, "\"", 1);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		char e[8];
-
-		if (ch == '"' || ch == '\\') {
-			e[0] = '\\';
-			e[1] = (char)ch;
-			shim_json_put(j, e, 2);
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			shim_json_put(j, e, (size_t)snprintf(e, sizeof(e), "\\u%04x", ch));
-		} else {
-			shim_json_put(j, s, 1);
-		}
-	}
-	shim_json_put(j, "\"", 1);
-}
-
-__attribute__((weak)) void json_begin(struct json_line *j, const char *event)
-{
-	j->len = 0;
-	j->overflow = false;
-	j->event = event;
-	j->depth = 0;
-	j->need_comma = false;
-	shim_json_put(j, "{", 1);
-	shim_json_key(j, "event");
-	shim_json_string(j, event);
-}
-
-__attribute__((weak)) void json_u64(struct json_line *j, const char *key, u64 v)
-{
-	char num[24];
-
-	shim_json_key(j, key);
-	shim_json_put(j, num, (size_t)snprintf(num, sizeof(num), "%llu",
-					       (unsigned long long)v));
-}
-
-__attribute__((weak)) void json_bool(struct json_line *j, const char *key, bool v)
-{
-	shim_json_key(j, key);
-	shim_json_put(j, v ? "true" : "false", v ? 4 : 5);
-}
-
-__attribute__((weak)) void json_str(struct json_line *j, const char *key, const char *s)
-{
-	shim_json_key(j, key);
-	shim_json_string(j, s);
-}
-
-__attribute__((weak)) void json_array_begin(struct json_line *j, const char *key)
-{
-	shim_json_key(j, key);
-	shim_json_put(j, "[", 1);
-	j->need_comma = false;
-	j->depth++;
-}
-
-__attribute__((weak)) void json_array_end(struct json_line *j)
-{
-	shim_json_put(j, "]", 1);
-	j->need_comma = true;
-	j->depth--;
-}
-
-__attribute__((weak)) void json_object_begin(struct json_line *j, const char *key)
-{
-	shim_json_key(j, key);
-	shim_json_put(j, "{", 1);
-	j->need_comma = false;
-	j->depth++;
-}
-
-__attribute__((weak)) void json_object_end(struct json_line *j)
-{
-	shim_json_put(j, "}", 1);
-	j->need_comma = true;
-	j->depth--;
-}
-
-/* json_end - close the line and capture it instead of writing the port. */
-__attribute__((weak)) void json_end(struct json_line *j)
-{
-	size_t n;
-
-	if (j->overflow) {
-		const char *ev = j->event;
-
-		json_begin(j, ev);
-		json_bool(j, "truncated", true);
-	}
-	j->buf[j->len++] = '}';
-	j->buf[j->len] = '\0';
-	n = j->len < SHIM_RESULTS_LINE_LEN - 1 ? j->len : SHIM_RESULTS_LINE_LEN - 1;
+	if (len && line[len - 1] == '\n')
+		len--;
+	if (len > SHIM_RESULTS_LINE_LEN - 1)
+		len = SHIM_RESULTS_LINE_LEN - 1;	/* truncated */
 	pthread_mutex_lock(&shim_results_lock);
 	if (shim_nresults < SHIM_RESULTS_LINES) {
-		memcpy(shim_results[shim_nresults], j->buf, n);	/* truncated */
-		shim_results[shim_nresults++][n] = '\0';
+		memcpy(shim_results[shim_nresults], line, len);
+		shim_results[shim_nresults++][len] = '\0';
 	}
 	pthread_mutex_unlock(&shim_results_lock);
 }

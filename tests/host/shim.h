@@ -140,9 +140,10 @@ void shim_smp_set_busy(int cpu, bool busy);
 int shim_smp_started(int cpu);
 
 /*
- * Results channel stand-in: weak json_* functions (kernel/results.h) that
- * build the same JSON text and capture each finished line (without its
- * newline) instead of writing port 0xE9.  Thread-safe.
+ * Results channel stand-in: a weak results_write() (kernel/results.h) that
+ * captures each line the real builder (kernel/json.c, linked into every
+ * host test) finishes, without its newline, instead of writing port 0xE9.
+ * Thread-safe.
  */
 #define SHIM_RESULTS_LINES	4096
 #define SHIM_RESULTS_LINE_LEN	256

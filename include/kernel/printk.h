@@ -11,6 +11,7 @@
 #define KERNEL_PRINTK_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #define KERN_SOH	"\001"
 #define KERN_EMERG	KERN_SOH "0"
@@ -36,7 +37,32 @@
  * Return: the number of characters formatted (before truncation).
  */
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* vprintk - printk() with a va_list. */
 int vprintk(const char *fmt, va_list ap);
+
+/* Longest message text kept, with its NUL; a longer one ends in "...\n". */
+#define PRINTK_MSG_MAX	512
+
+/**
+ * struct printk_msg - one message, prefix read and text formatted.
+ * @level: the KERN_* level (LOGLEVEL_DEFAULT when the format had none)
+ * @cont:  KERN_CONT: the text continues the previous line
+ * @len:   the formatted length before truncation (what printk() returns)
+ * @text:  the text, NUL-terminated
+ */
+struct printk_msg {
+	int level;
+	bool cont;
+	int len;
+	char text[PRINTK_MSG_MAX];
+};
+
+/**
+ * printk_emit - output one message; vprintk() (kernel/printk.c) calls it.
+ * The kernel's is the serial console (kernel/console.c), the host tests'
+ * the shim's capture log.
+ */
+void printk_emit(const struct printk_msg *m);
 
 #define pr_emerg(fmt, ...)	printk(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_crit(fmt, ...)	printk(KERN_CRIT pr_fmt(fmt), ##__VA_ARGS__)

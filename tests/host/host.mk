@@ -15,7 +15,7 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
 	-Iinclude -Itests/host -I. -DKHOLAB_HOST_TEST -MMD -MP
 
 host_srcs = $(shell sed -n 's/^ \* SOURCES: *//p' tests/host/$(1).c)
-HOST_SHIM_SRCS := $(wildcard tests/host/shim.c) kernel/json.c
+HOST_SHIM_SRCS := $(wildcard tests/host/shim.c) kernel/json.c kernel/printk.c
 
 .SECONDEXPANSION:
 $(BUILD)/host/%: tests/host/%.c $$(call host_srcs,$$*) $(HOST_SHIM_SRCS) tests/host/host.mk

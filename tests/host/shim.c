@@ -2,8 +2,10 @@
  * tests/host/shim.c - host stand-ins for kernel services (see shim.h).
  *
  * Generic on purpose: every host test links this file, so it must not
- * depend on any one kernel subsystem.  Currently: the printk capture log
- * and console_loglevel.
+ * depend on any one kernel subsystem.  Where the kernel splits a service
+ * into pure code and output (printk, the results channel), the host tests
+ * link the pure code (HOST_SHIM_SRCS in host.mk) and this file supplies
+ * only the output: printk_emit() and results_write().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,26 +100,12 @@ void shim_log_echo(bool on)
 }
 
 /*
- * vprintk - capture one message: strip KERN_* prefixes, format with the
- * host's vsnprintf, store it as a new record (or extend the last for
- * KERN_CONT).  Returns the formatted length.
+ * printk_emit - capture one message vprintk() (kernel/printk.c) formatted:
+ * a new record, or more text for the last one on KERN_CONT.
  */
-int vprintk(const char *fmt, va_list ap)
+void printk_emit(const struct printk_msg *m)
 {
-	char buf[SHIM_LOG_RECORD_LEN];
-	int level = SHIM_LEVEL_UNTAGGED;
-	bool cont = false;
 	struct shim_record *r;
-	int n;
-
-	while (fmt[0] == KERN_SOH[0] && fmt[1]) {
-		if (fmt[1] == 'c')
-			cont = true;
-		else if (fmt[1] >= '0' && fmt[1] <= '7')
-			level = fmt[1] - '0';
-		fmt += 2;
-	}
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 
 	if (echo < 0) {
 		const char *e = getenv("SHIM_LOG_ECHO");
@@ -125,34 +113,21 @@ int vprintk(const char *fmt, va_list ap)
 		echo = e && *e && *e != '0';
 	}
 	if (echo) {
-		if (!cont)
-			fprintf(stderr, "<%d>", level);
-		fputs(buf, stderr);
+		if (!m->cont)
+			fprintf(stderr, "<%d>", m->level);
+		fputs(m->text, stderr);
 	}
 
-	if (cont && nrecords > 0) {
+	if (m->cont && nrecords > 0) {
 		r = &records[nrecords - 1];
 	} else if (nrecords < SHIM_LOG_RECORDS) {
 		r = &records[nrecords++];
-		r->level = level;
+		r->level = m->level;
 		r->text[0] = '\0';
 	} else {
-		return n;	/* record table full: drop */
+		return;		/* record table full: drop */
 	}
-	append(r, buf);
-	return n;
-}
-
-/* printk - varargs front end of vprintk(). */
-int printk(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vprintk(fmt, ap);
-	va_end(ap);
-	return n;
+	append(r, m->text);
 }
 
 /* ---- simulated physical memory, panic() and symbols (see shim.h) ------ */

@@ -1,10 +1,11 @@
 /*
  * tests/host/shim.h - host stand-ins for kernel services, for unit tests.
  *
- * Linked into every host test.  printk()/vprintk() format with the host's
- * vsnprintf into a capture log instead of a serial port: one record per
- * call (KERN_CONT continues the previous one), with the KERN_* prefix
- * stripped and its level remembered.  Tests then ask what was logged.
+ * Linked into every host test, with the kernel's own printk() (kernel/
+ * printk.c, formatting with the host's vsnprintf).  Its printk_emit() keeps
+ * a capture log instead of a serial console: one record per message
+ * (KERN_CONT continues the previous one), with the KERN_* prefix stripped
+ * and its level remembered.  Tests then ask what was logged.
  * Set SHIM_LOG_ECHO=1 in the environment to also copy records to stderr.
  */
 #ifndef TESTS_HOST_SHIM_H
@@ -15,7 +16,7 @@
 #include <kernel/printk.h>
 
 /* Level recorded for a message printed without a KERN_* prefix. */
-#define SHIM_LEVEL_UNTAGGED	6	/* as KERN_INFO */
+#define SHIM_LEVEL_UNTAGGED	LOGLEVEL_DEFAULT	/* as KERN_INFO */
 
 /* Most records kept, and most bytes of text per record / in the log. */
 #define SHIM_LOG_RECORDS	512

@@ -271,6 +271,8 @@ static phys_addr_t find_free(phys_addr_t size, phys_addr_t align,
 			     phys_addr_t start, phys_addr_t end, int nid,
 			     phys_addr_t ab, phys_addr_t ae, int *out_nid)
 {
+	__typeof__(__next_mem_range) *next;	/* or _rev: same signature */
+	struct memblock_type *mem = &memblock.memory, *rsv = &memblock.reserved;
 	u32 flags = alloc_flags();
 	phys_addr_t s, e, at;
 	int rnid;
@@ -283,25 +285,17 @@ static phys_addr_t find_free(phys_addr_t size, phys_addr_t align,
 	if (end <= start)
 		return 0;
 
-	if (memblock.bottom_up) {
-		for_each_free_mem_range(i, nid, flags, &s, &e, &rnid) {
-			s = s > start ? s : start;
-			e = e < end ? e : end;
-			at = fit_avoiding(s, e, size, align, ab, ae);
-			if (at) {
-				*out_nid = rnid;
-				return at;
-			}
-		}
-	} else {
-		for_each_free_mem_range_reverse(i, nid, flags, &s, &e, &rnid) {
-			s = s > start ? s : start;
-			e = e < end ? e : end;
-			at = fit_avoiding(s, e, size, align, ab, ae);
-			if (at) {
-				*out_nid = rnid;
-				return at;
-			}
+	/* the free ranges, from the end the search starts at */
+	next = memblock.bottom_up ? __next_mem_range : __next_mem_range_rev;
+	i = memblock.bottom_up ? 0 : MEMBLOCK_ITER_REV_START;
+	for (next(&i, nid, flags, mem, rsv, &s, &e, &rnid); i != MEMBLOCK_ITER_DONE;
+	     next(&i, nid, flags, mem, rsv, &s, &e, &rnid)) {
+		s = s > start ? s : start;
+		e = e < end ? e : end;
+		at = fit_avoiding(s, e, size, align, ab, ae);
+		if (at) {
+			*out_nid = rnid;
+			return at;
 		}
 	}
 	return 0;

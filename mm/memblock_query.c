@@ -203,9 +203,15 @@ static bool skip_region(const struct memblock_region *m, int nid, u32 flags,
 /*
  * Gap @g of @b is the space before b->regions[g]: it starts where region
  * g-1 ends (0 for g = 0) and ends where region g starts (PHYS_ADDR_MAX for
- * g = b->cnt).  A cursor packs the memory index (low 32 bits) and the gap
- * index (high 32 bits).
+ * g = b->cnt).  With no @b (nothing subtracted) there is one gap, all of
+ * memory, so a walk without @b is a walk over that one gap.  A cursor packs
+ * the memory index (low 32 bits) and the gap index (high 32 bits).
  */
+static u64 gap_count(const struct memblock_type *b)
+{
+	return b ? b->cnt + 1 : 1;
+}
+
 static phys_addr_t gap_start(const struct memblock_type *b, u64 g)
 {
 	return g ? region_end(&b->regions[g - 1]) : 0;
@@ -213,7 +219,7 @@ static phys_addr_t gap_start(const struct memblock_type *b, u64 g)
 
 static phys_addr_t gap_end(const struct memblock_type *b, u64 g)
 {
-	return g < b->cnt ? b->regions[g].base : PHYS_ADDR_MAX;
+	return b && g < b->cnt ? b->regions[g].base : PHYS_ADDR_MAX;
 }
 
 static void emit(phys_addr_t s, phys_addr_t e, int nid, phys_addr_t *out_start,
@@ -242,12 +248,7 @@ void __next_mem_range(u64 *idx, int nid, u32 flags,
 
 		if (skip_region(m, nid, flags, b != NULL))
 			continue;
-		if (!b) {
-			emit(ms, me, m->nid, out_start, out_end, out_nid);
-			*idx = CURSOR(ia + 1, 0);
-			return;
-		}
-		for (; ib <= b->cnt; ib++) {
+		for (; ib < gap_count(b); ib++) {
 			phys_addr_t gs = gap_start(b, ib), ge = gap_end(b, ib);
 
 			if (gs >= me)
@@ -277,7 +278,7 @@ void __next_mem_range_rev(u64 *idx, int nid, u32 flags,
 
 	if (*idx == MEMBLOCK_ITER_REV_START) {
 		ia = a->cnt;
-		ib = b ? b->cnt + 1 : 0;
+		ib = gap_count(b);
 	} else {
 		ia = *idx & 0xffffffffu;
 		ib = *idx >> 32;
@@ -289,11 +290,6 @@ void __next_mem_range_rev(u64 *idx, int nid, u32 flags,
 
 		if (skip_region(m, nid, flags, b != NULL))
 			continue;
-		if (!b) {
-			emit(ms, me, m->nid, out_start, out_end, out_nid);
-			*idx = CURSOR(ia - 1, 0);
-			return;
-		}
 		for (; ib > 0; ib--) {
 			phys_addr_t gs = gap_start(b, ib - 1);
 			phys_addr_t ge = gap_end(b, ib - 1);

@@ -10,6 +10,7 @@
 #include <libc/string.h>
 #include <libc/errno.h>
 #include <libc/ctype.h>
+#include <stdbool.h>
 
 #define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
@@ -142,6 +143,27 @@ NO_LIBCALL size_t strnlen(const char *s, size_t max)
 	return n;
 }
 
+/*
+ * compare - the string comparison behind strncmp() and strncasecmp(): at
+ * most @n characters as unsigned chars, lower-cased first when @fold.
+ * Return: <0, 0 or >0 as @a sorts before, equal to or after @b.
+ */
+static NO_LIBCALL int compare(const char *a, const char *b, size_t n, bool fold)
+{
+	const unsigned char *p = (const unsigned char *)a;
+	const unsigned char *q = (const unsigned char *)b;
+
+	for (; n; n--, p++, q++) {
+		int d = fold ? tolower(*p) - tolower(*q) : *p - *q;
+
+		if (d)
+			return d;
+		if (!*p)
+			break;
+	}
+	return 0;
+}
+
 /**
  * strcmp - compare two strings as unsigned chars.
  *
@@ -159,16 +181,7 @@ NO_LIBCALL int strcmp(const char *a, const char *b)
  */
 NO_LIBCALL int strncmp(const char *a, const char *b, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)a;
-	const unsigned char *q = (const unsigned char *)b;
-
-	for (; n; n--, p++, q++) {
-		if (*p != *q)
-			return *p - *q;
-		if (!*p)
-			break;
-	}
-	return 0;
+	return compare(a, b, n, false);
 }
 
 /**
@@ -188,18 +201,7 @@ NO_LIBCALL int strcasecmp(const char *a, const char *b)
  */
 NO_LIBCALL int strncasecmp(const char *a, const char *b, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)a;
-	const unsigned char *q = (const unsigned char *)b;
-
-	for (; n; n--, p++, q++) {
-		int d = tolower(*p) - tolower(*q);
-
-		if (d)
-			return d;
-		if (!*p)
-			break;
-	}
-	return 0;
+	return compare(a, b, n, true);
 }
 
 /**

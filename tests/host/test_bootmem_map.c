@@ -20,27 +20,30 @@
 #include <mm/memblock.h>
 #include <kernel/layout.h>
 #include "shim.h"
-
-#define SZ_1M		0x100000ULL
-#define SIM_BYTES	(1ULL << 30)
+#include "memblock_sim.h"
 
 #define E(b, s, t)	{ .base = (b), .size = (s), .type = KHOLAB_MEM_##t, .efi_type = 7 }
 
-static int setup(void **state)
+/*
+ * sanitize_expect - sanitize the first @n entries of @map (room for @cap)
+ * and require success with exactly the @nwant entries of @want (base, size
+ * and type; efi_type is checked by the tests that care).  A mismatch names
+ * the entry.
+ */
+static void sanitize_expect(struct kholab_mmap_entry *map, u32 n, u32 cap,
+			    const struct kholab_mmap_entry *want, u32 nwant)
 {
-	(void)state;
-	shim_phys_init(SIM_BYTES);
-	memblock_reset_for_test();
-	shim_log_reset();
-	return 0;
-}
+	assert_int_equal(bootmem_map_sanitize(map, &n, cap), 0);
+	assert_int_equal(n, nwant);
+	for (u32 i = 0; i < nwant; i++) {
+		const struct kholab_mmap_entry *g = &map[i], *w = &want[i];
 
-static void check_entry(const struct kholab_mmap_entry *e, u64 base, u64 size,
-			u32 type)
-{
-	assert_int_equal(e->base, base);
-	assert_int_equal(e->size, size);
-	assert_int_equal(e->type, type);
+		if (g->base != w->base || g->size != w->size || g->type != w->type)
+			fail_msg("entry %u: [%#llx +%#llx] type %u, want [%#llx +%#llx] type %u",
+				 i, (unsigned long long)g->base, (unsigned long long)g->size,
+				 g->type, (unsigned long long)w->base,
+				 (unsigned long long)w->size, w->type);
+	}
 }
 
 static void test_clean_map_unchanged(void **state)
@@ -52,12 +55,10 @@ static void test_clean_map_unchanged(void **state)
 		E(16 * SZ_1M, SZ_1M, KERNEL),
 	};
 	struct kholab_mmap_entry copy[8];
-	u32 n = 4;
 
 	(void)state;
 	memcpy(copy, map, sizeof(map));
-	assert_int_equal(bootmem_map_sanitize(map, &n, 8), 0);
-	assert_int_equal(n, 4);
+	sanitize_expect(map, 4, 8, copy, 4);
 	assert_memory_equal(map, copy, 4 * sizeof(map[0]));
 	assert_int_equal(shim_log_count_level(4), 0);
 }
@@ -69,12 +70,10 @@ static void test_zero_length_dropped(void **state)
 		E(SZ_1M, SZ_1M, USABLE),
 		E(3 * SZ_1M, 0, RESERVED),
 	};
-	u32 n = 3;
+	static const struct kholab_mmap_entry want[] = { E(SZ_1M, SZ_1M, USABLE) };
 
 	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 4), 0);
-	assert_int_equal(n, 1);
-	check_entry(&map[0], SZ_1M, SZ_1M, KHOLAB_MEM_USABLE);
+	sanitize_expect(map, 3, 4, want, ARRAY_SIZE(want));
 	assert_int_equal(shim_log_count("has length 0; dropped"), 2);
 	assert_int_equal(shim_log_count_level(4), 2);
 }
@@ -86,14 +85,14 @@ static void test_unsorted_sorted(void **state)
 		E(SZ_1M, SZ_1M, USABLE),
 		E(4 * SZ_1M, SZ_1M, ACPI_NVS),
 	};
-	u32 n = 3;
+	static const struct kholab_mmap_entry want[] = {
+		E(SZ_1M, SZ_1M, USABLE),
+		E(4 * SZ_1M, SZ_1M, ACPI_NVS),
+		E(8 * SZ_1M, SZ_1M, USABLE),
+	};
 
 	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 4), 0);
-	assert_int_equal(n, 3);
-	check_entry(&map[0], SZ_1M, SZ_1M, KHOLAB_MEM_USABLE);
-	check_entry(&map[1], 4 * SZ_1M, SZ_1M, KHOLAB_MEM_ACPI_NVS);
-	check_entry(&map[2], 8 * SZ_1M, SZ_1M, KHOLAB_MEM_USABLE);
+	sanitize_expect(map, 3, 4, want, ARRAY_SIZE(want));
 	assert_true(shim_log_contains("bootmem: the memory map is not sorted "
 				      "by address; sorted it"));
 	assert_int_equal(shim_log_count_level(4), 1);
@@ -105,27 +104,27 @@ static void test_overlap_non_ram_wins(void **state)
 		E(0, 16 * SZ_1M, USABLE),
 		E(4 * SZ_1M, SZ_1M, RESERVED),
 	};
-	u32 n = 2;
-
-	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 8), 0);
-	assert_int_equal(n, 3);
-	check_entry(&map[0], 0, 4 * SZ_1M, KHOLAB_MEM_USABLE);
-	check_entry(&map[1], 4 * SZ_1M, SZ_1M, KHOLAB_MEM_RESERVED);
-	check_entry(&map[2], 5 * SZ_1M, 11 * SZ_1M, KHOLAB_MEM_USABLE);
-	assert_true(shim_log_contains("(usable) and [0x400000-0x4fffff] "
-				      "(reserved) overlap; [0x400000-0x4fffff] "
-				      "is taken as reserved"));
+	static const struct kholab_mmap_entry want[] = {
+		E(0, 4 * SZ_1M, USABLE),
+		E(4 * SZ_1M, SZ_1M, RESERVED),
+		E(5 * SZ_1M, 11 * SZ_1M, USABLE),
+	};
 	/* order does not matter: the RAM entry second loses as well */
 	struct kholab_mmap_entry map2[8] = {
 		E(0, 2 * SZ_1M, ACPI_RECLAIM),
 		E(SZ_1M, 2 * SZ_1M, KERNEL),
 	};
-	n = 2;
-	assert_int_equal(bootmem_map_sanitize(map2, &n, 8), 0);
-	assert_int_equal(n, 2);
-	check_entry(&map2[0], 0, 2 * SZ_1M, KHOLAB_MEM_ACPI_RECLAIM);
-	check_entry(&map2[1], 2 * SZ_1M, SZ_1M, KHOLAB_MEM_KERNEL);
+	static const struct kholab_mmap_entry want2[] = {
+		E(0, 2 * SZ_1M, ACPI_RECLAIM),
+		E(2 * SZ_1M, SZ_1M, KERNEL),
+	};
+
+	(void)state;
+	sanitize_expect(map, 2, 8, want, ARRAY_SIZE(want));
+	assert_true(shim_log_contains("(usable) and [0x400000-0x4fffff] "
+				      "(reserved) overlap; [0x400000-0x4fffff] "
+				      "is taken as reserved"));
+	sanitize_expect(map2, 2, 8, want2, ARRAY_SIZE(want2));
 }
 
 static void test_overlap_ram_types_and_non_ram_order(void **state)
@@ -138,18 +137,18 @@ static void test_overlap_ram_types_and_non_ram_order(void **state)
 		E(17 * SZ_1M, 2 * SZ_1M, MMIO),
 		E(17 * SZ_1M, SZ_1M, UNUSABLE),
 	};
-	u32 n = 6;
+	static const struct kholab_mmap_entry want[] = {
+		E(0, 2 * SZ_1M, USABLE),
+		E(2 * SZ_1M, 2 * SZ_1M, KERNEL),
+		E(4 * SZ_1M, SZ_1M, LOADER_DATA),
+		E(5 * SZ_1M, 3 * SZ_1M, USABLE),
+		E(16 * SZ_1M, SZ_1M, ACPI_NVS),
+		E(17 * SZ_1M, SZ_1M, UNUSABLE),
+		E(18 * SZ_1M, SZ_1M, MMIO),
+	};
 
 	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 8), 0);
-	assert_int_equal(n, 7);
-	check_entry(&map[0], 0, 2 * SZ_1M, KHOLAB_MEM_USABLE);
-	check_entry(&map[1], 2 * SZ_1M, 2 * SZ_1M, KHOLAB_MEM_KERNEL);
-	check_entry(&map[2], 4 * SZ_1M, SZ_1M, KHOLAB_MEM_LOADER_DATA);
-	check_entry(&map[3], 5 * SZ_1M, 3 * SZ_1M, KHOLAB_MEM_USABLE);
-	check_entry(&map[4], 16 * SZ_1M, SZ_1M, KHOLAB_MEM_ACPI_NVS);
-	check_entry(&map[5], 17 * SZ_1M, SZ_1M, KHOLAB_MEM_UNUSABLE);
-	check_entry(&map[6], 18 * SZ_1M, SZ_1M, KHOLAB_MEM_MMIO);
+	sanitize_expect(map, 6, 8, want, ARRAY_SIZE(want));
 	/* one warning per overlapping pair */
 	assert_int_equal(shim_log_count(" overlap; "), 6);
 }
@@ -161,12 +160,10 @@ static void test_identical_duplicates_and_containment(void **state)
 		E(SZ_1M, SZ_1M, USABLE),
 		E(SZ_1M + 0x1000, 0x1000, USABLE),
 	};
-	u32 n = 3;
+	static const struct kholab_mmap_entry want[] = { E(SZ_1M, SZ_1M, USABLE) };
 
 	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 4), 0);
-	assert_int_equal(n, 1);
-	check_entry(&map[0], SZ_1M, SZ_1M, KHOLAB_MEM_USABLE);
+	sanitize_expect(map, 3, 4, want, ARRAY_SIZE(want));
 }
 
 static void test_adjacent_equal_merged(void **state)
@@ -177,12 +174,15 @@ static void test_adjacent_equal_merged(void **state)
 		{ .base = 0x3000, .size = 0x1000, .type = KHOLAB_MEM_RESERVED, .efi_type = 0 },
 		{ .base = 0x5000, .size = 0x1000, .type = KHOLAB_MEM_RESERVED, .efi_type = 0 },
 	};
-	u32 n = 4;
+	/* the hole keeps the reserved pair apart */
+	static const struct kholab_mmap_entry want[] = {
+		E(0x1000, 0x2000, USABLE),
+		E(0x3000, 0x1000, RESERVED),
+		E(0x5000, 0x1000, RESERVED),
+	};
 
 	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 4), 0);
-	assert_int_equal(n, 3);	/* the hole keeps the reserved pair apart */
-	check_entry(&map[0], 0x1000, 0x2000, KHOLAB_MEM_USABLE);
+	sanitize_expect(map, 4, 4, want, ARRAY_SIZE(want));
 	assert_int_equal(map[0].efi_type, ~0u);	/* mixed */
 	assert_int_equal(map[1].efi_type, 0);
 	assert_int_equal(shim_log_count_level(4), 0);	/* merging is no fix */
@@ -194,12 +194,13 @@ static void test_wraparound_clipped(void **state)
 		E(0xfffffffffff00000ULL, 0x200000, RESERVED),
 		E(SZ_1M, SZ_1M, USABLE),
 	};
-	u32 n = 2;
+	static const struct kholab_mmap_entry want[] = {
+		E(SZ_1M, SZ_1M, USABLE),
+		E(0xfffffffffff00000ULL, 0xfffff, RESERVED),
+	};
 
 	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 2), 0);
-	assert_int_equal(n, 2);
-	check_entry(&map[1], 0xfffffffffff00000ULL, 0xfffff, KHOLAB_MEM_RESERVED);
+	sanitize_expect(map, 2, 2, want, ARRAY_SIZE(want));
 	assert_true(shim_log_contains("runs past 2^64; clipped"));
 }
 
@@ -208,11 +209,10 @@ static void test_unknown_type_becomes_reserved(void **state)
 	struct kholab_mmap_entry map[2] = {
 		{ .base = SZ_1M, .size = SZ_1M, .type = 99, .efi_type = 0 },
 	};
-	u32 n = 1;
+	static const struct kholab_mmap_entry want[] = { E(SZ_1M, SZ_1M, RESERVED) };
 
 	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 2), 0);
-	check_entry(&map[0], SZ_1M, SZ_1M, KHOLAB_MEM_RESERVED);
+	sanitize_expect(map, 1, 2, want, ARRAY_SIZE(want));
 	assert_true(shim_log_contains("unknown type 99; treated as reserved"));
 }
 
@@ -396,22 +396,22 @@ static void test_sanitize_then_init(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_clean_map_unchanged, setup),
-		cmocka_unit_test_setup(test_zero_length_dropped, setup),
-		cmocka_unit_test_setup(test_unsorted_sorted, setup),
-		cmocka_unit_test_setup(test_overlap_non_ram_wins, setup),
-		cmocka_unit_test_setup(test_overlap_ram_types_and_non_ram_order, setup),
-		cmocka_unit_test_setup(test_identical_duplicates_and_containment, setup),
-		cmocka_unit_test_setup(test_adjacent_equal_merged, setup),
-		cmocka_unit_test_setup(test_wraparound_clipped, setup),
-		cmocka_unit_test_setup(test_unknown_type_becomes_reserved, setup),
-		cmocka_unit_test_setup(test_too_many_entries, setup),
-		cmocka_unit_test_setup(test_large_garbage_map, setup),
-		cmocka_unit_test_setup(test_init_from_map, setup),
-		cmocka_unit_test_setup(test_init_misaligned_ram, setup),
-		cmocka_unit_test_setup(test_init_no_usable_ram, setup),
-		cmocka_unit_test_setup(test_sanitize_then_init, setup),
+		cmocka_unit_test(test_clean_map_unchanged),
+		cmocka_unit_test(test_zero_length_dropped),
+		cmocka_unit_test(test_unsorted_sorted),
+		cmocka_unit_test(test_overlap_non_ram_wins),
+		cmocka_unit_test(test_overlap_ram_types_and_non_ram_order),
+		cmocka_unit_test(test_identical_duplicates_and_containment),
+		cmocka_unit_test(test_adjacent_equal_merged),
+		cmocka_unit_test(test_wraparound_clipped),
+		cmocka_unit_test(test_unknown_type_becomes_reserved),
+		cmocka_unit_test(test_too_many_entries),
+		cmocka_unit_test(test_large_garbage_map),
+		cmocka_unit_test(test_init_from_map),
+		cmocka_unit_test(test_init_misaligned_ram),
+		cmocka_unit_test(test_init_no_usable_ram),
+		cmocka_unit_test(test_sanitize_then_init),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return memblock_sim_run(tests, ARRAY_SIZE(tests));
 }

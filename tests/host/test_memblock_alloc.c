@@ -19,18 +19,7 @@
 #include <mm/memblock.h>
 #include <kernel/layout.h>
 #include "shim.h"
-
-#define SZ_1M		0x100000ULL
-#define SIM_BYTES	(1ULL << 30)
-
-static int setup(void **state)
-{
-	(void)state;
-	shim_phys_init(SIM_BYTES);
-	memblock_reset_for_test();
-	shim_log_reset();
-	return 0;
-}
+#include "memblock_sim.h"
 
 /* reserved_as - is [base, base+size) one reserved region with @flags/@nid? */
 static bool reserved_as(phys_addr_t base, phys_addr_t size, u32 flags, int nid)
@@ -346,6 +335,19 @@ static void test_failure_returns(void **state)
 	assert_int_equal(memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE), 0);
 }
 
+static void test_debug_traces_allocations(void **state)
+{
+	(void)state;
+	memblock_add(SZ_1M, 16 * SZ_1M);
+	memblock_debug = true;
+	memblock_alloc_try_nid(PAGE_SIZE, PAGE_SIZE, SZ_1M, 8 * SZ_1M, 0);
+	assert_true(shim_log_contains("memblock_alloc_try_nid: size 0x1000 "
+				      "align 0x1000 [0x100000-0x800000) nid 0 "
+				      "called from 0x"));
+	memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
+	assert_true(shim_log_contains("memblock_phys_alloc: size 0x1000"));
+}
+
 static void test_allocations_grow_reserved_array(void **state)
 {
 	(void)state;
@@ -373,42 +375,29 @@ static void test_allocations_grow_reserved_array(void **state)
 			    memblock.reserved.max * sizeof(struct memblock_region));
 }
 
-static void test_debug_traces_allocations(void **state)
-{
-	(void)state;
-	memblock_add(SZ_1M, 16 * SZ_1M);
-	memblock_debug = true;
-	memblock_alloc_try_nid(PAGE_SIZE, PAGE_SIZE, SZ_1M, 8 * SZ_1M, 0);
-	assert_true(shim_log_contains("memblock_alloc_try_nid: size 0x1000 "
-				      "align 0x1000 [0x100000-0x800000) nid 0 "
-				      "called from 0x"));
-	memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
-	assert_true(shim_log_contains("memblock_phys_alloc: size 0x1000"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_top_down_default, setup),
-		cmocka_unit_test_setup(test_bottom_up, setup),
-		cmocka_unit_test_setup(test_skips_reserved_holes, setup),
-		cmocka_unit_test_setup(test_alignment, setup),
-		cmocka_unit_test_setup(test_current_limit, setup),
-		cmocka_unit_test_setup(test_range_min_max, setup),
-		cmocka_unit_test_setup(test_try_nid_drops_min_addr, setup),
-		cmocka_unit_test_setup(test_never_page_zero, setup),
-		cmocka_unit_test_setup(test_nomap_skipped, setup),
-		cmocka_unit_test_setup(test_mirror_and_hotplug_are_informational, setup),
-		cmocka_unit_test_setup(test_node_preference_and_fallback, setup),
-		cmocka_unit_test_setup(test_exact_nid, setup),
-		cmocka_unit_test_setup(test_kho_scratch_only, setup),
-		cmocka_unit_test_setup(test_zeroed_vs_raw, setup),
-		cmocka_unit_test_setup(test_allocations_do_not_overlap, setup),
-		cmocka_unit_test_setup(test_free_then_reuse, setup),
-		cmocka_unit_test_setup(test_failure_returns, setup),
-		cmocka_unit_test_setup(test_allocations_grow_reserved_array, setup),
-		cmocka_unit_test_setup(test_debug_traces_allocations, setup),
+		cmocka_unit_test(test_top_down_default),
+		cmocka_unit_test(test_bottom_up),
+		cmocka_unit_test(test_skips_reserved_holes),
+		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_current_limit),
+		cmocka_unit_test(test_range_min_max),
+		cmocka_unit_test(test_try_nid_drops_min_addr),
+		cmocka_unit_test(test_never_page_zero),
+		cmocka_unit_test(test_nomap_skipped),
+		cmocka_unit_test(test_mirror_and_hotplug_are_informational),
+		cmocka_unit_test(test_node_preference_and_fallback),
+		cmocka_unit_test(test_exact_nid),
+		cmocka_unit_test(test_kho_scratch_only),
+		cmocka_unit_test(test_zeroed_vs_raw),
+		cmocka_unit_test(test_allocations_do_not_overlap),
+		cmocka_unit_test(test_free_then_reuse),
+		cmocka_unit_test(test_failure_returns),
+		cmocka_unit_test(test_allocations_grow_reserved_array),
+		cmocka_unit_test(test_debug_traces_allocations),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return memblock_sim_run(tests, ARRAY_SIZE(tests));
 }

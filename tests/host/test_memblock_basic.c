@@ -19,18 +19,7 @@
 #include <mm/memblock.h>
 #include <kernel/layout.h>
 #include "shim.h"
-
-#define SZ_1M		0x100000ULL
-#define SIM_BYTES	(1ULL << 30)
-
-static int setup(void **state)
-{
-	(void)state;
-	shim_phys_init(SIM_BYTES);
-	memblock_reset_for_test();
-	shim_log_reset();
-	return 0;
-}
+#include "memblock_sim.h"
 
 /* check_region - assert one region's range, node and flags. */
 static void check_region(const struct memblock_type *t, u64 i, u64 base,
@@ -471,31 +460,31 @@ static void test_dump_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_add_single, setup),
-		cmocka_unit_test_setup(test_add_zero_size_is_noop, setup),
-		cmocka_unit_test_setup(test_add_unsorted_keeps_order, setup),
-		cmocka_unit_test_setup(test_add_adjacent_merges, setup),
-		cmocka_unit_test_setup(test_add_different_node_or_flags_no_merge, setup),
-		cmocka_unit_test_setup(test_add_overlap_keeps_existing, setup),
-		cmocka_unit_test_setup(test_add_wraparound_is_capped, setup),
-		cmocka_unit_test_setup(test_remove_middle_splits, setup),
-		cmocka_unit_test_setup(test_remove_spanning_and_missing, setup),
-		cmocka_unit_test_setup(test_reserve_and_phys_free, setup),
-		cmocka_unit_test_setup(test_memblock_free_pointer, setup),
-		cmocka_unit_test_setup(test_reserve_kern_flag, setup),
-		cmocka_unit_test_setup(test_mark_clear_hotplug, setup),
-		cmocka_unit_test_setup(test_mark_mirror_nomap_scratch, setup),
-		cmocka_unit_test_setup(test_reserved_mark_noinit, setup),
-		cmocka_unit_test_setup(test_set_node, setup),
-		cmocka_unit_test_setup(test_queries, setup),
-		cmocka_unit_test_setup(test_policy_getters, setup),
-		cmocka_unit_test_setup(test_overflow_panics_before_resize, setup),
-		cmocka_unit_test_setup(test_resize_memory_array, setup),
-		cmocka_unit_test_setup(test_resize_reserved_array, setup),
-		cmocka_unit_test_setup(test_resize_fails_without_memory, setup),
-		cmocka_unit_test_setup(test_debug_traces_caller, setup),
-		cmocka_unit_test_setup(test_dump_all, setup),
+		cmocka_unit_test(test_add_single),
+		cmocka_unit_test(test_add_zero_size_is_noop),
+		cmocka_unit_test(test_add_unsorted_keeps_order),
+		cmocka_unit_test(test_add_adjacent_merges),
+		cmocka_unit_test(test_add_different_node_or_flags_no_merge),
+		cmocka_unit_test(test_add_overlap_keeps_existing),
+		cmocka_unit_test(test_add_wraparound_is_capped),
+		cmocka_unit_test(test_remove_middle_splits),
+		cmocka_unit_test(test_remove_spanning_and_missing),
+		cmocka_unit_test(test_reserve_and_phys_free),
+		cmocka_unit_test(test_memblock_free_pointer),
+		cmocka_unit_test(test_reserve_kern_flag),
+		cmocka_unit_test(test_mark_clear_hotplug),
+		cmocka_unit_test(test_mark_mirror_nomap_scratch),
+		cmocka_unit_test(test_reserved_mark_noinit),
+		cmocka_unit_test(test_set_node),
+		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_policy_getters),
+		cmocka_unit_test(test_overflow_panics_before_resize),
+		cmocka_unit_test(test_resize_memory_array),
+		cmocka_unit_test(test_resize_reserved_array),
+		cmocka_unit_test(test_resize_fails_without_memory),
+		cmocka_unit_test(test_debug_traces_caller),
+		cmocka_unit_test(test_dump_all),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return memblock_sim_run(tests, ARRAY_SIZE(tests));
 }

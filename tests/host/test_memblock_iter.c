@@ -20,18 +20,7 @@
 #include <mm/memblock.h>
 #include <kernel/layout.h>
 #include "shim.h"
-
-#define SZ_1M		0x100000ULL
-#define SIM_BYTES	(1ULL << 30)
-
-static int setup(void **state)
-{
-	(void)state;
-	shim_phys_init(SIM_BYTES);
-	memblock_reset_for_test();
-	shim_log_reset();
-	return 0;
-}
+#include "memblock_sim.h"
 
 struct range {
 	u64 start, end;
@@ -396,17 +385,17 @@ static void test_random_free_ranges_match_brute_force(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_mem_range_basic, setup),
-		cmocka_unit_test_setup(test_free_range_overlapping_reservations, setup),
-		cmocka_unit_test_setup(test_free_range_nid_filter, setup),
-		cmocka_unit_test_setup(test_free_range_flags, setup),
-		cmocka_unit_test_setup(test_next_mem_range_raw, setup),
-		cmocka_unit_test_setup(test_empty_reserved_and_empty_memory, setup),
-		cmocka_unit_test_setup(test_pfn_ranges, setup),
-		cmocka_unit_test_setup(test_region_walks, setup),
-		cmocka_unit_test_setup(test_reserved_kern_size, setup),
-		cmocka_unit_test_setup(test_random_free_ranges_match_brute_force, setup),
+		cmocka_unit_test(test_mem_range_basic),
+		cmocka_unit_test(test_free_range_overlapping_reservations),
+		cmocka_unit_test(test_free_range_nid_filter),
+		cmocka_unit_test(test_free_range_flags),
+		cmocka_unit_test(test_next_mem_range_raw),
+		cmocka_unit_test(test_empty_reserved_and_empty_memory),
+		cmocka_unit_test(test_pfn_ranges),
+		cmocka_unit_test(test_region_walks),
+		cmocka_unit_test(test_reserved_kern_size),
+		cmocka_unit_test(test_random_free_ranges_match_brute_force),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return memblock_sim_run(tests, ARRAY_SIZE(tests));
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include "boot/config.h"
+#include "case_table.h"
 
 /* Parse the C string @text into @cfg. */
 static int parse(const char *text, struct boot_config *cfg)
@@ -62,64 +63,69 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.corrupt, CORRUPT_NONE);
 }
 
-static void test_bad_load_addr(void **state)
+/* One text config_parse() must refuse, and what its error must mention. */
+struct config_reject {
+	const char *text;
+	const char *err[4];		/* substrings of cfg.err; NULL ends */
+};
+
+static const struct config_reject bad_load_addr[] = {
+	{ "load_addr=0x4001000\n", { "line 1", "'load_addr'", "not 2 MiB aligned" } },
+	{ "\nload_addr=high\n", { "line 2", "auto, random, 0xHEX" } },
+	{ "load_addr=0x\n", { NULL } },
+	{ "load_addr=0x10000000000000000\n", { NULL } },
+	{ "load_addr=0x20000g\n", { NULL } },
+};
+
+static const struct config_reject bad_other_values[] = {
+	{ "exit_port=244\n", { "'exit_port'" } },
+	{ "exit_port=0x10000\n", { NULL } },
+	{ "test_corrupt=all\n", { "none, magic, version, size" } },
+	{ "seed=-1\n", { NULL } },
+	{ "seed=18446744073709551616\n", { NULL } },
+	{ "seed=\n", { "'seed'" } },
+};
+
+static const struct config_reject bad_keys_and_syntax[] = {
+	{ "# hi\nload_adr=auto\n", { "line 2", "'load_adr'", "unknown key",
+				       "load_addr, exit_port, test_corrupt, seed" } },
+	{ "load_addr\n", { "expected key=value" } },
+	{ "=auto\n", { "missing key" } },
+};
+
+/* test_rejected - every text of one reject_groups[] row (in *state) is
+ * refused with -EINVAL and an error mentioning what the text's row lists. */
+static void test_rejected(void **state)
 {
+	const struct case_group *g = *state;
 	struct boot_config cfg;
 
-	(void)state;
-	assert_int_equal(parse("load_addr=0x4001000\n", &cfg), -EINVAL);
-	assert_non_null(strstr(cfg.err, "line 1"));
-	assert_non_null(strstr(cfg.err, "'load_addr'"));
-	assert_non_null(strstr(cfg.err, "not 2 MiB aligned"));
-	assert_int_equal(parse("\nload_addr=high\n", &cfg), -EINVAL);
-	assert_non_null(strstr(cfg.err, "line 2"));
-	assert_non_null(strstr(cfg.err, "auto, random, 0xHEX"));
-	assert_int_equal(parse("load_addr=0x\n", &cfg), -EINVAL);
-	assert_int_equal(parse("load_addr=0x10000000000000000\n", &cfg), -EINVAL);
-	assert_int_equal(parse("load_addr=0x20000g\n", &cfg), -EINVAL);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct config_reject *r = (const struct config_reject *)g->rows + i;
+		int ret = parse(r->text, &cfg);
+
+		if (ret != -EINVAL)
+			fail_msg("row %zu: parse gave %d, want -EINVAL", i, ret);
+		for (int j = 0; j < 4 && r->err[j]; j++)
+			if (!strstr(cfg.err, r->err[j]))
+				fail_msg("row %zu: error '%s' does not mention '%s'", i, cfg.err,
+					 r->err[j]);
+	}
 }
 
-static void test_bad_other_values(void **state)
-{
-	struct boot_config cfg;
-
-	(void)state;
-	assert_int_equal(parse("exit_port=244\n", &cfg), -EINVAL);
-	assert_non_null(strstr(cfg.err, "'exit_port'"));
-	assert_int_equal(parse("exit_port=0x10000\n", &cfg), -EINVAL);
-	assert_int_equal(parse("test_corrupt=all\n", &cfg), -EINVAL);
-	assert_non_null(strstr(cfg.err, "none, magic, version, size"));
-	assert_int_equal(parse("seed=-1\n", &cfg), -EINVAL);
-	assert_int_equal(parse("seed=18446744073709551616\n", &cfg), -EINVAL);
-	assert_int_equal(parse("seed=\n", &cfg), -EINVAL);
-	assert_non_null(strstr(cfg.err, "'seed'"));
-}
-
-static void test_unknown_key_and_syntax(void **state)
-{
-	struct boot_config cfg;
-
-	(void)state;
-	assert_int_equal(parse("# hi\nload_adr=auto\n", &cfg), -EINVAL);
-	assert_non_null(strstr(cfg.err, "line 2"));
-	assert_non_null(strstr(cfg.err, "'load_adr'"));
-	assert_non_null(strstr(cfg.err, "unknown key"));
-	assert_non_null(strstr(cfg.err, "load_addr, exit_port, test_corrupt, seed"));
-	assert_int_equal(parse("load_addr\n", &cfg), -EINVAL);
-	assert_non_null(strstr(cfg.err, "expected key=value"));
-	assert_int_equal(parse("=auto\n", &cfg), -EINVAL);
-	assert_non_null(strstr(cfg.err, "missing key"));
-}
+static struct case_group reject_groups[] = {
+	CASE_GROUP("test_bad_load_addr", bad_load_addr),
+	CASE_GROUP("test_bad_other_values", bad_other_values),
+	CASE_GROUP("test_unknown_key_and_syntax", bad_keys_and_syntax),
+};
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	struct CMUnitTest tests[2 + ARRAY_SIZE(reject_groups)] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_bad_load_addr),
-		cmocka_unit_test(test_bad_other_values),
-		cmocka_unit_test(test_unknown_key_and_syntax),
 	};
+	size_t n = CASE_TABLE_ADD(tests, 2, reject_groups, test_rejected, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return CASE_TABLE_RUN(tests, n, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include "boot/elf_check.h"
+#include "case_table.h"
 
 #define BASE	0xffffffff80000000ULL
 #define FILE_SZ	0x3000
@@ -59,15 +60,6 @@ static void make_valid(struct img *m)
 		.p_memsz = 0x5000 };
 }
 
-/* Expect elf_check to refuse @m with exactly @why. */
-static void expect_reject(struct img *m, u64 len, const char *why)
-{
-	struct elf_image out;
-
-	assert_int_equal(elf_check(m->bytes, len, &out), -ENOEXEC);
-	assert_string_equal(out.reason, why);
-}
-
 static void test_valid_image(void **state)
 {
 	struct img m;
@@ -83,148 +75,95 @@ static void test_valid_image(void **state)
 	assert_null(out.reason);
 }
 
-static void test_header_rejects(void **state)
+/* One field written into a valid image: @len bytes, little-endian, at @off. */
+struct img_patch {
+	u32 off, len;
+	u64 val;
+};
+
+#define EH(f, v)	{ offsetof(struct elf64_ehdr, f), sizeof(((struct elf64_ehdr *)0)->f), (v) }
+#define PH(i, f, v)	{ 64 + (i) * 56 + offsetof(struct elf64_phdr, f),		\
+			  sizeof(((struct elf64_phdr *)0)->f), (v) }
+#define IDENT(i, v)	{ (i), 1, (v) }
+
+/*
+ * struct elf_reject - make_valid() with up to three fields changed, checked
+ * as a file of @len bytes (0: FILE_SZ), must be refused with exactly @why.
+ */
+struct elf_reject {
+	const char *name;
+	u64 len;
+	struct img_patch patch[3];
+	const char *why;
+};
+
+static struct elf_reject elf_rejects[] = {
+	{ .name = "test_file_too_small", .len = 63,
+	  .why = "file too small for an ELF header" },
+	{ .name = "test_bad_magic", .patch = { IDENT(1, 'X') }, .why = "bad ELF magic" },
+	{ .name = "test_not_elfclass64", .patch = { IDENT(ELF_EI_CLASS, 1) },
+	  .why = "not ELFCLASS64" },
+	{ .name = "test_not_little_endian", .patch = { IDENT(ELF_EI_DATA, 2) },
+	  .why = "not little endian" },
+	{ .name = "test_unknown_elf_version", .patch = { EH(e_version, 2) },
+	  .why = "unknown ELF version" },
+	{ .name = "test_not_x86_64", .patch = { EH(e_machine, 3) },
+	  .why = "machine is not x86-64" },
+	{ .name = "test_not_et_exec", .patch = { EH(e_type, 3) },	/* ET_DYN */
+	  .why = "not an executable (ET_EXEC)" },
+	{ .name = "test_bad_phentsize", .patch = { EH(e_phentsize, 32) },
+	  .why = "unexpected program header size" },
+	{ .name = "test_phdrs_past_end", .patch = { EH(e_phoff, FILE_SZ - 56) },
+	  .why = "program headers lie outside the file" },
+	{ .name = "test_phdrs_offset_wraps", .patch = { EH(e_phoff, ~0ULL - 8) },
+	  .why = "program headers lie outside the file" },
+	{ .name = "test_no_phdrs", .patch = { EH(e_phnum, 0) }, .why = "no program headers" },
+	{ .name = "test_segment_past_end", .patch = { PH(1, p_filesz, 0x1001) },
+	  .why = "a PT_LOAD segment lies outside the file" },
+	{ .name = "test_segment_offset_wraps",	/* offset + filesz wraps */
+	  .patch = { PH(1, p_offset, ~0ULL - 0x10) },
+	  .why = "a PT_LOAD segment lies outside the file" },
+	{ .name = "test_filesz_above_memsz", .patch = { PH(1, p_memsz, 0x800) },
+	  .why = "a PT_LOAD segment has p_filesz > p_memsz" },
+	{ .name = "test_unaligned_base",	/* 1 MiB, not 2 MiB */
+	  .patch = { PH(0, p_vaddr, BASE + 0x100000), PH(1, p_vaddr, BASE + 0x101000),
+		     EH(e_entry, BASE + 0x100000) },
+	  .why = "lowest PT_LOAD is not 2 MiB aligned" },
+	{ .name = "test_overlap", .patch = { PH(1, p_vaddr, BASE + 0xfff) },
+	  .why = "PT_LOAD segments overlap" },
+	{ .name = "test_span_too_big",		/* ends 1 GiB + 4 KiB up */
+	  .patch = { PH(1, p_memsz, 0x40000000) }, .why = "image spans more than 1 GiB" },
+	{ .name = "test_segment_wraps",
+	  .patch = { PH(1, p_vaddr, ~0ULL - 0xfff), PH(1, p_memsz, 0x2000) },
+	  .why = "a PT_LOAD segment wraps the address space" },
+	{ .name = "test_no_load", .patch = { PH(0, p_type, 4), PH(1, p_type, 6) },	/* NOTE, PHDR */
+	  .why = "no PT_LOAD segment" },
+	{ .name = "test_entry_in_data", .patch = { EH(e_entry, BASE + 0x1010) },	/* RW segment */
+	  .why = "entry point is not inside an executable PT_LOAD" },
+	{ .name = "test_entry_in_no_segment", .patch = { EH(e_entry, BASE + 0x100000) },
+	  .why = "entry point is not inside an executable PT_LOAD" },
+};
+
+/* test_rejected - one elf_rejects[] row (in *state). */
+static void test_rejected(void **state)
 {
+	const struct elf_reject *r = *state;
+	struct elf_image out;
 	struct img m;
 
-	(void)state;
 	make_valid(&m);
-	expect_reject(&m, 63, "file too small for an ELF header");
-	m.bytes[1] = 'X';
-	expect_reject(&m, FILE_SZ, "bad ELF magic");
-	make_valid(&m);
-	m.bytes[ELF_EI_CLASS] = 1;
-	expect_reject(&m, FILE_SZ, "not ELFCLASS64");
-	make_valid(&m);
-	m.bytes[ELF_EI_DATA] = 2;
-	expect_reject(&m, FILE_SZ, "not little endian");
-	make_valid(&m);
-	eh(&m)->e_version = 2;
-	expect_reject(&m, FILE_SZ, "unknown ELF version");
-	make_valid(&m);
-	eh(&m)->e_machine = 3;
-	expect_reject(&m, FILE_SZ, "machine is not x86-64");
-	make_valid(&m);
-	eh(&m)->e_type = 3;	/* ET_DYN */
-	expect_reject(&m, FILE_SZ, "not an executable (ET_EXEC)");
-	make_valid(&m);
-	eh(&m)->e_phentsize = 32;
-	expect_reject(&m, FILE_SZ, "unexpected program header size");
-}
-
-static void test_phdrs_outside_file(void **state)
-{
-	struct img m;
-
-	(void)state;
-	make_valid(&m);
-	eh(&m)->e_phoff = FILE_SZ - 56;
-	expect_reject(&m, FILE_SZ, "program headers lie outside the file");
-	eh(&m)->e_phoff = ~0ULL - 8;	/* would wrap */
-	expect_reject(&m, FILE_SZ, "program headers lie outside the file");
-	make_valid(&m);
-	eh(&m)->e_phnum = 0;
-	expect_reject(&m, FILE_SZ, "no program headers");
-}
-
-static void test_segment_outside_file(void **state)
-{
-	struct img m;
-
-	(void)state;
-	make_valid(&m);
-	ph(&m, 1)->p_filesz = 0x1001;
-	expect_reject(&m, FILE_SZ, "a PT_LOAD segment lies outside the file");
-	make_valid(&m);
-	ph(&m, 1)->p_offset = ~0ULL - 0x10;	/* offset + filesz wraps */
-	expect_reject(&m, FILE_SZ, "a PT_LOAD segment lies outside the file");
-}
-
-static void test_filesz_above_memsz(void **state)
-{
-	struct img m;
-
-	(void)state;
-	make_valid(&m);
-	ph(&m, 1)->p_memsz = 0x800;
-	expect_reject(&m, FILE_SZ, "a PT_LOAD segment has p_filesz > p_memsz");
-}
-
-static void test_unaligned_base(void **state)
-{
-	struct img m;
-
-	(void)state;
-	make_valid(&m);
-	ph(&m, 0)->p_vaddr = BASE + 0x100000;	/* 1 MiB, not 2 MiB */
-	ph(&m, 1)->p_vaddr = BASE + 0x101000;
-	eh(&m)->e_entry = ph(&m, 0)->p_vaddr;
-	expect_reject(&m, FILE_SZ, "lowest PT_LOAD is not 2 MiB aligned");
-}
-
-static void test_overlap(void **state)
-{
-	struct img m;
-
-	(void)state;
-	make_valid(&m);
-	ph(&m, 1)->p_vaddr = BASE + 0xfff;
-	expect_reject(&m, FILE_SZ, "PT_LOAD segments overlap");
-}
-
-static void test_span_too_big(void **state)
-{
-	struct img m;
-
-	(void)state;
-	make_valid(&m);
-	ph(&m, 1)->p_memsz = 0x40000000;	/* ends 1 GiB + 4 KiB up */
-	expect_reject(&m, FILE_SZ, "image spans more than 1 GiB");
-	make_valid(&m);
-	ph(&m, 1)->p_vaddr = ~0ULL - 0xfff;
-	ph(&m, 1)->p_memsz = 0x2000;
-	expect_reject(&m, FILE_SZ, "a PT_LOAD segment wraps the address space");
-}
-
-static void test_no_load(void **state)
-{
-	struct img m;
-
-	(void)state;
-	make_valid(&m);
-	ph(&m, 0)->p_type = 4;	/* PT_NOTE */
-	ph(&m, 1)->p_type = 6;	/* PT_PHDR */
-	expect_reject(&m, FILE_SZ, "no PT_LOAD segment");
-}
-
-static void test_bad_entry(void **state)
-{
-	struct img m;
-
-	(void)state;
-	make_valid(&m);
-	eh(&m)->e_entry = BASE + 0x1010;	/* in the RW data segment */
-	expect_reject(&m, FILE_SZ,
-		      "entry point is not inside an executable PT_LOAD");
-	eh(&m)->e_entry = BASE + 0x100000;	/* in no segment */
-	expect_reject(&m, FILE_SZ,
-		      "entry point is not inside an executable PT_LOAD");
+	for (int i = 0; i < 3 && r->patch[i].len; i++)
+		memcpy(m.bytes + r->patch[i].off, &r->patch[i].val, r->patch[i].len);
+	assert_int_equal(elf_check(m.bytes, r->len ? r->len : FILE_SZ, &out), -ENOEXEC);
+	assert_string_equal(out.reason, r->why);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	struct CMUnitTest tests[1 + ARRAY_SIZE(elf_rejects)] = {
 		cmocka_unit_test(test_valid_image),
-		cmocka_unit_test(test_header_rejects),
-		cmocka_unit_test(test_phdrs_outside_file),
-		cmocka_unit_test(test_segment_outside_file),
-		cmocka_unit_test(test_filesz_above_memsz),
-		cmocka_unit_test(test_unaligned_base),
-		cmocka_unit_test(test_overlap),
-		cmocka_unit_test(test_span_too_big),
-		cmocka_unit_test(test_no_load),
-		cmocka_unit_test(test_bad_entry),
 	};
+	size_t n = CASE_TABLE_ADD(tests, 1, elf_rejects, test_rejected, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return CASE_TABLE_RUN(tests, n, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 
 #include <kernel/cmdline.h>
 #include "shim.h"
+#include "case_table.h"
 
 static const char *const selftest_choices[] = {
 	"none", "fault", "panic", "hang", "triple", NULL
@@ -64,73 +65,74 @@ static int parse(const char *s)
 	return parse_cmdline(s, params, sizeof(params) / sizeof(params[0]));
 }
 
-/* parse_size: plain decimal and hex, with and without suffixes. */
-static void test_parse_size_numbers(void **state)
-{
+/* One parse_size() call: input, suffixes allowed, return, value on success. */
+struct size_case {
+	const char *s;
+	bool suffix;
+	int ret;
 	u64 v;
+};
 
-	(void)state;
-	assert_int_equal(parse_size("0", false, &v), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(parse_size("12345", false, &v), 0);
-	assert_int_equal(v, 12345);
-	assert_int_equal(parse_size("0x1f", false, &v), 0);
-	assert_int_equal(v, 0x1f);
-	assert_int_equal(parse_size("0XABCdef", false, &v), 0);
-	assert_int_equal(v, 0xabcdef);
-	assert_int_equal(parse_size("010", false, &v), 0);
-	assert_int_equal(v, 10);	/* no octal */
-	assert_int_equal(parse_size("18446744073709551615", false, &v), 0);
-	assert_true(v == UINT64_MAX);
-	assert_int_equal(parse_size("0xffffffffffffffff", false, &v), 0);
-	assert_true(v == UINT64_MAX);
-}
+/* parse_size: plain decimal and hex, with and without suffixes. */
+static const struct size_case size_numbers[] = {
+	{ "0", false, 0, 0 },
+	{ "12345", false, 0, 12345 },
+	{ "0x1f", false, 0, 0x1f },
+	{ "0XABCdef", false, 0, 0xabcdef },
+	{ "010", false, 0, 10 },		/* no octal */
+	{ "18446744073709551615", false, 0, UINT64_MAX },
+	{ "0xffffffffffffffff", false, 0, UINT64_MAX },
+};
 
 /* parse_size: K/M/G/T suffixes in either case, only when allowed. */
-static void test_parse_size_suffixes(void **state)
+static const struct size_case size_suffixes[] = {
+	{ "4K", true, 0, 4096 },
+	{ "4k", true, 0, 4096 },
+	{ "64M", true, 0, 64ULL << 20 },
+	{ "2g", true, 0, 2ULL << 30 },
+	{ "3T", true, 0, 3ULL << 40 },
+	{ "0x10M", true, 0, 16ULL << 20 },
+	{ "4K", false, -EINVAL, 0 },
+	{ "4KB", true, -EINVAL, 0 },
+	{ "4P", true, -EINVAL, 0 },
+};
+
+/* parse_size: overflow is -ERANGE, junk is -EINVAL. */
+static const struct size_case size_errors[] = {
+	{ "18446744073709551616", false, -ERANGE, 0 },
+	{ "0x10000000000000000", false, -ERANGE, 0 },
+	{ "16777216T", true, -ERANGE, 0 },
+	{ "16777215T", true, 0, 16777215ULL << 40 },
+	{ "", true, -EINVAL, 0 },
+	{ "0x", true, -EINVAL, 0 },
+	{ "abc", true, -EINVAL, 0 },
+	{ "12abc", false, -EINVAL, 0 },
+	{ "-1", false, -EINVAL, 0 },
+	{ " 1", false, -EINVAL, 0 },
+	{ "1 ", false, -EINVAL, 0 },
+	{ "0x1g0", true, -EINVAL, 0 },
+	{ NULL, true, -EINVAL, 0 },
+};
+
+/*
+ * test_parse_size - every call of one size_groups[] row (in *state) gives
+ * its return; on success *out is the value, on failure *out is untouched.
+ */
+static void test_parse_size(void **state)
 {
-	u64 v;
+	const struct case_group *g = *state;
 
-	(void)state;
-	assert_int_equal(parse_size("4K", true, &v), 0);
-	assert_int_equal(v, 4096);
-	assert_int_equal(parse_size("4k", true, &v), 0);
-	assert_int_equal(v, 4096);
-	assert_int_equal(parse_size("64M", true, &v), 0);
-	assert_int_equal(v, 64ULL << 20);
-	assert_int_equal(parse_size("2g", true, &v), 0);
-	assert_int_equal(v, 2ULL << 30);
-	assert_int_equal(parse_size("3T", true, &v), 0);
-	assert_int_equal(v, 3ULL << 40);
-	assert_int_equal(parse_size("0x10M", true, &v), 0);
-	assert_int_equal(v, 16ULL << 20);
-	assert_int_equal(parse_size("4K", false, &v), -EINVAL);
-	assert_int_equal(parse_size("4KB", true, &v), -EINVAL);
-	assert_int_equal(parse_size("4P", true, &v), -EINVAL);
-}
+	for (size_t i = 0; i < g->n; i++) {
+		const struct size_case *c = (const struct size_case *)g->rows + i;
+		u64 v = 77;
+		int ret = parse_size(c->s, c->suffix, &v);
+		u64 want = c->ret ? 77 : c->v;
 
-/* parse_size: overflow is -ERANGE, junk is -EINVAL, *out untouched. */
-static void test_parse_size_errors(void **state)
-{
-	u64 v = 77;
-
-	(void)state;
-	assert_int_equal(parse_size("18446744073709551616", false, &v), -ERANGE);
-	assert_int_equal(parse_size("0x10000000000000000", false, &v), -ERANGE);
-	assert_int_equal(parse_size("16777216T", true, &v), -ERANGE);
-	assert_int_equal(parse_size("16777215T", true, &v), 0);
-	assert_true(v == 16777215ULL << 40);
-	v = 77;
-	assert_int_equal(parse_size("", true, &v), -EINVAL);
-	assert_int_equal(parse_size("0x", true, &v), -EINVAL);
-	assert_int_equal(parse_size("abc", true, &v), -EINVAL);
-	assert_int_equal(parse_size("12abc", false, &v), -EINVAL);
-	assert_int_equal(parse_size("-1", false, &v), -EINVAL);
-	assert_int_equal(parse_size(" 1", false, &v), -EINVAL);
-	assert_int_equal(parse_size("1 ", false, &v), -EINVAL);
-	assert_int_equal(parse_size("0x1g0", true, &v), -EINVAL);
-	assert_int_equal(parse_size(NULL, true, &v), -EINVAL);
-	assert_int_equal(v, 77);
+		if (ret != c->ret || v != want)
+			fail_msg("parse_size(\"%s\", %d): %d with %#llx, want %d with %#llx",
+				 c->s ? c->s : "(null)", c->suffix, ret, (unsigned long long)v,
+				 c->ret, (unsigned long long)want);
+	}
 }
 
 /* NULL and empty/blank command lines are fine and change nothing. */
@@ -207,86 +209,100 @@ static void test_unknown_key(void **state)
 	assert_int_equal(shim_log_count_level(3), 0);
 }
 
+/* expect_logged - every string of the NULL-terminated @needles is in the log. */
+static void expect_logged(const char *const *needles)
+{
+	for (; *needles; needles++)
+		if (!shim_log_contains(*needles))
+			fail_msg("not logged: '%s'; the log:\n%s", *needles, shim_log_text());
+}
+
 /* Keys match whole names only, case-sensitively. */
 static void test_key_exact_match(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("deb debugx DEBUG =1"), 4);
 	assert_false(opt_debug);
-	assert_true(shim_log_contains("unknown parameter 'deb' ignored"));
-	assert_true(shim_log_contains("unknown parameter 'debugx' ignored"));
-	assert_true(shim_log_contains("unknown parameter 'DEBUG' ignored"));
-	assert_true(shim_log_contains("unknown parameter '' ignored"));
+	expect_logged((const char *const[]){
+		"unknown parameter 'deb' ignored", "unknown parameter 'debugx' ignored",
+		"unknown parameter 'DEBUG' ignored", "unknown parameter '' ignored", NULL });
+}
+
+/* expect_selftest - parse(@line) reports @problems and leaves selftest at @want. */
+static void expect_selftest(const char *line, int problems, int want)
+{
+	assert_int_equal(parse(line), problems);
+	assert_int_equal(opt_selftest, want);
 }
 
 /* The enum error lists choices and names the current value as default. */
 static void test_enum_bad_value(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("selftest=bogus"), 1);
-	assert_int_equal(opt_selftest, 0);
+	expect_selftest("selftest=bogus", 1, 0);
 	assert_true(shim_log_contains(
 		"cmdline: bad value 'bogus' for 'selftest' (accepted: none, fault, panic, "
 		"hang, triple); using default 'none'"));
 	assert_int_equal(shim_log_count_level(3), 1);
 
 	shim_log_reset();
-	assert_int_equal(parse("selftest=hang selftest=Panic"), 1);
-	assert_int_equal(opt_selftest, 3);
-	assert_true(shim_log_contains("bad value 'Panic' for 'selftest'"));
-	assert_true(shim_log_contains("using default 'hang'"));
+	expect_selftest("selftest=hang selftest=Panic", 1, 3);
+	expect_logged((const char *const[]){
+		"bad value 'Panic' for 'selftest'", "using default 'hang'", NULL });
 }
 
 /* A key without value is a bad value '' for every non-bool type. */
 static void test_missing_value(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("selftest mem loglevel= name"), 4);
-	assert_int_equal(opt_selftest, 0);
+	expect_selftest("selftest mem loglevel= name", 4, 0);
 	assert_true(opt_mem == 0x4000000);
 	assert_false(seen_mem);
 	assert_int_equal(opt_loglevel, 6);
 	assert_string_equal(opt_name, "kholab");
-	assert_true(shim_log_contains("bad value '' for 'selftest' (accepted: none,"));
-	assert_true(shim_log_contains("bad value '' for 'mem' (accepted:"));
-	assert_true(shim_log_contains("bad value '' for 'loglevel' (accepted: 0..7); "
-				      "using default 6\n"));
-	assert_true(shim_log_contains("bad value '' for 'name' (accepted: up to 7 characters); "
-				      "using default 'kholab'\n"));
-	assert_true(shim_log_contains("bad value '' for 'debug'") == false);
+	expect_logged((const char *const[]){
+		"bad value '' for 'selftest' (accepted: none,",
+		"bad value '' for 'mem' (accepted:",
+		"bad value '' for 'loglevel' (accepted: 0..7); using default 6\n",
+		"bad value '' for 'name' (accepted: up to 7 characters); using default 'kholab'\n",
+		NULL });
+	assert_false(shim_log_contains("bad value '' for 'debug'"));
 	assert_int_equal(parse("debug="), 1);	/* '=' with nothing is not a bool */
 	assert_false(opt_debug);
+}
+
+/* expect_u64 - parse(@line) reports @problems and leaves *@opt == @want. */
+static void expect_u64(const char *line, int problems, const u64 *opt, u64 want)
+{
+	int got = parse(line);
+
+	if (got != problems || *opt != want)
+		fail_msg("parse(\"%s\"): %d problem(s), value %llu; want %d, %llu", line, got,
+			 (unsigned long long)*opt, problems, (unsigned long long)want);
 }
 
 /* u64 range: limits inclusive, outside is an error quoting the range. */
 static void test_u64_range(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("loglevel=0"), 0);
-	assert_int_equal(opt_loglevel, 0);
-	assert_int_equal(parse("loglevel=7"), 0);
-	assert_int_equal(opt_loglevel, 7);
-	assert_int_equal(parse("loglevel=8"), 1);
-	assert_int_equal(opt_loglevel, 7);
+	expect_u64("loglevel=0", 0, &opt_loglevel, 0);
+	expect_u64("loglevel=7", 0, &opt_loglevel, 7);
+	expect_u64("loglevel=8", 1, &opt_loglevel, 7);
 	assert_string_equal(shim_log_record(0, NULL),
 		"cmdline: bad value '8' for 'loglevel' (accepted: 0..7); using default 7\n");
-	assert_int_equal(parse("loglevel=1K"), 1);	/* no suffix without PARAM_F_SIZE */
-	assert_int_equal(parse("loglevel=0x7"), 0);
-	assert_int_equal(opt_loglevel, 7);
+	expect_u64("loglevel=1K", 1, &opt_loglevel, 7);	/* no suffix without PARAM_F_SIZE */
+	expect_u64("loglevel=0x7", 0, &opt_loglevel, 7);
 }
 
 /* Size parameters: suffixes, hex, overflow and out-of-range errors. */
 static void test_u64_size(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("mem=0x200000"), 0);
-	assert_true(opt_mem == 0x200000);
-	assert_int_equal(parse("mem=1T"), 0);
-	assert_true(opt_mem == 1ULL << 40);
-	assert_int_equal(parse("mem=1K"), 1);	/* below min */
-	assert_int_equal(parse("mem=99999999999999999999"), 1);
-	assert_int_equal(parse("mem=12Q"), 1);
-	assert_true(opt_mem == 1ULL << 40);
+	expect_u64("mem=0x200000", 0, &opt_mem, 0x200000);
+	expect_u64("mem=1T", 0, &opt_mem, 1ULL << 40);
+	expect_u64("mem=1K", 1, &opt_mem, 1ULL << 40);	/* below min */
+	expect_u64("mem=99999999999999999999", 1, &opt_mem, 1ULL << 40);
+	expect_u64("mem=12Q", 1, &opt_mem, 1ULL << 40);
 	assert_string_equal(shim_log_record(0, NULL),
 		"cmdline: bad value '1K' for 'mem' (accepted: 1048576..1099511627776 with "
 		"K/M/G suffix); using default 1099511627776\n");
@@ -297,14 +313,11 @@ static void test_u64_size(void **state)
 static void test_u64_percent(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("reserve=25%"), 0);
-	assert_int_equal(opt_reserve, 25);
-	assert_int_equal(parse("reserve=30"), 0);
-	assert_int_equal(opt_reserve, 30);
-	assert_int_equal(parse("reserve=101%"), 1);
-	assert_int_equal(parse("reserve=5%%"), 1);
-	assert_int_equal(parse("loglevel=5%"), 1);	/* not a percent param */
-	assert_int_equal(opt_reserve, 30);
+	expect_u64("reserve=25%", 0, &opt_reserve, 25);
+	expect_u64("reserve=30", 0, &opt_reserve, 30);
+	expect_u64("reserve=101%", 1, &opt_reserve, 30);
+	expect_u64("reserve=5%%", 1, &opt_reserve, 30);
+	expect_u64("loglevel=5%", 1, &opt_reserve, 30);	/* not a percent param */
 	assert_true(shim_log_contains("bad value '101%' for 'reserve' (accepted: 0..100, "
 				      "optionally with %); using default 30"));
 }
@@ -377,12 +390,15 @@ static void test_newlines(void **state)
 	assert_int_equal(opt_loglevel, 2);
 }
 
+static struct case_group size_groups[] = {
+	CASE_GROUP("test_parse_size_numbers", size_numbers),
+	CASE_GROUP("test_parse_size_suffixes", size_suffixes),
+	CASE_GROUP("test_parse_size_errors", size_errors),
+};
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_parse_size_numbers, setup),
-		cmocka_unit_test_setup(test_parse_size_suffixes, setup),
-		cmocka_unit_test_setup(test_parse_size_errors, setup),
+	struct CMUnitTest tests[ARRAY_SIZE(size_groups) + 16] = {
 		cmocka_unit_test_setup(test_empty_cmdline, setup),
 		cmocka_unit_test_setup(test_all_types, setup),
 		cmocka_unit_test_setup(test_bool_spellings, setup),
@@ -400,6 +416,7 @@ int main(void)
 		cmocka_unit_test_setup(test_problem_count, setup),
 		cmocka_unit_test_setup(test_newlines, setup),
 	};
+	size_t n = CASE_TABLE_ADD(tests, 16, size_groups, test_parse_size, setup, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return CASE_TABLE_RUN(tests, n, NULL, NULL);
 }

@@ -422,20 +422,31 @@ static void test_free_merges_back(void **state)
 /* ---- merge boundaries ---- */
 
 /* Buddies in adjacent zones stay apart, even when one zone spans the other. */
-static void test_no_merge_across_zones(void **state)
+/*
+ * free_two_halves - free [0x8200, 0x8400) then [0x8000, 0x8200): each half
+ * must stay one order-9 block in its own zone (@a low, @b high), never one
+ * order-10 block.
+ */
+static void free_two_halves(struct zone *a, struct zone *b)
 {
-	struct zone *a, *b;
-	struct blk ea[] = { { 0x8000, 9 } };
-	struct blk eb[] = { { 0x8200, 9 } };
+	const struct blk ea[] = { { 0x8000, 9 } };
+	const struct blk eb[] = { { 0x8200, 9 } };
 
-	(void)state;
-	a = simple_zone(0, ZONE_DMA32, 0x8000, 0x8200);
-	b = simple_zone(0, ZONE_NORMAL, 0x8200, 0x8400);
 	__free_pages_bulk(0x8200, 0x8400);
 	__free_pages_bulk(0x8000, 0x8200);
 	expect_blocks(a, ea, ARRAY_SIZE(ea));
 	expect_blocks(b, eb, ARRAY_SIZE(eb));
 	assert_int_equal(buddy_check_invariants(), 0);
+}
+
+static void test_no_merge_across_zones(void **state)
+{
+	struct zone *a, *b;
+
+	(void)state;
+	a = simple_zone(0, ZONE_DMA32, 0x8000, 0x8200);
+	b = simple_zone(0, ZONE_NORMAL, 0x8200, 0x8400);
+	free_two_halves(a, b);
 
 	/*
 	 * Overlapping spans (as with interleaved nodes): zone a now spans
@@ -446,16 +457,12 @@ static void test_no_merge_across_zones(void **state)
 	a = simple_zone(0, ZONE_NORMAL, 0x8000, 0x8400);
 	ram(0x8200, 0x8400, 1, ZONE_NORMAL);
 	b = zone_setup(1, ZONE_NORMAL, 0x8200, 0x8400);
-	__free_pages_bulk(0x8200, 0x8400);
-	__free_pages_bulk(0x8000, 0x8200);
-	expect_blocks(a, ea, ARRAY_SIZE(ea));
-	expect_blocks(b, eb, ARRAY_SIZE(eb));
-	assert_int_equal(buddy_check_invariants(), 0);
+	free_two_halves(a, b);
 	/* A page allocated from a and freed goes back to a only. */
 	struct page *p = alloc_pages(9, 0);
 	assert_ptr_equal(page_zone(p), a);
 	free_pages(p, 9);
-	expect_blocks(a, ea, ARRAY_SIZE(ea));
+	expect_blocks(a, (const struct blk[]){ { 0x8000, 9 } }, 1);
 }
 
 /* Reserved pages, allocated pages, section holes and zone ends stop merging. */
@@ -564,26 +571,37 @@ static void test_exhaustion(void **state)
 	assert_null(alloc_pages(0, 1));
 }
 
+/* freed_zone - simple_zone() whose whole span is then handed to buddy. */
+static struct zone *freed_zone(int nid, int zt, u64 start, u64 end)
+{
+	struct zone *z = simple_zone(nid, zt, start, end);
+
+	__free_pages_bulk(start, end);
+	return z;
+}
+
+/* alloc_in - alloc_pages(@order, @nid) must succeed from zone @z. */
+static struct page *alloc_in(unsigned int order, int nid, const struct zone *z)
+{
+	struct page *p = alloc_pages(order, nid);
+
+	if (!p || page_zone(p) != z)
+		fail_msg("alloc_pages(%u, %d) gave %s, want zone %s of node %d", order, nid,
+			 p ? page_zone(p)->name : "nothing", z->name, z->nid);
+	return p;
+}
+
 /* The preferred node first, then the others in order; NO_NODE from node 0. */
 static void test_node_preference_and_fallback(void **state)
 {
-	struct zone *z0 = simple_zone(0, ZONE_NORMAL, 0x8000, 0x8010);
-	struct zone *z1 = simple_zone(1, ZONE_NORMAL, 0x10000, 0x10010);
-	struct zone *z2 = simple_zone(2, ZONE_NORMAL, 0x18000, 0x18010);
-	struct page *p;
+	struct zone *z0 = freed_zone(0, ZONE_NORMAL, 0x8000, 0x8010);
+	struct zone *z1 = freed_zone(1, ZONE_NORMAL, 0x10000, 0x10010);
+	struct zone *z2 = freed_zone(2, ZONE_NORMAL, 0x18000, 0x18010);
 
 	(void)state;
-	__free_pages_bulk(0x8000, 0x8010);
-	__free_pages_bulk(0x10000, 0x10010);
-	__free_pages_bulk(0x18000, 0x18010);
-
-	p = alloc_pages(0, 1);
-	assert_ptr_equal(page_zone(p), z1);
-	assert_int_equal(page_to_nid(p), 1);
-	p = alloc_pages(0, 2);
-	assert_ptr_equal(page_zone(p), z2);
-	p = alloc_pages(0, NO_NODE);
-	assert_ptr_equal(page_zone(p), z0);
+	assert_int_equal(page_to_nid(alloc_in(0, 1, z1)), 1);
+	alloc_in(0, 2, z2);
+	alloc_in(0, NO_NODE, z0);
 
 	/* Exhaust node 1: its requests spill over to node 0 first, then 2. */
 	assert_non_null(alloc_pages(3, 1));
@@ -591,16 +609,12 @@ static void test_node_preference_and_fallback(void **state)
 	assert_non_null(alloc_pages(1, 1));
 	assert_non_null(alloc_pages(0, 1));
 	assert_int_equal(z1->free_pages, 0);
-	p = alloc_pages(3, 1);
-	assert_ptr_equal(page_zone(p), z0);
-	p = alloc_pages(3, 1);
-	assert_ptr_equal(page_zone(p), z2);	/* z0 has only 7 pages left */
-	p = alloc_pages(2, 1);
-	assert_ptr_equal(page_zone(p), z0);
+	alloc_in(3, 1, z0);
+	alloc_in(3, 1, z2);	/* z0 has only 7 pages left */
+	alloc_in(2, 1, z0);
 
 	/* A node id past the online ones still gets memory from some node. */
-	p = alloc_pages(0, 7);
-	assert_non_null(p);
+	assert_non_null(alloc_pages(0, 7));
 	assert_int_equal(z0->nr_allocs + z1->nr_allocs + z2->nr_allocs, 11);
 	assert_int_equal(buddy_check_invariants(), 0);
 }
@@ -608,28 +622,22 @@ static void test_node_preference_and_fallback(void **state)
 /* Within a node the highest zone serves first; empty zones are skipped. */
 static void test_highest_zone_first(void **state)
 {
-	struct zone *dma = simple_zone(0, ZONE_DMA32, 0x1000, 0x1010);
-	struct zone *normal = simple_zone(0, ZONE_NORMAL, 0x8000, 0x8008);
-	struct zone *n1dma = simple_zone(1, ZONE_DMA32, 0x10000, 0x10010);
-	struct page *p;
+	struct zone *dma = freed_zone(0, ZONE_DMA32, 0x1000, 0x1010);
+	struct zone *normal = freed_zone(0, ZONE_NORMAL, 0x8000, 0x8008);
+	struct zone *n1dma = freed_zone(1, ZONE_DMA32, 0x10000, 0x10010);
+	/* node 1's NORMAL zone is online but empty (no managed pages). */
+	const struct { unsigned int order; int nid; const struct zone *from; } steps[] = {
+		{ 2, 0, normal },
+		{ 3, 0, dma },		/* normal has only 4 left */
+		{ 2, 0, normal },
+		{ 0, 0, dma },
+		{ 0, 1, n1dma },
+		{ 2, NO_NODE, dma },
+	};
 
 	(void)state;
-	__free_pages_bulk(0x1000, 0x1010);
-	__free_pages_bulk(0x8000, 0x8008);
-	__free_pages_bulk(0x10000, 0x10010);
-	/* node 1's NORMAL zone is online but empty (no managed pages). */
-	p = alloc_pages(2, 0);
-	assert_ptr_equal(page_zone(p), normal);
-	p = alloc_pages(3, 0);			/* normal has only 4 left */
-	assert_ptr_equal(page_zone(p), dma);
-	p = alloc_pages(2, 0);
-	assert_ptr_equal(page_zone(p), normal);
-	p = alloc_pages(0, 0);
-	assert_ptr_equal(page_zone(p), dma);
-	p = alloc_pages(0, 1);
-	assert_ptr_equal(page_zone(p), n1dma);
-	p = alloc_pages(2, NO_NODE);
-	assert_ptr_equal(page_zone(p), dma);
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
+		alloc_in(steps[i].order, steps[i].nid, steps[i].from);
 	assert_int_equal(normal->nr_allocs, 2);
 	assert_int_equal(dma->nr_allocs, 3);
 	assert_int_equal(n1dma->nr_allocs, 1);
@@ -830,28 +838,6 @@ struct live {
 	unsigned int order;
 };
 
-static u64 rng_state;
-
-/* rng - xorshift64*: deterministic for a given seed. */
-static u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-/* seed_from_env - KHOLAB_SEED if set, else the clock; printed for replay. */
-static u64 seed_from_env(void)
-{
-	const char *e = getenv("KHOLAB_SEED");
-	u64 seed = e && *e ? strtoull(e, NULL, 0) : (u64)time(NULL) ^ ((u64)clock() << 20);
-
-	print_message("test_buddy: seed %llu (set KHOLAB_SEED=%llu to replay)\n",
-		      (unsigned long long)seed, (unsigned long long)seed);
-	return seed;
-}
-
 /* model_fits - does @rz have a fully free, aligned 2^@order run (per the model)? */
 static bool model_fits(const u8 *model, const struct rzone *rz, unsigned int order)
 {
@@ -922,11 +908,10 @@ static void test_random_vs_model(void **state)
 	static struct blk initial[ARRAY_SIZE(rworld)][MAX_BLOCKS];
 	size_t ninitial[ARRAY_SIZE(rworld)];
 	size_t nlive = 0;
-	u64 model_free = 0, seed = seed_from_env();
+	u64 model_free = 0, seed = shim_seed_init("test_buddy");
 	int ops = 20000, allocs = 0, frees = 0, fails = 0;
 
 	(void)state;
-	rng_state = seed ? seed : 1;
 	memset(model, M_NONE, sizeof(model));
 	for (size_t i = 0; i < ARRAY_SIZE(rworld); i++) {
 		const struct rzone *rz = &rworld[i];
@@ -962,13 +947,13 @@ static void test_random_vs_model(void **state)
 
 	for (int op = 0; op < ops; op++) {
 		/* Bias: alloc more while little is live, free more when much is. */
-		bool do_alloc = nlive == 0 || rng() % 100 < (model_free > 4000 ? 60 : 40);
+		bool do_alloc = nlive == 0 || shim_rand() % 100 < (model_free > 4000 ? 60 : 40);
 
 		if (do_alloc) {
-			u64 r = rng() % 100;
-			unsigned int order = r < 50 ? 0 : r < 75 ? (unsigned int)(rng() % 4) :
-					     r < 98 ? (unsigned int)(rng() % 11) : 11 + (unsigned int)(rng() % 3);
-			int nid = (int)(rng() % 3) - 1;
+			u64 r = shim_rand() % 100;
+			unsigned int order = r < 50 ? 0 : r < 75 ? (unsigned int)(shim_rand() % 4) :
+					     r < 98 ? (unsigned int)(shim_rand() % 11) : 11 + (unsigned int)(shim_rand() % 3);
+			int nid = (int)(shim_rand() % 3) - 1;
 			struct zone *want = model_zone(model, order, nid);
 			struct page *p = alloc_pages(order, nid);
 
@@ -1004,7 +989,7 @@ static void test_random_vs_model(void **state)
 				allocs++;
 			}
 		} else {
-			size_t k = rng() % nlive;
+			size_t k = shim_rand() % nlive;
 			struct live l = live[k];
 			u64 pfn = page_to_pfn(l.page);
 

@@ -30,17 +30,7 @@
 #define MAX_LOGGED	(MAX_UNITS + 16)
 #define RANDOM_RUNS	150
 
-static u64 seed;
-static u64 rng_state;
-
-/* rng - xorshift64*: small, seeded, the same on every host. */
-static u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
+static u64 seed;		/* from shim_seed_init(), named in failure messages */
 
 /* What the job's thread_fn saw; written concurrently, checked afterwards. */
 struct record {
@@ -80,7 +70,10 @@ static void record_reset(u64 start)
 	rec.start = start;
 }
 
-/* make_job - a job that records into rec. */
+/*
+ * make_job - a job that records into rec (emptied) and reports into @st;
+ * *@st is poisoned, so that checks see only what a run wrote.
+ */
 static struct padata_mt_job make_job(u64 start, u64 size, u64 align, u64 min_chunk,
 				     int max_threads, struct padata_stats *st)
 {
@@ -90,8 +83,21 @@ static struct padata_mt_job make_job(u64 start, u64 size, u64 align, u64 min_chu
 		.name = "test", .stats = st,
 	};
 
+	if (st)
+		memset(st, 0xff, sizeof(*st));
 	record_reset(start);
 	return job;
+}
+
+/* run_on - bring @ncpus shim CPUs online and run @job on all of them; it must succeed. */
+static void run_on(int ncpus, struct padata_mt_job job)
+{
+	int cpus[MAX_CPUS];
+
+	for (int c = 0; c < ncpus; c++)
+		cpus[c] = c;
+	shim_smp_init(ncpus);
+	assert_int_equal(padata_do_multithreaded(&job, cpus, ncpus), 0);
 }
 
 /* ref_nchunks - chunks a job gets with chunk size @chunk, computed apart. */
@@ -222,12 +228,9 @@ static void test_cursor_alignment(void **state)
 static void test_min_chunk(void **state)
 {
 	struct padata_stats st;
-	struct padata_mt_job job = make_job(13, 10000, 16, 700, 0, &st);
-	int cpus[] = { 0, 1, 2, 3 };
 
 	(void)state;
-	shim_smp_init(4);
-	assert_int_equal(padata_do_multithreaded(&job, cpus, 4), 0);
+	run_on(4, make_job(13, 10000, 16, 700, 0, &st));
 	assert_int_equal(st.chunk_size, 704);	/* 700 rounded up to 16 */
 	check_record(13, 10000, 16, 700);
 	for (u64 i = 0; i < rec.nchunks; i++)
@@ -281,12 +284,12 @@ static void test_worker_count(void **state)
 static void run_random(int runs, int ncpus_lo, int ncpus_hi)
 {
 	for (int r = 0; r < runs; r++) {
-		int ncpus = ncpus_lo + (int)(rng() % (u64)(ncpus_hi - ncpus_lo + 1));
-		u64 start = rng() % 4 == 0 ? (1ULL << 40) + rng() % 100000 : rng() % 100000;
-		u64 size = rng() % 8 == 0 ? rng() % 4 : rng() % MAX_UNITS;
-		u64 align = rng() % 3 == 0 ? 0 : 1ULL << (rng() % 11);
-		u64 min_chunk = rng() % 4 == 0 ? 0 : rng() % 600;
-		int max_threads = (int)(rng() % 10);
+		int ncpus = ncpus_lo + (int)(shim_rand() % (u64)(ncpus_hi - ncpus_lo + 1));
+		u64 start = shim_rand() % 4 == 0 ? (1ULL << 40) + shim_rand() % 100000 : shim_rand() % 100000;
+		u64 size = shim_rand() % 8 == 0 ? shim_rand() % 4 : shim_rand() % MAX_UNITS;
+		u64 align = shim_rand() % 3 == 0 ? 0 : 1ULL << (shim_rand() % 11);
+		u64 min_chunk = shim_rand() % 4 == 0 ? 0 : shim_rand() % 600;
+		int max_threads = (int)(shim_rand() % 10);
 		int cpus[MAX_CPUS], n = 0, avail;
 		struct padata_stats st;
 		struct padata_mt_job job;
@@ -294,7 +297,7 @@ static void run_random(int runs, int ncpus_lo, int ncpus_hi)
 
 		shim_smp_init(ncpus);
 		for (int c = 0; c < ncpus; c++)	/* a random subset, caller maybe */
-			if (rng() % 4)
+			if (shim_rand() % 4)
 				cpus[n++] = c;
 		avail = 1;
 		for (int i = 0; i < n; i++)
@@ -334,13 +337,9 @@ static void test_random_threads(void **state)
 static void test_zero_size(void **state)
 {
 	struct padata_stats st;
-	struct padata_mt_job job = make_job(123, 0, 8, 4, 0, &st);
-	int cpus[] = { 0, 1, 2, 3 };
 
 	(void)state;
-	shim_smp_init(4);
-	memset(&st, 0xff, sizeof(st));
-	assert_int_equal(padata_do_multithreaded(&job, cpus, 4), 0);
+	run_on(4, make_job(123, 0, 8, 4, 0, &st));
 	assert_int_equal(rec.nchunks, 0);
 	assert_int_equal(st.workers, 0);
 	assert_int_equal(st.chunks, 0);
@@ -417,12 +416,10 @@ static void test_stats_add_up(void **state)
 {
 	struct padata_stats st;
 	struct padata_mt_job job = make_job(7, 19999, 32, 10, 0, &st);
-	int cpus[] = { 0, 1, 2, 3, 4, 5 };
 	u64 sum = 0, by_cpu[MAX_CPUS] = { 0 };
 
 	(void)state;
-	shim_smp_init(6);
-	assert_int_equal(padata_do_multithreaded(&job, cpus, 6), 0);
+	run_on(6, job);
 	assert_int_equal(st.workers, 6);
 	assert_int_equal(st.chunk_size, padata_chunk_size(&job, 6));
 	assert_int_equal(st.chunks, rec.nchunks);
@@ -443,14 +440,12 @@ static void test_trace_records(void **state)
 {
 	struct padata_stats st;
 	struct padata_mt_job job = make_job(100, 5000, 64, 200, 0, &st);
-	int cpus[] = { 0, 1, 2, 3 };
 	u64 units = 0;
 
 	(void)state;
-	shim_smp_init(4);
 	job.name = "memmap";
 	job.trace = true;
-	assert_int_equal(padata_do_multithreaded(&job, cpus, 4), 0);
+	run_on(4, job);
 	assert_int_equal(shim_results_lines(), (int)st.chunks);
 	assert_int_equal(shim_results_count("{\"event\":\"chunk\",\"job\":\"memmap\",\"cpu\":"),
 			 (int)st.chunks);
@@ -469,8 +464,7 @@ static void test_trace_records(void **state)
 	assert_int_equal(units, 5000);
 
 	shim_results_reset();			/* trace off: silent */
-	job = make_job(100, 5000, 64, 200, 0, &st);
-	assert_int_equal(padata_do_multithreaded(&job, cpus, 4), 0);
+	run_on(4, make_job(100, 5000, 64, 200, 0, &st));
 	assert_int_equal(shim_results_lines(), 0);
 }
 
@@ -489,11 +483,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stats_add_up, setup),
 		cmocka_unit_test_setup(test_trace_records, setup),
 	};
-	const char *env = getenv("KHOLAB_SEED");
 
-	seed = env && *env ? strtoull(env, NULL, 0) : (u64)time(NULL);
-	rng_state = seed ? seed : 1;
-	printf("test_jobs: seed %llu (KHOLAB_SEED=%llu to replay)\n",
-	       (unsigned long long)seed, (unsigned long long)seed);
+	seed = shim_seed_init("test_jobs");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
  * so the host's strto*() stay reachable as a reference for the parsers.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -206,50 +207,71 @@ static const char *const num_inputs[] = {
 };
 static const int num_bases[] = { 0, 2, 8, 10, 16, 36 };
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The four parsers, for parse_with(). */
+enum num_fn { FN_STRTOUL, FN_STRTOULL, FN_STRTOL, FN_STRTOLL };
+static const char *const num_fn_names[] = { "strtoul", "strtoull", "strtol", "strtoll" };
+
+/*
+ * parse_with - run parser @fn, ours (@ours) or the host's, on @s in @base.
+ * Return: the value, widened (signed results sign-extended) to 64 bits;
+ * *@end is set as the parser sets it.
+ */
+static unsigned long long parse_with(enum num_fn fn, bool ours, const char *s, int base,
+				     char **end)
+{
+	switch (fn) {
+	case FN_STRTOUL:
+		return ours ? kl_strtoul(s, end, base) : host_strtoul(s, end, base);
+	case FN_STRTOULL:
+		return ours ? kl_strtoull(s, end, base) : host_strtoull(s, end, base);
+	case FN_STRTOL:
+		return (unsigned long long)(ours ? kl_strtol(s, end, base) : host_strtol(s, end, base));
+	default:
+		return (unsigned long long)(ours ? kl_strtoll(s, end, base) : host_strtoll(s, end, base));
+	}
+}
+
+/*
+ * expect_host_agrees - for every input in num_inputs[] and base in
+ * num_bases[], parsers @fn_a and @fn_b give the host's value and endptr;
+ * a mismatch names the parser, the input and the base.
+ */
+static void expect_host_agrees(enum num_fn fn_a, enum num_fn fn_b)
+{
+	const enum num_fn fns[] = { fn_a, fn_b };
+
+	for (size_t i = 0; i < ARRAY_SIZE(num_inputs); i++) {
+		for (size_t j = 0; j < ARRAY_SIZE(num_bases); j++) {
+			const char *s = num_inputs[i];
+			int base = num_bases[j];
+
+			for (size_t f = 0; f < ARRAY_SIZE(fns); f++) {
+				char *we, *ge;
+				unsigned long long w = parse_with(fns[f], false, s, base, &we);
+				unsigned long long g = parse_with(fns[f], true, s, base, &ge);
+
+				if (w != g || we != ge)
+					fail_msg("%s(\"%s\", %d): host %#llx end %td, ours %#llx end %td",
+						 num_fn_names[fns[f]], s, base, w, we - s, g, ge - s);
+			}
+		}
+	}
+}
+
 /* strtoul/strtoull agree with the host for every input and base, endptr too. */
 static void test_strtoul_vs_host(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(num_inputs) / sizeof(num_inputs[0]); i++) {
-		for (size_t j = 0; j < sizeof(num_bases) / sizeof(num_bases[0]); j++) {
-			const char *s = num_inputs[i];
-			int base = num_bases[j];
-			char *we, *ge;
-			unsigned long w = host_strtoul(s, &we, base);
-			unsigned long g = kl_strtoul(s, &ge, base);
-			unsigned long long wl = host_strtoull(s, &we, base);
-			unsigned long long gl = kl_strtoull(s, &ge, base);
-
-			if (w != g || wl != gl || we != ge) {
-				print_error("\"%s\" base %d: host %lu/%llu end %td, ours %lu/%llu end %td\n",
-					    s, base, w, wl, we - s, g, gl, ge - s);
-				fail();
-			}
-		}
-	}
+	expect_host_agrees(FN_STRTOUL, FN_STRTOULL);
 }
 
 /* strtol/strtoll agree with the host, clamping at the signed limits. */
 static void test_strtol_vs_host(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(num_inputs) / sizeof(num_inputs[0]); i++) {
-		for (size_t j = 0; j < sizeof(num_bases) / sizeof(num_bases[0]); j++) {
-			const char *s = num_inputs[i];
-			int base = num_bases[j];
-			char *we, *ge;
-			long w = host_strtol(s, &we, base);
-			long g = kl_strtol(s, &ge, base);
-			long long wl = host_strtoll(s, &we, base);
-			long long gl = kl_strtoll(s, &ge, base);
-
-			if (w != g || wl != gl || we != ge) {
-				print_error("\"%s\" base %d: host %ld/%lld end %td, ours %ld/%lld end %td\n",
-					    s, base, w, wl, we - s, g, gl, ge - s);
-				fail();
-			}
-		}
-	}
+	expect_host_agrees(FN_STRTOL, FN_STRTOLL);
 }
 
 /* strtoul: bases 0/10/16 with endptr, spelled out for the reader. */

@@ -5,6 +5,7 @@
  */
 #include "boot/config.h"
 #include "boot/boot_errno.h"
+#include "boot/utoa.h"
 
 /* A non-NUL-terminated slice of the config text. */
 struct span {
@@ -39,15 +40,9 @@ static void err_add_span(struct boot_config *cfg, struct span sp)
 /* Append the decimal @v to @cfg->err. */
 static void err_add_u(struct boot_config *cfg, u64 v)
 {
-	char buf[24];
-	int i = 23;
+	char buf[UTOA_BUF];
 
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	err_add(cfg, buf + i);
+	err_add(cfg, utoa(buf, v, 10));
 }
 
 /* Write "kholab.cfg line N: key 'K': WHAT" to @cfg->err; returns -EINVAL. */
@@ -137,56 +132,101 @@ static int parse_u64(struct span sp, u64 *v)
 	return 0;
 }
 
+/*
+ * The setters, one per key: store @val in @cfg and return NULL, or return
+ * what the key accepts when @val is not one of those.
+ */
+static const char *set_load_addr(struct boot_config *cfg, struct span val)
+{
+	u64 v;
+
+	if (span_is(val, "auto")) {
+		cfg->load_mode = LOAD_AUTO;
+	} else if (span_is(val, "random")) {
+		cfg->load_mode = LOAD_RANDOM;
+	} else if (parse_hex(val, &v)) {
+		return "bad value (accepted: auto, random, 0xHEX aligned to 0x200000)";
+	} else if (v & 0x1fffff) {
+		return "address is not 2 MiB aligned (accepted: auto, random, 0xHEX aligned to 0x200000)";
+	} else {
+		cfg->load_mode = LOAD_FIXED;
+		cfg->load_addr = v;
+	}
+	return NULL;
+}
+
+static const char *set_exit_port(struct boot_config *cfg, struct span val)
+{
+	u64 v;
+
+	if (parse_hex(val, &v) || v > 0xffff)
+		return "bad value (accepted: 0xHEX I/O port, at most 0xffff)";
+	cfg->has_exit_port = true;
+	cfg->exit_port = (u16)v;
+	return NULL;
+}
+
+static const char *set_test_corrupt(struct boot_config *cfg, struct span val)
+{
+	static const char *const names[] = {
+		[CORRUPT_NONE] = "none",
+		[CORRUPT_MAGIC] = "magic",
+		[CORRUPT_VERSION] = "version",
+		[CORRUPT_SIZE] = "size",
+	};
+
+	for (u32 i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (span_is(val, names[i])) {
+			cfg->corrupt = (enum test_corrupt)i;
+			return NULL;
+		}
+	}
+	return "bad value (accepted: none, magic, version, size)";
+}
+
+static const char *set_seed(struct boot_config *cfg, struct span val)
+{
+	u64 v;
+
+	if (parse_u64(val, &v))
+		return "bad value (accepted: a decimal or 0xHEX 64-bit number)";
+	cfg->has_seed = true;
+	cfg->seed = v;
+	return NULL;
+}
+
+/* Every key kholab.cfg knows, and its setter. */
+static const struct {
+	const char *name;
+	const char *(*set)(struct boot_config *cfg, struct span val);
+} config_keys[] = {
+	{ "load_addr", set_load_addr },
+	{ "exit_port", set_exit_port },
+	{ "test_corrupt", set_test_corrupt },
+	{ "seed", set_seed },
+};
+
+#define NR_CONFIG_KEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+
 /* Apply one "key=value" pair to @cfg.  0 or -EINVAL with @cfg->err set. */
 static int apply(struct boot_config *cfg, u64 line, struct span key,
 		 struct span val)
 {
-	u64 v;
+	const char *why;
 
-	if (span_is(key, "load_addr")) {
-		if (span_is(val, "auto")) {
-			cfg->load_mode = LOAD_AUTO;
-		} else if (span_is(val, "random")) {
-			cfg->load_mode = LOAD_RANDOM;
-		} else if (parse_hex(val, &v) == 0) {
-			if (v & 0x1fffff)
-				return fail(cfg, line, key,
-					    "address is not 2 MiB aligned (accepted: auto, random, 0xHEX aligned to 0x200000)");
-			cfg->load_mode = LOAD_FIXED;
-			cfg->load_addr = v;
-		} else {
-			return fail(cfg, line, key,
-				    "bad value (accepted: auto, random, 0xHEX aligned to 0x200000)");
-		}
-	} else if (span_is(key, "exit_port")) {
-		if (parse_hex(val, &v) || v > 0xffff)
-			return fail(cfg, line, key,
-				    "bad value (accepted: 0xHEX I/O port, at most 0xffff)");
-		cfg->has_exit_port = true;
-		cfg->exit_port = (u16)v;
-	} else if (span_is(key, "test_corrupt")) {
-		if (span_is(val, "none"))
-			cfg->corrupt = CORRUPT_NONE;
-		else if (span_is(val, "magic"))
-			cfg->corrupt = CORRUPT_MAGIC;
-		else if (span_is(val, "version"))
-			cfg->corrupt = CORRUPT_VERSION;
-		else if (span_is(val, "size"))
-			cfg->corrupt = CORRUPT_SIZE;
-		else
-			return fail(cfg, line, key,
-				    "bad value (accepted: none, magic, version, size)");
-	} else if (span_is(key, "seed")) {
-		if (parse_u64(val, &v))
-			return fail(cfg, line, key,
-				    "bad value (accepted: a decimal or 0xHEX 64-bit number)");
-		cfg->has_seed = true;
-		cfg->seed = v;
-	} else {
-		return fail(cfg, line, key,
-			    "unknown key (accepted keys: load_addr, exit_port, test_corrupt, seed)");
+	for (u32 i = 0; i < NR_CONFIG_KEYS; i++) {
+		if (!span_is(key, config_keys[i].name))
+			continue;
+		why = config_keys[i].set(cfg, val);
+		return why ? fail(cfg, line, key, why) : 0;
 	}
-	return 0;
+	fail(cfg, line, key, "unknown key (accepted keys: ");
+	for (u32 i = 0; i < NR_CONFIG_KEYS; i++) {
+		err_add(cfg, i ? ", " : "");
+		err_add(cfg, config_keys[i].name);
+	}
+	err_add(cfg, ")");
+	return -EINVAL;
 }
 
 /* Parse one line (without its '\n') numbered @line.  0 or -EINVAL. */

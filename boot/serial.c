@@ -4,6 +4,7 @@
  * status register before each byte and never touch the baud divisor.
  */
 #include "boot/loader.h"
+#include "boot/utoa.h"
 
 #define COM1		0x3f8
 #define COM1_LSR	(COM1 + 5)
@@ -34,29 +35,16 @@ void serial_puts(const char *s)
 /* Send @v as "0x" and lower-case hex digits. */
 void serial_put_hex(u64 v)
 {
-	char buf[19];
-	int i = 18;
+	char buf[UTOA_BUF];
 
-	buf[i] = '\0';
-	do {
-		buf[--i] = "0123456789abcdef"[v & 0xf];
-		v >>= 4;
-	} while (v);
-	buf[--i] = 'x';
-	buf[--i] = '0';
-	serial_puts(buf + i);
+	serial_puts("0x");
+	serial_puts(utoa(buf, v, 16));
 }
 
 /* Send @v in decimal. */
 void serial_put_dec(u64 v)
 {
-	char buf[21];
-	int i = 20;
+	char buf[UTOA_BUF];
 
-	buf[i] = '\0';
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	serial_puts(buf + i);
+	serial_puts(utoa(buf, v, 10));
 }

@@ -45,6 +45,7 @@
 #include <kholab/kho_abi.h>
 #include <kholab/bootinfo.h>
 #include "shim.h"
+#include "case_table.h"
 
 #define DUMP_PAGE	4096
 #define MAX_PAGES	65536
@@ -722,37 +723,86 @@ static void expect(const char *needle)
 		fail_msg("first failure '%s' does not mention '%s'", c.first, needle);
 }
 
+/*
+ * struct dump_patch - a defect planted by overwriting @len (<= 16) bytes
+ * at @off of tdir/@file with @val (little-endian, as the dump is); the
+ * check's first failure must contain @expect.
+ */
+struct dump_patch {
+	const char *name;
+	const char *file;
+	long off;
+	u64 val[2];
+	size_t len;
+	const char *expect;
+};
+
+static struct dump_patch dump_patches[] = {
+	{ "test_bitmap_bit_flipped", "pages/0x2002000.bin", 0, { 0x80 }, 1,
+	  "bitmaps preserve 0x7000 order 0" },	/* pfn 7 -> 0x7000, order 0 */
+	{ "test_bitmap_bit_cleared", "pages/0x2002000.bin", (0x5000000 >> 12) / 8, { 0 }, 1,
+	  "preserved.txt lists 0x5000000 order 0" },
+	{ "test_orders_descend", "pages/0x2000000.bin",
+	  offsetof(struct khoser_mem_chunk_hdr, order), { 5 }, 4, "orders must ascend" },
+	{ "test_num_elms", "pages/0x2000000.bin",
+	  offsetof(struct khoser_mem_chunk_hdr, num_elms), { 256 }, 4, "num_elms 256" },
+	{ "test_next_missing", "pages/0x2000000.bin",
+	  offsetof(struct khoser_mem_chunk_hdr, next), { 0x7000000 }, 8,
+	  "chunk 0x7000000: no pages/0x7000000.bin" },
+	{ "test_scratch_size", "kho_data.bin", offsetof(struct kho_data, scratch_size),
+	  { 2 * sizeof(struct kho_scratch) }, 8, "kho_data.scratch_size 32 vs scratch.bin 48" },
+	{ "test_fdt_size", "kho_data.bin", offsetof(struct kho_data, fdt_size), { 8192 }, 8,
+	  "kho_data.fdt_size 8192" },
+	{ "test_scratch_overlap", "scratch.bin", 0, { 0x6000000, 0x200000 },
+	  sizeof(struct kho_scratch), "lies in scratch[0]" },
+	{ "test_phys_start_misaligned", "pages/0x2000000.bin",
+	  offsetof(struct khoser_mem_chunk, bitmaps), { 0x1000 }, 8, "is not a multiple of" },
+};
+
+/* test_patched - plant one dump_patches[] row (in *state) and expect it caught. */
+static void test_patched(void **state)
+{
+	const struct dump_patch *p = *state;
+
+	patch(p->file, p->off, p->val, p->len);
+	expect(p->expect);
+}
+
+/*
+ * struct root_variant - root.dtb rebuilt with @compat, a preserved-memory-map
+ * of @map_len bytes holding @map; the first failure must contain @expect.
+ */
+struct root_variant {
+	const char *name;
+	const char *compat;
+	u64 map;
+	int map_len;
+	const char *expect;
+};
+
+static struct root_variant root_variants[] = {
+	{ "test_root_compat", "kho-v2", T_CHUNK0, 8, "compatible is not exactly" },
+	{ "test_map_len", KHO_FDT_COMPATIBLE, T_CHUNK0, 4,
+	  "preserved-memory-map has the wrong length" },
+	/* the order-0 chunk is skipped */
+	{ "test_map_points_elsewhere", KHO_FDT_COMPATIBLE, T_CHUNK3, 8,
+	  "pages/0x2000000.bin: not reached" },
+};
+
+/* test_root_variant - write one root_variants[] row (in *state) and expect it caught. */
+static void test_root_variant(void **state)
+{
+	const struct root_variant *v = *state;
+	u8 buf[DUMP_PAGE];
+
+	put_file("root.dtb", buf, build_root(buf, v->compat, v->map, v->map_len, true));
+	expect(v->expect);
+}
+
 static void test_good(void **state)
 {
 	(void)state;
 	expect(NULL);
-}
-
-static void test_bitmap_bit_flipped(void **state)
-{
-	u8 v = 0x80;		/* pfn 7 -> 0x7000, order 0 */
-
-	(void)state;
-	patch("pages/0x2002000.bin", 0, &v, 1);
-	expect("bitmaps preserve 0x7000 order 0");
-}
-
-static void test_bitmap_bit_cleared(void **state)
-{
-	u8 v = 0;
-
-	(void)state;
-	patch("pages/0x2002000.bin", (0x5000000 >> 12) / 8, &v, 1);
-	expect("preserved.txt lists 0x5000000 order 0");
-}
-
-static void test_root_compat(void **state)
-{
-	u8 buf[DUMP_PAGE];
-
-	(void)state;
-	put_file("root.dtb", buf, build_root(buf, "kho-v2", T_CHUNK0, 8, true));
-	expect("compatible is not exactly");
 }
 
 static void test_root_byte(void **state)
@@ -771,51 +821,6 @@ static void test_root_byte(void **state)
 	expect("root.dtb: not a valid FDT");
 }
 
-static void test_map_len(void **state)
-{
-	u8 buf[DUMP_PAGE];
-
-	(void)state;
-	put_file("root.dtb", buf, build_root(buf, KHO_FDT_COMPATIBLE, T_CHUNK0, 4, true));
-	expect("preserved-memory-map has the wrong length");
-}
-
-static void test_map_points_elsewhere(void **state)
-{
-	u8 buf[DUMP_PAGE];
-
-	(void)state;
-	put_file("root.dtb", buf, build_root(buf, KHO_FDT_COMPATIBLE, T_CHUNK3, 8, true));
-	expect("pages/0x2000000.bin: not reached");	/* the order-0 chunk is skipped */
-}
-
-static void test_orders_descend(void **state)
-{
-	u32 o = 5;
-
-	(void)state;
-	patch("pages/0x2000000.bin", offsetof(struct khoser_mem_chunk_hdr, order), &o, 4);
-	expect("orders must ascend");
-}
-
-static void test_num_elms(void **state)
-{
-	u32 n = 256;
-
-	(void)state;
-	patch("pages/0x2000000.bin", offsetof(struct khoser_mem_chunk_hdr, num_elms), &n, 4);
-	expect("num_elms 256");
-}
-
-static void test_next_missing(void **state)
-{
-	u64 next = 0x7000000;
-
-	(void)state;
-	patch("pages/0x2000000.bin", offsetof(struct khoser_mem_chunk_hdr, next), &next, 8);
-	expect("chunk 0x7000000: no pages/0x7000000.bin");
-}
-
 static void test_preserved_extra(void **state)
 {
 	const char *txt = "0x1000000 0\n0x1001000 0\n0x5000000 0\n0x6000000 3\n0x6008000 3\n0x9000000 1\n";
@@ -823,33 +828,6 @@ static void test_preserved_extra(void **state)
 	(void)state;
 	put_file("preserved.txt", txt, strlen(txt));
 	expect("preserved.txt lists 0x9000000 order 1");
-}
-
-static void test_scratch_size(void **state)
-{
-	u64 s = 2 * sizeof(struct kho_scratch);
-
-	(void)state;
-	patch("kho_data.bin", offsetof(struct kho_data, scratch_size), &s, 8);
-	expect("kho_data.scratch_size 32 vs scratch.bin 48");
-}
-
-static void test_fdt_size(void **state)
-{
-	u64 s = 8192;
-
-	(void)state;
-	patch("kho_data.bin", offsetof(struct kho_data, fdt_size), &s, 8);
-	expect("kho_data.fdt_size 8192");
-}
-
-static void test_scratch_overlap(void **state)
-{
-	struct kho_scratch s = { 0x6000000, 0x200000 };
-
-	(void)state;
-	patch("scratch.bin", 0, &s, sizeof(s));
-	expect("lies in scratch[0]");
 }
 
 static void test_subtree_missing(void **state)
@@ -865,11 +843,11 @@ static void test_subtree_missing(void **state)
 static void test_subtree_unpreserved(void **state)
 {
 	u8 v = 0x01;		/* keep pfn 0x1000 (root FDT), drop 0x1001 (subtree) */
+	const char *txt = "0x1000000 0\n0x5000000 0\n0x6000000 3\n0x6008000 3\n";
 
 	(void)state;
 	patch("pages/0x2002000.bin", (T_FDT >> 12) / 8, &v, 1);
-	put_file("preserved.txt", "0x1000000 0\n0x5000000 0\n0x6000000 3\n0x6008000 3\n",
-		 strlen("0x1000000 0\n0x5000000 0\n0x6000000 3\n0x6008000 3\n"));
+	put_file("preserved.txt", txt, strlen(txt));
 	expect("its pages are not all preserved");
 }
 
@@ -882,40 +860,21 @@ static void test_stray_page(void **state)
 	expect("pages/0x4000000.bin: not reached");
 }
 
-static void test_phys_start_misaligned(void **state)
-{
-	u64 s = 0x1000;
-
-	(void)state;
-	patch("pages/0x2000000.bin", offsetof(struct khoser_mem_chunk, bitmaps), &s, 8);
-	expect("is not a multiple of");
-}
-
 #define DT(fn)	cmocka_unit_test_setup_teardown(fn, make_dump, rm_dump)
 
 int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
+	struct CMUnitTest tests[6 + ARRAY_SIZE(dump_patches) + ARRAY_SIZE(root_variants)] = {
 		DT(test_good),
-		DT(test_bitmap_bit_flipped),
-		DT(test_bitmap_bit_cleared),
-		DT(test_root_compat),
 		DT(test_root_byte),
-		DT(test_map_len),
-		DT(test_map_points_elsewhere),
-		DT(test_orders_descend),
-		DT(test_num_elms),
-		DT(test_next_missing),
 		DT(test_preserved_extra),
-		DT(test_scratch_size),
-		DT(test_fdt_size),
-		DT(test_scratch_overlap),
 		DT(test_subtree_missing),
 		DT(test_subtree_unpreserved),
 		DT(test_stray_page),
-		DT(test_phys_start_misaligned),
 	};
+	size_t n = CASE_TABLE_ADD(tests, 6, dump_patches, test_patched, make_dump, rm_dump);
 
+	n = CASE_TABLE_ADD(tests, n, root_variants, test_root_variant, make_dump, rm_dump);
 	if (argc == 2 && argv[1][0] != '-') {
 		struct check c = { .dir = argv[1] };
 		struct stat st;
@@ -939,5 +898,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [DUMP_DIR/gen<G>]\n", argv[0]);
 		return 2;
 	}
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return CASE_TABLE_RUN(tests, n, NULL, NULL);
 }

@@ -166,68 +166,63 @@ static __attribute__((noreturn)) void halt(void)
 		__asm__ volatile("cli; hlt");
 }
 
-/* The loader: read config, cmdline and kernel, place it, hand over. */
-EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+/* Find the volume we were loaded from (*@li, *@root); read \kholab.cfg. */
+static EFI_STATUS open_boot_volume(EFI_HANDLE image, EFI_LOADED_IMAGE **li,
+				   EFI_FILE_HANDLE *root)
 {
 	EFI_GUID li_guid = LOADED_IMAGE_PROTOCOL;
-	struct kholab_bootinfo *bi;
-	struct elf_image img;
-	EFI_LOADED_IMAGE *li;
-	EFI_FILE_HANDLE root;
-	UINTN map_size, dsize;
-	UINT64 elf_size;
-	u64 phys, entry;
-	void *elf, *map;
 	EFI_STATUS st;
-	int ret;
 
-	InitializeLib(image, systab);
-
-	/* 1. Find the volume we were loaded from and read \kholab.cfg. */
-	st = BS->HandleProtocol(image, &li_guid, (void **)&li);
+	st = BS->HandleProtocol(image, &li_guid, (void **)li);
 	if (EFI_ERROR(st)) {
 		log_efi_error(L"HandleProtocol(LoadedImage)", st);
-		return fail(st);
+		return st;
 	}
-	st = file_open_root(li->DeviceHandle, &root);
+	st = file_open_root((*li)->DeviceHandle, root);
 	if (EFI_ERROR(st))
-		return fail(st);
-	st = load_config(root);
-	if (EFI_ERROR(st))
-		return fail(st);
+		return st;
+	return load_config(*root);
+}
 
-	/* 2. Allocate the boot info now; the command line goes straight in. */
-	st = alloc_bootinfo(&bi);
-	if (EFI_ERROR(st))
-		return fail(st);
-	st = load_cmdline(li, root, (char *)bi + BI_CMDLINE_OFF);
-	if (EFI_ERROR(st))
-		return fail(st);
+/* Read \kholab.elf whole into *@elf (kept for kexec) and validate it into @img. */
+static EFI_STATUS read_kernel(EFI_FILE_HANDLE root, void **elf, UINT64 *elf_size,
+			      struct elf_image *img)
+{
+	EFI_STATUS st;
 
-	/* 3. Read \kholab.elf whole (kept for kexec) and validate it. */
-	st = file_read(root, L"\\kholab.elf", ELF_EFI_TYPE, false, &elf, &elf_size);
+	st = file_read(root, L"\\kholab.elf", ELF_EFI_TYPE, false, elf, elf_size);
 	if (EFI_ERROR(st))
-		return fail(st);
-	ret = elf_check(elf, elf_size, &img);
-	if (ret) {
+		return st;
+	if (elf_check(*elf, *elf_size, img)) {
 		Print(L"kholab-boot: \\kholab.elf is not a valid kernel: %a\n",
-		      img.reason);
-		return fail(EFI_LOAD_ERROR);
+		      img->reason);
+		return EFI_LOAD_ERROR;
 	}
+	return EFI_SUCCESS;
+}
 
-	/* 4. Choose the 2 MiB aligned physical base and copy the segments. */
-	st = place_kernel(&cfg, img.span, &phys);
+/* Choose the 2 MiB aligned physical base *@phys and copy the segments there. */
+static EFI_STATUS load_kernel(const void *elf, const struct elf_image *img, u64 *phys)
+{
+	EFI_STATUS st;
+
+	st = place_kernel(&cfg, img->span, phys);
 	if (EFI_ERROR(st))
-		return fail(st);
-	elf_load_segments(elf, &img, phys);
-	entry = phys + img.entry_off;
+		return st;
+	elf_load_segments(elf, img, *phys);
 	Print(L"kholab-boot: kernel at phys 0x%lx (%ld bytes), entry 0x%lx\n",
-	      phys, img.span, entry);
+	      *phys, img->span, *phys + img->entry_off);
+	return EFI_SUCCESS;
+}
 
-	/* 5. ACPI RSDP from the configuration table. */
-	bi->rsdp_phys = acpi_find_rsdp();
-
-	/* 6. Fill everything in the boot info that does not need the map. */
+/*
+ * Fill everything in the boot info @bi that does not need the final memory
+ * map: the kernel placed at @phys from @img, its ELF file (@elf, @elf_size),
+ * the command line already in @bi, and the ACPI RSDP.
+ */
+static void fill_bootinfo(struct kholab_bootinfo *bi, const struct elf_image *img,
+			  u64 phys, const void *elf, u64 elf_size)
+{
 	bi->magic = KHOLAB_BOOTINFO_MAGIC;
 	bi->version = KHOLAB_BOOTINFO_VERSION;
 	bi->size = sizeof(*bi);
@@ -236,8 +231,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->cmdline_len = cstr_len((char *)bi + BI_CMDLINE_OFF);
 	bi->flags = KHOLAB_BI_FLAG_UEFI;
 	bi->kernel_phys = phys;
-	bi->kernel_size = img.span;
-	bi->kernel_virt = img.lowest_vaddr;
+	bi->kernel_size = img->span;
+	bi->kernel_virt = img->lowest_vaddr;
 	bi->elf_phys = (u64)elf;
 	bi->elf_size = elf_size;
 	bi->mmap_phys = (u64)bi + BI_MMAP_OFF;
@@ -245,15 +240,23 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->handoff_phys = 0;
 	bi->self_phys = (u64)bi;
 	bi->self_size = EFI_SIZE_TO_PAGES(BI_BYTES) * EFI_PAGE_SIZE;
+	bi->rsdp_phys = acpi_find_rsdp();
 	Print(L"kholab-boot: cmdline \"%a\", ACPI RSDP 0x%lx, bootinfo 0x%lx\n",
 	      (char *)bi + BI_CMDLINE_OFF, bi->rsdp_phys, (u64)bi);
+}
 
-	/* 7. Final memory map and ExitBootServices (no UEFI calls after). */
-	st = exit_boot_services(image, &map, &map_size, &dsize);
-	if (EFI_ERROR(st))
-		return fail(st);
+/*
+ * After ExitBootServices: convert the final UEFI map (@map, @map_size bytes
+ * of @dsize byte descriptors) into @bi, spoil @bi if kholab.cfg asks, log,
+ * and jump to @entry with the identity mapping UEFI left.  Never returns;
+ * halts if the map cannot be handed over.
+ */
+static __attribute__((noreturn)) void hand_over(struct kholab_bootinfo *bi,
+						 const void *map, UINTN map_size,
+						 UINTN dsize, u64 entry)
+{
+	int ret;
 
-	/* 8. Convert the map into the boot info, spoil it if asked, log. */
 	ret = memmap_convert(map, map_size, dsize,
 			     (struct kholab_mmap_entry *)bi->mmap_phys,
 			     KHOLAB_MMAP_MAX, &bi->mmap_count, &bi->phys_top);
@@ -271,7 +274,48 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	serial_put_hex((u64)bi);
 	serial_puts("\n");
 
-	/* 9. Hand over: rdi = boot info, identity mapping as UEFI left it. */
 	bi->loader_tsc = rdtsc();
 	jump_to_kernel(entry, (u64)bi);
+}
+
+/*
+ * The loader: read config, command line and kernel, place the kernel, fill
+ * the boot info, leave boot services and hand over.  Each step prints its
+ * own error; a failure before ExitBootServices returns through fail().
+ */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	struct kholab_bootinfo *bi;
+	struct elf_image img;
+	EFI_LOADED_IMAGE *li;
+	EFI_FILE_HANDLE root;
+	UINTN map_size, dsize;
+	UINT64 elf_size;
+	void *elf, *map;
+	EFI_STATUS st;
+	u64 phys;
+
+	InitializeLib(image, systab);
+	st = open_boot_volume(image, &li, &root);
+	if (EFI_ERROR(st))
+		return fail(st);
+	/* The boot info first, so the command line goes straight in. */
+	st = alloc_bootinfo(&bi);
+	if (EFI_ERROR(st))
+		return fail(st);
+	st = load_cmdline(li, root, (char *)bi + BI_CMDLINE_OFF);
+	if (EFI_ERROR(st))
+		return fail(st);
+	st = read_kernel(root, &elf, &elf_size, &img);
+	if (EFI_ERROR(st))
+		return fail(st);
+	st = load_kernel(elf, &img, &phys);
+	if (EFI_ERROR(st))
+		return fail(st);
+	fill_bootinfo(bi, &img, phys, elf, elf_size);
+	/* The final memory map; no UEFI calls after this. */
+	st = exit_boot_services(image, &map, &map_size, &dsize);
+	if (EFI_ERROR(st))
+		return fail(st);
+	hand_over(bi, map, map_size, dsize, phys + img.entry_off);
 }

@@ -5,16 +5,18 @@
  */
 #define pr_fmt(fmt) "kholab: " fmt
 
-#include <kernel/mm_boot.h>
+#include <kernel/generation.h>
 #include <kernel/params.h>
 #include <kernel/kexec.h>
 #include <kernel/exit.h>
 #include <kernel/printk.h>
 #include <kho/kho_boot.h>
+#include <kho/kho.h>
+#include <kho/kho_test.h>
 #include <kho/kho_corrupt.h>
 #include <stdio.h>
 
-/* kho_generation - see mm_boot.h. */
+/* kho_generation - see generation.h. */
 void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
 		    u32 map_count)
 {
@@ -41,7 +43,7 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		if (!kho_is_revived()) {
 			snprintf(why, sizeof(why), "kho.corrupt=%s: handoff rejected (%s), booted cold",
 				 kho_corrupt_names[kho_corrupt_cfg.kind],
-				 kho_stats.rejected ? kho_stats.rejected : "no handoff");
+				 kho_rejected_reason() ? kho_rejected_reason() : "no handoff");
 			kernel_exit(true, why);
 		}
 		if (kho_corrupt_cfg.kind != KHO_CORRUPT_BITFLIP) {
@@ -54,7 +56,7 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 	if (bi->generation + 1 >= kparams.gens)
 		return;
 	err = kho_test_preserve(bi->generation);
-	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: kho-v1 */
+	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: the wire format */
 	if (!err && kho_cfg.test_busy)
 		kho_test_make_busy();			/* the kexec must wait for them */
 	err = err ?: kexec_self(bi, map, map_count, fdt_phys);	/* kernel/kexec.c */

@@ -31,8 +31,6 @@
 #include <kernel/printk.h>
 #include <kho/kho_boot.h>
 #include <kho/kho.h>
-#include <kho/kho_corrupt.h>
-#include <kho/kho_dump.h>
 #include <mm/page_alloc.h>
 #include <mm/bootmem_map.h>
 #include <string.h>
@@ -57,11 +55,10 @@ _Static_assert(sizeof(struct kexec_segment) == 24, "SEG_SIZE");
 /* Where the pieces of the boot info go inside its 16 KiB. */
 #define BI_OFF_MAP	256
 #define BI_OFF_CMDLINE	(BI_OFF_MAP + KHOLAB_MMAP_MAX * sizeof(struct kholab_mmap_entry))
-#define BI_OFF_HANDOFF	(BI_OFF_CMDLINE + KHOLAB_CMDLINE_MAX)
-#define BI_OFF_SCRATCH	(BI_OFF_HANDOFF + sizeof(struct kholab_handoff) + sizeof(struct kho_data))
+#define BI_OFF_HANDOFF	ALIGN_UP(BI_OFF_CMDLINE + KHOLAB_CMDLINE_MAX, 16)
 _Static_assert(sizeof(struct kholab_bootinfo) <= BI_OFF_MAP, "boot info header fits");
-_Static_assert(BI_OFF_SCRATCH + KHO_MAX_SCRATCH * sizeof(struct kho_scratch) <= BI_BYTES,
-	       "boot info, map, command line, handoff and scratch array fit in 16 KiB");
+_Static_assert(BI_OFF_HANDOFF + KHO_HANDOFF_BYTES <= BI_BYTES,
+	       "boot info, map, command line and KHO handoff record fit in 16 KiB");
 
 extern const u8 relocate_start[], relocate_end[];
 
@@ -89,7 +86,7 @@ static int elf_layout(const u8 *elf, u64 size, struct elf_layout *l)
 	for (u16 i = 0; i < l->phnum; i++) {
 		const struct elf64_phdr *p = &l->ph[i];
 
-		if (p->p_type != 1)	/* PT_LOAD */
+		if (p->p_type != ELF_PT_LOAD)
 			continue;
 		if (p->p_offset > size || p->p_filesz > size - p->p_offset || p->p_filesz > p->p_memsz)
 			return -ENOEXEC;
@@ -172,169 +169,216 @@ static void park_others(void)
 		cpu_relax();
 }
 
-/* kexec_self - see kexec.h. */
-int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
-	       u32 count, u64 fdt_phys)
-{
-	struct kexec_segment *seg;
-	struct kholab_bootinfo *nbi;
-	struct kholab_handoff *h;
-	struct kho_data *kd;
+/* struct kexec_plan - where the next generation's pieces go, and their staging pages. */
+struct kexec_plan {
 	struct elf_layout l;
-	struct page *bi_page, *stub_page;
-	u64 slot, elf_dst, bi_dst, kslot, end, t0 = rdtsc();
-	u8 *staging, *stub;
-	u32 n_map;
-	int nseg = 0, err;
-	struct json_line j;
+	u64 slot;			/* the kernel image (2 MiB aligned, in global scratch) */
+	u64 elf_dst;			/* its ELF copy */
+	u64 bi_dst;			/* its boot info */
+	struct page *bi_page;		/* the boot info, built here first */
+	struct page *stub_page;		/* relocate.asm and the segment list */
+	struct kholab_bootinfo *nbi;	/* = page_address(bi_page) */
+	struct kexec_segment *seg;
+};
 
-	if (kho_nr_scratch < 3)
-		return -ENODEV;
-	err = elf_layout(__va(bi->elf_phys), bi->elf_size, &l);
+/* plan_layout - check our own ELF copy and place kernel, ELF and boot info in scratch. */
+static int plan_layout(const struct kholab_bootinfo *bi, struct kexec_plan *k)
+{
+	u64 area, size;
+	int err;
+
+	err = kho_next_kernel_area(&area, &size);
+	if (err) {
+		pr_err("no KHO scratch this boot (kho=off?); nowhere to put the next kernel\n");
+		return err;
+	}
+	err = elf_layout(__va(bi->elf_phys), bi->elf_size, &k->l);
 	if (err) {
 		pr_err("the kernel's own ELF copy is not loadable (%d)\n", err);
 		return err;
 	}
-	slot = ALIGN_UP(kho_scratch[1].addr, PMD_SIZE);
-	kslot = ALIGN_UP(l.span, PMD_SIZE);
-	elf_dst = slot + kslot;
-	bi_dst = ALIGN_UP(elf_dst + bi->elf_size, PAGE_SIZE);
-	end = kho_scratch[1].addr + kho_scratch[1].size;
-	if (bi_dst + BI_BYTES > end) {
+	k->slot = ALIGN_UP(area, PMD_SIZE);
+	k->elf_dst = k->slot + ALIGN_UP(k->l.span, PMD_SIZE);
+	k->bi_dst = ALIGN_UP(k->elf_dst + bi->elf_size, PAGE_SIZE);
+	if (k->bi_dst + BI_BYTES > area + size) {
 		pr_err("global scratch [0x%llx-0x%llx) is too small for the next kernel (needs %llu KiB); raise kho_scratch\n",
-		       (unsigned long long)kho_scratch[1].addr, (unsigned long long)end,
-		       (unsigned long long)((bi_dst + BI_BYTES - slot) >> 10));
+		       (unsigned long long)area, (unsigned long long)(area + size),
+		       (unsigned long long)((k->bi_dst + BI_BYTES - k->slot) >> 10));
 		return -ENOSPC;
 	}
+	return 0;
+}
 
-	bi_page = alloc_pages(BI_PAGES_ORDER, -1);
-	stub_page = alloc_pages(0, -1);
-	if (!bi_page || !stub_page)
-		return -ENOMEM;
-	staging = page_address(bi_page);
-	memset(staging, 0, BI_BYTES);
-	nbi = (struct kholab_bootinfo *)staging;
-	nbi->magic = KHOLAB_BOOTINFO_MAGIC;
-	nbi->version = KHOLAB_BOOTINFO_VERSION;
-	nbi->size = sizeof(*nbi);
-	nbi->generation = bi->generation + 1;
-	nbi->rsdp_phys = bi->rsdp_phys;
-	nbi->flags = KHOLAB_BI_FLAG_KEXEC;
-	nbi->kernel_phys = slot;
-	nbi->kernel_size = l.span;
-	nbi->kernel_virt = l.lowest;
-	nbi->elf_phys = elf_dst;
-	nbi->elf_size = bi->elf_size;
-	nbi->phys_top = bi->phys_top;
-	nbi->self_phys = bi_dst;
-	nbi->self_size = BI_BYTES;
-	nbi->mmap_entry_size = sizeof(struct kholab_mmap_entry);
+/* build_map - this generation's map, old kernel's ranges usable, the new ones carved out. */
+static int build_map(const struct kholab_mmap_entry *map, u32 count, struct kexec_plan *k,
+		     u64 elf_size)
+{
+	struct kholab_mmap_entry *nmap = (void *)((u8 *)k->nbi + BI_OFF_MAP);
+	u32 n = count;
+	int err;
 
-	/* the map: old kernel's ranges back to usable, the new ones carved out */
-	struct kholab_mmap_entry *nmap = (void *)(staging + BI_OFF_MAP);
 	memcpy(nmap, map, count * sizeof(*map));
-	n_map = count;
-	for (u32 i = 0; i < n_map; i++)
+	for (u32 i = 0; i < n; i++)
 		if (kholab_mem_is_ram(nmap[i].type))
 			nmap[i].type = KHOLAB_MEM_USABLE;
-	err = map_carve(nmap, &n_map, KHOLAB_MMAP_MAX, slot, l.span, KHOLAB_MEM_KERNEL);
-	err = err ?: map_carve(nmap, &n_map, KHOLAB_MMAP_MAX, elf_dst, bi->elf_size, KHOLAB_MEM_KERNEL_ELF);
-	err = err ?: map_carve(nmap, &n_map, KHOLAB_MMAP_MAX, bi_dst, BI_BYTES, KHOLAB_MEM_BOOTINFO);
-	err = err ?: bootmem_map_sanitize(nmap, &n_map, KHOLAB_MMAP_MAX);	/* merge neighbours */
+	err = map_carve(nmap, &n, KHOLAB_MMAP_MAX, k->slot, k->l.span, KHOLAB_MEM_KERNEL);
+	err = err ?: map_carve(nmap, &n, KHOLAB_MMAP_MAX, k->elf_dst, elf_size, KHOLAB_MEM_KERNEL_ELF);
+	err = err ?: map_carve(nmap, &n, KHOLAB_MMAP_MAX, k->bi_dst, BI_BYTES, KHOLAB_MEM_BOOTINFO);
+	err = err ?: bootmem_map_sanitize(nmap, &n, KHOLAB_MMAP_MAX);	/* merge neighbours */
 	if (err) {
 		pr_err("the next memory map does not fit (%d)\n", err);
-		goto err_free;
+		return err;
 	}
-	nbi->mmap_phys = bi_dst + BI_OFF_MAP;
-	nbi->mmap_count = n_map;
+	k->nbi->mmap_phys = k->bi_dst + BI_OFF_MAP;
+	k->nbi->mmap_count = n;
+	return 0;
+}
 
+/*
+ * build_boot_info - the next generation's boot info: header, memory map,
+ * command line, and the KHO handoff record naming @fdt_phys.
+ */
+static int build_boot_info(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
+			   u32 count, u64 fdt_phys, struct kexec_plan *k)
+{
+	struct kholab_bootinfo *nbi = k->nbi;
+	u8 *staging = (u8 *)nbi;
+	int err;
+
+	memset(staging, 0, BI_BYTES);
+	*nbi = (struct kholab_bootinfo){
+		.magic = KHOLAB_BOOTINFO_MAGIC,
+		.version = KHOLAB_BOOTINFO_VERSION,
+		.size = sizeof(*nbi),
+		.generation = bi->generation + 1,
+		.rsdp_phys = bi->rsdp_phys,
+		.flags = KHOLAB_BI_FLAG_KEXEC,
+		.kernel_phys = k->slot,
+		.kernel_size = k->l.span,
+		.kernel_virt = k->l.lowest,
+		.elf_phys = k->elf_dst,
+		.elf_size = bi->elf_size,
+		.phys_top = bi->phys_top,
+		.self_phys = k->bi_dst,
+		.self_size = BI_BYTES,
+		.mmap_entry_size = sizeof(struct kholab_mmap_entry),
+	};
+	err = build_map(map, count, k, bi->elf_size);
+	if (err)
+		return err;
 	memcpy(staging + BI_OFF_CMDLINE, __va(bi->cmdline_phys), bi->cmdline_len);
-	nbi->cmdline_phys = bi_dst + BI_OFF_CMDLINE;
+	nbi->cmdline_phys = k->bi_dst + BI_OFF_CMDLINE;
 	nbi->cmdline_len = bi->cmdline_len;
+	nbi->handoff_phys = k->bi_dst + BI_OFF_HANDOFF;
+	return kho_fill_handoff(staging + BI_OFF_HANDOFF, fdt_phys, &(struct kho_handoff_target){
+		.record_phys = nbi->handoff_phys,
+		.next_kernel_phys = k->slot,
+		.phys_top = bi->phys_top,
+		.gen = bi->generation,
+	});
+}
 
-	h = (struct kholab_handoff *)(staging + BI_OFF_HANDOFF);
-	h->next = 0;
-	h->type = KHOLAB_HANDOFF_KHO;
-	h->len = sizeof(struct kho_data);
-	kd = (struct kho_data *)h->data;
-	kd->fdt_addr = fdt_phys;
-	kd->fdt_size = KHO_FDT_SIZE;
-	kd->scratch_addr = bi_dst + BI_OFF_SCRATCH;
-	kd->scratch_size = (u64)kho_nr_scratch * sizeof(struct kho_scratch);
-	memcpy(staging + BI_OFF_SCRATCH, kho_scratch, kd->scratch_size);
-	nbi->handoff_phys = bi_dst + BI_OFF_HANDOFF;
+/*
+ * build_segments - copy the relocation stub into its page and write the
+ * segment list after it: zero the image span, each PT_LOAD, the ELF copy,
+ * the boot info, and the terminator.
+ */
+static int build_segments(const struct kholab_bootinfo *bi, struct kexec_plan *k)
+{
+	const struct elf_layout *l = &k->l;
+	u8 *stub = page_address(k->stub_page);
+	struct kexec_segment *seg;
+	int nseg = 0;
 
-	/* kho.corrupt=: fault injection for the next generation's validator */
-	{
-		struct kho_corrupt_ctx cc = {
-			.kd = kd,
-			.scratch = (struct kho_scratch *)(staging + BI_OFF_SCRATCH),
-			.nr_scratch = kho_nr_scratch,
-			.next_kernel_phys = slot,
-			.handoff_phys = nbi->handoff_phys,
-			.phys_top = bi->phys_top,
-		};
-
-		err = kho_corrupt_apply(&cc);
-		if (err) {
-			pr_err("kho.corrupt=%s cannot be applied to this handoff (%d)\n",
-			       kho_corrupt_names[kho_corrupt_cfg.kind], err);
-			goto err_free;
-		}
-	}
-
-	/* the segments: zero the image span, copy PT_LOADs, the ELF, the boot info */
-	stub = page_address(stub_page);
 	memcpy(stub, relocate_start, (size_t)(relocate_end - relocate_start));
 	seg = (struct kexec_segment *)(stub + ALIGN_UP(relocate_end - relocate_start, 64));
-	for (u16 i = 0; i < l.phnum; i++)	/* count first: the list must fit the page */
-		nseg += l.ph[i].p_type == 1 && l.ph[i].p_filesz;
-	if (nseg + 4 > MAX_SEGMENTS ||
-	    (u8 *)&seg[nseg + 4] > stub + PAGE_SIZE) {
+	for (u16 i = 0; i < l->phnum; i++)	/* count first: the list must fit the page */
+		nseg += l->ph[i].p_type == ELF_PT_LOAD && l->ph[i].p_filesz;
+	if (nseg + 4 > MAX_SEGMENTS || (u8 *)&seg[nseg + 4] > stub + PAGE_SIZE) {
 		pr_err("too many kexec segments (%d PT_LOADs)\n", nseg);
-		err = -E2BIG;
-		goto err_free;
+		return -E2BIG;
 	}
 	nseg = 0;
 	/* zero exactly what the new map marks as the kernel, no more */
-	seg[nseg++] = (struct kexec_segment){ slot, 0, l.span };
-	for (u16 i = 0; i < l.phnum; i++)
-		if (l.ph[i].p_type == 1 && l.ph[i].p_filesz)
-			seg[nseg++] = (struct kexec_segment){ slot + l.ph[i].p_vaddr - l.lowest,
-							      bi->elf_phys + l.ph[i].p_offset,
-							      l.ph[i].p_filesz };
-	seg[nseg++] = (struct kexec_segment){ elf_dst, bi->elf_phys, bi->elf_size };
-	seg[nseg++] = (struct kexec_segment){ bi_dst, page_to_pfn(bi_page) << PAGE_SHIFT, BI_BYTES };
+	seg[nseg++] = (struct kexec_segment){ k->slot, 0, l->span };
+	for (u16 i = 0; i < l->phnum; i++)
+		if (l->ph[i].p_type == ELF_PT_LOAD && l->ph[i].p_filesz)
+			seg[nseg++] = (struct kexec_segment){ k->slot + l->ph[i].p_vaddr - l->lowest,
+							      bi->elf_phys + l->ph[i].p_offset,
+							      l->ph[i].p_filesz };
+	seg[nseg++] = (struct kexec_segment){ k->elf_dst, bi->elf_phys, bi->elf_size };
+	seg[nseg++] = (struct kexec_segment){ k->bi_dst, page_to_pfn(k->bi_page) << PAGE_SHIFT,
+					      BI_BYTES };
 	seg[nseg++] = (struct kexec_segment){ 0, 0, 0 };
+	k->seg = seg;
+	return 0;
+}
+
+/* emit_kexec_event - the "kexec" results line (docs/results.md). */
+static void emit_kexec_event(const struct kholab_bootinfo *bi, const struct kexec_plan *k,
+			     u64 fdt_phys, u64 t0)
+{
+	struct json_line j;
 
 	json_begin(&j, "kexec");
 	json_u64(&j, "gen", bi->generation);
-	json_u64(&j, "to_gen", nbi->generation);
-	json_u64(&j, "kernel_phys", slot);
+	json_u64(&j, "to_gen", k->nbi->generation);
+	json_u64(&j, "kernel_phys", k->slot);
 	json_u64(&j, "preserved_blocks", kho_preserved_blocks());
 	json_u64(&j, "preserved_bytes", kho_preserved_bytes());
 	json_u64(&j, "fdt_phys", fdt_phys);
 	json_u64(&j, "handoff_ns", tsc_to_ns(rdtsc() - t0));
 	json_end(&j);
-	kho_dump_emit(bi->generation, fdt_phys, kd);
 	pr_info("generation %llu -> %llu: kernel at 0x%llx, boot info at 0x%llx, %llu preserved blocks\n",
-		(unsigned long long)bi->generation, (unsigned long long)nbi->generation,
-		(unsigned long long)slot, (unsigned long long)bi_dst,
+		(unsigned long long)bi->generation, (unsigned long long)k->nbi->generation,
+		(unsigned long long)k->slot, (unsigned long long)k->bi_dst,
 		(unsigned long long)kho_preserved_blocks());
+}
+
+/* jump - park the other CPUs and enter relocate.asm; never returns. */
+static void __attribute__((noreturn)) jump(struct kexec_plan *k)
+{
+	u64 stub_pa = page_to_pfn(k->stub_page) << PAGE_SHIFT;
+	u8 *stub = page_address(k->stub_page);
+	void (*relocate)(u64, u64, u64) = (void (*)(u64, u64, u64))(uintptr_t)stub_pa;
 
 	park_others();
-	nbi->loader_tsc = rdtsc();
-	{
-		u64 stub_pa = page_to_pfn(stub_page) << PAGE_SHIFT;
-		void (*relocate)(u64, u64, u64) = (void (*)(u64, u64, u64))(uintptr_t)stub_pa;
-
-		__asm__ volatile("cli" ::: "memory");
-		relocate(stub_pa + ((u8 *)seg - stub), slot + l.entry_off, bi_dst);
-	}
+	k->nbi->loader_tsc = rdtsc();
+	__asm__ volatile("cli" ::: "memory");
+	relocate(stub_pa + (u64)((u8 *)k->seg - stub), k->slot + k->l.entry_off, k->bi_dst);
 	__builtin_unreachable();
+}
 
-err_free:
-	free_pages(bi_page, BI_PAGES_ORDER);
-	free_pages(stub_page, 0);
+/* kexec_self - see kexec.h. */
+int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
+	       u32 count, u64 fdt_phys)
+{
+	struct kexec_plan k = { 0 };
+	u64 t0 = rdtsc();
+	int err;
+
+	err = plan_layout(bi, &k);
+	if (err)
+		return err;
+	k.bi_page = alloc_pages(BI_PAGES_ORDER, -1);
+	if (!k.bi_page)
+		return -ENOMEM;
+	k.stub_page = alloc_pages(0, -1);
+	if (!k.stub_page) {
+		err = -ENOMEM;
+		goto err_bi;
+	}
+	k.nbi = page_address(k.bi_page);
+	err = build_boot_info(bi, map, count, fdt_phys, &k);
+	err = err ?: build_segments(bi, &k);
+	if (err)
+		goto err_stub;
+	emit_kexec_event(bi, &k, fdt_phys, t0);
+	jump(&k);
+
+err_stub:
+	free_pages(k.stub_page, 0);
+err_bi:
+	free_pages(k.bi_page, BI_PAGES_ORDER);
 	return err;
 }

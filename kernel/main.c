@@ -2,8 +2,8 @@
  * kernel/main.c - start_kernel(): the boot sequence, one step per line.
  *
  * Read this function first: it is the table of contents of kholab.  Each
- * step names the file that does the work.  Later issues insert the memory
- * (mm/) and handover (kho/) steps where docs/architecture.md shows them.
+ * step names the file that does the work; docs/architecture.md draws the
+ * same order.  Every memory (mm/) and handover (kho/) step is one line.
  */
 #define pr_fmt(fmt) "kholab: " fmt
 
@@ -25,8 +25,16 @@
 #include <mm/bootmem_map.h>
 #include <mm/numa.h>
 #include <mm/deferred.h>
+#include <mm/paging.h>
+#include <mm/sparse.h>
+#include <mm/mm_init.h>
+#include <mm/page_alloc.h>
+#include <kernel/smp.h>
+#include <kernel/selftest.h>
+#include <kernel/generation.h>
 #include <kho/kho_boot.h>
 #include <kernel/mm_boot.h>
+#include <kernel/tsc.h>
 #include <string.h>
 #include <stdio.h>
 #include "entry_inc.h"		/* kernel/entry.inc turned into #defines by kernel.mk */
@@ -47,10 +55,6 @@ u64 kholab_generation;
 static char cmdline[KHOLAB_CMDLINE_MAX];
 static struct kholab_mmap_entry boot_map[KHOLAB_MMAP_MAX];	/* sanitized copy */
 
-void stackprot_init(void);
-int fdt_selfcheck(void);
-void selftest_run(bool early);
-int smp_init(int fail_cpu, u64 timeout_ms);
 void start_kernel(u64 bootinfo_phys, u64 kernel_phys) __attribute__((noreturn));
 
 /* boot_info_get - map, validate and return the boot info; panics if unusable. */
@@ -120,30 +124,24 @@ static void emit_boot_event(const struct kholab_bootinfo *bi, int cpus, int node
 	json_end(&j);
 }
 
-/**
- * start_kernel - the C entry point, called once by kernel/entry.asm.
- * @bootinfo_phys: physical address of the struct kholab_bootinfo
- * @kernel_phys:   physical address the image was loaded at
- */
-void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
+/* cpu_early_init - this CPU's console, descriptor tables, traps and clock. */
+static void cpu_early_init(void)
 {
-	const struct kholab_bootinfo *bi;
-	u64 usable;
-	u32 map_count;
-	int cpus, nodes;
-
-	tsc_boot = rdtsc();			/* time zero for every timestamp */
-	kernel_phys_base = kernel_phys;		/* __pa() of image addresses */
 	serial_init();				/* kernel/serial.c: COM1 console */
 	gdt_init(0);				/* kernel/gdt.c: our GDT + TSS */
 	percpu_init(0);				/* kernel/percpu.c: GS base -> CPU 0 */
 	trap_init();				/* kernel/traps.c: exceptions report */
 	stackprot_init();			/* kernel/stackprot.c: %fs canary for libfdt */
 	tsc_calibrate();			/* kernel/tsc.c: TSC vs PIT */
+}
 
-	bi = boot_info_get(bootinfo_phys);	/* kernel/bootinfo.c: trust nothing before */
+/* read_boot_info - the boot info, our copy of the command line, the boot switches. */
+static const struct kholab_bootinfo *read_boot_info(u64 bootinfo_phys, u64 kernel_phys)
+{
+	const struct kholab_bootinfo *bi = boot_info_get(bootinfo_phys);
+
 	kholab_generation = bi->generation;
-	if (bi->cmdline_len)			/* our own copy of the command line */
+	if (bi->cmdline_len)
 		memcpy(cmdline, __va(bi->cmdline_phys), bi->cmdline_len);
 	pr_info("booting generation %llu, kernel at phys 0x%llx, boot info at 0x%llx\n",
 		(unsigned long long)bi->generation, (unsigned long long)kernel_phys,
@@ -152,36 +150,90 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 	kernel_params_parse(cmdline);		/* kernel/params.c: boot switches */
 	if (symbols_init(__va(bi->elf_phys), bi->elf_size))	/* kernel/symbols.c */
 		pr_warn("no symbol table in the kernel ELF copy; backtraces show bare addresses\n");
+	return bi;
+}
 
-	usable = setup_memory_map(bi, &map_count);	/* mm/bootmem_map.c: sanitized copy */
-	memblock_set_current_limit(direct_map_gib << 30);	/* boot page tables' reach */
-	if (memblock_init_from_map(boot_map, map_count))	/* mm/bootmem_map.c */
-		panic("the memory map holds no usable RAM; nothing to run on");
-	if (kho_early_init(bi) && kho_cfg.deferred == KHO_DEFERRED_OFF) {	/* kho/early.c */
-		pr_info("kho.deferred=off: no deferred struct page init on a KHO boot\n");
-		deferred_cfg.strategy = MEMMAP_EAGER;
-	}
+/* firmware_init - ACPI tables kept reserved, CPUs and NUMA nodes found; returns CPUs. */
+static int firmware_init(const struct kholab_bootinfo *bi, u64 usable, int *nodes)
+{
+	int cpus;
+
 	acpi_init(bi->rsdp_phys);		/* kernel/acpi.c: RSDP, XSDT, checksums */
 	reserve_firmware(bi);			/* ACPI stays reserved in every generation */
 	memblock_allow_resize();		/* region arrays may grow from here on */
 	cpus = acpi_count_cpus();		/* MADT */
-	nodes = numa_init();			/* mm/numa.c: SRAT -> memblock nids */
-	pr_info("%d CPUs, %d NUMA nodes, %llu MiB of RAM\n", cpus, nodes,
+	*nodes = numa_init();			/* mm/numa.c: SRAT -> memblock nids */
+	pr_info("%d CPUs, %d NUMA nodes, %llu MiB of RAM\n", cpus, *nodes,
 		(unsigned long long)(usable >> 20));
 	if (memblock_debug)
 		memblock_dump_all();
+	return cpus;
+}
 
+/**
+ * start_kernel - the C entry point, called once by kernel/entry.asm.
+ * @bootinfo_phys: physical address of the struct kholab_bootinfo
+ * @kernel_phys:   physical address the image was loaded at
+ */
+void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
+{
+	const struct kholab_bootinfo *bi;
+	u64 usable, t0;
+	u32 map_count;
+	int cpus, nodes, err;
+
+	tsc_boot = rdtsc();			/* time zero for every timestamp */
+	kernel_phys_base = kernel_phys;		/* __pa() of image addresses */
+	cpu_early_init();			/* console, GDT, per-CPU, traps, TSC */
+	bi = read_boot_info(bootinfo_phys, kernel_phys);	/* kernel/bootinfo.c: trust nothing before */
+
+	/* memblock: what RAM there is, and what the previous kernel handed over */
+	usable = setup_memory_map(bi, &map_count);	/* mm/bootmem_map.c: sanitized copy */
+	memblock_set_current_limit(direct_map_gib << 30);	/* boot page tables' reach */
+	if (memblock_init_from_map(boot_map, map_count))	/* mm/bootmem_map.c */
+		panic("the memory map holds no usable RAM; nothing to run on");
+	if (kho_populate(bi) && kho_cfg.deferred == KHO_DEFERRED_OFF)	/* kho/validate.c */
+		deferred_cfg.strategy = MEMMAP_EAGER;	/* kho.deferred=off: no deferred init */
+	cpus = firmware_init(bi, usable, &nodes);	/* kernel/acpi.c, mm/numa.c */
 	if (fdt_selfcheck())			/* kernel/fdt_check.c: libfdt works */
 		panic("libfdt self-check failed; KHO could not work");
 	emit_boot_event(bi, cpus, nodes, usable);
-	mm_init();				/* kernel/mm_boot.c: paging, sparse, early memmap, buddy */
+
+	/* from memblock to buddy, on the boot CPU */
+	err = paging_init();			/* mm/paging.c: direct map of all RAM */
+	if (err)
+		panic("no memory for the kernel page tables (%d)", err);
+	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
+	mm_boot.sections = sparse_init(memmap_poison, &mm_boot.floor_ns);	/* mm/sparse.c: memmap */
+	if (mm_boot.sections < 0)
+		panic("no memory for the memmap (%ld)", mm_boot.sections);
+	free_area_init();			/* mm/mm_init.c: node and zone sizes */
+	deferred_setup();			/* mm/deferred.c: first_deferred_pfn per node */
+	t0 = rdtsc();
+	mm_boot.early_pages = memmap_init();	/* mm/mm_init.c: struct pages below it */
+	mm_boot.early_ns = mm_boot_ns_since(t0);
+	smp_reserve_trampoline();		/* kernel/smp.c: a page below 1 MiB for APs */
+	kho_reserve_scratch();			/* kho/scratch.c: cold boot: for the next kernel */
+	kho_deserialize();			/* kho/deserialize.c: KHO boot: preserved blocks */
+	t0 = rdtsc();
+	memblock_free_all();			/* mm/mm_init.c: reserved -> PageReserved, free -> buddy */
+	mm_boot.free_ns = mm_boot_ns_since(t0);
+	if (deferred_cfg.strategy == MEMMAP_DEFERRED)
+		page_alloc_grow = deferred_grow_zone;	/* mm/deferred.c: buddy may grow before SMP */
+	mm_report_early();			/* kernel/mm_boot.c */
 	selftest_run(true);			/* selftest=grow: past the early memory */
+
+	/* every CPU, then the rest of the memmap on all of them */
 	apic_init(true);			/* kernel/apic.c: x2APIC or xAPIC */
 	cpus = smp_init((int)kparams.smp_fail_cpu, kparams.smp_timeout_ms);	/* kernel/smp.c */
-	mm_init_late();				/* deferred memmap on all CPUs, checks */
+	if (deferred_cfg.strategy == MEMMAP_DEFERRED) {
+		mm_boot.deferred_ns = page_alloc_init_late(mm_boot.nodes);	/* mm/deferred.c */
+		mm_deferred_done();
+	}
+	kho_init_late();			/* kho/deserialize.c: kho.deferred=restore */
+	mm_check_and_report();			/* kernel/mm_boot.c: accounting, poison, results */
 
 	selftest_run(false);			/* kernel/selftest.c: selftest= */
-	kho_generation(bi, boot_map, map_count);	/* kernel/generation.c: KHO, kexec */
-
+	kho_generation(bi, boot_map, map_count);	/* kernel/generation.c: restore, preserve, kexec */
 	kernel_exit(true, "boot complete");	/* kernel/exit.c: verdict */
 }

@@ -1,6 +1,7 @@
 /*
  * kho/deserialize.c - taking the preserved memory out of circulation and
- * marking it, in one of the four ways the seed thread discusses.
+ * marking it, in one of the four ways the Linux review discussed
+ * (docs/kho.md).
  *
  * DOC: kho.deferred=
  *
@@ -16,12 +17,13 @@
  *                it lies at or above first_deferred_pfn, where nobody has
  *                initialised it and nobody will (RSRV_NOINIT).  The restore
  *                finds an uninitialised struct page and reports it as lost.
- *   deserialize  what landed: first initialise the struct pages of the
+ *   deserialize  init at deserialize (what Linux merged): first initialise the struct pages of the
  *                block that lie at or above their node's first_deferred_pfn
  *                (pages below it were initialised early and must not be
  *                touched again, or the marker would be lost), then write
  *                the marker.  The work runs here, on the boot CPU, before SMP.
- *   restore      the reviewer's proposal: only reserve here; the struct
+ *   restore      init at restore (the alternative proposed in review):
+ *                only reserve here; the struct
  *                pages of every block, all of them whichever side of
  *                first_deferred_pfn, are initialised after SMP in parallel
  *                (kho_init_late()) and the marker is written then.
@@ -31,7 +33,7 @@
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_boot.h>
+#include <kho/kho_internal.h>
 #include <mm/memblock.h>
 #include <mm/mm_init.h>
 #include <mm/deferred.h>
@@ -40,14 +42,6 @@
 #include <kernel/io.h>
 #include <kernel/tsc.h>
 #include <kernel/printk.h>
-
-static const char *const mode_names[] = { "off", "unsafe", "deserialize", "restore" };
-
-/* kho_mode_name - see kho_boot.h. */
-const char *kho_mode_name(void)
-{
-	return mode_names[kho_cfg.deferred];
-}
 
 /* block_order - the order of a block of @size bytes. */
 static unsigned int block_order(u64 size)

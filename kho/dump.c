@@ -20,8 +20,7 @@
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include <kho/kho_dump.h>
-#include <kho/kho_boot.h>
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
 #include <kernel/io.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
@@ -158,32 +157,29 @@ static bool subtree_name_ok(const char *s)
 
 /*
  * dump_subtrees - emit subtrees/<name>.dtb for every child node of @fdt
- * that has an 8-byte "fdt" property pointing at a valid FDT.
+ * whose wire-format properties name a valid FDT.
  */
 static void dump_subtrees(struct dump_ctx *c, const void *fdt)
 {
+	const struct kho_abi *abi = kho_abi_send();
 	int node;
 
 	fdt_for_each_subnode(node, fdt, 0) {
 		const char *nm = fdt_get_name(fdt, node, NULL);
-		const void *prop;
 		char name[DUMP_NAME_MAX];
 		const void *blob;
-		u64 phys;
-		int len;
+		u64 phys, size;
 
 		if (!nm || !subtree_name_ok(nm)) {
 			pr_err("dump: subtree node with an unusable name skipped\n");
 			c->errors++;
 			continue;
 		}
-		prop = fdt_getprop(fdt, node, KHO_PROP_SUBTREE_FDT, &len);
-		if (!prop || len != sizeof(u64)) {
-			pr_err("dump: subtree '%s' has no 8-byte fdt property\n", nm);
+		if (abi->read_subtree(fdt, node, &phys, &size)) {
+			pr_err("dump: subtree '%s' does not name its blob\n", nm);
 			c->errors++;
 			continue;
 		}
-		memcpy(&phys, prop, sizeof(phys));	/* native byte order */
 		blob = __va(phys);
 		if (!phys || fdt_check_header(blob) || fdt_totalsize(blob) > DUMP_SUBTREE_MAX) {
 			pr_err("dump: subtree '%s' at 0x%llx is not a usable FDT\n", nm,
@@ -196,40 +192,20 @@ static void dump_subtrees(struct dump_ctx *c, const void *fdt)
 	}
 }
 
-/* dump_mem_map - emit every chunk page from @first and every bitmap page it names. */
-static void dump_mem_map(struct dump_ctx *c, u64 first)
+/* dump_map_page - for_each_map_page callback: one page of the encoded map. */
+static int dump_map_page(u64 phys, void *arg)
 {
-	u64 phys = first;
+	dump_page(arg, phys);
+	return 0;
+}
 
-	for (u32 n = 0; phys; n++) {
-		const struct khoser_mem_chunk *ch;
-		u32 elms;
-
-		if (n == KHO_MAX_CHUNKS || (phys & (PAGE_SIZE - 1))) {
-			pr_err("dump: chunk list broken at 0x%llx\n", (unsigned long long)phys);
-			c->errors++;
-			return;
-		}
-		ch = __va(phys);
-		dump_page(c, phys);
-		elms = ch->hdr.num_elms;
-		if (elms > KHOSER_BITMAP_SIZE) {
-			pr_err("dump: chunk 0x%llx claims %u bitmaps\n", (unsigned long long)phys, elms);
-			c->errors++;
-			elms = KHOSER_BITMAP_SIZE;
-		}
-		for (u32 i = 0; i < elms; i++) {
-			u64 b = ch->bitmaps[i].bitmap;
-
-			if (!b || (b & (PAGE_SIZE - 1))) {
-				pr_err("dump: chunk 0x%llx bitmap %u at 0x%llx is not a page\n",
-				       (unsigned long long)phys, i, (unsigned long long)b);
-				c->errors++;
-				continue;
-			}
-			dump_page(c, b);
-		}
-		phys = ch->hdr.next;
+/* dump_mem_map - emit every page of the encoded preserved-memory map at @map. */
+static void dump_mem_map(struct dump_ctx *c, u64 map)
+{
+	if (kho_abi_send()->for_each_map_page(map, dump_map_page, c)) {
+		pr_err("dump: preserved-memory map at 0x%llx is malformed; dumped what could be read\n",
+		       (unsigned long long)map);
+		c->errors++;
 	}
 }
 

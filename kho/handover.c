@@ -1,21 +1,36 @@
 /*
- * kho/handover.c - the last step of a generation that hands over: freeze
- * what is preserved into Linux's kho-v1 form.
+ * kho/handover.c - the last steps of a generation that hands over: freeze
+ * what is preserved into the wire format (kho_finalize()), then write the
+ * record the next kernel finds in its boot info (kho_fill_handoff()).
+ *
+ * DOC: the handoff record
+ *
+ * Linux passes KHO to the next kernel on x86 as a setup_data entry of type
+ * SETUP_KEXEC_KHO (10) whose payload is struct kho_data: the root FDT's
+ * address and size and the scratch array's address and size.  kholab uses
+ * the same payload in its own versioned boot info (struct kholab_handoff,
+ * include/kholab/bootinfo.h) and puts the scratch array right after it,
+ * so the whole record is one piece of memory inside the next kernel's
+ * boot info.  kernel/kexec.c decides where that is; this file decides
+ * what is in it.
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_boot.h>
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
+#include <kho/kho_corrupt.h>
+#include <kho/kho_dump.h>
 #include <mm/page_alloc.h>
 #include <kernel/printk.h>
 #include <string.h>
 #include <errno.h>
 
-/* kho_alloc_pages - see kho_boot.h: memory KHO can preserve (not below 1 MiB). */
+_Static_assert(KHO_HANDOFF_MAX_SCRATCH >= KHO_MAX_SCRATCH, "room for every scratch area");
+
+/* kho_alloc_pages - see kho.h: memory KHO can preserve (not below 1 MiB). */
 struct page *kho_alloc_pages(unsigned int order)
 {
 	for (int nid = 0; nid < nr_online_nodes; nid++) {
-		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(1ULL << 20), ~0ULL);
+		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(KHO_MIN_PRESERVE_PHYS), ~0ULL);
 
 		if (p)
 			return p;
@@ -23,18 +38,10 @@ struct page *kho_alloc_pages(unsigned int order)
 	return NULL;
 }
 
-/**
- * kho_finalize - preserve a page for the root FDT, serialize the preserved
- * memory into the chunk list, and write the root FDT (compatible "kho-v1",
- * preserved-memory-map, one node per subtree) into that page.
- * @fdt_phys: receives the root FDT's physical address
- *
- * Nothing may be preserved or unpreserved after this (the chunks point at
- * the live bitmaps).
- * Return: 0, or a negative errno (the handover is then abandoned).
- */
+/* kho_finalize - see kho_boot.h. */
 int kho_finalize(u64 *fdt_phys)
 {
+	const struct kho_abi *abi = kho_abi_send();
 	struct page *p = kho_alloc_pages(0);
 	u64 map = 0;
 	int err;
@@ -44,26 +51,64 @@ int kho_finalize(u64 *fdt_phys)
 	err = kho_preserve_folio(p, 0);		/* the next kernel must not reuse it */
 	if (err)
 		goto err_free;
-	err = kho_serialize_mem(&map);
+	err = abi->encode_mem(&map);
 	if (err)
 		goto err_unpreserve;
 	memset(page_address(p), 0, PAGE_SIZE);
 	err = kho_build_root_fdt(page_address(p), map);
 	if (err)
-		goto err_chunks;
+		goto err_map;
 	*fdt_phys = page_to_pfn(p) << PAGE_SHIFT;
-	pr_info("handover ready: %llu blocks (%llu MiB) preserved, root FDT at 0x%llx, memory map at 0x%llx\n",
-		(unsigned long long)kho_preserved_blocks(),
+	pr_info("%s handover ready: %llu blocks (%llu MiB) preserved, root FDT at 0x%llx, memory map at 0x%llx\n",
+		abi->compatible, (unsigned long long)kho_preserved_blocks(),
 		(unsigned long long)(kho_preserved_bytes() >> 20),
 		(unsigned long long)*fdt_phys, (unsigned long long)map);
 	return 0;
 
-err_chunks:
-	kho_free_serialized(map);
+err_map:
+	abi->free_mem(map);
 err_unpreserve:
 	kho_unpreserve_folio(p, 0);
 err_free:
 	free_pages(p, 0);
 	pr_err("could not build the handover (%d); no kexec\n", err);
 	return err;
+}
+
+/* kho_fill_handoff - see kho_boot.h. */
+int kho_fill_handoff(void *buf, u64 fdt_phys, const struct kho_handoff_target *t)
+{
+	struct kholab_handoff *h = buf;
+	struct kho_data *kd = (struct kho_data *)h->data;
+	struct kho_scratch *scratch = (struct kho_scratch *)(kd + 1);
+	u64 scratch_off = (u64)((u8 *)scratch - (u8 *)buf);
+	int err;
+
+	if (kho_nr_scratch < 3)
+		return -ENODEV;
+	memset(buf, 0, KHO_HANDOFF_BYTES);
+	h->next = 0;
+	h->type = KHOLAB_HANDOFF_KHO;
+	h->len = sizeof(struct kho_data);
+	kd->fdt_addr = fdt_phys;
+	kd->fdt_size = KHO_FDT_SIZE;
+	kd->scratch_addr = t->record_phys + scratch_off;
+	kd->scratch_size = (u64)kho_nr_scratch * sizeof(struct kho_scratch);
+	memcpy(scratch, kho_scratch, kd->scratch_size);
+
+	err = kho_corrupt_apply(&(struct kho_corrupt_ctx){
+		.kd = kd,
+		.scratch = scratch,
+		.nr_scratch = kho_nr_scratch,
+		.next_kernel_phys = t->next_kernel_phys,
+		.handoff_phys = t->record_phys,
+		.phys_top = t->phys_top,
+	});
+	if (err) {
+		pr_err("kho.corrupt=%s cannot be applied to this handoff (%d); no kexec\n",
+		       kho_corrupt_names[kho_corrupt_cfg.kind], err);
+		return err;
+	}
+	kho_dump_emit(t->gen, fdt_phys, kd);
+	return 0;
 }

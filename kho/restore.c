@@ -4,21 +4,21 @@
  * A restore trusts nothing it has not checked: every struct page of the
  * block must have been initialised (no memmap poison, an init count), and
  * the head page must carry {order, KHO_PAGE_MAGIC} with the block's order.
- * Otherwise the metadata was lost — the seed's failure — and the restore
+ * Otherwise the metadata was lost - what happens in kho.deferred=unsafe,
+ * where deferred init never ran over the block's struct pages - and the restore
  * says what it found where, counts it, and returns NULL; it never hands
  * out a page in a state it cannot vouch for.  Success clears the marker
  * (a second restore fails) and sets reference counts the way Linux does.
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_boot.h>
+#include <kho/kho_internal.h>
 #include <mm/mmzone.h>
 #include <kernel/printk.h>
 
 static u64 lost;
-static u8 restored[16384];	/* per received block (KHO_MAX_BLOCKS in kho/early.c) */
 
-/* kho_lost_count - see kho_boot.h. */
+/* kho_lost_count - see kho.h. */
 u64 kho_lost_count(void)
 {
 	return lost;
@@ -55,11 +55,11 @@ static bool page_uninitialised(const struct page *p)
  * check_block - the shared checks; returns the block index or -1 (logged,
  * and counted as lost when the metadata is what went wrong).
  */
-static long check_block(phys_addr_t phys, unsigned int want_order, bool any_order)
+static long check_block(phys_addr_t phys)
 {
 	long idx = find_block(phys);
 	u64 n;
-	const struct kho_block *b = kho_received_blocks(&n);
+	struct kho_block *b = kho_received_blocks(&n);
 	union kho_page_info info;
 	unsigned int order;
 	struct page *head;
@@ -68,7 +68,7 @@ static long check_block(phys_addr_t phys, unsigned int want_order, bool any_orde
 		pr_err("restore of 0x%llx: that address was not preserved\n", (unsigned long long)phys);
 		return -1;
 	}
-	if (restored[idx]) {
+	if (b[idx].restored) {
 		pr_err("restore of 0x%llx: already restored once\n", (unsigned long long)phys);
 		return -1;
 	}
@@ -92,11 +92,6 @@ static long check_block(phys_addr_t phys, unsigned int want_order, bool any_orde
 		lost++;
 		return -1;
 	}
-	if (!any_order && order != want_order) {
-		pr_err("restore of 0x%llx: preserved as order %u, asked for order %u\n",
-		       (unsigned long long)phys, order, want_order);
-		return -1;
-	}
 	return idx;
 }
 
@@ -110,17 +105,18 @@ static void account_managed(phys_addr_t phys, u64 nr)
 	spin_unlock(&z->lock);
 }
 
-/* kho_restore_folio - see kho_boot.h. */
+/* kho_restore_folio - see kho.h. */
 struct page *kho_restore_folio(phys_addr_t phys)
 {
-	long idx = check_block(phys, 0, true);
+	long idx = check_block(phys);
 	u64 n;
+	struct kho_block *b = kho_received_blocks(&n);
 	struct page *head;
 	u64 nr;
 
 	if (idx < 0)
 		return NULL;
-	nr = kho_received_blocks(&n)[idx].size >> PAGE_SHIFT;
+	nr = b[idx].size >> PAGE_SHIFT;
 	head = pfn_to_page(PHYS_PFN(phys));
 	head->private = 0;
 	head->_refcount = 1;
@@ -132,20 +128,20 @@ struct page *kho_restore_folio(phys_addr_t phys)
 			head[i].compound_head = (u64)(uintptr_t)head | 1;
 		}
 	}
-	restored[idx] = 1;
+	b[idx].restored = true;
 	account_managed(phys, nr);
 	return head;
 }
 
-/* kho_restore_pages - see kho_boot.h.  All blocks are checked before any is taken. */
+/* kho_restore_pages - see kho.h.  All blocks are checked before any is taken. */
 struct page *kho_restore_pages(phys_addr_t phys, u64 nr)
 {
 	u64 n, done;
-	const struct kho_block *b = kho_received_blocks(&n);
+	struct kho_block *b = kho_received_blocks(&n);
 
 	for (done = 0; done < nr;) {		/* check every block first */
 		phys_addr_t pa = phys + (done << PAGE_SHIFT);
-		long idx = check_block(pa, 0, true);
+		long idx = check_block(pa);
 
 		if (idx < 0)
 			return NULL;
@@ -165,7 +161,7 @@ struct page *kho_restore_pages(phys_addr_t phys, u64 nr)
 		p->private = 0;
 		for (u64 i = 0; i < len; i++)
 			p[i]._refcount = 1;
-		restored[idx] = 1;
+		b[idx].restored = true;
 		account_managed(pa, len);
 		done += len;
 	}

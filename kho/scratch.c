@@ -21,7 +21,7 @@
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_boot.h>
+#include <kho/kho_internal.h>
 #include <mm/memblock.h>
 #include <mm/mmzone.h>
 #include <kernel/cmdline.h>
@@ -33,17 +33,7 @@
 #define SCRATCH_ALIGN		PMD_SIZE	/* the memmap is mapped in 2 MiB pieces */
 #define SCRATCH_MIN		(16ULL << 20)	/* the global area also holds the next kernel */
 
-struct kho_config kho_cfg = {
-	.enabled = true,
-	.deferred = KHO_DEFERRED_DESERIALIZE,
-	.scratch_scale = 200,
-	.test_mem = 64ULL << 20,
-};
-
-struct kho_scratch kho_scratch[KHO_MAX_SCRATCH];
-int kho_nr_scratch;
-
-/* kho_parse_scratch_arg - see kho_boot.h. */
+/* kho_parse_scratch_arg - see kho_config.h. */
 int kho_parse_scratch_arg(const char *arg)
 {
 	char buf[64], *parts[3];
@@ -103,6 +93,16 @@ static phys_addr_t alloc_area(const char *what, u64 size, phys_addr_t min, phys_
 		pr_err("cannot reserve %llu MiB of %s scratch; the next kernel cannot be revived\n",
 		       (unsigned long long)(size >> 20), what);
 	return pa;
+}
+
+/* kho_next_kernel_area - see kho_boot.h: scratch[1], the global area. */
+int kho_next_kernel_area(u64 *addr, u64 *size)
+{
+	if (kho_nr_scratch < 3)
+		return -ENODEV;
+	*addr = kho_scratch[1].addr;
+	*size = kho_scratch[1].size;
+	return 0;
 }
 
 /* kho_reserve_scratch - see kho_boot.h. */

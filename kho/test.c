@@ -10,8 +10,8 @@
  *    with a pseudo-random stream derived from the seed and their address,
  *    each checksummed, up to kho.test_mem bytes, placed on purpose on every
  *    node and on both sides of the node's first_deferred_pfn (low memory
- *    whose struct pages are initialised early, and the deferred range the
- *    seed's bug needs) as well as wherever buddy likes;
+ *    whose struct pages are initialised early, and the deferred range where
+ *    kho.deferred=unsafe loses them) as well as wherever buddy likes;
  *  - a ledger page kept from generation 0 on, to which every generation
  *    appends a record: it must arrive intact after N generations;
  *  - a sub-FDT "kholab-test-v1" (magic, generation, seed, count, the
@@ -20,8 +20,8 @@
  */
 #define pr_fmt(fmt) "kho_test: " fmt
 
-#include <kho/kho_boot.h>
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
+#include <kho/kho_test.h>
 #include <mm/page_alloc.h>
 #include <kernel/results.h>
 #include <kernel/io.h>
@@ -36,7 +36,11 @@
 #define TEST_COMPATIBLE		"kholab-test-v1"
 #define TEST_MAGIC		0x6b686f2d74657374ULL	/* "kho-test" */
 #define LEDGER_MAGIC		0x6c65646765722121ULL	/* "ledger!!" */
-#define MAX_FOLIOS		8000			/* well under the receiver's block limit */
+#define MAX_FOLIOS		8000
+
+/* Every folio, the ledger, the sub-FDT's blocks and the root FDT page must
+ * fit what the receiver can check; edges mode adds at most 6 per node. */
+_Static_assert(MAX_FOLIOS + 64 <= KHO_MAX_BLOCKS, "the receiver can take every folio");
 
 struct ledger_entry {
 	u64 gen, seed, folios, csum;
@@ -144,111 +148,144 @@ static int restore_ledger(u64 gen, u64 phys, struct kho_test_result *r)
 	return 0;
 }
 
-/* kho_test_restore - see kho_boot.h. */
-int kho_test_restore(u64 gen, struct kho_test_result *r)
-{
-	const void *root = kho_received_fdt(), *fdt;
-	u64 sub, magic = 0, pgen = ~0ULL, seed = 0, count = 0, lphys = 0, t0 = rdtsc();
-	const u64 *ftab, *ctab;
-	int flen, clen, err = 0;
+/* struct test_fdt - the kho_test sub-FDT's properties, as received. */
+struct test_fdt {
+	u64 magic, gen, seed, count, ledger;
+	const u64 *folios, *csums;	/* unaligned inside the FDT: memcpy each entry */
+};
 
-	memset(r, 0, sizeof(*r));
-	if (!gen || kho_stats.rejected) {	/* cold boot, or a handoff refused: nothing to restore */
-		emit_restore_event(gen, r);
-		return 0;
-	}
-	if (kho_cfg.test_mode == KHO_TEST_EMPTY) {
-		/* nothing was preserved on purpose: the handoff must have arrived empty-handed */
-		if (root && !kho_find_subtree(root, "kho_test", &sub)) {
-			pr_err("kho.test_mode=empty, yet a kho_test subtree arrived\n");
-			err = -EIO;
-		} else {
-			pr_info("generation %llu: empty handoff received as sent (%llu blocks: the root FDT)\n",
-				(unsigned long long)gen, (unsigned long long)kho_stats.blocks);
-		}
-		goto out;
-	}
-	if (!root || kho_find_subtree(root, "kho_test", &sub)) {
-		pr_err("generation %llu: no kho_test subtree was handed over\n", (unsigned long long)gen);
-		err = -EIO;
-		goto out;
-	}
-	r->found = true;
-	fdt = __va(sub);
+/* read_test_fdt - check the sub-FDT at @sub and read it into @t; -EIO if inconsistent. */
+static int read_test_fdt(u64 sub, u64 gen, struct test_fdt *t)
+{
+	const void *fdt = __va(sub);
+	int flen, clen;
+
 	if (fdt_check_header(fdt) || fdt_node_check_compatible(fdt, 0, TEST_COMPATIBLE)) {
 		pr_err("the kho_test sub-FDT at 0x%llx is not a valid %s tree\n",
 		       (unsigned long long)sub, TEST_COMPATIBLE);
-		err = -EIO;
-		goto out;
+		return -EIO;
 	}
-	if (!kho_restore_pages(sub, ALIGN_UP(fdt_totalsize(fdt), PAGE_SIZE) >> PAGE_SHIFT)) {
+	t->folios = fdt_getprop(fdt, 0, "folios", &flen);
+	t->csums = fdt_getprop(fdt, 0, "csums", &clen);
+	if (get_u64(fdt, "magic", &t->magic) || t->magic != TEST_MAGIC ||
+	    get_u64(fdt, "generation", &t->gen) || t->gen + 1 != gen ||
+	    get_u64(fdt, "seed", &t->seed) || get_u64(fdt, "count", &t->count) ||
+	    get_u64(fdt, "ledger", &t->ledger) || !t->folios || !t->csums ||
+	    (u64)flen != t->count * 8 || (u64)clen != t->count * 8) {
+		pr_err("the kho_test sub-FDT is inconsistent (magic 0x%llx, generation %llu, count %llu)\n",
+		       (unsigned long long)t->magic, (unsigned long long)t->gen,
+		       (unsigned long long)t->count);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* verify_folio - restore folio @i of @t and compare order, refcount and contents. */
+static void verify_folio(const struct test_fdt *t, u64 i, struct kho_test_result *r)
+{
+	u64 e, want;
+	phys_addr_t phys;
+	unsigned int order;
+	struct page *p;
+
+	memcpy(&e, &t->folios[i], 8);
+	memcpy(&want, &t->csums[i], 8);
+	phys = e & ~(PAGE_SIZE - 1);
+	order = (unsigned int)(e & (PAGE_SIZE - 1));
+	r->bytes += PAGE_SIZE << order;
+	p = kho_restore_folio(phys);
+	if (!p)
+		return;		/* lost (counted by KHO) or never preserved (logged) */
+	if ((order && (!PageHead(p) || p->private != order)) || p->_refcount != 1) {
+		pr_err("folio 0x%llx came back as order %llu refcount %d, want order %u\n",
+		       (unsigned long long)phys, (unsigned long long)(PageHead(p) ? p->private : 0),
+		       p->_refcount, order);
+		r->mismatches++;
+	} else if (folio_stream(t->seed, phys, order, false) != want) {
+		pr_err("folio 0x%llx (order %u): contents changed\n", (unsigned long long)phys, order);
+		r->mismatches++;
+	} else {
+		r->restored++;
+	}
+	free_pages(p, order);
+}
+
+/* check_refusals - the API must refuse a second restore and a never-preserved address. */
+static void check_refusals(const struct test_fdt *t, struct kho_test_result *r)
+{
+	u64 e0;
+
+	if (!t->count || !r->restored)
+		return;
+	memcpy(&e0, &t->folios[0], 8);
+	if (kho_restore_folio(e0 & ~(PAGE_SIZE - 1))) {
+		pr_err("a folio could be restored twice\n");
+		r->mismatches++;
+	}
+	if (kho_restore_folio(kernel_phys_base)) {	/* our own image: never preserved */
+		pr_err("an address that was never preserved was restored\n");
+		r->mismatches++;
+	}
+}
+
+/* restore_empty - kho.test_mode=empty: nothing was preserved, so nothing may arrive. */
+static int restore_empty(u64 gen)
+{
+	u64 sub;
+
+	if (!kho_retrieve_subtree("kho_test", &sub)) {
+		pr_err("kho.test_mode=empty, yet a kho_test subtree arrived\n");
+		return -EIO;
+	}
+	pr_info("generation %llu: empty handoff received as sent (%llu blocks: the root FDT)\n",
+		(unsigned long long)gen, (unsigned long long)kho_stats.blocks);
+	return 0;
+}
+
+/* restore_all - the sub-FDT, every folio and the ledger; -EIO if anything is off. */
+static int restore_all(u64 gen, struct kho_test_result *r)
+{
+	struct test_fdt t;
+	u64 sub;
+	int err = 0;
+
+	if (kho_retrieve_subtree("kho_test", &sub)) {
+		pr_err("generation %llu: no kho_test subtree was handed over\n", (unsigned long long)gen);
+		return -EIO;
+	}
+	r->found = true;
+	if (read_test_fdt(sub, gen, &t))
+		return -EIO;
+	if (!kho_restore_pages(sub, ALIGN_UP(fdt_totalsize(__va(sub)), PAGE_SIZE) >> PAGE_SHIFT)) {
 		/* its bytes are intact; only its struct pages are not: go on, count the rest */
 		pr_err("the kho_test sub-FDT at 0x%llx cannot be restored; reading it anyway to count the damage\n",
 		       (unsigned long long)sub);
 		err = -EIO;
 	}
-	ftab = fdt_getprop(fdt, 0, "folios", &flen);
-	ctab = fdt_getprop(fdt, 0, "csums", &clen);
-	if (get_u64(fdt, "magic", &magic) || magic != TEST_MAGIC ||
-	    get_u64(fdt, "generation", &pgen) || pgen + 1 != gen || get_u64(fdt, "seed", &seed) ||
-	    get_u64(fdt, "count", &count) || get_u64(fdt, "ledger", &lphys) || !ftab || !ctab ||
-	    (u64)flen != count * 8 || (u64)clen != count * 8) {
-		pr_err("the kho_test sub-FDT is inconsistent (magic 0x%llx, generation %llu, count %llu)\n",
-		       (unsigned long long)magic, (unsigned long long)pgen, (unsigned long long)count);
-		err = -EIO;
-		goto out;
-	}
-	r->folios = count;
-	for (u64 i = 0; i < count; i++) {
-		u64 e, want;
-		phys_addr_t phys;
-		unsigned int order;
-		struct page *p;
-
-		memcpy(&e, &ftab[i], 8);
-		memcpy(&want, &ctab[i], 8);
-		phys = e & ~(PAGE_SIZE - 1);
-		order = (unsigned int)(e & (PAGE_SIZE - 1));
-		r->bytes += PAGE_SIZE << order;
-		p = kho_restore_folio(phys);
-		if (!p)
-			continue;	/* lost (counted by KHO) or never preserved (logged) */
-		if ((order && (!PageHead(p) || p->private != order)) || p->_refcount != 1) {
-			pr_err("folio 0x%llx came back as order %llu refcount %d, want order %u\n",
-			       (unsigned long long)phys, (unsigned long long)(PageHead(p) ? p->private : 0),
-			       p->_refcount, order);
-			r->mismatches++;
-		} else if (folio_stream(seed, phys, order, false) != want) {
-			pr_err("folio 0x%llx (order %u): contents changed\n", (unsigned long long)phys, order);
-			r->mismatches++;
-		} else {
-			r->restored++;
-		}
-		free_pages(p, order);
-	}
-	if (restore_ledger(gen, lphys, r))
+	r->folios = t.count;
+	for (u64 i = 0; i < t.count; i++)
+		verify_folio(&t, i, r);
+	if (restore_ledger(gen, t.ledger, r))
 		r->mismatches++;
-	/* the API's refusals: a second restore, and an address never preserved */
-	if (count && r->restored) {
-		u64 e0;
-
-		memcpy(&e0, &ftab[0], 8);
-		if (kho_restore_folio(e0 & ~(PAGE_SIZE - 1))) {
-			pr_err("a folio could be restored twice\n");
-			r->mismatches++;
-		}
-		if (kho_restore_folio(kernel_phys_base)) {	/* our own image: never preserved */
-			pr_err("an address that was never preserved was restored\n");
-			r->mismatches++;
-		}
-	}
-	if (r->restored != count || r->mismatches || kho_lost_count())
+	check_refusals(&t, r);
+	if (r->restored != t.count || r->mismatches || kho_lost_count())
 		err = -EIO;
 	pr_info("generation %llu: %llu of %llu folios (%llu MiB) restored intact, %llu mismatched, %llu lost; ledger has %llu entries\n",
-		(unsigned long long)gen, (unsigned long long)r->restored, (unsigned long long)count,
+		(unsigned long long)gen, (unsigned long long)r->restored, (unsigned long long)t.count,
 		(unsigned long long)(r->bytes >> 20), (unsigned long long)r->mismatches,
 		(unsigned long long)kho_lost_count(), (unsigned long long)r->ledger_entries);
-out:
+	return err;
+}
+
+/* kho_test_restore - see kho_test.h. */
+int kho_test_restore(u64 gen, struct kho_test_result *r)
+{
+	u64 t0 = rdtsc();
+	int err = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (gen && !kho_stats.rejected)	/* else: cold boot, or a refused handoff */
+		err = kho_cfg.test_mode == KHO_TEST_EMPTY ? restore_empty(gen) : restore_all(gen, r);
 	r->lost = kho_lost_count();
 	r->restore_ns = tsc_to_ns(rdtsc() - t0);
 	emit_restore_event(gen, r);
@@ -334,7 +371,7 @@ static void busy_spin(void *unused)
 		cpu_relax();
 }
 
-/* kho_test_make_busy - see kho_boot.h. */
+/* kho_test_make_busy - see kho_test.h. */
 void kho_test_make_busy(void)
 {
 	int n = 0;
@@ -344,44 +381,32 @@ void kho_test_make_busy(void)
 	pr_info("kho.test_busy: %d CPUs busy for 200 ms while the kexec starts\n", n);
 }
 
-/* kho_test_preserve - see kho_boot.h. */
-int kho_test_preserve(u64 gen)
+/*
+ * preserve_random - folios of random order until kho.test_mem is used up,
+ * node by node and by turns early-initialised, deferred and anywhere.
+ * Adds at *@n, from @budget bytes already used.  Return: 0 or an errno.
+ */
+static int preserve_random(u64 seed, u64 *n, u64 *budget, u64 *csum_all)
 {
-	u64 seed = kho_cfg.test_seed ? kho_cfg.test_seed + gen : rdtsc() | 1, s, budget = 0;
-	u64 n = 0, csum_all = 0, fdt_bytes;
-	struct page *fdt_page, *lp;
-	unsigned int fdt_order = 0;
-	void *fdt;
-	int err;
+	u64 s = seed;
 
-	s = seed;
-	if (kho_cfg.test_mode == KHO_TEST_EMPTY) {
-		pr_info("generation %llu: kho.test_mode=empty: preserving nothing\n",
-			(unsigned long long)gen);
-		return 0;
-	}
-	if (kho_cfg.test_mode == KHO_TEST_EDGES)
-		budget += preserve_edges(seed, &n) * PAGE_SIZE;
-	pr_info("generation %llu: preserving up to %llu MiB of random folios, seed 0x%llx\n",
-		(unsigned long long)gen, (unsigned long long)(kho_cfg.test_mem >> 20),
-		(unsigned long long)seed);
-	while (n < MAX_FOLIOS) {
-		u64 r = next_rand(&s);
-		unsigned int order = (unsigned int)(r % (MAX_PAGE_ORDER + 1));
-		int nid = (int)(n % (u64)nr_online_nodes);
+	while (*n < MAX_FOLIOS) {
+		unsigned int order = (unsigned int)(next_rand(&s) % (MAX_PAGE_ORDER + 1));
+		int nid = (int)(*n % (u64)nr_online_nodes);
 		struct page *p;
 		phys_addr_t phys;
+		int err;
 
-		if (budget + (PAGE_SIZE << order) > kho_cfg.test_mem) {
+		if (*budget + (PAGE_SIZE << order) > kho_cfg.test_mem) {
 			if (!order)
 				break;
 			continue;	/* a smaller order may still fit */
 		}
-		p = place_folio(order, nid, (int)((n / (u64)nr_online_nodes) % 3));
+		p = place_folio(order, nid, (int)((*n / (u64)nr_online_nodes) % 3));
 		if (!p)
 			break;
 		phys = page_to_pfn(p) << PAGE_SHIFT;
-		csum_tab[n] = folio_stream(seed, phys, order, true);
+		csum_tab[*n] = folio_stream(seed, phys, order, true);
 		err = kho_preserve_folio(p, order);
 		if (err) {
 			pr_err("preserving folio 0x%llx order %u failed (%d)\n", (unsigned long long)phys,
@@ -389,14 +414,19 @@ int kho_test_preserve(u64 gen)
 			free_pages(p, order);
 			return err;
 		}
-		folio_tab[n++] = phys | order;
-		budget += PAGE_SIZE << order;
-		csum_all ^= csum_tab[n - 1];
+		*csum_all ^= csum_tab[*n];
+		folio_tab[(*n)++] = phys | order;
+		*budget += PAGE_SIZE << order;
 	}
+	return 0;
+}
 
-	/* the ledger: created in generation 0, extended by every generation */
+/* preserve_ledger - create the ledger (generation 0) or extend it, and preserve it. */
+static int preserve_ledger(u64 gen, u64 seed, u64 n, u64 csum_all)
+{
 	if (!ledger) {
-		lp = kho_alloc_pages(0);
+		struct page *lp = kho_alloc_pages(0);
+
 		if (!lp)
 			return -ENOMEM;
 		ledger = page_address(lp);
@@ -406,12 +436,18 @@ int kho_test_preserve(u64 gen)
 	if (ledger->count >= ARRAY_SIZE(ledger->e))
 		return -ENOSPC;
 	ledger->e[ledger->count++] = (struct ledger_entry){ gen, seed, n, csum_all };
-	err = kho_preserve_pages(virt_to_page(ledger), 1);
-	if (err)
-		return err;
+	return kho_preserve_pages(virt_to_page(ledger), 1);
+}
 
-	/* the sub-FDT */
-	fdt_bytes = 4096 + n * 16 + 512;
+/* add_test_fdt - build the kho_test sub-FDT for @n folios and add it as a subtree. */
+static int add_test_fdt(u64 gen, u64 seed, u64 n)
+{
+	u64 fdt_bytes = 4096 + n * 16 + 512;
+	unsigned int fdt_order = 0;
+	struct page *fdt_page;
+	void *fdt;
+	int err;
+
 	while ((PAGE_SIZE << fdt_order) < fdt_bytes)
 		fdt_order++;
 	fdt_page = kho_alloc_pages(fdt_order);
@@ -433,9 +469,32 @@ int kho_test_preserve(u64 gen)
 	err = err ?: fdt_finish(fdt);
 	if (err) {
 		pr_err("building the kho_test sub-FDT failed: %s\n", fdt_strerror(err));
+		free_pages(fdt_page, fdt_order);
 		return -ENOSPC;
 	}
-	err = kho_add_subtree("kho_test", fdt);
+	return kho_add_subtree("kho_test", fdt);
+}
+
+/* kho_test_preserve - see kho_test.h. */
+int kho_test_preserve(u64 gen)
+{
+	u64 seed = kho_cfg.test_seed ? kho_cfg.test_seed + gen : rdtsc() | 1;
+	u64 n = 0, csum_all = 0, budget = 0;
+	int err;
+
+	if (kho_cfg.test_mode == KHO_TEST_EMPTY) {
+		pr_info("generation %llu: kho.test_mode=empty: preserving nothing\n",
+			(unsigned long long)gen);
+		return 0;
+	}
+	if (kho_cfg.test_mode == KHO_TEST_EDGES)
+		budget += preserve_edges(seed, &n) * PAGE_SIZE;
+	pr_info("generation %llu: preserving up to %llu MiB of random folios, seed 0x%llx\n",
+		(unsigned long long)gen, (unsigned long long)(kho_cfg.test_mem >> 20),
+		(unsigned long long)seed);
+	err = preserve_random(seed, &n, &budget, &csum_all);
+	err = err ?: preserve_ledger(gen, seed, n, csum_all);
+	err = err ?: add_test_fdt(gen, seed, n);
 	if (err)
 		return err;
 	pr_info("generation %llu: preserved %llu folios (%llu MiB) and the ledger (%llu entries)\n",

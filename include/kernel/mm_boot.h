@@ -1,32 +1,44 @@
 /*
- * kernel/mm_boot.h - the memory and KHO steps of start_kernel(), and the
- * generation hand-over at its end.
+ * kernel/mm_boot.h - what start_kernel() measures of the memory steps, and
+ * the "memmap" results event that reports them (kernel/mm_boot.c).
+ *
+ * start_kernel() calls the mm/ and kho/ steps itself, one line each; this
+ * file only holds the figures they produce and the checks that end them.
  */
 #ifndef KERNEL_MM_BOOT_H
 #define KERNEL_MM_BOOT_H
 
-#include <kholab/bootinfo.h>
+#include <kholab/types.h>
+#include <mm/deferred.h>
+#include <mm/mmzone.h>
+
+/* struct mm_boot_stats - the memory steps' results, for the "memmap" event. */
+struct mm_boot_stats {
+	long sections;			/* sparse_init(): sections with a memmap */
+	u64 floor_ns;			/* the memmap store floor (sparse_init()) */
+	u64 early_ns, early_pages;	/* memmap_init() below first_deferred_pfn */
+	u64 free_ns;			/* memblock_free_all() */
+	u64 deferred_ns, deferred_pages; /* page_alloc_init_late() on all CPUs */
+	int threads;			/* CPUs that ran deferred init (1: eager) */
+	struct deferred_node_stats nodes[MAX_NUMNODES];
+};
+
+extern struct mm_boot_stats mm_boot;
+
+/* mm_boot_ns_since - nanoseconds since the TSC read @t0. */
+u64 mm_boot_ns_since(u64 t0);
+
+/* mm_report_early - log what the boot CPU did from sparse_init() to buddy. */
+void mm_report_early(void);
+
+/* mm_deferred_done - add up the per-node deferred init figures. */
+void mm_deferred_done(void);
 
 /*
- * mm_init - from memblock to buddy on the boot CPU (kernel/mm_boot.c):
- * page tables, the sparse memmap, zones, the early memmap init, KHO
- * scratch or deserialize, and memblock_free_all().
+ * mm_check_and_report - with every struct page initialised: the page
+ * accounting identity and (memmap_poison=1) the initialised-exactly-once
+ * check, which panic on failure, then the "memmap" results event.
  */
-void mm_init(void);
-
-/*
- * mm_init_late - after SMP: deferred init on all CPUs, KHO's late work,
- * the accounting and poison checks, and the "memmap" results event.
- */
-void mm_init_late(void);
-
-/*
- * kho_generation - the KHO test client's turn (kernel/generation.c):
- * restore and verify what the previous generation preserved, then, while
- * generations remain (gens=N), preserve a new set and kexec into the next.
- * Returns only when this generation is the last and everything verified.
- */
-void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
-		    u32 map_count);
+void mm_check_and_report(void);
 
 #endif /* KERNEL_MM_BOOT_H */

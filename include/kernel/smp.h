@@ -33,4 +33,20 @@ int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg);
 /* smp_wait_cpu - wait until CPU @cpu has finished the work it was given. */
 void smp_wait_cpu(int cpu);
 
+/**
+ * smp_reserve_trampoline - reserve the page below 1 MiB the APs start in.
+ * Must run while memblock still hands out memory (before buddy).
+ * Return: 0, or -ENOMEM when no page below 1 MiB is free (no SMP then).
+ */
+int smp_reserve_trampoline(void);
+
+/**
+ * smp_init - start every CPU the MADT lists; those that come up are
+ * numbered densely (0 = boot CPU) in MADT order.
+ * @fail_cpu: MADT index of a CPU not to send IPIs to (-1: none)
+ * @timeout_ms: how long to wait for each CPU
+ * Return: the number of CPUs online.
+ */
+int smp_init(int fail_cpu, u64 timeout_ms);
+
 #endif /* KERNEL_SMP_H */

@@ -1,5 +1,5 @@
 /*
- * kho/kho.h - Kexec HandOver (KHO): what subsystems and boot code call.
+ * kho/kho.h - Kexec HandOver (KHO): the interface other subsystems use.
  *
  * DOC: the KHO interface
  *
@@ -22,8 +22,10 @@
  * is not preserved exactly so, -ENOMEM when tracking pages run out.  A
  * failed call changes nothing.
  *
- * The receiving side uses kho_parse_root_fdt(), kho_find_subtree() and
- * kho_walk_mem_map(), which never allocate and check everything they read.
+ * The receiving kernel's owners take their memory back with
+ * kho_restore_folio() / kho_restore_pages() and find their blobs with
+ * kho_retrieve_subtree().  How the handoff is laid out in memory (the wire
+ * format) is not visible here: see include/kho/kho_internal.h.
  */
 #ifndef KHO_KHO_H
 #define KHO_KHO_H
@@ -42,6 +44,9 @@ struct page;
 
 /* Most chunks the walker follows before it calls the list a cycle. */
 #define KHO_MAX_CHUNKS		65536
+
+/* Most preserved blocks a receiver can check and track; more is refused. */
+#define KHO_MAX_BLOCKS		16384
 
 /* ---- preserving memory (kho/preserve.c) ---- */
 
@@ -124,7 +129,7 @@ u64 kho_tracking_pages(void);
  */
 void kho_unpreserve_all(void);
 
-/* ---- subtrees and the root FDT (kho/fdt.c) ---- */
+/* ---- subtrees (kho/subtree.c) ---- */
 
 /**
  * kho_add_subtree - hand @fdt to the next kernel as child node @name.
@@ -147,96 +152,45 @@ int kho_add_subtree(const char *name, void *fdt);
 int kho_remove_subtree(void *fdt);
 
 /**
- * kho_build_root_fdt - write the kho-v1 root FDT into @buf.
- * @buf:          KHO_FDT_SIZE bytes, 8-byte aligned
- * @mem_map_phys: first chunk of the preserved-memory list (0 = none)
+ * kho_retrieve_subtree - the blob the previous kernel handed over as @name.
+ * @phys: receives its physical address (its pages are preserved: restore
+ *        them with kho_restore_pages() before keeping them)
  *
- * Properties hold native-byte-order u64s; subtrees appear as child nodes in
- * the order they were added, each with an "fdt" property.
- *
- * Return: 0, or -ENOSPC if it does not fit in one page.
+ * Return: 0; -ENOENT on a cold boot or when there is no such subtree;
+ * -EINVAL when the node is malformed.
  */
-int kho_build_root_fdt(void *buf, u64 mem_map_phys);
+int kho_retrieve_subtree(const char *name, u64 *phys);
+
+/* ---- taking preserved memory back (kho/restore.c) ---- */
 
 /**
- * kho_parse_root_fdt - check a received root FDT and read its memory map.
- * @fdt:      the blob; @fdt_size: bytes readable at @fdt
- * @mem_map_phys: receives the first chunk address (0 = nothing preserved)
- *
- * Return: 0; -EINVAL for a bad header, a size over @fdt_size, a compatible
- * other than exactly "kho-v1", or a memory-map property not 8 bytes long;
- * -ENOENT when the memory-map property is missing.
+ * kho_restore_folio - take back a preserved folio: check that its struct
+ * pages were initialised and that the head carries {order, KHO_PAGE_MAGIC},
+ * clear the marker, set refcounts (head 1, tails 0, compound).
+ * Return: the head page, or NULL (with the reason logged) - in particular
+ * for an address that was not preserved or was restored already.
  */
-int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *mem_map_phys);
+struct page *kho_restore_folio(phys_addr_t phys);
 
-/**
- * kho_find_subtree - look up child node @name of a checked root FDT.
- * @phys: receives its "fdt" property (the blob's physical address)
- *
- * Return: 0; -ENOENT if there is no such node or property; -EINVAL if the
- * property is not exactly 8 bytes.
+/*
+ * kho_restore_pages - the same for @nr order-0 pages starting at @phys
+ * (each refcount 1).  Every block is checked before any is taken.
  */
-int kho_find_subtree(const void *fdt, const char *name, u64 *phys);
+struct page *kho_restore_pages(phys_addr_t phys, u64 nr);
 
-/* ---- the preserved-memory list (kho/serialize.c, kho/walk.c) ---- */
+/* kho_lost_count - restores that found uninitialised pages or a lost marker. */
+u64 kho_lost_count(void);
 
-/**
- * kho_serialize_mem - write the kho-v1 chunk list for what is preserved now.
- * @first_chunk_phys: receives the first chunk's address, or 0 when nothing
- *                    is preserved
- *
- * Chunks are ordinary pages (not preserved); the bitmaps they point at are
- * the live tracking bitmaps, so nothing may be (un)preserved until the
- * kexec happens or kho_free_serialized() is called.
- *
- * Return: 0, or -ENOMEM (then no chunk is left allocated).
+/* kho_is_revived - this boot received and accepted a handoff. */
+bool kho_is_revived(void);
+
+/* kho_rejected_reason - why this boot refused a received handoff, or NULL. */
+const char *kho_rejected_reason(void);
+
+/*
+ * kho_alloc_pages - 2^@order pages that can be preserved: never below
+ * 1 MiB, which is scratch on every KHO boot.  NULL if none.
  */
-int kho_serialize_mem(u64 *first_chunk_phys);
-
-/**
- * kho_free_serialized - give back the chunks of an abandoned kexec.
- * @first_chunk_phys: what kho_serialize_mem() returned (0 is fine)
- */
-void kho_free_serialized(u64 first_chunk_phys);
-
-/**
- * struct kho_walk_ops - what kho_walk_mem_map() asks its caller.
- * @ram_ok: is [phys, phys + len) RAM the receiver may read now?
- * @block:  one preserved block, in chunk order; non-zero stops the walk
- *          and is returned.  NULL for a dry run that only validates.
- */
-struct kho_walk_ops {
-	bool (*ram_ok)(u64 phys, u64 len, void *arg);
-	int (*block)(u64 phys, unsigned int order, void *arg);
-};
-
-/**
- * struct kho_walk_defect - the first thing kho_walk_mem_map() rejected.
- * @why:  what was wrong, e.g. "chunk not page aligned"
- * @addr: the physical address (or value) it concerns
- */
-struct kho_walk_defect {
-	const char *why;
-	u64 addr;
-};
-
-/**
- * kho_walk_mem_map - validate and walk a received preserved-memory list.
- * @first_chunk: the root FDT's preserved-memory-map (0 = empty list)
- * @ops:         callbacks; @ops->ram_ok is required
- * @arg:         passed to the callbacks
- * @defect:      if not NULL, receives the first defect on error
- *
- * Reads only through __va() of pages @ops->ram_ok accepted and allocates
- * nothing.  Run it once with @ops->block NULL to decide all-or-nothing,
- * then again to act.
- *
- * Return: 0; -EINVAL for a misaligned chunk, bitmap or phys_start, an
- * order > 10, num_elms > 255 or a block past the end of the address space;
- * -EFAULT for a chunk or bitmap outside RAM; -ELOOP after KHO_MAX_CHUNKS
- * chunks; or the first non-zero value of @ops->block.
- */
-int kho_walk_mem_map(u64 first_chunk, const struct kho_walk_ops *ops, void *arg,
-		     struct kho_walk_defect *defect);
+struct page *kho_alloc_pages(unsigned int order);
 
 #endif /* KHO_KHO_H */

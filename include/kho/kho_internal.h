@@ -1,7 +1,8 @@
 /*
- * kho/kho_internal.h - the tracking structures shared by kho/preserve.c
- * (which owns them) and kho/serialize.c (which reads them).  Not for
- * other callers: use include/kho/kho.h.
+ * kho/kho_internal.h - what the files of kho/ share and nobody else needs:
+ * KHO's state (kho/state.c), the preserve tracker's tables (kho/preserve.c),
+ * and the wire-format interface every ABI file implements (kho/abi.c).
+ * Other subsystems use include/kho/kho.h; start_kernel() uses kho_boot.h.
  *
  * DOC: tracking tables
  *
@@ -12,12 +13,27 @@
  * PRESERVE_BITS bits; bit b of bitmap i of order o stands for the block
  * whose pfn >> o is i * PRESERVE_BITS + b.  A bitmap exists only while it
  * has a bit set.  All pages come from alloc_pages(0, NUMA_NO_NODE).
+ *
+ * DOC: wire formats
+ *
+ * Everything that depends on how a handoff is laid out in memory sits
+ * behind struct kho_abi: how the preserved set is encoded for the next
+ * kernel, how a received one is walked, how a subtree node names its
+ * blob, which pages make up the encoded map.  The preserve tracker,
+ * scratch, the validation policy, deserialize, restore and the
+ * kho.deferred modes are written once against this interface.  Adding a
+ * format means one new kho/abi_<name>.c and one line in kho/abi.c.
  */
 #ifndef KHO_KHO_INTERNAL_H
 #define KHO_KHO_INTERNAL_H
 
 #include <kholab/types.h>
 #include <kholab/kho_abi.h>
+#include <kho/kho.h>
+#include <kho/kho_config.h>
+#include <kho/kho_boot.h>
+
+/* ---- the preserve tracker (kho/preserve.c) ---- */
 
 /* struct kho_bitmap_ref - one bitmap of an order: its index and page. */
 struct kho_bitmap_ref {
@@ -52,5 +68,189 @@ void *kho_page_alloc(void);
 
 /* kho_page_free - give back a page from kho_page_alloc(). */
 void kho_page_free(void *va);
+
+/* ---- state (kho/state.c) ---- */
+
+/* The scratch areas in use this generation: [0] lowmem, [1] global, [2..] nodes. */
+#define KHO_MAX_SCRATCH		KHO_HANDOFF_MAX_SCRATCH
+extern struct kho_scratch kho_scratch[KHO_MAX_SCRATCH];
+extern int kho_nr_scratch;
+
+/* Per-boot KHO facts for the results events. */
+struct kho_boot_stats {
+	bool revived;			/* this boot received a valid handoff */
+	u64 blocks, bytes;		/* preserved blocks received */
+	u64 deserialize_ns;		/* kho_deserialize() on the boot CPU */
+	u64 pages_inited_early;		/* struct pages kho_deserialize() initialised */
+	u64 pages_inited_late;		/* struct pages initialised after SMP (restore) */
+	u64 late_ns;			/* that parallel pass */
+	const char *rejected;		/* why a received handoff was refused, or NULL */
+	u64 rejected_addr;
+};
+extern struct kho_boot_stats kho_stats;
+
+/* One preserved block of a received handoff. */
+struct kho_block {
+	u64 phys;
+	u64 size;
+	bool restored;			/* taken back by its owner (kho/restore.c) */
+};
+
+/*
+ * struct kho_received - what kho_populate() accepted: the blocks sorted
+ * by address, the root FDT and the wire format it was written in.  All
+ * zero on a cold boot or after a rejection.
+ */
+struct kho_received {
+	struct kho_block blocks[KHO_MAX_BLOCKS];
+	u64 nr_blocks;
+	u64 map_phys;			/* the root FDT's preserved-memory-map */
+	const void *root_fdt;
+	const struct kho_abi *abi;
+	bool revived;
+};
+extern struct kho_received kho_in;
+
+/* kho_received_blocks - the validated blocks, sorted by address; *@n of them. */
+struct kho_block *kho_received_blocks(u64 *n);
+
+/* kho_received_fdt - the root FDT of a revived handoff, or NULL. */
+const void *kho_received_fdt(void);
+
+/* kho_forget_received - back to "nothing received" (a rejection, or a test). */
+void kho_forget_received(void);
+
+#ifdef KHOLAB_HOST_TEST
+/* kho_reset_for_test - back to "no handoff received" (host tests, fuzzing). */
+void kho_reset_for_test(void);
+#endif
+
+/* ---- wire formats (kho/abi.c, kho/abi_<name>.c) ---- */
+
+/**
+ * struct kho_walk_ops - what a wire format's walker asks its caller.
+ * @ram_ok: is [phys, phys + len) RAM the receiver may read now?
+ * @block:  one preserved block, in the format's order; non-zero stops the
+ *          walk and is returned.  NULL for a dry run that only validates.
+ */
+struct kho_walk_ops {
+	bool (*ram_ok)(u64 phys, u64 len, void *arg);
+	int (*block)(u64 phys, unsigned int order, void *arg);
+};
+
+/**
+ * struct kho_walk_defect - the first thing a walker rejected.
+ * @why:  what was wrong, e.g. "chunk not page aligned"
+ * @addr: the physical address (or value) it concerns
+ */
+struct kho_walk_defect {
+	const char *why;
+	u64 addr;
+};
+
+/**
+ * struct kho_abi - one wire format of the handoff.
+ * @name:          the kho.abi= word, e.g. "v1"
+ * @compatible:    the root FDT's compatible string, e.g. "kho-v1"
+ * @encode_mem:    write the preserved set for the next kernel; *map_phys
+ *                 gets the root's preserved-memory-map value
+ * @free_mem:      give back what @encode_mem allocated (abandoned kexec)
+ * @write_subtree: the properties of a subtree node naming the blob at
+ *                 [phys, phys + size) (libfdt sequential-write @fdt)
+ * @read_subtree:  read them back from node @node of a received root;
+ *                 *size = 0 means "an FDT sized by its own header"
+ * @walk_mem:      validate and walk a received map (never allocates)
+ * @for_each_map_page: call @fn for every page the encoded map occupies
+ *                 (the handoff dump); stops at the first non-zero return
+ */
+struct kho_abi {
+	const char *name;
+	const char *compatible;
+	int (*encode_mem)(u64 *map_phys);
+	void (*free_mem)(u64 map_phys);
+	int (*write_subtree)(void *fdt, u64 phys, u64 size);
+	int (*read_subtree)(const void *fdt, int node, u64 *phys, u64 *size);
+	int (*walk_mem)(u64 map_phys, const struct kho_walk_ops *ops, void *arg,
+			struct kho_walk_defect *defect);
+	int (*for_each_map_page)(u64 map_phys, int (*fn)(u64 phys, void *arg), void *arg);
+};
+
+/* kho_abi_send - the format this kernel writes (the default one). */
+const struct kho_abi *kho_abi_send(void);
+
+/* kho_abi_find - the format whose root compatible is @compat (@len bytes
+ * with its NUL, as libfdt returns it), or NULL. */
+const struct kho_abi *kho_abi_find(const char *compat, int len);
+
+/* kho_abi_names - "kho-v1" or "kho-v1, kho-v4": what a receiver accepts. */
+const char *kho_abi_names(void);
+
+/**
+ * kho_build_root_fdt - write the root FDT in this kernel's wire format
+ * into @buf: compatible, preserved-memory-map = @map_phys, one child node
+ * per registered subtree (kho/subtree.c).
+ * @buf: KHO_FDT_SIZE bytes, 8-byte aligned
+ *
+ * Properties hold native-byte-order u64s, as Linux writes them.
+ * Return: 0, or -ENOSPC if it does not fit in one page.
+ */
+int kho_build_root_fdt(void *buf, u64 map_phys);
+
+/**
+ * kho_parse_root_fdt - check a received root FDT and read its memory map.
+ * @fdt:      the blob; @fdt_size: bytes readable at @fdt
+ * @map_phys: receives preserved-memory-map
+ *
+ * Return: 0; -EINVAL for a bad header, a size over @fdt_size, a compatible
+ * no wire format here speaks, or a memory-map property not 8 bytes long;
+ * -ENOENT when the memory-map property is missing.
+ */
+int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *map_phys);
+
+/**
+ * kho_find_subtree - look up child node @name of a checked root FDT and
+ * read the blob address its wire format stores there.
+ * Return: 0; -ENOENT if there is no such node or property; -EINVAL if the
+ * property is malformed or the root's compatible is unknown.
+ */
+int kho_find_subtree(const void *fdt, const char *name, u64 *phys);
+
+/* kho-v1 (kho/abi_v1.c), also used directly by the host tests. */
+extern const struct kho_abi kho_abi_v1;
+
+/**
+ * kho_serialize_mem - write the kho-v1 chunk list for what is preserved now.
+ * @first_chunk_phys: receives the first chunk's address, or 0 when nothing
+ *                    is preserved
+ *
+ * Chunks are ordinary pages (not preserved); the bitmaps they point at are
+ * the live tracking bitmaps, so nothing may be (un)preserved until the
+ * kexec happens or kho_free_serialized() is called.
+ *
+ * Return: 0, or -ENOMEM (then no chunk is left allocated).
+ */
+int kho_serialize_mem(u64 *first_chunk_phys);
+
+/* kho_free_serialized - give back the chunks of an abandoned kexec (0 is fine). */
+void kho_free_serialized(u64 first_chunk_phys);
+
+/**
+ * kho_walk_mem_map - validate and walk a received kho-v1 chunk list.
+ * @first_chunk: the root FDT's preserved-memory-map (0 = empty list)
+ * @ops:         callbacks; @ops->ram_ok is required
+ * @arg:         passed to the callbacks
+ * @defect:      if not NULL, receives the first defect on error
+ *
+ * Reads only through __va() of pages @ops->ram_ok accepted and allocates
+ * nothing.  Run it once with @ops->block NULL to decide all-or-nothing,
+ * then again to act.
+ *
+ * Return: 0; -EINVAL for a misaligned chunk, bitmap or phys_start, an
+ * order > 10, num_elms > 255 or a block past the end of the address space;
+ * -EFAULT for a chunk or bitmap outside RAM; -ELOOP after KHO_MAX_CHUNKS
+ * chunks; or the first non-zero value of @ops->block.
+ */
+int kho_walk_mem_map(u64 first_chunk, const struct kho_walk_ops *ops, void *arg,
+		     struct kho_walk_defect *defect);
 
 #endif /* KHO_KHO_INTERNAL_H */

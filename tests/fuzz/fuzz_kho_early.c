@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * tests/fuzz/fuzz_kho_early.c - libFuzzer harness over the whole KHO
- * receive path: kho_early_init() from kho/early.c (with kho/walk.c,
- * kho/fdt.c and mm/memblock{,_query}.c, compiled exactly as in the kernel but with
+ * receive path: kho_populate() from kho/validate.c (with kho/state.c,
+ * the wire formats kho/abi*.c, kho/subtree.c, kho/preserve.c and
+ * mm/memblock{,_query}.c, compiled exactly as in the kernel but with
  * -DKHOLAB_HOST_TEST) run against a handoff that the fuzz input places in
  * a simulated physical memory.
  *
@@ -51,8 +52,7 @@
 #include <sys/mman.h>
 #include <libfdt.h>
 
-#include <kho/kho_boot.h>
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
 #include <mm/memblock.h>
 #include <kernel/layout.h>
 #include "shim.h"
@@ -61,27 +61,6 @@
 #define SIM_PAGES	(SIM_BYTES >> PAGE_SHIFT)
 #define FUZZ_MAX_RAM	8
 #define ONE_MIB		(1ULL << 20)
-
-/* What kho/scratch.c would define; it is not linked (it needs mm/mmzone). */
-struct kho_config kho_cfg = { .enabled = true, .deferred = KHO_DEFERRED_DESERIALIZE,
-			      .scratch_scale = 200 };
-struct kho_scratch kho_scratch[KHO_MAX_SCRATCH];
-int kho_nr_scratch;
-
-/* kho/fdt.c's sender side references these; the receive path never calls them. */
-int kho_preserve_phys(phys_addr_t phys, u64 size)
-{
-	(void)phys;
-	(void)size;
-	abort();
-}
-
-int kho_unpreserve_phys(phys_addr_t phys, u64 size)
-{
-	(void)phys;
-	(void)size;
-	abort();
-}
 
 static uint8_t *sim;				/* host address of physical 0 */
 static uint8_t ram_map[SIM_PAGES / 8];		/* our own view: page is RAM */
@@ -438,7 +417,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.left -= len;
 	}
 
-	ok = kho_early_init(&bi);
+	ok = kho_populate(&bi);
 	if (ok)
 		check_accepted(&bi);
 	else

@@ -4,7 +4,7 @@
  * hosted libfdt (compatible, native-byte-order u64 properties, child nodes
  * in order of addition), and every root FDT the reader must reject.
  *
- * SOURCES: kho/preserve.c kho/fdt.c
+ * SOURCES: kho/preserve.c kho/subtree.c kho/state.c kho/abi.c kho/abi_v1.c
  * LDLIBS: -lfdt
  */
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <libfdt.h>
 
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
 #include <mm/page.h>
 #include "shim.h"
 

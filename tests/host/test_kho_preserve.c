@@ -23,7 +23,7 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
 #include <mm/page.h>
 #include "shim.h"
 

@@ -7,7 +7,8 @@
  *
  * Seed: KHOLAB_SEED (decimal or 0x hex), printed at the start.
  *
- * SOURCES: kho/preserve.c kho/serialize.c kho/walk.c
+ * SOURCES: kho/preserve.c kho/abi_v1.c
+ * LDLIBS: -lfdt
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +21,7 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
 #include <mm/page.h>
 #include "shim.h"
 

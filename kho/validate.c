@@ -1,11 +1,12 @@
 /*
- * kho/early.c - receiving a handoff: validate all of it, then trust it.
+ * kho/validate.c - receiving a handoff: validate all of it, then trust it.
  *
  * DOC: KHO handoff validation
  *
  * The previous kernel's data is checked completely before kholab changes
  * anything in memblock: the kho_data record, the scratch array, the root
- * FDT, the whole chunk list (kho_walk_mem_map() as a dry run), and every
+ * FDT (its compatible picks the wire format, kho/abi.c), the whole
+ * preserved-memory map (the format's walker, as a dry run), and every
  * preserved block (in RAM, clear of scratch, of the kernel image, its ELF
  * copy and boot info, of the root FDT's own page unless that page is a
  * block itself, and of every other block).  One defect: a message naming
@@ -15,67 +16,16 @@
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_boot.h>
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
 #include <libfdt.h>
 #include <mm/memblock.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
+#include <stdio.h>
 #include <string.h>
 #include <errno.h>
 
-/* How many blocks the overlap check can sort; more fails validation. */
-#define KHO_MAX_BLOCKS		16384
-
-static struct kho_block blocks[KHO_MAX_BLOCKS];
-static u64 nr_blocks;
-static u64 mem_map_phys;
-static const void *root_fdt;
-static bool revived;
-static const struct kholab_bootinfo *boot_bi;
-
-struct kho_boot_stats kho_stats;
-
-#ifdef KHOLAB_HOST_TEST
-/* kho_reset_for_test - forget any received handoff (host tests and fuzzing). */
-void kho_reset_for_test(void)
-{
-	nr_blocks = 0;
-	mem_map_phys = 0;
-	root_fdt = NULL;
-	revived = false;
-	boot_bi = NULL;
-	kho_nr_scratch = 0;
-	memset(&kho_stats, 0, sizeof(kho_stats));
-	memset(kho_scratch, 0, sizeof(kho_scratch));
-}
-#endif
-
-/* kho_is_revived - see kho_boot.h. */
-bool kho_is_revived(void)
-{
-	return revived;
-}
-
-/* kho_received_fdt - see kho_boot.h. */
-const void *kho_received_fdt(void)
-{
-	return revived ? root_fdt : NULL;
-}
-
-/* kho_received_blocks - see kho_boot.h. */
-const struct kho_block *kho_received_blocks(u64 *n)
-{
-	*n = nr_blocks;
-	return blocks;
-}
-
-/* kho_received_map - the root FDT's preserved-memory-map of a revived handoff. */
-u64 kho_received_map(void);
-u64 kho_received_map(void)
-{
-	return mem_map_phys;
-}
+static struct kho_block *const blocks = kho_in.blocks;
 
 /* overlaps - [a, a + al) and [b, b + bl) share a byte. */
 static bool overlaps(u64 a, u64 al, u64 b, u64 bl)
@@ -98,18 +48,16 @@ static bool ram_ok(u64 phys, u64 len, void *arg)
 static int collect_block(u64 phys, unsigned int order, void *arg)
 {
 	(void)arg;
-	if (nr_blocks == KHO_MAX_BLOCKS)
+	if (kho_in.nr_blocks == KHO_MAX_BLOCKS)
 		return -E2BIG;
-	blocks[nr_blocks].phys = phys;
-	blocks[nr_blocks].size = PAGE_SIZE << order;
-	nr_blocks++;
+	blocks[kho_in.nr_blocks++] = (struct kho_block){ .phys = phys, .size = PAGE_SIZE << order };
 	return 0;
 }
 
 /* sort_blocks - heap sort by address: no allocation, bounded time. */
 static void sort_blocks(void)
 {
-	u64 n = nr_blocks;
+	u64 n = kho_in.nr_blocks;
 
 	for (u64 start = n / 2; start-- > 0;) {
 		for (u64 root = start; 2 * root + 1 < n;) {
@@ -160,6 +108,7 @@ static int reject(const char *what, u64 addr)
  */
 static int check_root_fdt(const void *fdt, u64 phys)
 {
+	static char msg[96];
 	const char *compat;
 	int len;
 
@@ -170,8 +119,13 @@ static int check_root_fdt(const void *fdt, u64 phys)
 	if (fdt_check_header(fdt))
 		return reject("root FDT header is corrupt or the tree is truncated", fdt_totalsize(fdt));
 	compat = fdt_getprop(fdt, 0, "compatible", &len);
-	if (!compat || len != sizeof(KHO_FDT_COMPATIBLE) || memcmp(compat, KHO_FDT_COMPATIBLE, (size_t)len))
-		return reject("root FDT compatible is not \"kho-v1\"", phys);
+	kho_in.abi = compat ? kho_abi_find(compat, len) : NULL;
+	if (!kho_in.abi) {
+		snprintf(msg, sizeof(msg), "root FDT compatible \"%.24s\" is not one of %s",
+			 compat && len > 0 && !memchr(compat, 0, (size_t)len - 1) ? compat : "?",
+			 kho_abi_names());
+		return reject(msg, phys);
+	}
 	if (!fdt_getprop(fdt, 0, KHO_PROP_PRESERVED, &len))
 		return reject("root FDT has no preserved-memory-map", phys);
 	if (len != 8)
@@ -246,7 +200,7 @@ static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_da
 		{ 0, 1ULL << 20, "preserved block below 1 MiB (always scratch)" },
 	};
 
-	for (u64 i = 0; i < nr_blocks; i++) {
+	for (u64 i = 0; i < kho_in.nr_blocks; i++) {
 		const struct kho_block *b = &blocks[i];
 
 		if (!ram_ok(b->phys, b->size, NULL))
@@ -269,7 +223,7 @@ static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_da
  */
 static bool in_block(u64 phys, u64 len)
 {
-	u64 lo = 0, hi = nr_blocks, cur = phys, end = phys + len;
+	u64 lo = 0, hi = kho_in.nr_blocks, cur = phys, end = phys + len;
 
 	while (lo < hi) {		/* the last block starting at or below phys */
 		u64 mid = (lo + hi) / 2;
@@ -279,7 +233,7 @@ static bool in_block(u64 phys, u64 len)
 		else
 			hi = mid;
 	}
-	for (u64 i = lo ? lo - 1 : 0; i < nr_blocks && cur < end; i++) {
+	for (u64 i = lo ? lo - 1 : 0; i < kho_in.nr_blocks && cur < end; i++) {
 		if (blocks[i].phys > cur)
 			return false;	/* a gap */
 		if (blocks[i].phys + blocks[i].size > cur)
@@ -297,81 +251,68 @@ static int validate_tree(const void *fdt, u64 fdt_phys)
 {
 	int node;
 
-	if (!mem_map_phys && fdt_first_subnode(fdt, 0) >= 0)
+	if (!kho_in.map_phys && fdt_first_subnode(fdt, 0) >= 0)
 		return reject("preserved-memory-map is 0 but subtrees are present", fdt_phys);
 	if (!in_block(fdt_phys, KHO_FDT_SIZE))
 		return reject("the root FDT page is not preserved", fdt_phys);
 	fdt_for_each_subnode(node, fdt, 0) {
-		const void *p;
-		u64 sub;
-		int len;
+		u64 sub, size;
 
-		p = fdt_getprop(fdt, node, KHO_PROP_SUBTREE_FDT, &len);
-		if (!p || len != 8)
-			return reject("a subtree node has no 8-byte fdt property", fdt_phys);
-		memcpy(&sub, p, 8);
-		if (!in_block(sub, sizeof(struct fdt_header)) ||
-		    !in_block(sub, fdt_totalsize(__va(sub))))
+		if (kho_in.abi->read_subtree(fdt, node, &sub, &size))
+			return reject("a subtree node does not name its blob properly", fdt_phys);
+		if (size ? !in_block(sub, size) :
+			   !in_block(sub, sizeof(struct fdt_header)) ||
+			   !in_block(sub, fdt_totalsize(__va(sub))))
 			return reject("a subtree FDT is not inside preserved memory", sub);
 	}
 	return 0;
 }
 
-/* kho_early_init - see kho_boot.h. */
-bool kho_early_init(const struct kholab_bootinfo *bi)
+/*
+ * validate - every check, in the order that lets each message name the
+ * real defect; fills kho_in.blocks (sorted) and kho_scratch[] on success.
+ */
+static int validate(const struct kholab_bootinfo *bi, const struct kho_data *kd)
 {
-	const struct kho_data *kd;
 	struct kho_walk_ops ops = { .ram_ok = ram_ok, .block = collect_block };
 	struct kho_walk_defect defect = { 0 };
+	const void *fdt = __va(kd->fdt_addr);
 	int err;
 
-	boot_bi = bi;
-	kd = find_record(bi);
-	if (!kd)
-		return false;
-	if (!kho_cfg.enabled) {
-		pr_info("handoff present but kho=off; booting cold\n");
-		return false;
-	}
-	if (kd->fdt_size != KHO_FDT_SIZE) {
-		reject("kho_data.fdt_size is not 4096", kd->fdt_size);
-		return false;
-	}
-	if (kd->fdt_addr & (PAGE_SIZE - 1) || !ram_ok(kd->fdt_addr, kd->fdt_size, NULL)) {
-		reject("root FDT not page aligned or outside RAM", kd->fdt_addr);
-		return false;
-	}
-	if (validate_scratch(kd) || check_root_fdt(__va(kd->fdt_addr), kd->fdt_addr))
-		goto cold;
-	err = kho_parse_root_fdt(__va(kd->fdt_addr), kd->fdt_size, &mem_map_phys);
-	if (err) {
-		reject("root FDT is not a valid kho-v1 tree", kd->fdt_addr);
-		goto cold;
-	}
-	/* a dry run first: the list's own defects (a cycle, a bad order...) */
-	err = kho_walk_mem_map(mem_map_phys, &(struct kho_walk_ops){ .ram_ok = ram_ok }, NULL,
-			       &defect);
-	nr_blocks = 0;
-	err = err ?: kho_walk_mem_map(mem_map_phys, &ops, NULL, &defect);
-	if (err) {
-		if (err == -E2BIG)
-			reject("more preserved blocks than kholab can check: raise KHO_MAX_BLOCKS",
-			       nr_blocks);
-		else
-			reject(defect.why ? defect.why : "preserved-memory list is corrupt", defect.addr);
-		goto cold;
-	}
+	if (kd->fdt_size != KHO_FDT_SIZE)
+		return reject("kho_data.fdt_size is not 4096", kd->fdt_size);
+	if (kd->fdt_addr & (PAGE_SIZE - 1) || !ram_ok(kd->fdt_addr, kd->fdt_size, NULL))
+		return reject("root FDT not page aligned or outside RAM", kd->fdt_addr);
+	err = validate_scratch(kd);
+	err = err ?: check_root_fdt(fdt, kd->fdt_addr);
+	if (err)
+		return err;
+	if (kho_parse_root_fdt(fdt, kd->fdt_size, &kho_in.map_phys))
+		return reject("root FDT is not a valid KHO tree", kd->fdt_addr);
+	/* a dry run first: the map's own defects (a cycle, a bad order...) */
+	err = kho_in.abi->walk_mem(kho_in.map_phys, &(struct kho_walk_ops){ .ram_ok = ram_ok },
+				   NULL, &defect);
+	kho_in.nr_blocks = 0;
+	err = err ?: kho_in.abi->walk_mem(kho_in.map_phys, &ops, NULL, &defect);
+	if (err == -E2BIG)
+		return reject("more preserved blocks than kholab can check (KHO_MAX_BLOCKS)",
+			      kho_in.nr_blocks);
+	if (err)
+		return reject(defect.why ? defect.why : "preserved-memory map is corrupt", defect.addr);
 	sort_blocks();
-	if (validate_blocks(bi, kd) || validate_tree(__va(kd->fdt_addr), kd->fdt_addr))
-		goto cold;
+	err = validate_blocks(bi, kd);
+	return err ?: validate_tree(fdt, kd->fdt_addr);
+}
 
-	/* Valid: from here on the handoff is trusted. */
-	root_fdt = __va(kd->fdt_addr);
-	revived = true;
+/* trust - the handoff passed: scratch becomes the only memory memblock hands out. */
+static void trust(const struct kho_data *kd)
+{
+	kho_in.root_fdt = __va(kd->fdt_addr);
+	kho_in.revived = true;
 	kho_stats.revived = true;
-	for (u64 i = 0; i < nr_blocks; i++)
+	for (u64 i = 0; i < kho_in.nr_blocks; i++)
 		kho_stats.bytes += blocks[i].size;
-	kho_stats.blocks = nr_blocks;
+	kho_stats.blocks = kho_in.nr_blocks;
 	for (int s = 0; s < kho_nr_scratch; s++) {
 		memblock_add(kho_scratch[s].addr, kho_scratch[s].size);	/* no-op if RAM already */
 		memblock_mark_kho_scratch(kho_scratch[s].addr, kho_scratch[s].size);
@@ -379,13 +320,26 @@ bool kho_early_init(const struct kholab_bootinfo *bi)
 	memblock_mark_kho_scratch(0, 1ULL << 20);
 	memblock_reserve_kern(kd->scratch_addr, kd->scratch_size);
 	memblock_set_kho_scratch_only();
-	pr_info("handoff accepted: %llu preserved blocks (%llu MiB), %d scratch areas; allocating from scratch only\n",
-		(unsigned long long)nr_blocks, (unsigned long long)(kho_stats.bytes >> 20), kho_nr_scratch);
+	pr_info("handoff accepted (%s): %llu preserved blocks (%llu MiB), %d scratch areas; allocating from scratch only\n",
+		kho_in.abi->compatible, (unsigned long long)kho_in.nr_blocks,
+		(unsigned long long)(kho_stats.bytes >> 20), kho_nr_scratch);
+}
+
+/* kho_populate - see kho_boot.h. */
+bool kho_populate(const struct kholab_bootinfo *bi)
+{
+	const struct kho_data *kd = find_record(bi);
+
+	if (!kd)
+		return false;
+	if (!kho_cfg.enabled) {
+		pr_info("handoff present but kho=off; booting cold\n");
+		return false;
+	}
+	if (validate(bi, kd)) {
+		kho_forget_received();
+		return false;
+	}
+	trust(kd);
 	return true;
-cold:
-	nr_blocks = 0;
-	mem_map_phys = 0;
-	kho_nr_scratch = 0;
-	memset(kho_scratch, 0, sizeof(kho_scratch));
-	return false;
 }

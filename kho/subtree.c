@@ -1,25 +1,25 @@
 /*
- * kho/fdt.c - the kho-v1 root FDT: the registry of subsystem subtrees,
+ * kho/subtree.c - the root FDT: the registry of subsystem subtrees,
  * building the root page for the next kernel, and reading it back there.
  *
  * DOC: the root FDT
  *
  * The root FDT is one page written with libfdt's sequential-write API.
- * Its root node has compatible = "kho-v1" and "preserved-memory-map", the
- * physical address of the first chunk (kho/serialize.c).  Each subsystem
- * that called kho_add_subtree() gets a child node, named after it, whose
- * "fdt" property is the physical address of its own FDT blob; the blob's
- * pages are preserved when it is added.  Both u64 properties are stored in
- * the CPU's native byte order, as Linux does, not in the big-endian order
- * of ordinary device trees.
+ * Its root node has the wire format's compatible string (kho/abi.c) and
+ * "preserved-memory-map", the value the format's encoder returned.  Each
+ * subsystem that called kho_add_subtree() gets a child node, named after
+ * it, whose properties (written by the wire format) name the physical
+ * address of its own blob; the blob's pages are preserved when it is
+ * added.  u64 properties are stored in the CPU's native byte order, as
+ * Linux does, not in the big-endian order of ordinary device trees.
  *
  * The reader checks everything a defective or foreign handoff could get
- * wrong: the header, the size, the exact compatible string and the exact
- * property lengths.
+ * wrong: the header, the size, a compatible some format here speaks, and
+ * the exact property lengths.
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
@@ -67,6 +67,7 @@ static int subtree_find(const char *name)
 	return -1;
 }
 
+/* kho_add_subtree - see kho.h. */
 int kho_add_subtree(const char *name, void *fdt)
 {
 	u64 size;
@@ -105,6 +106,7 @@ int kho_add_subtree(const char *name, void *fdt)
 	return err;
 }
 
+/* kho_remove_subtree - see kho.h. */
 int kho_remove_subtree(void *fdt)
 {
 	int i, err = -ENOENT;
@@ -122,22 +124,22 @@ int kho_remove_subtree(void *fdt)
 	return err;
 }
 
-int kho_build_root_fdt(void *buf, u64 mem_map_phys)
+/* kho_build_root_fdt - see kho_internal.h. */
+int kho_build_root_fdt(void *buf, u64 map_phys)
 {
+	const struct kho_abi *abi = kho_abi_send();
 	int err;
 
 	spin_lock(&subtree_lock);
 	err = fdt_create(buf, KHO_FDT_SIZE);
 	err = err ?: fdt_finish_reservemap(buf);
 	err = err ?: fdt_begin_node(buf, "");
-	err = err ?: fdt_property_string(buf, "compatible", KHO_FDT_COMPATIBLE);
+	err = err ?: fdt_property_string(buf, "compatible", abi->compatible);
 	/* Native byte order, on purpose: memcpy'd, not cpu_to_fdt64(). */
-	err = err ?: fdt_property(buf, KHO_PROP_PRESERVED, &mem_map_phys, sizeof(mem_map_phys));
+	err = err ?: fdt_property(buf, KHO_PROP_PRESERVED, &map_phys, sizeof(map_phys));
 	for (int i = 0; i < nr_subtrees && !err; i++) {
-		u64 phys = __pa(subtrees[i].fdt);
-
 		err = fdt_begin_node(buf, subtrees[i].name);
-		err = err ?: fdt_property(buf, KHO_PROP_SUBTREE_FDT, &phys, sizeof(phys));
+		err = err ?: abi->write_subtree(buf, __pa(subtrees[i].fdt), subtrees[i].size);
 		err = err ?: fdt_end_node(buf);
 	}
 	err = err ?: fdt_end_node(buf);
@@ -151,41 +153,52 @@ int kho_build_root_fdt(void *buf, u64 mem_map_phys)
 	return 0;
 }
 
-int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *mem_map_phys)
+/* abi_of - the wire format a root FDT says it is written in, or NULL. */
+static const struct kho_abi *abi_of(const void *fdt)
+{
+	int len;
+	const char *p = fdt_getprop(fdt, 0, "compatible", &len);
+
+	return p ? kho_abi_find(p, len) : NULL;
+}
+
+/* kho_parse_root_fdt - see kho_internal.h. */
+int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *map_phys)
 {
 	const void *p;
 	int len;
 
 	if (!fdt || fdt_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
 	    fdt_totalsize(fdt) > fdt_size ||
-	    fdt_check_full(fdt, fdt_totalsize(fdt)))
-		return -EINVAL;
-	p = fdt_getprop(fdt, 0, "compatible", &len);
-	if (!p || len != sizeof(KHO_FDT_COMPATIBLE) ||
-	    memcmp(p, KHO_FDT_COMPATIBLE, sizeof(KHO_FDT_COMPATIBLE)))
+	    fdt_check_full(fdt, fdt_totalsize(fdt)) || !abi_of(fdt))
 		return -EINVAL;
 	p = fdt_getprop(fdt, 0, KHO_PROP_PRESERVED, &len);
 	if (!p)
 		return -ENOENT;
 	if (len != sizeof(u64))
 		return -EINVAL;
-	memcpy(mem_map_phys, p, sizeof(u64));
+	memcpy(map_phys, p, sizeof(u64));
 	return 0;
 }
 
+/* kho_find_subtree - see kho_internal.h. */
 int kho_find_subtree(const void *fdt, const char *name, u64 *phys)
 {
-	const void *p;
-	int node, len;
+	const struct kho_abi *abi = abi_of(fdt);
+	int node = fdt_subnode_offset(fdt, 0, name);
+	u64 size;
 
-	node = fdt_subnode_offset(fdt, 0, name);
 	if (node < 0)
 		return -ENOENT;
-	p = fdt_getprop(fdt, node, KHO_PROP_SUBTREE_FDT, &len);
-	if (!p)
-		return -ENOENT;
-	if (len != sizeof(u64))
+	if (!abi)
 		return -EINVAL;
-	memcpy(phys, p, sizeof(u64));
-	return 0;
+	return abi->read_subtree(fdt, node, phys, &size);
+}
+
+/* kho_retrieve_subtree - see kho.h. */
+int kho_retrieve_subtree(const char *name, u64 *phys)
+{
+	const void *root = kho_received_fdt();
+
+	return root ? kho_find_subtree(root, name, phys) : -ENOENT;
 }

@@ -1,0 +1,50 @@
+/*
+ * kho/kho_config.h - the kho.* boot switches (kernel/params.c sets them).
+ *
+ * DOC: KHO configuration
+ *
+ * Every KHO strategy is built into every kernel; these values, filled in
+ * from the command line before any KHO code runs, choose between them.
+ * The variable itself lives in kho/state.c with the rest of KHO's state.
+ */
+#ifndef KHO_KHO_CONFIG_H
+#define KHO_KHO_CONFIG_H
+
+#include <kholab/types.h>
+
+/*
+ * enum kho_deferred_mode - how a KHO boot copes with deferred struct page
+ * init (kho.deferred=; docs/kho.md has one command per mode).
+ */
+enum kho_deferred_mode {
+	KHO_DEFERRED_OFF,		/* no deferred init on a KHO boot (Linux before the fix) */
+	KHO_DEFERRED_UNSAFE,		/* the bug: marker written into never-initialised pages */
+	KHO_DEFERRED_DESERIALIZE,	/* init at deserialize: deferred pages of blocks first */
+	KHO_DEFERRED_RESTORE,		/* init at restore: all block pages after SMP */
+};
+
+/* enum kho_test_mode - what the test client preserves (kho.test_mode=). */
+enum kho_test_mode { KHO_TEST_RANDOM, KHO_TEST_EDGES, KHO_TEST_EMPTY };
+
+struct kho_config {
+	bool enabled;			/* kho=on|off */
+	int deferred;			/* enum kho_deferred_mode (kho.deferred=) */
+	u64 scratch_scale;		/* percent (kho_scratch=N%), default 200 */
+	u64 scratch_lowmem, scratch_global, scratch_pernode;	/* kho_scratch=L,G,N */
+	char scratch_arg[64];		/* raw kho_scratch= value */
+	u64 test_mem;			/* kho.test_mem= bytes */
+	u64 test_seed;			/* kho.test_seed= (0: from the TSC) */
+	bool dump;			/* kho.dump=1: emit the handoff as results records */
+	int test_mode;			/* enum kho_test_mode (kho.test_mode=) */
+	bool test_busy;			/* kho.test_busy=1: APs busy when kexec starts */
+};
+
+extern struct kho_config kho_cfg;
+
+/* kho_parse_scratch_arg - apply kho_scratch= (N% or L,G,N); 0 or -EINVAL. */
+int kho_parse_scratch_arg(const char *arg);
+
+/* kho_mode_name - the kho.deferred= mode as a word: "off", "unsafe", ... */
+const char *kho_mode_name(void);
+
+#endif /* KHO_KHO_CONFIG_H */

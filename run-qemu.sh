@@ -53,31 +53,19 @@ than the sources) in QEMU with OVMF and reports a verdict.
   -h, --help           this text
 
 Environment: KHOLAB_QEMU=/path/to/qemu-system-x86_64, KHOLAB_QEMU_BUNDLE=DIR
-(a bundle made by make-qemu-bundle.sh: DIR/qemu and OVMF in DIR/share),
-KHOLAB_OVMF_DIR=DIR, KHOLAB_NO_BUILD=1 (never run make), BUILD=dir.
+(a bundle made by tools/make-qemu-bundle.sh DIR: DIR/qemu and OVMF in
+DIR/share; ./qemu-bundle is used when no QEMU is installed),
+KHOLAB_OVMF_DIR=DIR, KHOLAB_NO_BUILD=1 (never run make), KHOLAB_NO_DEPS=1
+(never run scripts/deps.sh), BUILD=dir.
 
 Exit status: 0 pass, 1 kernel/loader failure, 2 usage error, 3 timeout,
 4 no verdict.
 EOF
 }
 
-# usage_error MSG: say what was wrong, point at --help, exit 2.
-usage_error() {
-	echo "$PROG: error: $*" >&2
-	echo "$PROG: nothing was run; see ./run-qemu.sh --help" >&2
-	exit $EXIT_USAGE
-}
-
-# fatal STATUS MSG: an environment/build problem, not a verdict on the guest.
-fatal() {
-	local st=$1
-	shift
-	echo "$PROG: error: $*" >&2
-	exit "$st"
-}
-
-# parse_size, is_uint, need_arg, kvm_usable and the memory/NUMA layout are
-# shared with tools/linux-ref.sh.
+# usage_error, fatal, the option and size checks, the memory/NUMA/accel
+# layout and where QEMU comes from are shared with tools/linux-ref.sh.
+HELP=./run-qemu.sh
 # shellcheck source=scripts/qemu-layout.sh
 . "$(dirname "$0")/scripts/qemu-layout.sh"
 
@@ -92,22 +80,12 @@ kho_dump='' # --kho-dump DIR
 while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
-	--*=*)
-		# --opt=value form
-		set -- "${opt%%=*}" "${opt#*=}" "${@:2}"
-		continue
-		;;
-	esac
-	case $opt in
-	--cpus) need_arg "$opt" $#; cpus=$2; shift 2 ;;
-	--mem) need_arg "$opt" $#; mem_str=$2; shift 2 ;;
-	--numa) need_arg "$opt" $#; numa=$2; shift 2 ;;
+	--*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}" ;; # --opt=value: split, look again
+	--cpus | --mem | --numa | --accel | --timeout) layout_option "$opt" $# "${2-}"; shift 2 ;;
 	--cmdline) need_arg "$opt" $#; cmdline=$2; shift 2 ;;
 	--gens) need_arg "$opt" $#; gens=$2; shift 2 ;;
 	--results) need_arg "$opt" $#; results=$2; shift 2 ;;
 	--log) need_arg "$opt" $#; log=$2; shift 2 ;;
-	--timeout) need_arg "$opt" $#; timeout=$2; shift 2 ;;
-	--accel) need_arg "$opt" $#; accel=$2; shift 2 ;;
 	--gdb) gdb=1; shift ;;
 	--firmware) need_arg "$opt" $#; firmware=$2; shift 2 ;;
 	--load-addr) need_arg "$opt" $#; load_addr=$2; shift 2 ;;
@@ -123,23 +101,12 @@ while [ $# -gt 0 ]; do
 done
 
 # ------------------------------------------------------------ validation
-is_uint "$cpus" && [ "$cpus" -ge 1 ] && [ "$cpus" -le 4096 ] ||
-	usage_error "--cpus '$cpus' is not an integer from 1 to 4096"
-
-mem=
-layout_memory 64 "the 64M OVMF needs"
-
+layout_check 64 "the 64M OVMF needs"
 if [ -n "$gens" ]; then
 	is_uint "$gens" && [ "$gens" -ge 1 ] ||
 		usage_error "--gens '$gens' is not an integer >= 1"
 	gens=$((10#$gens))
 fi
-is_uint "$timeout" && [ "$timeout" -ge 1 ] ||
-	usage_error "--timeout '$timeout' is not a whole number of seconds >= 1"
-case $accel in
-'' | tcg | kvm) ;;
-*) usage_error "--accel '$accel' is not tcg or kvm" ;;
-esac
 case $load_addr in
 '' | auto | random) ;;
 0x* | 0X*)
@@ -188,8 +155,7 @@ cmdline_full=$cmdline
 # otherwise it prints the exact command).  Skipped when QEMU comes from
 # KHOLAB_QEMU or a bundle (a machine without these packages on purpose) and
 # with KHOLAB_NO_DEPS=1.
-bundle=${KHOLAB_QEMU_BUNDLE:-}
-if [ -z "${KHOLAB_QEMU:-}" ] && [ -z "$bundle" ] && [ "${KHOLAB_NO_DEPS:-0}" != 1 ] &&
+if [ -z "${KHOLAB_QEMU:-}" ] && [ -z "${KHOLAB_QEMU_BUNDLE:-}" ] && [ "${KHOLAB_NO_DEPS:-0}" != 1 ] &&
 	! "$ROOT/scripts/deps.sh" --check >/dev/null 2>&1; then
 	echo "$PROG: some packages kholab needs are missing; running scripts/deps.sh" >&2
 	"$ROOT/scripts/deps.sh" >&2 ||
@@ -197,20 +163,7 @@ if [ -z "${KHOLAB_QEMU:-}" ] && [ -z "$bundle" ] && [ "${KHOLAB_NO_DEPS:-0}" != 
 fi
 
 # QEMU: $KHOLAB_QEMU, a bundle, the system one, or ./qemu-bundle.
-if [ -n "${KHOLAB_QEMU:-}" ]; then
-	qemu=$KHOLAB_QEMU
-	[ -x "$qemu" ] || fatal $EXIT_USAGE "KHOLAB_QEMU='$qemu' is not an executable file; fix or unset it"
-elif [ -n "$bundle" ]; then
-	qemu=$bundle/qemu
-	[ -x "$qemu" ] || fatal $EXIT_USAGE "KHOLAB_QEMU_BUNDLE='$bundle' has no executable 'qemu' wrapper (make one with make-qemu-bundle.sh DIR)"
-elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
-	qemu=$(command -v qemu-system-x86_64)
-elif [ -x "$ROOT/qemu-bundle/qemu" ]; then
-	qemu=$ROOT/qemu-bundle/qemu
-	bundle=$ROOT/qemu-bundle
-else
-	fatal $EXIT_NOVERDICT "qemu-system-x86_64 not found; run scripts/deps.sh (Debian: package qemu-system-x86) or set KHOLAB_QEMU / KHOLAB_QEMU_BUNDLE"
-fi
+layout_find_qemu "$ROOT"
 
 # OVMF: code image plus (when it exists) a VARS template.
 ovmf_code='' ovmf_vars=''
@@ -411,68 +364,21 @@ end_ns=$(date +%s%N)
 wall_ms=$(((end_ns - start_ns) / 1000000))
 
 # ---------------------------------------------------------------- verdict
-# One python pass over the results: the exit event, boot events, timings.
-summary=$(python3 - "$results" <<'PY'
-import json, sys
-exit_status, boots, maxgen, bad, timings, last = "none", 0, None, 0, [], None
-try:
-    lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
-except OSError:
-    lines = []
-for n, line in enumerate(lines, 1):
-    if not line.strip():
-        continue
-    try:
-        ev = json.loads(line)
-        if not isinstance(ev, dict):
-            raise ValueError
-    except ValueError:
-        bad += 1
-        continue
-    name = ev.get("event")
-    last = name
-    if name == "boot":
-        boots += 1
-        g = ev.get("gen")
-        if isinstance(g, int) and (maxgen is None or g > maxgen):
-            maxgen = g
-    if name == "exit":
-        exit_status = str(ev.get("status"))
-    for k, v in ev.items():
-        if k.endswith("_ns") and isinstance(v, (int, float)):
-            tag = "%s%s" % (name, "[gen %s]" % ev["gen"] if "gen" in ev else "")
-            timings.append("%s.%s=%.3f ms" % (tag, k[:-3], v / 1e6))
-print("exit=%s boots=%d maxgen=%s bad=%d last=%s" % (
-    exit_status, boots, "-" if maxgen is None else maxgen, bad, last))
-for t in timings:
-    print(t)
-# One row per generation: what memory init and KHO did there.
-gens = {}
-for line in lines:
-    try:
-        ev = json.loads(line)
-    except ValueError:
-        continue
-    if isinstance(ev, dict) and isinstance(ev.get("gen"), int):
-        gens.setdefault(ev["gen"], {})[ev.get("event")] = ev
-if gens:
-    print("TABLE gen  memmap      deferred_ms  kho.deferred  folios  restored  lost  mism  deser_ms  kexec")
-for g in sorted(gens):
-    e = gens[g]
-    m, r, k = e.get("memmap", {}), e.get("kho_restore", {}), e.get("kexec")
-    ms = lambda v: "%.1f" % (v / 1e6) if isinstance(v, (int, float)) else "-"
-    print("TABLE %-4d %-11s %-12s %-13s %-7s %-9s %-5s %-5s %-9s %s" % (
-        g, m.get("strategy", "-"), ms(m.get("deferred_ns")), r.get("strategy", "-"),
-        r.get("folios", "-"), r.get("restored", "-"), r.get("lost", "-"),
-        r.get("mismatches", "-"), ms(r.get("deserialize_ns")),
-        ("-> gen %s (%s blocks)" % (k.get("to_gen"), k.get("preserved_blocks"))) if k else "-"))
-PY
-) || summary="exit=none boots=0 maxgen=- bad=0 last=None"
-read -r first_line <<<"$summary"
-jexit=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<<"$first_line")
-boots=$(sed -n 's/.*boots=\([^ ]*\).*/\1/p' <<<"$first_line")
-maxgen=$(sed -n 's/.*maxgen=\([^ ]*\).*/\1/p' <<<"$first_line")
-badlines=$(sed -n 's/.*bad=\([^ ]*\).*/\1/p' <<<"$first_line")
+# tools/kholab_results.py reads the results: its first line is
+# "exit=STATUS boots=N maxgen=G bad=B", then the report lines printed below.
+summary=$(python3 "$ROOT/tools/kholab_results.py" summary "$results") ||
+	summary="exit=none boots=0 maxgen=- bad=0"
+read -r jexit boots maxgen _ <<<"$(head -n 1 <<<"$summary" | sed 's/[a-z]*=//g')"
+
+# exit_agrees WANT STATUS VERDICT MISMATCH: the debug-exit code gives a
+# verdict only when the results' exit event says WANT too.
+exit_agrees() {
+	if [ "$jexit" = "$1" ]; then
+		status=$2 verdict=$3
+	else
+		status=$EXIT_NOVERDICT verdict="NO VERDICT: $4"
+	fi
+}
 
 if [ $timed_out -eq 1 ]; then
 	status=$EXIT_TIMEOUT
@@ -483,31 +389,20 @@ elif [ $gdb -eq 1 ] && [ $rc -ne 33 ] && [ $rc -ne 35 ] && [ $rc -ne 37 ]; then
 else
 	case $rc in
 	33)
-		if [ "$jexit" = pass ] && [ -n "$gens" ] && [ "$boots" != "$gens" ]; then
+		exit_agrees pass $EXIT_PASS "PASS (QEMU 33, results say pass)" \
+			"kernel wrote pass (QEMU 33) but the results' exit event says '$jexit'"
+		if [ $status -eq $EXIT_PASS ] && [ -n "$gens" ] && [ "$boots" != "$gens" ]; then
 			status=$EXIT_NOVERDICT
 			verdict="NO VERDICT: $gens generations asked for, $boots booted"
-		elif [ "$jexit" = pass ]; then
-			status=$EXIT_PASS verdict="PASS (QEMU 33, results say pass)"
-		else
-			status=$EXIT_NOVERDICT
-			verdict="NO VERDICT: kernel wrote pass (QEMU 33) but the results' exit event says '$jexit'"
 		fi
 		;;
 	35)
-		if [ "$jexit" = fail ]; then
-			status=$EXIT_FAIL verdict="FAIL: the kernel reported failure (QEMU 35)"
-		else
-			status=$EXIT_NOVERDICT
-			verdict="NO VERDICT: kernel wrote fail (QEMU 35) but the results' exit event says '$jexit'"
-		fi
+		exit_agrees fail $EXIT_FAIL "FAIL: the kernel reported failure (QEMU 35)" \
+			"kernel wrote fail (QEMU 35) but the results' exit event says '$jexit'"
 		;;
 	37)
-		if [ "$jexit" = none ]; then
-			status=$EXIT_FAIL verdict="FAIL: the loader reported failure (QEMU 37); see the kholab-boot lines in the log"
-		else
-			status=$EXIT_NOVERDICT
-			verdict="NO VERDICT: loader failure (QEMU 37) yet the results hold a kernel exit event ('$jexit')"
-		fi
+		exit_agrees none $EXIT_FAIL "FAIL: the loader reported failure (QEMU 37); see the kholab-boot lines in the log" \
+			"loader failure (QEMU 37) yet the results hold a kernel exit event ('$jexit')"
 		;;
 	0) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited 0 without a debug-exit write (triple fault or reset with -no-reboot, or a guest power-off)" ;;
 	1) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU failed with status 1 (its error message is above)" ;;
@@ -523,9 +418,7 @@ fi
 		echo "run-qemu: generations: $boots boot event(s), max gen $maxgen"
 	fi
 	printf 'run-qemu: wall time: %d.%03d s\n' $((wall_ms / 1000)) $((wall_ms % 1000))
-	tail -n +2 <<<"$summary" | { grep -v '^TABLE ' || true; } | sed '/^$/d; s/^/run-qemu: timing: /'
-	{ grep '^TABLE ' || true; } <<<"$summary" | sed 's/^TABLE /run-qemu: /'
-	[ "$badlines" = 0 ] || echo "run-qemu: warning: $badlines results line(s) are not JSON objects"
+	tail -n +2 <<<"$summary" | sed 's/^/run-qemu: /'
 	echo "run-qemu: serial log: $log"
 	echo "run-qemu: results:    $results"
 } >&2

@@ -1,7 +1,25 @@
+# SPDX-License-Identifier: MIT
+#
 # scripts/qemu-layout.sh - the QEMU machine layout shared by run-qemu.sh
 # and tools/linux-ref.sh, so that kholab and Linux boot on exactly the same
-# memory, CPU and NUMA layout.  Sourced, not run.  The caller defines
-# usage_error MESSAGE (prints it and exits 2).
+# memory, CPU and NUMA layout, with the same QEMU found the same way.
+# Sourced, not run.  The caller sets PROG (its name in messages) and HELP
+# (how to ask it for --help) first.
+
+# usage_error MSG: say what was wrong, point at --help, exit 2.
+usage_error() {
+	echo "$PROG: error: $*" >&2
+	echo "$PROG: nothing was run; see $HELP --help" >&2
+	exit 2
+}
+
+# fatal STATUS MSG: an environment or build problem, not a verdict.
+fatal() {
+	local st=$1
+	shift
+	echo "$PROG: error: $*" >&2
+	exit "$st"
+}
 
 # parse_size STR -> bytes on stdout; returns 1 when STR is not a size.
 # A bare number is MiB; K/M/G/T suffixes are powers of 1024.
@@ -24,6 +42,60 @@ is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ ${#1} -le 9 ]; }
 
 # need_arg OPTION ARGC - refuse an option whose value is missing.
 need_arg() { [ "$2" -ge 2 ] || usage_error "option $1 needs a value"; }
+
+# layout_option OPTION ARGC VALUE - take one of the layout options both
+# scripts accept (--cpus, --mem, --numa, --accel, --timeout) into its
+# variable; returns 1 for any other option.
+layout_option() {
+	case $1 in
+	--cpus | --mem | --numa | --accel | --timeout) need_arg "$1" "$2" ;;
+	*) return 1 ;;
+	esac
+	case $1 in
+	--cpus) cpus=$3 ;;
+	--mem) mem_str=$3 ;;
+	--numa) numa=$3 ;;
+	--accel) accel=$3 ;;
+	--timeout) timeout=$3 ;;
+	esac
+}
+
+# layout_check MIN_MIB WHY - refuse bad --cpus, --timeout and --accel values,
+# then lay out the memory (layout_memory MIN_MIB WHY).
+layout_check() {
+	is_uint "$cpus" && [ "$cpus" -ge 1 ] && [ "$cpus" -le 4096 ] ||
+		usage_error "--cpus '$cpus' is not an integer from 1 to 4096"
+	layout_memory "$1" "$2"
+	is_uint "$timeout" && [ "$timeout" -ge 1 ] ||
+		usage_error "--timeout '$timeout' is not a whole number of seconds >= 1"
+	case $accel in
+	'' | tcg | kvm) ;;
+	*) usage_error "--accel '$accel' is not tcg or kvm" ;;
+	esac
+}
+
+# layout_find_qemu ROOT - set $qemu (and $bundle when it is one): the file
+# $KHOLAB_QEMU, else the wrapper of the bundle $KHOLAB_QEMU_BUNDLE (made by
+# tools/make-qemu-bundle.sh), else qemu-system-x86_64 on PATH, else the
+# bundle ROOT/qemu-bundle.  Exits 2 for a bad variable, 4 with none.
+layout_find_qemu() {
+	bundle=${KHOLAB_QEMU_BUNDLE:-}
+	if [ -n "${KHOLAB_QEMU:-}" ]; then
+		qemu=$KHOLAB_QEMU
+		[ -x "$qemu" ] || fatal 2 "KHOLAB_QEMU='$qemu' is not an executable file; fix or unset it"
+	elif [ -n "$bundle" ]; then
+		qemu=$bundle/qemu
+		[ -x "$qemu" ] ||
+			fatal 2 "KHOLAB_QEMU_BUNDLE='$bundle' has no executable 'qemu' wrapper (make one with tools/make-qemu-bundle.sh DIR)"
+	elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
+		qemu=$(command -v qemu-system-x86_64)
+	elif [ -x "$1/qemu-bundle/qemu" ]; then
+		qemu=$1/qemu-bundle/qemu
+		bundle=$1/qemu-bundle
+	else
+		fatal 4 "qemu-system-x86_64 not found; run scripts/deps.sh (Debian: package qemu-system-x86) or set KHOLAB_QEMU / KHOLAB_QEMU_BUNDLE"
+	fi
+}
 
 # kvm_usable - /dev/kvm opens read-write and the CPU has vmx or svm.
 kvm_usable() {

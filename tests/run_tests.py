@@ -30,8 +30,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import hosttap  # noqa: E402
+import kholab_results  # noqa: E402
 import scenario as sc  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
@@ -142,9 +144,9 @@ class ScenarioJob:
         if scn.kind in ("usage", "script"):
             return sc.Run(label, "", [], output, rc), [], outdir
         logtxt = read(os.path.join(outdir, "serial.log"))
-        events, problems = sc.parse_results(read(os.path.join(outdir, "results.jsonl")),
-                                            allow_partial_tail=rc in (3, 4))
-        return sc.Run(label, logtxt, events, output, rc), problems, outdir
+        res = kholab_results.parse(read(os.path.join(outdir, "results.jsonl")),
+                                   partial_tail=rc in (3, 4))
+        return sc.Run(label, logtxt, res.events, output, rc), res.problems(), outdir
 
     def run(self):
         scn = self.scn

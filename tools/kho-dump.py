@@ -16,11 +16,12 @@ must be there and count the same files.  Anything else is an error naming
 the file and offset, and the exit status is 1 (2 for usage errors).
 """
 
-import json
 import os
 import re
 import shutil
 import sys
+
+import kholab_results  # tools/kholab_results.py, beside this file
 
 NAME_RE = re.compile(r"^(root\.dtb|kho_data\.bin|scratch\.bin|preserved\.txt|"
                      r"subtrees/[A-Za-z0-9,._+-]{1,31}\.dtb|pages/0x[0-9a-f]{1,16}\.bin)$")
@@ -36,32 +37,29 @@ def is_uint(v):
 
 def collect(results_path):
     """-> {gen: {"files": {name: [size, bytearray]}, "end": record or None}}"""
+    res = kholab_results.read(results_path)
+    for lineno, _, text in res.bad:
+        if '"kho_dump' in text:
+            raise DumpError("%s:%d: a kho_dump line is not JSON (truncated run?)"
+                            % (results_path, lineno))
     gens = {}
-    with open(results_path, encoding="utf-8", errors="replace") as f:
-        for lineno, line in enumerate(f, 1):
-            if '"kho_dump' not in line:
-                continue
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                raise DumpError("%s:%d: a kho_dump line is not JSON (truncated run?)"
-                                % (results_path, lineno))
-            name = ev.get("event")
-            if name not in ("kho_dump", "kho_dump_end"):
-                continue
-            where = "%s:%d" % (results_path, lineno)
-            if ev.get("truncated"):
-                raise DumpError("%s: the kernel truncated a %s record (line too long)" % (where, name))
-            gen = ev.get("gen")
-            if not is_uint(gen):
-                raise DumpError("%s: %s without a valid gen" % (where, name))
-            g = gens.setdefault(gen, {"files": {}, "end": None})
-            if g["end"] is not None:
-                raise DumpError("%s: gen %d: record after kho_dump_end" % (where, gen))
-            if name == "kho_dump_end":
-                g["end"] = ev
-                continue
-            add_piece(g["files"], ev, where)
+    for lineno, ev in res.numbered:
+        name = ev["event"]
+        if name not in ("kho_dump", "kho_dump_end"):
+            continue
+        where = "%s:%d" % (results_path, lineno)
+        if ev.get("truncated"):
+            raise DumpError("%s: the kernel truncated a %s record (line too long)" % (where, name))
+        gen = ev.get("gen")
+        if not is_uint(gen):
+            raise DumpError("%s: %s without a valid gen" % (where, name))
+        g = gens.setdefault(gen, {"files": {}, "end": None})
+        if g["end"] is not None:
+            raise DumpError("%s: gen %d: record after kho_dump_end" % (where, gen))
+        if name == "kho_dump_end":
+            g["end"] = ev
+            continue
+        add_piece(g["files"], ev, where)
     return gens
 
 

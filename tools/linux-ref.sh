@@ -7,7 +7,7 @@
 #   {"event":"linux_deferred","kernel":"6.1.176",...,"nodes":[{"nid":0,"ms":228}],"max_ms":228}
 #
 # tools/linux-ref.sh --help for the options; docs/benchmarks.md for how
-# tools/bench.py uses it.
+# tools/bench uses it.
 #
 # Exit status: 0 figure found, 1 the kernel booted but printed no (or not every
 # node's) figure, 2 usage error, 3 timeout, 4 environment problem (no QEMU, no
@@ -60,21 +60,12 @@ error, 3 timeout, 4 environment problem (QEMU, apt, network, extraction).
 EOF
 }
 
-usage_error() {
-	echo "$PROG: error: $*" >&2
-	echo "$PROG: nothing was run; see tools/linux-ref.sh --help" >&2
-	exit $EXIT_USAGE
-}
-fatal() {
-	local st=$1
-	shift
-	echo "$PROG: error: $*" >&2
-	exit "$st"
-}
-
-# Same size grammar as run-qemu.sh.
+# usage_error, fatal, the option and size checks, the layout and where QEMU
+# comes from are run-qemu.sh's.
+HELP=tools/linux-ref.sh
 # shellcheck source=scripts/qemu-layout.sh
 . "$(dirname "$0")/../scripts/qemu-layout.sh"
+
 json_str() { # minimal JSON string escaping for our own values
 	local s=${1//\\/\\\\}
 	s=${s//\"/\\\"}
@@ -87,17 +78,8 @@ fetch_only=0 log='' append_extra='' verbose=0
 while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
-	--*=*)
-		set -- "${opt%%=*}" "${opt#*=}" "${@:2}"
-		continue
-		;;
-	esac
-	case $opt in
-	--cpus) need_arg "$opt" $#; cpus=$2; shift 2 ;;
-	--mem) need_arg "$opt" $#; mem_str=$2; shift 2 ;;
-	--numa) need_arg "$opt" $#; numa=$2; shift 2 ;;
-	--accel) need_arg "$opt" $#; accel=$2; shift 2 ;;
-	--timeout) need_arg "$opt" $#; timeout=$2; shift 2 ;;
+	--*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}" ;; # --opt=value: split, look again
+	--cpus | --mem | --numa | --accel | --timeout) layout_option "$opt" $# "${2-}"; shift 2 ;;
 	--cpu-model) need_arg "$opt" $#; cpu_model=$2; shift 2 ;;
 	--package) need_arg "$opt" $#; pkg=$2; shift 2 ;;
 	--vmlinuz) need_arg "$opt" $#; vmlinuz=$2; shift 2 ;;
@@ -111,16 +93,7 @@ while [ $# -gt 0 ]; do
 done
 
 # ------------------------------------------------------------ validation
-is_uint "$cpus" && [ "$cpus" -ge 1 ] && [ "$cpus" -le 4096 ] ||
-	usage_error "--cpus '$cpus' is not an integer from 1 to 4096"
-mem=
-layout_memory 128 "the 128M Linux needs to get to mount-root"
-is_uint "$timeout" && [ "$timeout" -ge 1 ] ||
-	usage_error "--timeout '$timeout' is not a whole number of seconds >= 1"
-case $accel in
-'' | tcg | kvm) ;;
-*) usage_error "--accel '$accel' is not tcg or kvm" ;;
-esac
+layout_check 128 "the 128M Linux needs to get to mount-root"
 [[ $append_extra != *$'\n'* ]] || usage_error "--append must be one line"
 if [ -n "$vmlinuz" ]; then
 	[ -z "$pkg" ] || usage_error "--vmlinuz and --package exclude each other"
@@ -238,21 +211,7 @@ if [ $fetch_only -eq 1 ]; then
 fi
 
 # ------------------------------------------------------------------ QEMU
-# Same discovery order as run-qemu.sh: $KHOLAB_QEMU, a bundle, PATH, ./qemu-bundle.
-bundle=${KHOLAB_QEMU_BUNDLE:-}
-if [ -n "${KHOLAB_QEMU:-}" ]; then
-	qemu=$KHOLAB_QEMU
-	[ -x "$qemu" ] || fatal $EXIT_USAGE "KHOLAB_QEMU='$qemu' is not an executable file; fix or unset it"
-elif [ -n "$bundle" ]; then
-	qemu=$bundle/qemu
-	[ -x "$qemu" ] || fatal $EXIT_USAGE "KHOLAB_QEMU_BUNDLE='$bundle' has no executable 'qemu' wrapper"
-elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
-	qemu=$(command -v qemu-system-x86_64)
-elif [ -x "$ROOT/qemu-bundle/qemu" ]; then
-	qemu=$ROOT/qemu-bundle/qemu
-else
-	fatal $EXIT_ENV "qemu-system-x86_64 not found; run scripts/deps.sh (Debian: package qemu-system-x86) or set KHOLAB_QEMU / KHOLAB_QEMU_BUNDLE"
-fi
+layout_find_qemu "$ROOT"
 
 layout_accel
 if [ -z "$cpu_model" ]; then

@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+import kholab_results  # tools/kholab_results.py, beside this file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIB = 1 << 20
 SECTION_MIB = 128
@@ -162,27 +164,19 @@ def check_results(c, path):
     problems = []
     stats = {"gens": 0, "folios": 0, "restored": 0, "bytes": 0,
              "mismatches": 0, "lost": 0}
-    events = []
     try:
-        with open(path, "rb") as f:
-            for n, raw in enumerate(f, 1):
-                line = raw.decode("utf-8", "replace").strip()
-                if not line:
-                    continue
-                try:
-                    events.append(json.loads(line))
-                except ValueError:
-                    problems.append(f"results line {n} is not JSON")
+        res = kholab_results.read(path)
     except OSError as e:
         return [f"no results: {e}"], stats
+    problems += res.problems()
+    events = res.events
 
-    boots = [e for e in events if e.get("event") == "boot"]
+    boots = res.named("boot")
     restores = {}
-    for e in events:
-        if e.get("event") == "kho_restore":
-            if e.get("gen") in restores:
-                problems.append(f"gen {e.get('gen')}: two kho_restore events")
-            restores[e.get("gen")] = e
+    for e in res.named("kho_restore"):
+        if e.get("gen") in restores:
+            problems.append(f"gen {e.get('gen')}: two kho_restore events")
+        restores[e.get("gen")] = e
     boot_gens = [b.get("gen") for b in boots]
     if boot_gens != list(range(c["gens"])):
         problems.append(f"boot events for gens {boot_gens}, "
@@ -232,12 +226,11 @@ def check_results(c, path):
         if r.get("strategy") != c["kho_deferred"]:
             problems.append(f"gen {g}: strategy {r.get('strategy')} != "
                             f"{c['kho_deferred']}")
-    exits = [e for e in events if e.get("event") == "exit"]
-    if not exits:
+    last_exit = res.last("exit")
+    if last_exit is None:
         problems.append("no exit event")
-    elif exits[-1].get("status") != "pass":
-        problems.append(f"exit {exits[-1].get('status')}: "
-                        f"{exits[-1].get('reason')}")
+    elif last_exit.get("status") != "pass":
+        problems.append(f"exit {last_exit.get('status')}: {last_exit.get('reason')}")
     return problems, stats
 
 

@@ -35,7 +35,17 @@ KEYS = {
     "reject_output": "quoted substrings that must not be in that output",
     "check": "named checks (see CHECKS), space separated",
     "groups": "space separated group names for -g",
+    "rows": "makes the section a table: the first line names the columns, "
+            "each further line is one scenario (the last column takes the rest "
+            "of the line); {column} in the section name and in every value "
+            "stands for that row's cell",
 }
+
+# Keys whose value is a list of shell words: a {column} placeholder there is
+# one word, quoted as the cell needs, so write it bare.
+WORD_KEYS = ("args", "env", "loader_cfg", "expect_json", "expect_log", "reject_log",
+             "expect_output", "reject_output")
+PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_]\w*)\}")
 
 EXIT_NAMES = {0: "pass", 1: "failure", 2: "usage error", 3: "timeout",
               4: "no verdict"}
@@ -109,8 +119,41 @@ class Scenario:
                                  "load_addr", "kernel", "args", "expect_exit"))
 
 
+def expand_table(name, kv):
+    """A table section -> [(scenario name, kv)], one per row of kv["rows"]
+    (see KEYS["rows"]); raises ConfigError on a malformed table."""
+    lines = [l.strip() for l in kv["rows"].split("\n") if l.strip()]
+    if len(lines) < 2:
+        raise ConfigError("[%s] rows: want a line of column names and at least one row" % name)
+    cols = lines[0].split()
+    used = set(PLACEHOLDER_RE.findall(name))
+    if not used:
+        raise ConfigError("[%s] has rows, so its name needs a {column} placeholder" % name)
+    for v in kv.values():
+        used |= set(PLACEHOLDER_RE.findall(v))
+    unknown = used - set(cols)
+    if unknown:
+        raise ConfigError("[%s]: {%s} is not a column (columns: %s)"
+                          % (name, ", ".join(sorted(unknown)), " ".join(cols)))
+    out = []
+    for line in lines[1:]:
+        cells = line.split(None, len(cols) - 1)
+        if len(cells) != len(cols):
+            raise ConfigError("[%s] row %r: want %d columns (%s)"
+                              % (name, line, len(cols), " ".join(cols)))
+        row = dict(zip(cols, cells))
+
+        def fill(text, key=None):
+            quote = shlex.quote if key in WORD_KEYS else str
+            return PLACEHOLDER_RE.sub(lambda m: quote(row[m.group(1)]), text)
+        out.append((fill(name), {k: " ".join(fill(v, k).split("\n")).strip()
+                                 for k, v in kv.items() if k != "rows"}))
+    return out
+
+
 def load(path):
-    """Parse tests/scenarios.cfg into a list of Scenario, in file order."""
+    """Parse tests/scenarios.cfg into a list of Scenario, in file order; a
+    table section gives one scenario per row, in row order."""
     cp = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",),
                                    inline_comment_prefixes=None, strict=True,
                                    empty_lines_in_values=False,
@@ -121,14 +164,22 @@ def load(path):
             cp.read_file(f)
     except (configparser.Error, OSError) as e:
         raise ConfigError("%s: %s" % (path, e))
-    out = []
-    for name in cp.sections():
-        kv = {k: " ".join(v.split("\n")).strip() for k, v in cp.items(name)}
-        for k in kv:
+    out, seen = [], set()
+    for section in cp.sections():
+        raw = dict(cp.items(section))
+        for k in raw:
             if k not in KEYS:
                 raise ConfigError("%s [%s]: unknown key %r; known keys: %s"
-                                  % (path, name, k, ", ".join(KEYS)))
-        out.append(Scenario(name, kv))
+                                  % (path, section, k, ", ".join(KEYS)))
+        if "rows" in raw:
+            entries = expand_table(section, raw)
+        else:
+            entries = [(section, {k: " ".join(v.split("\n")).strip() for k, v in raw.items()})]
+        for name, kv in entries:
+            if name in seen:
+                raise ConfigError("%s: scenario %r is defined twice" % (path, name))
+            seen.add(name)
+            out.append(Scenario(name, kv))
     return out
 
 
@@ -144,28 +195,7 @@ def name_matches(name, groups, patterns):
     return False
 
 
-# ------------------------------------------------------------------ results
-
-def parse_results(text, allow_partial_tail):
-    """JSON lines -> (events, problems).  A last line without a newline may
-    be cut short by a kill; it is only tolerated when allow_partial_tail."""
-    events, problems = [], []
-    lines = text.split("\n")
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            ev = json.loads(line)
-            if not isinstance(ev, dict) or not isinstance(ev.get("event"), str):
-                raise ValueError("not an object with a string \"event\"")
-            events.append(ev)
-        except ValueError as e:
-            if i == len(lines) and allow_partial_tail:
-                continue
-            problems.append("results line %d is not a JSON event (%s): %.120s"
-                            % (i, e, line))
-    return events, problems
-
+# ------------------------------------------------------------------ facts
 
 FACT_RE = re.compile(r"^(?:count\((?P<cname>[A-Za-z_]\w*)\)|"
                      r"(?P<ev>[A-Za-z_]\w*)(?:\[(?P<idx>-?\d+)\])?\.(?P<path>[\w.]+))"
@@ -625,20 +655,59 @@ def kho_lost_detected(scn, run):
     return None
 
 
+def _gen1_handoff(run):
+    """Generation 1's kho_restore event, or (None, why it is missing)."""
+    b = [e for e in run.events if e.get("event") == "boot" and e.get("gen") == 1]
+    r = [e for e in run.events if e.get("event") == "kho_restore" and e.get("gen") == 1]
+    if not b or not r:
+        return None, "generation 1 did not boot and report (boot %d, kho_restore %d)" % (
+            len(b), len(r))
+    return r[0], None
+
+
+def _refused_cold(r):
+    """None when the kho_restore event @r says the handoff was refused for a
+    named reason and nothing was restored, else what it says instead."""
+    if r.get("revived") is not False or not r.get("rejected") or r.get("restored"):
+        return "generation 1: revived=%s rejected=%r restored=%s" % (
+            r.get("revived"), r.get("rejected"), r.get("restored"))
+    return None
+
+
 @per_run
 def kho_rejected_cold(scn, run):
     """kho.corrupt: generation 1 booted (so the damaged handoff did not crash
     or hang it), its kho_restore event says it refused the handoff and names
     why, nothing was restored, and it passed as a cold boot."""
-    b = [e for e in run.events if e.get("event") == "boot" and e.get("gen") == 1]
-    r = [e for e in run.events if e.get("event") == "kho_restore" and e.get("gen") == 1]
-    if not b or not r:
-        return "generation 1 did not boot and report (boot %d, kho_restore %d)" % (len(b), len(r))
-    r = r[0]
-    if r.get("revived") is not False or not r.get("rejected") or r.get("restored"):
-        return "generation 1: revived=%s rejected=%r restored=%s" % (
-            r.get("revived"), r.get("rejected"), r.get("restored"))
+    r, err = _gen1_handoff(run)
+    return err or _refused_cold(r)
+
+
+@per_run
+def kho_flip_safe(scn, run):
+    """kho.corrupt=bitflip: whatever the flips hit, generation 1 either
+    refused the handoff cold and named why (revived false, a rejected
+    reason, nothing restored), or accepted it and got every folio back
+    intact (folios > 0, restored == folios, 0 mismatches, 0 lost); and the
+    last exit event is a pass."""
+    r, err = _gen1_handoff(run)
+    if err:
+        return err
+    if r.get("revived") is True:
+        if not r.get("folios") or r.get("restored") != r.get("folios") \
+                or r.get("mismatches") != 0 or r.get("lost") != 0:
+            return ("generation 1 accepted the damaged handoff but got back %s of %s "
+                    "folios, %s mismatches, %s lost" % (r.get("restored"), r.get("folios"),
+                                                        r.get("mismatches"), r.get("lost")))
+    else:
+        err = _refused_cold(r)
+        if err:
+            return err
+    ex = [e for e in run.events if e.get("event") == "exit"]
+    if not ex or ex[-1].get("status") != "pass":
+        return "the run did not end in a pass: %s" % (ex[-1] if ex else "no exit event")
     return None
+
 
 @per_run
 def gens_complete(scn, run):
@@ -703,18 +772,13 @@ def judge(scn, runs):
             m = check_fact(f, r.events)
             if m:
                 why.append(pre + m)
-        for s in scn.expect_log:
-            if s not in r.log:
-                why.append("%sserial log lacks %r" % (pre, s))
-        for s in scn.reject_log:
-            if s in r.log:
-                why.append("%sserial log has %r" % (pre, s))
-        for s in scn.expect_output:
-            if s not in r.output:
-                why.append("%srun-qemu.sh output lacks %r" % (pre, s))
-        for s in scn.reject_output:
-            if s in r.output:
-                why.append("%srun-qemu.sh output has %r" % (pre, s))
+        for wanted, strings, text, where in (
+                (True, scn.expect_log, r.log, "serial log"),
+                (False, scn.reject_log, r.log, "serial log"),
+                (True, scn.expect_output, r.output, "run-qemu.sh output"),
+                (False, scn.reject_output, r.output, "run-qemu.sh output")):
+            why += ["%s%s %s %r" % (pre, where, "lacks" if wanted else "has", s)
+                    for s in strings if (s in text) != wanted]
     for c in scn.checks:
         m = CHECKS[c](scn, runs)
         if m:

@@ -17,6 +17,7 @@ import tempfile
 import traceback
 
 import hosttap
+import kholab_results as kr
 import scenario as sc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -158,14 +159,20 @@ def t_facts(e):
         raise AssertionError("malformed fact %r was accepted" % f)
 
 
-def _scn(text, name="x"):
-    path = os.path.join(tempfile.mkdtemp(prefix="kholab-cfg."), "s.cfg")
-    with open(path, "w") as f:
-        f.write("[%s]\n%s\n" % (name, text))
+def _cfg(text):
+    """Scenarios from the text of a whole scenario file."""
+    d = tempfile.mkdtemp(prefix="kholab-cfg.")
     try:
-        return sc.load(path)[0]
+        with open(os.path.join(d, "s.cfg"), "w") as f:
+            f.write(text)
+        return sc.load(os.path.join(d, "s.cfg"))
     finally:
-        shutil.rmtree(os.path.dirname(path))
+        shutil.rmtree(d)
+
+
+def _scn(text, name="x"):
+    """The one scenario [name] with the keys in text."""
+    return _cfg("[%s]\n%s\n" % (name, text))[0]
 
 
 def t_checks(e):
@@ -217,29 +224,107 @@ def t_checks(e):
     expect(len(why) == 4, "exit/log/reject/json mismatches not all reported: %s" % why)
 
 
-def t_config(e):
-    for text, what in (("cpu = 2", "unknown key"), ("check = nope", "unknown check"),
-                       ("kernel = @nope", "unknown fixture"),
-                       ("kind = usage\ncmdline = x", "usage never boots"),
-                       ("expect_json = boot", "not event.field")):
+def _refused(cases, load):
+    """Every (text, what) of @cases: load(text) raises a ConfigError that
+    says @what."""
+    for text, what in cases:
         try:
-            _scn(text)
+            load(text)
         except sc.ConfigError as ex:
             expect(what in str(ex), "error for %r says %s" % (text, ex))
             continue
-        raise AssertionError("scenario %r was accepted" % text)
+        raise AssertionError("scenario text %r was accepted" % text)
+
+
+def t_config(e):
+    _refused((("cpu = 2", "unknown key"), ("check = nope", "unknown check"),
+              ("kernel = @nope", "unknown fixture"),
+              ("kind = usage\ncmdline = x", "usage never boots"),
+              ("expect_json = boot", "not event.field")), _scn)
     cfg = os.path.join(e.root, "tests", "scenarios.cfg")
     names = [s.name for s in sc.load(cfg)]
     expect(len(names) >= 16, "tests/scenarios.cfg has only %d scenarios" % len(names))
 
 
+def t_table(e):
+    got = _cfg('[demo-{name}]\ncmdline = demo={name} x=1\nexpect_log = {text} "done"\n'
+               'rows = name text\n  a first "message" text\n  b  second\n[after]\ncpus = 1\n')
+    expect([s.name for s in got] == ["demo-a", "demo-b", "after"], "names %s" % [s.name for s in got])
+    expect(got[0].kv["cmdline"] == "demo=a x=1" and
+           got[0].expect_log == ['first "message" text', "done"] and
+           got[1].expect_log == ["second", "done"], "rows: %s %s" % (got[0].kv, got[1].expect_log))
+    _refused((("[t]\nrows = a b\n  1 2\n", "needs a {column}"),
+              ("[t-{a}]\ncmdline = {zz}\nrows = a\n  1\n", "{zz} is not a column"),
+              ("[t-{a}]\nrows = a b\n  1\n", "want 2 columns"),
+              ("[t-{a}]\nrows = a\n", "at least one row"),
+              ("[t-{a}]\nrows = a\n  1\n[t-1]\n", "defined twice")), _cfg)
+    # The corrupt-* rows of tests/scenarios.cfg: one scenario per kho.corrupt
+    # kind, each expecting its own message.
+    cfg = [s for s in sc.load(os.path.join(e.root, "tests", "scenarios.cfg"))
+           if s.name.startswith("corrupt-") and not s.name.startswith("corrupt-bitflip")]
+    msgs = {s.expect_log[0] for s in cfg}
+    expect(len(cfg) >= 21 and len(msgs) == len(cfg), "%d corrupt rows, %d messages"
+           % (len(cfg), len(msgs)))
+    for s in cfg:
+        expect("kho.corrupt=%s " % s.name[len("corrupt-"):] in s.kv["cmdline"] and
+               s.expect_log[1:] == ["disabling KHO revival, booting cold"] and
+               s.checks == ["kho_rejected_cold", "memmap_accounting"], "row %s: %s" % (s.name, s.kv))
+
+
+def _flip_run(revived, folios, restored, mismatches, rejected=None, status="pass"):
+    r = {"event": "kho_restore", "gen": 1, "revived": revived, "folios": folios,
+         "restored": restored, "mismatches": mismatches, "lost": 0}
+    if rejected:
+        r["rejected"] = rejected
+    return sc.Run("run", "", [{"event": "boot", "gen": 0}, {"event": "boot", "gen": 1}, r,
+                              {"event": "exit", "status": status}], "", 0)
+
+
+def t_flip(e):
+    check = sc.CHECKS["kho_flip_safe"]
+    scn = _scn("gens = 2\ncheck = kho_flip_safe")
+    for run, ok in ((_flip_run(False, 0, 0, 0, "kho_data.fdt_size is not 4096"), True),
+                    (_flip_run(True, 25, 25, 0), True),
+                    # accepted, and corrupted data came back (a flipped bitmap
+                    # pointer, as kho.corrupt_seed=19 kho.corrupt_bits=1 does)
+                    (_flip_run(True, 38, 36, 1), False),
+                    (_flip_run(True, 38, 36, 1, status="fail"), False),
+                    (_flip_run(True, 0, 0, 0), False),
+                    (_flip_run(False, 0, 0, 0), False),
+                    (_flip_run(True, 25, 25, 0, status="fail"), False)):
+        m = check(scn, [run])
+        expect((m is None) == ok, "kho_flip_safe on %s: %s" % (run.events[2], m))
+    real = {s.name: s for s in sc.load(os.path.join(e.root, "tests", "scenarios.cfg"))}
+    for name in ("corrupt-bitflip", "corrupt-bitflip-harmless"):
+        why = sc.judge(real[name], [_flip_run(True, 38, 36, 1)])
+        expect(any(w.startswith("check kho_flip_safe:") for w in why),
+               "%s passed an accepted flip with a mismatch: %s" % (name, why))
+
+
 def t_results(e):
-    evs, probs = sc.parse_results('{"event":"boot"}\nnot json\n{"event":"ex', False)
-    expect(len(evs) == 1 and len(probs) == 2, "parse_results: %s %s" % (evs, probs))
-    evs, probs = sc.parse_results('{"event":"boot"}\n{"event":"ex', True)
-    expect(len(evs) == 1 and probs == [], "partial tail not tolerated: %s" % probs)
-    evs, probs = sc.parse_results('[1]\n{"x":1}\n', True)
-    expect(len(probs) == 2, "non-event JSON accepted: %s" % probs)
+    res = kr.parse('{"event":"boot"}\nnot json\n{"event":"ex', False)
+    expect(len(res.events) == 1 and len(res.problems()) == 2,
+           "parse: %s %s" % (res.events, res.problems()))
+    res = kr.parse('{"event":"boot"}\n{"event":"ex', True)
+    expect(len(res.events) == 1 and res.problems() == [],
+           "partial tail not tolerated: %s" % res.problems())
+    res = kr.parse('[1]\n{"x":1}\n', True)
+    expect(len(res.problems()) == 2, "non-event JSON accepted: %s" % res.problems())
+    res = kr.parse("\n".join(json.dumps(ev) for ev in (
+        {"event": "boot", "gen": 0}, {"event": "memmap", "gen": 0, "strategy": "eager",
+                                      "deferred_ns": 1500000},
+        {"event": "kexec", "gen": 0, "to_gen": 1, "preserved_blocks": 3},
+        {"event": "boot", "gen": 1}, {"event": "exit", "status": "pass", "uptime_ns": 2000000})))
+    expect(res.exit_status() == "pass" and res.boots() == 2 and res.max_gen() == 1,
+           "exit/boots/max_gen: %s %s %s" % (res.exit_status(), res.boots(), res.max_gen()))
+    expect(sorted(res.by_gen()) == [0, 1] and len(res.by_gen()[0]) == 3, "by_gen %s" % res.by_gen())
+    want = ["exit=pass boots=2 maxgen=1 bad=0", "timing: memmap[gen 0].deferred=1.500 ms",
+            "timing: exit.uptime=2.000 ms"]
+    lines = kr.summary_lines(res)
+    expect(lines[:3] == want and lines[3].startswith("gen  memmap") and
+           lines[4].split() == ["0", "eager", "1.5", "-", "-", "-", "-", "-", "-", "->", "gen",
+                                "1", "(3", "blocks)"] and len(lines) == 6,
+           "summary lines:\n%s" % "\n".join(lines))
 
 
 def t_fixtures(e):
@@ -280,7 +365,7 @@ def t_tap(e):
 
 
 TESTS = [t_verdicts, t_summary, t_qemu_argv, t_esp, t_facts, t_checks, t_config,
-         t_results, t_fixtures, t_tap]
+         t_table, t_flip, t_results, t_fixtures, t_tap]
 
 
 def run_all(root):

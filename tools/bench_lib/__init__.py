@@ -2,8 +2,8 @@
 """tools/bench_lib - the benchmark matrix behind tools/bench (docs/benchmarks.md).
 
 matrix.py   which cells a preset (quick, full) or the command line asks for
-runner.py   runs them (kholab via run-qemu.sh, Linux via tools/linux-ref.sh,
-            both through tools/bench.py), writes results.csv row by row
+boots.py    one boot: kholab via run-qemu.sh, Linux via tools/linux-ref.sh
+runner.py   runs the cells' boots in order, writes results.csv row by row
 summary.py  summary.md: medians, min-max, ratios
 plots.py    gnuplot pictures (PNG + SVG)
 """

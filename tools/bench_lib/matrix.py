@@ -36,14 +36,17 @@ class Cell:
         self.strategy, self.threads = strategy, int(threads or 0)
         self.kho_mode, self.kho_mem, self.gens = kho_mode, kho_mem, int(gens)
         self.repeats = repeats  # None: the bench's --repeats
+        self.extra_cmdline = ""  # tools/bench --cmdline: added to kholab boots
         self.mem_mib = parse_size_mib(mem)
 
     # ---- identity and labels
+    def _layout_words(self):
+        """['8G', 'smp2'] plus 'numaN' with NUMA: the start of id and label."""
+        return [self.mem, "smp%d" % self.cpus] + (["numa" + self.numa] if self.numa else [])
+
     @property
     def id(self):
-        p = [self.mem, "smp%d" % self.cpus]
-        if self.numa:
-            p.append("numa" + self.numa)
+        p = self._layout_words()
         if self.kind == "linux":
             return "linux-" + "-".join(p)
         if self.kind == "kho":
@@ -55,9 +58,7 @@ class Cell:
 
     @property
     def label(self):
-        p = [self.mem, "smp%d" % self.cpus]
-        if self.numa:
-            p.append("numa" + self.numa)
+        p = self._layout_words()
         if self.kind == "linux":
             p.append("Linux")
         elif self.kind == "kho":
@@ -85,6 +86,8 @@ class Cell:
                 c.append("trace=memmap")
         elif self.kind == "kho":
             c += ["kho.deferred=%s" % self.kho_mode, "kho.test_mem=%s" % self.kho_mem]
+        if self.kind != "linux" and self.extra_cmdline:
+            c.append(self.extra_cmdline)
         return " ".join(c)
 
     def extra_args(self):

@@ -1,21 +1,18 @@
 # SPDX-License-Identifier: MIT
-"""Run the matrix: every boot goes through tools/bench.py's run_kholab /
-run_linux (the same code path as the interleaved A/B tool), one CSV row per
-boot, written as soon as the boot ends."""
+"""Run the matrix: every boot goes through boots.run_kholab / run_linux,
+one CSV row per boot, written as soon as the boot ends."""
 
 import csv
-import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
 import time
-import types
 
-import bench as ab  # tools/bench.py
+from . import boots
 
-ROOT = ab.ROOT
+ROOT = boots.ROOT
 
 # Every column of results.csv, in order.  Times are milliseconds.
 COLUMNS = [
@@ -48,22 +45,6 @@ def ms(ns):
 def med(vals):
     vals = [v for v in vals if v is not None]
     return statistics.median(vals) if vals else None
-
-
-def read_events(path):
-    evs = []
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(ev, dict) and "event" in ev:
-                    evs.append(ev)
-    except OSError:
-        pass
-    return evs
 
 
 def kholab_figures(row, evs):
@@ -144,7 +125,7 @@ def host_info(env):
         pass
     return {"hostname": platform.node(), "nproc": os.cpu_count(), "cpu_model": model,
             "mem_gib": round(memkb / 1048576, 1) if memkb else None,
-            "kernel": platform.release(), "qemu": ab.qemu_version(env),
+            "kernel": platform.release(), "qemu": boots.qemu_version(env),
             "accel_default": accel, "git": git}
 
 
@@ -184,11 +165,6 @@ class Runner:
         base = 10.0 if cell.kind == "kho" else 7.0
         return base + cell.mem_mib / 4096.0
 
-    def args_for(self, cell):
-        return types.SimpleNamespace(cpus=cell.cpus, mem=cell.mem, numa=cell.numa,
-                                     accel=self.o.accel, timeout=self.o.timeout,
-                                     cmdline=cell.cmdline(), extra_args=cell.extra_args())
-
     def one(self, r, cell):
         wd = os.path.join(self.out, "logs", cell.id)
         os.makedirs(wd, exist_ok=True)
@@ -203,23 +179,23 @@ class Runner:
         if cell.kind == "linux" and not self.linux_ok:
             row.update(status="skipped", error=self.linux_why, wall_s=0)
             return row, nrep
-        others = ab.wait_idle(self.o.wait_idle) if self.o.wait_idle > 0 else ab.foreign_qemus()
+        others = boots.wait_idle(self.o.wait_idle) if self.o.wait_idle > 0 \
+            else boots.foreign_qemus()
         row["other_qemus_before"] = len(others)
         row["host_load1_before"] = round(os.getloadavg()[0], 2)
-        a = self.args_for(cell)
         if cell.kind == "linux":
-            res = ab.run_linux(a, r, wd, self.env)
+            res = boots.run_linux(cell, self.o, r, wd, self.env)
             row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
             row["linux_kernel"] = res.get("kernel")
             row["linux_max_ms"] = res.get("max_ms")
             row["linux_node_ms"] = ";".join(str(n.get("ms")) for n in (res.get("nodes") or []))
         else:
-            res = ab.run_kholab(a, r, wd, self.env)
+            res = boots.run_kholab(cell, self.o, r, wd, self.env)
             row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
             row["results_file"] = os.path.relpath(res["results_file"], self.out)
-            row["kholab_ms"] = ms(res.get("compare_ns"))
-            row["kholab_basis"] = res.get("compare_basis")
-            chunks, khz = kholab_figures(row, read_events(res["results_file"]))
+            row["kholab_ms"] = ms(res["compare_ns"])
+            row["kholab_basis"] = res["compare_basis"]
+            chunks, khz = kholab_figures(row, res["events"])
             if cell.kind == "timeline":
                 self.chunks[cell.id] = (chunks, khz)
             if res["ok"] and cell.kind == "kho":

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: MIT
+"""One benchmark boot: kholab through ./run-qemu.sh or Linux 6.1 through
+tools/linux-ref.sh, on a cell's QEMU layout, and the figures it gave.  Also
+what tools/bench needs around a boot: waiting for other QEMUs to finish and
+the QEMU version."""
+
+import os
+import subprocess
+import sys
+import time
+
+import kholab_results  # tools/kholab_results.py
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RUN_QEMU = os.path.join(ROOT, "run-qemu.sh")
+LINUX_REF = os.path.join(ROOT, "tools", "linux-ref.sh")
+
+
+def tail(text, n=6):
+    """The last @n non-blank lines of @text."""
+    return [line for line in (text or "").splitlines() if line.strip()][-n:]
+
+
+def layout_args(cell, opts):
+    """The layout options run-qemu.sh and linux-ref.sh share, for @cell."""
+    args = ["--cpus", str(cell.cpus), "--mem", cell.mem]
+    if cell.numa:
+        args += ["--numa", cell.numa]
+    if opts.accel:
+        args += ["--accel", opts.accel]
+    return args + ["--timeout", str(opts.timeout)]
+
+
+def compare_ns(memmap):
+    """(ns, basis): the kholab time that corresponds to Linux's deferred-init
+    figure, from a memmap event; (None, None) when it has neither."""
+    # eager reports deferred_ns 0: its figure is all of init plus the free
+    if memmap.get("deferred_ns") is not None and memmap.get("strategy") != "eager":
+        return memmap["deferred_ns"], "deferred_ns"
+    if memmap.get("init_ns") is not None and memmap.get("free_ns") is not None:
+        return memmap["init_ns"] + memmap["free_ns"], "init_ns+free_ns"
+    return None, None
+
+
+def _run(cmd, env, limit, what):
+    """Run @cmd from the repo root -> (status or None on timeout, stdout,
+    stderr, wall seconds)."""
+    t0 = time.time()
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=limit)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, out, err = None, "", "bench: %s did not return in time\n%s" % (what, e.stderr or "")
+    return rc, out, err, round(time.time() - t0, 3)
+
+
+def run_kholab(cell, opts, repeat, workdir, env):
+    """Boot kholab once as @cell asks; -> dict with ok, error, rc, wall_s,
+    verdict, results_file, serial_log, events (the results), compare_ns and
+    compare_basis (from generation 0's memmap event)."""
+    res_path = os.path.join(workdir, "kholab-%d.jsonl" % repeat)
+    log = os.path.join(workdir, "kholab-%d.log" % repeat)
+    cmd = [RUN_QEMU, "--quiet", "--results", res_path, "--log", log] + layout_args(cell, opts)
+    if cell.cmdline():
+        cmd += ["--cmdline", cell.cmdline()]
+    cmd += cell.extra_args()
+    rc, _, err, wall = _run(cmd, env, opts.timeout + 600, "run-qemu.sh")
+    verdict = [line for line in err.splitlines() if "verdict:" in line]
+    r = {"ok": False, "rc": rc, "wall_s": wall, "results_file": res_path, "serial_log": log,
+         "verdict": verdict[-1].split("verdict:", 1)[1].strip() if verdict else None,
+         "events": [], "compare_ns": None, "compare_basis": None}
+    try:
+        r["events"] = kholab_results.read(res_path).events
+    except OSError:
+        pass
+    # generation 0 only: later kexec generations are other boots
+    memmap = next((e for e in r["events"] if e["event"] == "memmap"), None)
+    if memmap:
+        r["compare_ns"], r["compare_basis"] = compare_ns(memmap)
+    if rc != 0:
+        r["error"] = "run-qemu.sh exit %s: %s" % (rc, r["verdict"] or " | ".join(tail(err, 3)))
+    elif memmap is None:
+        r["error"] = "passed but the results hold no memmap event"
+    elif r["compare_ns"] is None:
+        r["error"] = "memmap event has neither deferred_ns nor init_ns+free_ns"
+    else:
+        r["ok"] = True
+    return r
+
+
+def run_linux(cell, opts, repeat, workdir, env):
+    """Boot Linux once on @cell's layout; -> dict with ok, error, rc, wall_s,
+    serial_log and the linux_deferred figures kernel, nodes, max_ms."""
+    log = os.path.join(workdir, "linux-%d.log" % repeat)
+    cmd = [LINUX_REF, "--log", log] + layout_args(cell, opts)
+    rc, out, err, wall = _run(cmd, env, opts.timeout + 600, "linux-ref.sh")
+    ev = kholab_results.parse(out).last("linux_deferred")
+    r = {"ok": rc == 0 and ev is not None, "rc": rc, "wall_s": wall, "serial_log": log}
+    for k in ("kernel", "nodes", "max_ms"):
+        r[k] = (ev or {}).get(k)
+    if not r["ok"]:
+        msgs = [line for line in err.splitlines() if "error" in line]
+        r["error"] = "linux-ref.sh exit %s: %s" % (rc, msgs[-1] if msgs else " | ".join(tail(err, 3)))
+    return r
+
+
+def foreign_qemus():
+    """PIDs of QEMU processes running now (ours have all exited by then)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/comm" % d) as f:
+                if f.read().startswith("qemu-system"):
+                    pids.append(int(d))
+        except OSError:
+            pass
+    return pids
+
+
+def wait_idle(limit):
+    """Wait up to @limit seconds for other QEMUs to finish; -> those left."""
+    t0 = time.time()
+    said = False
+    while True:
+        pids = foreign_qemus()
+        if not pids or time.time() - t0 >= limit:
+            return pids
+        if not said:
+            sys.stderr.write("bench: waiting for other QEMU process(es) %s to finish "
+                             "(up to %ds; --wait-idle)\n" % (pids, limit))
+            said = True
+        time.sleep(1)
+
+
+def qemu_version(env):
+    """The first line of `qemu --version` for the QEMU run-qemu.sh would use."""
+    q = env.get("KHOLAB_QEMU")
+    if not q and env.get("KHOLAB_QEMU_BUNDLE"):
+        q = os.path.join(env["KHOLAB_QEMU_BUNDLE"], "qemu")
+    try:
+        p = subprocess.run([q or "qemu-system-x86_64", "--version"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, timeout=30)
+        return p.stdout.splitlines()[0] if p.stdout else None
+    except (OSError, subprocess.SubprocessError):
+        return None

@@ -136,6 +136,16 @@ def minimal(mem_map=CHUNK0, scratch=SCRATCH, kd=None, compat=b"kho-v1\0", **kw):
     return w
 
 
+def with_chunk(order, bitmaps, bits=None, next_=0, num=None):
+    """A minimal world whose first chunk holds @order and @bitmaps (see
+    chunk()), with @bits set in the bitmap page BM0 when given."""
+    w = minimal()
+    w.put(CHUNK0, chunk(order, bitmaps, next_=next_, num=num))
+    if bits is not None:
+        w.put(BM0, bitmap(bits))
+    return w
+
+
 def valid_blocks(w, c0_next=CHUNK1, order1=9):
     # order 0: the FDT page and pages 2..4 after it
     base = FDT - FDT % (32768 * PAGE)
@@ -174,36 +184,18 @@ def hand_made():
     out["bad-scratch-two"] = minimal(scratch=SCRATCH[:2])
     w = valid_blocks(minimal(), c0_next=CHUNK0)          # chunk cycle
     out["bad-chunk-cycle"] = w
-    w = minimal()
-    w.put(CHUNK0, chunk(0, [], next_=CHUNK0))            # empty chunk -> itself
-    out["bad-chunk-loop"] = w
-    w = minimal()
-    w.put(CHUNK0, chunk(11, [(0, BM0)]))
-    out["bad-order"] = w
-    w = minimal()
-    w.put(CHUNK0, chunk(0, [], num=256))
-    out["bad-num-elms"] = w
-    w = minimal()
-    w.put(CHUNK0, chunk(0, [(0, 64 * MIB)]))            # bitmap in the hole
-    out["bad-bitmap-hole"] = w
-    w = minimal()
-    w.put(CHUNK0, chunk(0, [(0, BM0)]))
-    w.put(BM0, bitmap([FDT // PAGE, 0x280]))                          # block in lowmem scratch
-    out["bad-block-scratch"] = w
-    w = minimal()
-    w.put(CHUNK0, chunk(0, [(0, BM0)], next_=CHUNK1))
-    w.put(BM0, bitmap([FDT // PAGE, 0x3001]))
+    out["bad-chunk-loop"] = with_chunk(0, [], next_=CHUNK0)      # empty chunk -> itself
+    out["bad-order"] = with_chunk(11, [(0, BM0)])
+    out["bad-num-elms"] = with_chunk(0, [], num=256)
+    out["bad-bitmap-hole"] = with_chunk(0, [(0, 64 * MIB)])      # bitmap in the hole
+    # the FDT page and one more preserved page, which is wrong where it lies
+    out["bad-block-scratch"] = with_chunk(0, [(0, BM0)], [FDT // PAGE, 0x280])   # lowmem scratch
+    out["bad-block-bootinfo"] = with_chunk(0, [(0, BM0)], [FDT // PAGE, 0x1001])  # boot info
+    out["bad-block-hole"] = with_chunk(0, [(0, BM0)], [FDT // PAGE, 0x4000])      # 64 MiB: hole
+    w = with_chunk(0, [(0, BM0)], [FDT // PAGE, 0x3001], next_=CHUNK1)
     w.put(CHUNK1, chunk(9, [(0, BM1)]))
     w.put(BM1, bitmap([0x3000000 // (PAGE << 9)]))      # contains 0x3001000
     out["bad-block-overlap"] = w
-    w = minimal()
-    w.put(CHUNK0, chunk(0, [(0, BM0)]))
-    w.put(BM0, bitmap([FDT // PAGE, 0x1001]))                         # in the boot info
-    out["bad-block-bootinfo"] = w
-    w = minimal()
-    w.put(CHUNK0, chunk(0, [(0, BM0)]))
-    w.put(BM0, bitmap([FDT // PAGE, 0x4000]))                         # 64 MiB: the hole
-    out["bad-block-hole"] = w
     return out
 
 

@@ -21,11 +21,8 @@
 #include <kho/kho_internal.h>
 #include <mm/page.h>
 #include "shim.h"
+#include "kho_sim.h"
 
-#define SIM_BYTES	(256ULL << 20)
-#define SIM_MAX_PFN	PHYS_PFN(SIM_BYTES)
-#define POOL_FIRST	((64ULL << 20) >> PAGE_SHIFT)
-#define POOL_PAGES	(PHYS_PFN(SIM_BYTES) - POOL_FIRST)
 #define SUB_A		(32ULL << 20)		/* subtree blobs live here */
 #define SUB_B		(40ULL << 20)
 #define MAP_VALUE	0x1122334455667000ULL
@@ -36,26 +33,15 @@ static u8 bad[KHO_FDT_SIZE] __attribute__((aligned(8)));
 static int group_setup(void **state)
 {
 	(void)state;
-	shim_phys_init(SIM_BYTES);
-	return shim_vmemmap_init(SIM_MAX_PFN);
+	return kho_sim_group_setup(NULL, PHYS_PFN(KHO_SIM_BYTES));
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	kho_unpreserve_all();
-	shim_page_pool_init(POOL_FIRST, POOL_PAGES);
-	shim_log_reset();
-	return 0;
-}
-
+/* teardown - no subtree registered, then kho_sim_teardown(). */
 static int teardown(void **state)
 {
-	(void)state;
 	kho_remove_subtree(__va(SUB_A));
 	kho_remove_subtree(__va(SUB_B));
-	kho_unpreserve_all();
-	return shim_page_pool_in_use() ? -1 : 0;
+	return kho_sim_teardown(state);
 }
 
 /* make_blob - a valid FDT at @phys whose totalsize is about @bytes. */
@@ -239,11 +225,11 @@ static void test_parse_rejects(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_root_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_subtrees, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_subtree_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parse_rejects, setup, teardown),
+		cmocka_unit_test(test_root_empty),
+		cmocka_unit_test(test_subtrees),
+		cmocka_unit_test(test_add_subtree_errors),
+		cmocka_unit_test(test_parse_rejects),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return kho_sim_run(tests, ARRAY_SIZE(tests), group_setup, kho_sim_setup, teardown);
 }

@@ -26,80 +26,37 @@
 #include <kho/kho_internal.h>
 #include <mm/page.h>
 #include "shim.h"
+#include "kho_sim.h"
 
-#define SIM_BYTES	(256ULL << 20)		/* backed simulated RAM */
 #define SIM_MAX_PFN	((64ULL << 30) >> PAGE_SHIFT)	/* struct pages for 64 GiB */
-#define POOL_FIRST	((64ULL << 20) >> PAGE_SHIFT)
-#define POOL_PAGES	(PHYS_PFN(SIM_BYTES) - POOL_FIRST)
 #define MIB		(1ULL << 20)
 
-struct blk {
-	u64 phys;
-	unsigned int order;
-};
-
 #define MAX_SEEN	4096
-static struct blk seen[MAX_SEEN];
-static int nseen;
+static struct kho_sim_blk seen_blk[MAX_SEEN];
+static struct kho_sim_list seen = { seen_blk, 0, MAX_SEEN };
 
-/* collect - kho_for_each_preserved() callback: append to seen[]. */
-static int collect(phys_addr_t phys, unsigned int order, void *arg)
-{
-	(void)arg;
-	if (nseen == MAX_SEEN)
-		return -E2BIG;
-	seen[nseen].phys = phys;
-	seen[nseen++].order = order;
-	return 0;
-}
-
-/* collect_all - refill seen[] from the preserved set; returns the count. */
+/* collect_all - refill seen from the preserved set; returns the count. */
 static int collect_all(void)
 {
-	nseen = 0;
-	assert_int_equal(kho_for_each_preserved(collect, NULL), 0);
-	return nseen;
+	seen.n = 0;
+	assert_int_equal(kho_for_each_preserved(kho_sim_collect, &seen), 0);
+	return seen.n;
 }
 
-/* expect_blocks - seen[] must be exactly @want (already in walk order). */
-static void expect_blocks(const struct blk *want, int n)
+/* expect_blocks - seen must be exactly @want (already in walk order). */
+static void expect_blocks(const struct kho_sim_blk *want, int n)
 {
 	assert_int_equal(collect_all(), n);
 	for (int i = 0; i < n; i++) {
-		assert_int_equal(seen[i].order, want[i].order);
-		assert_int_equal(seen[i].phys, want[i].phys);
+		assert_int_equal(seen.blk[i].order, want[i].order);
+		assert_int_equal(seen.blk[i].phys, want[i].phys);
 	}
-}
-
-/* rng - the shim's seeded xorshift stream (KHOLAB_SEED repeats a run). */
-static u64 rng(void)
-{
-	return shim_rand();
 }
 
 static int group_setup(void **state)
 {
 	(void)state;
-	shim_seed_init("test_kho_preserve");
-	shim_phys_init(SIM_BYTES);
-	return shim_vmemmap_init(SIM_MAX_PFN);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	kho_unpreserve_all();
-	shim_page_pool_init(POOL_FIRST, POOL_PAGES);
-	shim_log_reset();
-	return 0;
-}
-
-/* teardown - every test must leave nothing preserved and no page held. */
-static int teardown(void **state)
-{
-	(void)state;
-	kho_unpreserve_all();
-	return shim_page_pool_in_use() ? -1 : 0;
+	return kho_sim_group_setup("test_kho_preserve", SIM_MAX_PFN);
 }
 
 /* expect_empty - nothing preserved, no tracking page held. */
@@ -114,7 +71,7 @@ static void expect_empty(void)
 static void test_folio_roundtrip(void **state)
 {
 	struct page *p = pfn_to_page(0x10000);	/* 256 MiB */
-	struct blk want[] = { { 0x10000000, 4 } };
+	struct kho_sim_blk want[] = { { 0x10000000, 4 } };
 
 	(void)state;
 	assert_int_equal(kho_preserve_folio(p, 4), 0);
@@ -134,9 +91,9 @@ static void test_folio_roundtrip(void **state)
 static void test_pages_split(void **state)
 {
 	/* pfn 0x101, 7 pages: 0x101 (ctz 0), 0x102 (ctz 1), 0x104 (4 left). */
-	struct blk a[] = { { 0x101000, 0 }, { 0x102000, 1 }, { 0x104000, 2 } };
+	struct kho_sim_blk a[] = { { 0x101000, 0 }, { 0x102000, 1 }, { 0x104000, 2 } };
 	/* pfn 0x3ff, 0x403 pages: 0x3ff, then 0x400 order 10, then 2 pages. */
-	struct blk c[] = { { 0x3ff000, 0 }, { 0x800000, 1 }, { 0x400000, 10 } };
+	struct kho_sim_blk c[] = { { 0x3ff000, 0 }, { 0x800000, 1 }, { 0x400000, 10 } };
 
 	(void)state;
 	assert_int_equal(kho_preserve_pages(pfn_to_page(0x101), 7), 0);
@@ -155,9 +112,9 @@ static void test_pages_split(void **state)
 static void test_phys_split(void **state)
 {
 	/* 1 MiB + 5 pages: pfn 0x100 (ctz 8, 5 left -> order 2), then 0x104. */
-	struct blk d[] = { { 0x104000, 0 }, { 0x100000, 2 } };
+	struct kho_sim_blk d[] = { { 0x104000, 0 }, { 0x100000, 2 } };
 	/* 4 MiB for 16 MiB: capped at order 10, four blocks. */
-	struct blk b[] = { { 0x400000, 10 }, { 0x800000, 10 }, { 0xc00000, 10 },
+	struct kho_sim_blk b[] = { { 0x400000, 10 }, { 0x800000, 10 }, { 0xc00000, 10 },
 			   { 0x1000000, 10 } };
 
 	(void)state;
@@ -239,7 +196,7 @@ static void test_eexist_higher_then_lower(void **state)
 
 static void test_eexist_rolls_back(void **state)
 {
-	struct blk want[] = { { 0x1010000, 0 } };
+	struct kho_sim_blk want[] = { { 0x1010000, 0 } };
 
 	(void)state;
 	assert_int_equal(kho_preserve_phys(0x1010000, PAGE_SIZE), 0);
@@ -296,7 +253,7 @@ static void test_many_bitmaps_sorted(void **state)
 	for (int i = 0; i < N; i++)
 		idx[i] = i + 1;
 	for (int i = N - 1; i > 0; i--) {	/* shuffle */
-		int j = rng() % (i + 1);
+		int j = shim_rand() % (i + 1);
 		u64 t = idx[i];
 
 		idx[i] = idx[j];
@@ -307,7 +264,7 @@ static void test_many_bitmaps_sorted(void **state)
 		assert_int_equal(kho_preserve_phys(idx[i] << 27, PAGE_SIZE), 0);
 	assert_int_equal(collect_all(), N);
 	for (int i = 0; i < N; i++)
-		assert_int_equal(seen[i].phys, (u64)(i + 1) << 27);
+		assert_int_equal(seen.blk[i].phys, (u64)(i + 1) << 27);
 	assert_true(kho_tracking_pages() >= N + 3);
 	for (int i = 0; i < N; i++)
 		assert_int_equal(kho_preserve_phys(idx[i] << 27, PAGE_SIZE), -EEXIST);
@@ -315,7 +272,7 @@ static void test_many_bitmaps_sorted(void **state)
 		assert_int_equal(kho_unpreserve_phys(idx[i] << 27, PAGE_SIZE), 0);
 	assert_int_equal(collect_all(), N / 2);
 	for (int i = 1; i < N / 2; i++)
-		assert_true(seen[i].phys > seen[i - 1].phys);
+		assert_true(seen.blk[i].phys > seen.blk[i - 1].phys);
 	for (int i = 1; i < N; i += 2)
 		assert_int_equal(kho_unpreserve_phys(idx[i] << 27, PAGE_SIZE), 0);
 	expect_empty();
@@ -337,8 +294,8 @@ static void test_random_model(void **state)
 	(void)state;
 	memset(model, 0, sizeof(model));
 	for (int step = 0; step < 20000; step++) {
-		unsigned int order = rng() % 8;
-		u64 off = (rng() % WIN_PAGES) & ~((1ULL << order) - 1);
+		unsigned int order = shim_rand() % 8;
+		u64 off = (shim_rand() % WIN_PAGES) & ~((1ULL << order) - 1);
 		struct page *p = pfn_to_page(WIN_PFN + off);
 		bool busy = false;
 
@@ -350,7 +307,7 @@ static void test_random_model(void **state)
 
 			busy = model[head] == (s16)(o + 1);
 		}
-		if (rng() % 2) {
+		if (shim_rand() % 2) {
 			assert_int_equal(kho_preserve_folio(p, order), busy ? -EEXIST : 0);
 			if (busy)
 				continue;
@@ -370,9 +327,9 @@ static void test_random_model(void **state)
 		assert_int_equal(kho_preserved_blocks(), blocks);
 	}
 	collect_all();
-	assert_int_equal(nseen, blocks);
-	for (int i = 0; i < nseen; i++)
-		assert_int_equal(model[PHYS_PFN(seen[i].phys) - WIN_PFN], seen[i].order + 1);
+	assert_int_equal(seen.n, blocks);
+	for (int i = 0; i < seen.n; i++)
+		assert_int_equal(model[PHYS_PFN(seen.blk[i].phys) - WIN_PFN], seen.blk[i].order + 1);
 }
 
 static int stop_at_third(phys_addr_t phys, unsigned int order, void *arg)
@@ -386,7 +343,7 @@ static int stop_at_third(phys_addr_t phys, unsigned int order, void *arg)
 
 static void test_for_each_order_then_address(void **state)
 {
-	struct blk want[] = {
+	struct kho_sim_blk want[] = {
 		{ 0x200000, 0 }, { 0x40000000, 0 }, { 0x300000, 3 },
 		{ 0x10000000000ULL, 3 }, { 0x400000, 10 },
 	};
@@ -407,19 +364,19 @@ static void test_for_each_order_then_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_folio_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pages_split, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_phys_split, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_einval, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eexist_lower_then_higher, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eexist_higher_then_lower, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eexist_rolls_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enoent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enomem, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_bitmaps_sorted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_for_each_order_then_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_model, setup, teardown),
+		cmocka_unit_test(test_folio_roundtrip),
+		cmocka_unit_test(test_pages_split),
+		cmocka_unit_test(test_phys_split),
+		cmocka_unit_test(test_einval),
+		cmocka_unit_test(test_eexist_lower_then_higher),
+		cmocka_unit_test(test_eexist_higher_then_lower),
+		cmocka_unit_test(test_eexist_rolls_back),
+		cmocka_unit_test(test_enoent),
+		cmocka_unit_test(test_enomem),
+		cmocka_unit_test(test_many_bitmaps_sorted),
+		cmocka_unit_test(test_for_each_order_then_address),
+		cmocka_unit_test(test_random_model),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return kho_sim_run(tests, ARRAY_SIZE(tests), group_setup, kho_sim_setup, kho_sim_teardown);
 }

@@ -24,76 +24,43 @@
 #include <kho/kho_internal.h>
 #include <mm/page.h>
 #include "shim.h"
+#include "kho_sim.h"
 
-#define SIM_BYTES	(256ULL << 20)
 #define SIM_MAX_PFN	((1ULL << 20))		/* struct pages for 4 GiB (the pool's) */
-#define POOL_FIRST	((64ULL << 20) >> PAGE_SHIFT)
-#define POOL_PAGES	(PHYS_PFN(SIM_BYTES) - POOL_FIRST)
 #define HAND_BASE	(32ULL << 20)		/* hand-made chunks live here */
 
-struct blk {
-	u64 phys;
-	unsigned int order;
-};
-
 #define MAX_BLKS	8192
-static struct blk got[MAX_BLKS];
-static int ngot;
+static struct kho_sim_blk got_blk[MAX_BLKS];
+static struct kho_sim_list got = { got_blk, 0, MAX_BLKS };
 
 /* ram_ok - the receiver's view: simulated RAM from 1 MiB up, minus a hole. */
 static u64 hole_start, hole_end;
 static bool ram_ok(u64 phys, u64 len, void *arg)
 {
 	(void)arg;
-	if (phys < (1ULL << 20) || phys + len > SIM_BYTES || phys + len < phys)
+	if (phys < (1ULL << 20) || phys + len > KHO_SIM_BYTES || phys + len < phys)
 		return false;
 	return phys + len <= hole_start || phys >= hole_end;
 }
 
-/* record - block callback: append to got[]. */
-static int record(u64 phys, unsigned int order, void *arg)
-{
-	(void)arg;
-	if (ngot == MAX_BLKS)
-		return -E2BIG;
-	got[ngot].phys = phys;
-	got[ngot++].order = order;
-	return 0;
-}
-
+/* walks pass &got as their argument; rec_ops appends every block to it */
 static const struct kho_walk_ops dry_ops = { .ram_ok = ram_ok };
-static const struct kho_walk_ops rec_ops = { .ram_ok = ram_ok, .block = record };
-
-/* rng - the shim's seeded xorshift stream (KHOLAB_SEED repeats a run). */
-static u64 rng(void)
-{
-	return shim_rand();
-}
+static const struct kho_walk_ops rec_ops = { .ram_ok = ram_ok, .block = kho_sim_collect };
 
 static int group_setup(void **state)
 {
 	(void)state;
-	shim_seed_init("test_kho_serialize");
-	shim_phys_init(SIM_BYTES);
-	return shim_vmemmap_init(SIM_MAX_PFN);
+	return kho_sim_group_setup("test_kho_serialize", SIM_MAX_PFN);
 }
 
+/* setup - kho_sim_setup(), no hole in RAM, got empty, the hand-made area zeroed. */
 static int setup(void **state)
 {
-	(void)state;
-	kho_unpreserve_all();
-	shim_page_pool_init(POOL_FIRST, POOL_PAGES);
+	kho_sim_setup(state);
 	hole_start = hole_end = 0;
-	ngot = 0;
+	got.n = 0;
 	memset(__va(HAND_BASE), 0, 16 * PAGE_SIZE);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	kho_unpreserve_all();
-	return shim_page_pool_in_use() ? -1 : 0;
 }
 
 static struct khoser_mem_chunk *chunk_at(u64 phys)
@@ -109,8 +76,8 @@ static void test_empty(void **state)
 	assert_int_equal(kho_serialize_mem(&first), 0);
 	assert_int_equal(first, 0);
 	assert_int_equal(shim_page_pool_in_use(), 0);
-	assert_int_equal(kho_walk_mem_map(0, &rec_ops, NULL, NULL), 0);
-	assert_int_equal(ngot, 0);
+	assert_int_equal(kho_walk_mem_map(0, &rec_ops, &got, NULL), 0);
+	assert_int_equal(got.n, 0);
 	kho_free_serialized(0);
 }
 
@@ -191,11 +158,11 @@ static void test_255_per_chunk(void **state)
 	assert_int_equal(c->hdr.num_elms, 1);
 	assert_int_equal(c->hdr.next, 0);
 
-	assert_int_equal(kho_walk_mem_map(first, &rec_ops, NULL, NULL), 0);
-	assert_int_equal(ngot, 257);
-	assert_int_equal(got[0].phys, (1ULL << 27) + PAGE_SIZE);
-	assert_int_equal(got[256].phys, 0x1000000);
-	assert_int_equal(got[256].order, 5);
+	assert_int_equal(kho_walk_mem_map(first, &rec_ops, &got, NULL), 0);
+	assert_int_equal(got.n, 257);
+	assert_int_equal(got.blk[0].phys, (1ULL << 27) + PAGE_SIZE);
+	assert_int_equal(got.blk[256].phys, 0x1000000);
+	assert_int_equal(got.blk[256].order, 5);
 	kho_free_serialized(first);
 }
 
@@ -217,7 +184,7 @@ static void test_serialize_enomem(void **state)
 
 static int blk_cmp(const void *a, const void *b)
 {
-	const struct blk *x = a, *y = b;
+	const struct kho_sim_blk *x = a, *y = b;
 
 	if (x->order != y->order)
 		return x->order < y->order ? -1 : 1;
@@ -226,19 +193,19 @@ static int blk_cmp(const void *a, const void *b)
 
 static void test_random_round_trip(void **state)
 {
-	static struct blk want[MAX_BLKS];
+	static struct kho_sim_blk want[MAX_BLKS];
 
 	(void)state;
 	for (int round = 0; round < 8; round++) {
-		int nwant = 0, target = 200 + (int)(rng() % 1500);
+		int nwant = 0, target = 200 + (int)(shim_rand() % 1500);
 		u64 first;
 
 		kho_unpreserve_all();
 		while (nwant < target) {
-			unsigned int order = rng() % (KHO_MAX_ORDER + 1);
+			unsigned int order = shim_rand() % (KHO_MAX_ORDER + 1);
 			/* Mostly low memory (dense bitmaps), sometimes up to 64 TiB. */
-			u64 limit = rng() % 4 ? (64ULL << 30) : (1ULL << 46);
-			u64 pfn = (rng() % (limit >> PAGE_SHIFT)) & ~((1ULL << order) - 1);
+			u64 limit = shim_rand() % 4 ? (64ULL << 30) : (1ULL << 46);
+			u64 pfn = (shim_rand() % (limit >> PAGE_SHIFT)) & ~((1ULL << order) - 1);
 			int err = kho_preserve_phys(PFN_PHYS(pfn), PAGE_SIZE << order);
 
 			if (pfn < 256) {
@@ -253,17 +220,17 @@ static void test_random_round_trip(void **state)
 		}
 		assert_int_equal(kho_preserved_blocks(), nwant);
 		assert_int_equal(kho_serialize_mem(&first), 0);
-		ngot = 0;
+		got.n = 0;
 		assert_int_equal(kho_walk_mem_map(first, &dry_ops, NULL, NULL), 0);
-		assert_int_equal(kho_walk_mem_map(first, &rec_ops, NULL, NULL), 0);
-		assert_int_equal(ngot, nwant);
+		assert_int_equal(kho_walk_mem_map(first, &rec_ops, &got, NULL), 0);
+		assert_int_equal(got.n, nwant);
 		/* Chunk order is already (order, address) ascending. */
-		for (int i = 1; i < ngot; i++)
-			assert_true(blk_cmp(&got[i - 1], &got[i]) < 0);
+		for (int i = 1; i < got.n; i++)
+			assert_true(blk_cmp(&got.blk[i - 1], &got.blk[i]) < 0);
 		qsort(want, nwant, sizeof(want[0]), blk_cmp);
 		for (int i = 0; i < nwant; i++) {
-			assert_int_equal(got[i].phys, want[i].phys);
-			assert_int_equal(got[i].order, want[i].order);
+			assert_int_equal(got.blk[i].phys, want[i].phys);
+			assert_int_equal(got.blk[i].order, want[i].order);
 		}
 		/* Orders ascend from chunk to chunk, and each chunk is full but the last of an order. */
 		for (u64 p = first; p; p = chunk_at(p)->hdr.next) {
@@ -311,7 +278,7 @@ static void expect_defect(u64 first, int err, const char *why, u64 addr)
 {
 	struct kho_walk_defect d = { NULL, 0 };
 
-	ngot = 0;
+	got.n = 0;
 	assert_int_equal(kho_walk_mem_map(first, &dry_ops, NULL, &d), err);
 	assert_non_null(d.why);
 	assert_non_null(strstr(d.why, why));
@@ -324,13 +291,13 @@ static void test_walk_hand_list_ok(void **state)
 
 	(void)state;
 	hand_list(3);
-	assert_int_equal(kho_walk_mem_map(CH0, &rec_ops, NULL, NULL), 0);
-	assert_int_equal(ngot, 6);
-	assert_int_equal(got[0].phys, 0);
-	assert_int_equal(got[1].phys, 2 * (PAGE_SIZE << 3));
-	assert_int_equal(got[2].phys, (u64)(PRESERVE_BITS - 1) * (PAGE_SIZE << 3));
-	assert_int_equal(got[3].phys, span);
-	assert_int_equal(got[5].order, 3);
+	assert_int_equal(kho_walk_mem_map(CH0, &rec_ops, &got, NULL), 0);
+	assert_int_equal(got.n, 6);
+	assert_int_equal(got.blk[0].phys, 0);
+	assert_int_equal(got.blk[1].phys, 2 * (PAGE_SIZE << 3));
+	assert_int_equal(got.blk[2].phys, (u64)(PRESERVE_BITS - 1) * (PAGE_SIZE << 3));
+	assert_int_equal(got.blk[3].phys, span);
+	assert_int_equal(got.blk[5].order, 3);
 }
 
 static void test_walk_rejects_chunks(void **state)
@@ -338,7 +305,7 @@ static void test_walk_rejects_chunks(void **state)
 	(void)state;
 	hand_list(0);
 	expect_defect(CH0 + 8, -EINVAL, "chunk not page aligned", CH0 + 8);
-	expect_defect(SIM_BYTES, -EFAULT, "chunk not in RAM", SIM_BYTES);
+	expect_defect(KHO_SIM_BYTES, -EFAULT, "chunk not in RAM", KHO_SIM_BYTES);
 	chunk_at(CH0)->hdr.next = CH1 + 16;
 	expect_defect(CH0, -EINVAL, "chunk not page aligned", CH1 + 16);
 	hole_start = CH1;
@@ -376,13 +343,13 @@ static void test_walk_rejects_bitmaps(void **state)
 	b->bitmaps[0].phys_start = (u64)PRESERVE_BITS << (2 + PAGE_SHIFT);
 	b->bitmaps[0].bitmap = BM0 + 512;
 	expect_defect(CH0, -EINVAL, "bitmap not page aligned", BM0 + 512);
-	b->bitmaps[0].bitmap = SIM_BYTES + PAGE_SIZE;
-	expect_defect(CH0, -EFAULT, "bitmap not in RAM", SIM_BYTES + PAGE_SIZE);
+	b->bitmaps[0].bitmap = KHO_SIM_BYTES + PAGE_SIZE;
+	expect_defect(CH0, -EFAULT, "bitmap not in RAM", KHO_SIM_BYTES + PAGE_SIZE);
 	b->bitmaps[0].bitmap = 0x1000;	/* below 1 MiB: not readable here */
 	expect_defect(CH0, -EFAULT, "bitmap not in RAM", 0x1000);
 	b->bitmaps[0].bitmap = BM0;
 	assert_int_equal(kho_walk_mem_map(CH0, &dry_ops, NULL, NULL), 0);
-	assert_int_equal(ngot, 0);	/* dry run: no block calls */
+	assert_int_equal(got.n, 0);	/* dry run: no block calls */
 }
 
 static int fail_second(u64 phys, unsigned int order, void *arg)
@@ -397,7 +364,7 @@ static int fail_second(u64 phys, unsigned int order, void *arg)
 static void test_walk_callback_stops(void **state)
 {
 	const struct kho_walk_ops ops = { .ram_ok = ram_ok, .block = fail_second };
-	const struct kho_walk_ops no_ram = { .block = record };
+	const struct kho_walk_ops no_ram = { .block = kho_sim_collect };
 	struct kho_walk_defect d = { NULL, 0 };
 	int n = 0;
 
@@ -413,16 +380,16 @@ static void test_walk_callback_stops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chunk_per_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_255_per_chunk, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_serialize_enomem, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_walk_hand_list_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_walk_rejects_chunks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_walk_rejects_bitmaps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_walk_callback_stops, setup, teardown),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_chunk_per_order),
+		cmocka_unit_test(test_255_per_chunk),
+		cmocka_unit_test(test_serialize_enomem),
+		cmocka_unit_test(test_random_round_trip),
+		cmocka_unit_test(test_walk_hand_list_ok),
+		cmocka_unit_test(test_walk_rejects_chunks),
+		cmocka_unit_test(test_walk_rejects_bitmaps),
+		cmocka_unit_test(test_walk_callback_stops),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return kho_sim_run(tests, ARRAY_SIZE(tests), group_setup, setup, kho_sim_teardown);
 }

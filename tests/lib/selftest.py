@@ -93,6 +93,76 @@ def t_summary(e):
         expect(s in out, "summary lacks %r:\n%s" % (s, out))
 
 
+# What bash, run-qemu.sh and scripts/deps.sh use on the way to the package
+# check; never QEMU, mtools, nasm, make or a compiler.
+DEPS_PATH_TOOLS = ("bash", "sh", "env", "dirname", "basename", "cat", "sed", "grep",
+                   "mktemp", "rm", "mkdir", "cp", "readlink", "head", "tail", "tr", "date",
+                   "sleep", "python3", "find", "wc", "sort", "ls")
+
+
+def _script(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+
+
+def _deps_run(e, uid):
+    """run-qemu.sh on a PATH without the packages: a fake dpkg-query that
+    knows no package, a fake apt-get that logs its arguments and fails, and
+    an id that says @uid for -u.  KHOLAB_QEMU is not set.
+    -> (status, output, apt-get's argument lines, whether a results file
+    was made)."""
+    d = tempfile.mkdtemp(prefix="deps.", dir=e.tmp)
+    bindir, apt_log = os.path.join(d, "bin"), os.path.join(d, "apt-get.log")
+    os.makedirs(bindir)
+    for t in DEPS_PATH_TOOLS:
+        if shutil.which(t):
+            os.symlink(shutil.which(t), os.path.join(bindir, t))
+    _script(os.path.join(bindir, "id"), '#!/bin/sh\n[ "$1" = -u ] && { echo %d; exit 0; }\n'
+            'exec %s "$@"\n' % (uid, shutil.which("id")))
+    _script(os.path.join(bindir, "dpkg-query"), "#!/bin/sh\nexit 1\n")
+    _script(os.path.join(bindir, "apt-get"), '#!/bin/sh\necho "$*" >>%s\n'
+            'echo "apt-get (fake): cannot reach the archive" >&2\nexit 100\n' % apt_log)
+    env = {k: v for k, v in e.env.items() if k not in ("KHOLAB_QEMU", "KHOLAB_QEMU_BUNDLE",
+                                                        "KHOLAB_NO_DEPS")}
+    env["PATH"] = bindir
+    res = os.path.join(d, "res")
+    p = subprocess.run([os.path.join(e.root, "run-qemu.sh"), "--quiet", "--log",
+                        os.path.join(d, "log"), "--results", res], env=env,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    apt = open(apt_log).read().splitlines() if os.path.exists(apt_log) else []
+    return p.returncode, p.stdout.decode(errors="replace"), apt, os.path.exists(res)
+
+
+def _deps_common(rc, out, made_results):
+    expect(rc == 4, "run-qemu.sh exited %d, want 4:\n%s" % (rc, out))
+    for s in ("some packages kholab needs are missing; running scripts/deps.sh",
+              "scripts/deps.sh: missing packages: ",
+              "scripts/deps.sh could not install the packages (its message is above); "
+              "nothing was booted"):
+        expect(s in out, "output lacks %r:\n%s" % (s, out))
+    expect("booting kholab" not in out and "verdict:" not in out and not made_results,
+           "something was booted:\n%s" % out)
+
+
+def t_deps_root(e):
+    rc, out, apt, made = _deps_run(e, 0)
+    _deps_common(rc, out, made)
+    expect(apt[:1] == ["update"], "apt-get was called with %s, want update first" % apt)
+    expect("apt-get update failed" in out, "deps.sh did not report the failed update:\n%s" % out)
+
+
+def t_deps_user(e):
+    rc, out, apt, made = _deps_run(e, 1000)
+    _deps_common(rc, out, made)
+    expect(apt == [], "apt-get ran for a non-root user: %s" % apt)
+    missing = [l.split("missing packages: ", 1)[1] for l in out.splitlines()
+               if "missing packages: " in l][0]
+    want = "  sudo apt-get update && sudo apt-get install -y --no-install-recommends " + missing
+    expect(want in out.splitlines(), "no line %r in:\n%s" % (want, out))
+
+
 def _numa(argv):
     return [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-numa", "-object")]
 
@@ -364,8 +434,8 @@ def t_tap(e):
     expect(len(res) == 1 and res[0][1] == "fail", "no-TAP binary passed: %s" % res)
 
 
-TESTS = [t_verdicts, t_summary, t_qemu_argv, t_esp, t_facts, t_checks, t_config,
-         t_table, t_flip, t_results, t_fixtures, t_tap]
+TESTS = [t_verdicts, t_summary, t_deps_root, t_deps_user, t_qemu_argv, t_esp, t_facts,
+         t_checks, t_config, t_table, t_flip, t_results, t_fixtures, t_tap]
 
 
 def run_all(root):

@@ -23,7 +23,7 @@ int symbols_init(const void *elf, u64 size)
 	const struct elf64_ehdr *eh = elf;
 	const struct elf64_shdr *sh;
 
-	if (!elf || size < sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4))
+	if (!elf || size < sizeof(*eh) || memcmp(eh->e_ident, ELF_MAGIC, ELF_MAGIC_LEN))
 		return -ENOEXEC;
 	if (eh->e_shentsize != sizeof(*sh) || eh->e_shoff > size ||
 	    (u64)eh->e_shnum * sizeof(*sh) > size - eh->e_shoff)

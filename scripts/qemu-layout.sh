@@ -1,10 +1,12 @@
+# shellcheck shell=bash disable=SC2034
 # SPDX-License-Identifier: MIT
 #
 # scripts/qemu-layout.sh - the QEMU machine layout shared by run-qemu.sh
 # and tools/linux-ref.sh, so that kholab and Linux boot on exactly the same
 # memory, CPU and NUMA layout, with the same QEMU found the same way.
 # Sourced, not run.  The caller sets PROG (its name in messages) and HELP
-# (how to ask it for --help) first.
+# (how to ask it for --help) first.  The functions set variables for the
+# caller to use (mem_mib, nodes, qemu, bundle ...), hence SC2034 off above.
 
 # usage_error MSG: say what was wrong, point at --help, exit 2.
 usage_error() {

@@ -33,6 +33,7 @@ static const char *const trace_choices[] = { "none", "memmap", NULL };
 static int trace_mode;
 static const char *const kho_deferred_choices[] = { "off", "unsafe", "deserialize", "restore", NULL };
 static const char *const kho_test_mode_choices[] = { "random", "edges", "empty", NULL };
+static const char *const kho_test_choices[] = { "kholab", "linux", "both", NULL };
 static int memblock_mode;
 
 static const struct kernel_param param_table[] = {
@@ -61,6 +62,15 @@ static const struct kernel_param param_table[] = {
 	{ .name = "kho_scratch", .type = PARAM_STR, .value = kho_cfg.scratch_arg,
 	  .max = sizeof(kho_cfg.scratch_arg),
 	  .help = "scratch sizes: N% of the kernel's own reservations, or lowmem,global,pernode sizes" },
+	{ .name = "kho.abi", .type = PARAM_STR, .value = kho_cfg.abi_arg,
+	  .max = sizeof(kho_cfg.abi_arg),
+	  .help = "wire format this kernel writes: v4 or v1, or a list (v1,v4,v1) by generation" },
+	{ .name = "kho.test", .type = PARAM_ENUM, .value = &kho_cfg.test,
+	  .choices = kho_test_choices,
+	  .help = "test clients: kholab's ledger, Linux's test_kho protocol, or both" },
+	{ .name = "kho.test_linux_mem", .type = PARAM_U64, .flags = PARAM_F_SIZE,
+	  .value = &kho_cfg.test_linux_mem, .min = 1ULL << 12, .max = 1ULL << 40,
+	  .help = "bytes of folios Linux's test_kho protocol preserves (its max_mem)" },
 	{ .name = "kho.deferred", .type = PARAM_ENUM, .value = &kho_cfg.deferred,
 	  .choices = kho_deferred_choices,
 	  .help = "how preserved struct pages meet deferred init (docs/kho.md)" },
@@ -102,6 +112,11 @@ int kernel_params_parse(const char *cmdline)
 	if (kho_cfg.scratch_arg[0] && kho_parse_scratch_arg(kho_cfg.scratch_arg)) {
 		pr_err("cmdline: bad value '%s' for 'kho_scratch' (accepted: N%% or L,G,N sizes); using default '200%%'\n",
 		       kho_cfg.scratch_arg);
+		problems++;
+	}
+	if (kho_cfg.abi_arg[0] && kho_parse_abi_arg(kho_cfg.abi_arg)) {
+		pr_err("cmdline: bad value '%s' for 'kho.abi' (accepted: v4, v1 or a comma list of up to %d); using default 'v4'\n",
+		       kho_cfg.abi_arg, KHO_ABI_LIST_MAX);
 		problems++;
 	}
 	return problems;

@@ -9,13 +9,43 @@
 #include <kho/kho_internal.h>
 #include <kernel/layout.h>
 #include <string.h>
+#include <errno.h>
 
-static const struct kho_abi *const abis[] = { &kho_abi_v1 };
+static const struct kho_abi *const abis[] = { &kho_abi_v4, &kho_abi_v1 };
 
-/* kho_abi_send - see kho_internal.h. */
+/* kho_abi_send - see kho_internal.h: kho.abi= entry for this generation. */
 const struct kho_abi *kho_abi_send(void)
 {
-	return abis[0];
+	u64 g = kho_stats.gen < kho_cfg.nr_abi ? kho_stats.gen : kho_cfg.nr_abi - 1u;
+
+	return kho_cfg.nr_abi ? abis[kho_cfg.abi[g]] : abis[0];
+}
+
+/* kho_parse_abi_arg - see kho_config.h. */
+int kho_parse_abi_arg(const char *arg)
+{
+	u8 list[KHO_ABI_LIST_MAX];
+	int n = 0;
+
+	while (*arg) {
+		const char *comma = strchr(arg, ',');
+		size_t len = comma ? (size_t)(comma - arg) : strlen(arg), i;
+
+		for (i = 0; i < ARRAY_SIZE(abis); i++)
+			if (strlen(abis[i]->name) == len && !memcmp(arg, abis[i]->name, len))
+				break;
+		if (i == ARRAY_SIZE(abis) || n == KHO_ABI_LIST_MAX)
+			return -EINVAL;
+		list[n++] = (u8)i;
+		arg += len;
+		if (*arg == ',' && !*++arg)
+			return -EINVAL;	/* a trailing comma */
+	}
+	if (!n)
+		return -EINVAL;
+	memcpy(kho_cfg.abi, list, sizeof(list));
+	kho_cfg.nr_abi = (u8)n;
+	return 0;
 }
 
 /* kho_abi_find - see kho_internal.h. */

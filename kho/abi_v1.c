@@ -168,6 +168,8 @@ static int walk_chunk(const struct khoser_mem_chunk *c, u64 phys,
 			return defect(d, -EINVAL, "bitmap not page aligned", p->bitmap);
 		if (!p->bitmap || !ops->ram_ok(p->bitmap, PAGE_SIZE, arg))
 			return defect(d, -EFAULT, "bitmap not in RAM", p->bitmap);
+		if (ops->map_page_ok && ops->map_page_ok(p->bitmap, arg))
+			return defect(d, -EINVAL, ops->map_page_ok(p->bitmap, arg), p->bitmap);
 		if (p->phys_start & (span - 1))
 			return defect(d, -EINVAL, "bitmap phys_start misaligned for its order",
 				      p->phys_start);
@@ -197,6 +199,8 @@ int kho_walk_mem_map(u64 first_chunk, const struct kho_walk_ops *ops, void *arg,
 			return defect(d, -EINVAL, "chunk not page aligned", phys);
 		if (!ops->ram_ok(phys, PAGE_SIZE, arg))
 			return defect(d, -EFAULT, "chunk not in RAM", phys);
+		if (ops->map_page_ok && ops->map_page_ok(phys, arg))
+			return defect(d, -EINVAL, ops->map_page_ok(phys, arg), phys);
 		c = __va(phys);
 		ret = walk_chunk(c, phys, ops, arg, d);
 		if (ret)

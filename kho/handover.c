@@ -19,6 +19,7 @@
 #include <kho/kho_internal.h>
 #include <kho/kho_corrupt.h>
 #include <kho/kho_dump.h>
+#include <kholab/version.h>
 #include <mm/page_alloc.h>
 #include <kernel/printk.h>
 #include <string.h>
@@ -26,23 +27,36 @@
 
 _Static_assert(KHO_HANDOFF_MAX_SCRATCH >= KHO_MAX_SCRATCH, "room for every scratch area");
 
-/* kho_alloc_pages - see kho.h: memory KHO can preserve (not below 1 MiB). */
-struct page *kho_alloc_pages(unsigned int order)
+/*
+ * add_metadata - kho-v4's kexec-metadata: this release and the count of
+ * kexecs in the chain (one more than the sender of this boot said, or
+ * than this kholab chain's generation when nobody said).  Return: the
+ * blob's page, or NULL (logged) when it could not be added.
+ */
+static struct page *add_metadata(void)
 {
-	for (int nid = 0; nid < nr_online_nodes; nid++) {
-		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(KHO_MIN_PRESERVE_PHYS), ~0ULL);
+	struct page *p = kho_alloc_pages(0);
+	struct kho_kexec_metadata *m;
 
-		if (p)
-			return p;
+	if (!p)
+		return NULL;
+	m = page_address(p);
+	memset(m, 0, PAGE_SIZE);
+	m->version = KHO_KEXEC_METADATA_VERSION;
+	memcpy(m->previous_release, KHOLAB_RELEASE, sizeof(KHOLAB_RELEASE));
+	m->kexec_count = (kho_stats.kexec_count ? kho_stats.kexec_count : (u32)kho_stats.gen) + 1;
+	if (kho_add_blob(KHO_KEXEC_METADATA_NAME, m, sizeof(*m))) {
+		free_pages(p, 0);
+		return NULL;
 	}
-	return NULL;
+	return p;
 }
 
 /* kho_finalize - see kho_boot.h. */
 int kho_finalize(u64 *fdt_phys)
 {
 	const struct kho_abi *abi = kho_abi_send();
-	struct page *p = kho_alloc_pages(0);
+	struct page *p = kho_alloc_pages(0), *meta = NULL;
 	u64 map = 0;
 	int err;
 
@@ -51,6 +65,12 @@ int kho_finalize(u64 *fdt_phys)
 	err = kho_preserve_folio(p, 0);		/* the next kernel must not reuse it */
 	if (err)
 		goto err_free;
+	if (abi == &kho_abi_v4) {
+		meta = add_metadata();
+		err = meta ? 0 : -ENOMEM;
+		if (err)
+			goto err_unpreserve;
+	}
 	err = abi->encode_mem(&map);
 	if (err)
 		goto err_unpreserve;
@@ -68,6 +88,10 @@ int kho_finalize(u64 *fdt_phys)
 err_map:
 	abi->free_mem(map);
 err_unpreserve:
+	if (meta) {
+		kho_remove_subtree(page_address(meta));
+		free_pages(meta, 0);
+	}
 	kho_unpreserve_folio(p, 0);
 err_free:
 	free_pages(p, 0);

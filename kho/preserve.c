@@ -54,9 +54,21 @@ void kho_track_unlock(void)
 	spin_unlock(&track_lock);
 }
 
+/* kho_alloc_pages - see kho.h: memory KHO can preserve (not below 1 MiB). */
+struct page *kho_alloc_pages(unsigned int order)
+{
+	for (int nid = 0; nid < nr_online_nodes; nid++) {
+		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(KHO_MIN_PRESERVE_PHYS), ~0ULL);
+
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
 void *kho_page_alloc(void)
 {
-	struct page *page = alloc_pages(0, NUMA_NO_NODE);
+	struct page *page = kho_alloc_pages(0);	/* above 1 MiB: never scratch */
 	void *va;
 
 	if (!page)

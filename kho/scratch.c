@@ -30,7 +30,7 @@
 #include <string.h>
 #include <errno.h>
 
-#define SCRATCH_ALIGN		PMD_SIZE	/* the memmap is mapped in 2 MiB pieces */
+#define SCRATCH_ALIGN		(4ULL << 20)	/* Linux: PAGE_SIZE << MAX_PAGE_ORDER, addresses and sizes */
 #define SCRATCH_MIN		(16ULL << 20)	/* the global area also holds the next kernel */
 
 /* kho_parse_scratch_arg - see kho_config.h. */

@@ -20,6 +20,9 @@ struct kho_config kho_cfg = {
 	.deferred = KHO_DEFERRED_DESERIALIZE,
 	.scratch_scale = 200,
 	.test_mem = 64ULL << 20,
+	.test = KHO_TEST_BOTH,
+	.test_linux_mem = 8ULL << 20,	/* test_kho.max_mem's default */
+	.nr_abi = 1,			/* abi[0] = 0: the first format of kho/abi.c, kho-v4 */
 };
 
 struct kho_scratch kho_scratch[KHO_MAX_SCRATCH];
@@ -68,6 +71,8 @@ void kho_forget_received(void)
 	kho_in.root_fdt = NULL;
 	kho_in.abi = NULL;
 	kho_in.revived = false;
+	kho_stats.sender[0] = 0;
+	kho_stats.kexec_count = 0;
 	kho_nr_scratch = 0;
 	memset(kho_scratch, 0, sizeof(kho_scratch));
 }

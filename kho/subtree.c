@@ -30,7 +30,8 @@
 /* struct subtree - one registered child node. */
 struct subtree {
 	char name[KHO_SUBTREE_NAME_MAX + 1];
-	void *fdt;
+	void *fdt;		/* the blob (an FDT, or any bytes for kho_add_blob()) */
+	u64 blob_size;		/* its length in bytes (kho-v4's blob-size) */
 	u64 size;		/* bytes preserved for it (whole pages) */
 };
 
@@ -67,12 +68,38 @@ static int subtree_find(const char *name)
 	return -1;
 }
 
+/* add - register @blob of @blob_size bytes as @name and preserve its pages. */
+static int add(const char *name, void *blob, u64 blob_size)
+{
+	u64 size = ALIGN_UP(blob_size, PAGE_SIZE);
+	int err;
+
+	spin_lock(&subtree_lock);
+	if (subtree_find(name) >= 0) {
+		err = -EEXIST;
+	} else if (nr_subtrees == KHO_MAX_SUBTREES) {
+		err = -ENOMEM;
+	} else {
+		err = kho_preserve_phys(__pa(blob), size);
+		if (!err) {
+			struct subtree *s = &subtrees[nr_subtrees++];
+
+			memcpy(s->name, name, strlen(name) + 1);
+			s->fdt = blob;
+			s->blob_size = blob_size;
+			s->size = size;
+		}
+	}
+	spin_unlock(&subtree_lock);
+	if (err)
+		pr_err("subtree %s: cannot register it (error %d); it is not handed over\n",
+		       name, err);
+	return err;
+}
+
 /* kho_add_subtree - see kho.h. */
 int kho_add_subtree(const char *name, void *fdt)
 {
-	u64 size;
-	int err;
-
 	if (!name_ok(name)) {
 		pr_err("subtree name \"%s\" is not a valid node name; it is not handed over\n",
 		       name ? name : "(null)");
@@ -82,28 +109,18 @@ int kho_add_subtree(const char *name, void *fdt)
 		pr_err("subtree %s: blob is not a page-aligned FDT; it is not handed over\n", name);
 		return -EINVAL;
 	}
-	size = ALIGN_UP((u64)fdt_totalsize(fdt), PAGE_SIZE);
+	return add(name, fdt, fdt_totalsize(fdt));
+}
 
-	spin_lock(&subtree_lock);
-	if (subtree_find(name) >= 0) {
-		err = -EEXIST;
-	} else if (nr_subtrees == KHO_MAX_SUBTREES) {
-		err = -ENOMEM;
-	} else {
-		err = kho_preserve_phys(__pa(fdt), size);
-		if (!err) {
-			struct subtree *s = &subtrees[nr_subtrees++];
-
-			memcpy(s->name, name, strlen(name) + 1);
-			s->fdt = fdt;
-			s->size = size;
-		}
+/* kho_add_blob - see kho.h. */
+int kho_add_blob(const char *name, void *blob, u64 size)
+{
+	if (!name_ok(name) || !blob || ((uintptr_t)blob & (PAGE_SIZE - 1)) || !size) {
+		pr_err("blob %s: bad name, address or size; it is not handed over\n",
+		       name ? name : "(null)");
+		return -EINVAL;
 	}
-	spin_unlock(&subtree_lock);
-	if (err)
-		pr_err("subtree %s: cannot register it (error %d); it is not handed over\n",
-		       name, err);
-	return err;
+	return add(name, blob, size);
 }
 
 /* kho_remove_subtree - see kho.h. */
@@ -181,24 +198,32 @@ int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *map_phys)
 	return 0;
 }
 
-/* kho_find_subtree - see kho_internal.h. */
-int kho_find_subtree(const void *fdt, const char *name, u64 *phys)
+/* find - child node @name of @fdt: its blob's address and size. */
+static int find(const void *fdt, const char *name, u64 *phys, u64 *size)
 {
 	const struct kho_abi *abi = abi_of(fdt);
 	int node = fdt_subnode_offset(fdt, 0, name);
-	u64 size;
 
 	if (node < 0)
 		return -ENOENT;
 	if (!abi)
 		return -EINVAL;
-	return abi->read_subtree(fdt, node, phys, &size);
+	return abi->read_subtree(fdt, node, phys, size);
+}
+
+/* kho_find_subtree - see kho_internal.h. */
+int kho_find_subtree(const void *fdt, const char *name, u64 *phys)
+{
+	u64 size;
+
+	return find(fdt, name, phys, &size);
 }
 
 /* kho_retrieve_subtree - see kho.h. */
-int kho_retrieve_subtree(const char *name, u64 *phys)
+int kho_retrieve_subtree(const char *name, u64 *phys, u64 *size)
 {
 	const void *root = kho_received_fdt();
+	u64 sz;
 
-	return root ? kho_find_subtree(root, name, phys) : -ENOENT;
+	return root ? find(root, name, phys, size ? size : &sz) : -ENOENT;
 }

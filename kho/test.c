@@ -16,7 +16,7 @@
  *    appends a record: it must arrive intact after N generations;
  *  - a sub-FDT "kholab-test-v1" (magic, generation, seed, count, the
  *    {phys | order} array, the checksums, the ledger address) added as
- *    subtree "kho_test".
+ *    subtree KHOLAB_TEST_SUBTREE.
  */
 #define pr_fmt(fmt) "kho_test: " fmt
 
@@ -34,6 +34,7 @@
 #include <errno.h>
 
 #define TEST_COMPATIBLE		"kholab-test-v1"
+#define KHOLAB_TEST_SUBTREE	"kholab_test"
 #define TEST_MAGIC		0x6b686f2d74657374ULL	/* "kho-test" */
 #define LEDGER_MAGIC		0x6c65646765722121ULL	/* "ledger!!" */
 #define MAX_FOLIOS		8000
@@ -58,8 +59,8 @@ static struct ledger *ledger;		/* restored or created, preserved again */
 static u64 folio_tab[MAX_FOLIOS];	/* phys | order */
 static u64 csum_tab[MAX_FOLIOS];
 
-/* next_rand - xorshift64*. */
-static u64 next_rand(u64 *s)
+/* kho_test_rand - see kho_test.h: xorshift64*. */
+u64 kho_test_rand(u64 *s)
 {
 	*s ^= *s >> 12;
 	*s ^= *s << 25;
@@ -77,7 +78,7 @@ static u64 folio_stream(u64 seed, phys_addr_t phys, unsigned int order, bool fil
 		u64 v;
 
 		if (fill)
-			w[i] = next_rand(&s);
+			w[i] = kho_test_rand(&s);
 		v = w[i];
 		h = (h ^ v) * 0x100000001b3ULL;
 	}
@@ -109,6 +110,13 @@ static void emit_restore_event(u64 gen, const struct kho_test_result *r)
 	json_u64(&j, "late_init_ns", kho_stats.late_ns);
 	json_u64(&j, "restore_ns", r->restore_ns);
 	json_u64(&j, "ledger_entries", r->ledger_entries);
+	json_str(&j, "abi", kho_in.abi ? kho_in.abi->compatible : "none");
+	json_str(&j, "sender", kho_stats.sender);
+	json_u64(&j, "kexec_count", kho_stats.kexec_count);
+	json_bool(&j, "linux_found", r->linux.found);
+	json_bool(&j, "linux_ok", r->linux.ok);
+	json_u64(&j, "linux_folios", r->linux.nr_folios);
+	json_u64(&j, "linux_restored", r->linux.restored);
 	json_end(&j);
 }
 
@@ -233,8 +241,9 @@ static int restore_empty(u64 gen)
 {
 	u64 sub;
 
-	if (!kho_retrieve_subtree("kho_test", &sub)) {
-		pr_err("kho.test_mode=empty, yet a kho_test subtree arrived\n");
+	if (!kho_retrieve_subtree(KHOLAB_TEST_SUBTREE, &sub, NULL) ||
+	    !kho_retrieve_subtree("kho_test", &sub, NULL)) {
+		pr_err("kho.test_mode=empty, yet a test client's subtree arrived\n");
 		return -EIO;
 	}
 	pr_info("generation %llu: empty handoff received as sent (%llu blocks: the root FDT)\n",
@@ -249,7 +258,7 @@ static int restore_all(u64 gen, struct kho_test_result *r)
 	u64 sub;
 	int err = 0;
 
-	if (kho_retrieve_subtree("kho_test", &sub)) {
+	if (kho_retrieve_subtree(KHOLAB_TEST_SUBTREE, &sub, NULL)) {
 		pr_err("generation %llu: no kho_test subtree was handed over\n", (unsigned long long)gen);
 		return -EIO;
 	}
@@ -281,19 +290,31 @@ static int restore_all(u64 gen, struct kho_test_result *r)
 int kho_test_restore(u64 gen, struct kho_test_result *r)
 {
 	u64 t0 = rdtsc();
+	bool kholab = kho_cfg.test != KHO_TEST_LINUX, linux = kho_cfg.test != KHO_TEST_KHOLAB;
 	int err = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (gen && !kho_stats.rejected)	/* else: cold boot, or a refused handoff */
-		err = kho_cfg.test_mode == KHO_TEST_EMPTY ? restore_empty(gen) : restore_all(gen, r);
+	if (gen && !kho_stats.rejected) {	/* else: cold boot, or a refused handoff */
+		if (linux && kho_test_linux_restore(gen, &r->linux))
+			err = -EIO;
+		if (kho_cfg.test_mode == KHO_TEST_EMPTY)
+			err = err ?: restore_empty(gen);
+		else if (kholab && restore_all(gen, r))
+			err = -EIO;
+		if (linux && kho_cfg.test_mode != KHO_TEST_EMPTY && !r->linux.found) {
+			pr_err("generation %llu: no kho_test subtree for the test_kho protocol\n",
+			       (unsigned long long)gen);
+			err = -EIO;
+		}
+	}
 	r->lost = kho_lost_count();
 	r->restore_ns = tsc_to_ns(rdtsc() - t0);
 	emit_restore_event(gen, r);
 	return err;
 }
 
-/* place_folio - allocate a folio of @order on @nid in the region @kind asks for. */
-static struct page *place_folio(unsigned int order, int nid, int kind)
+/* kho_test_alloc_folio - see kho_test.h. */
+struct page *kho_test_alloc_folio(unsigned int order, int nid, int kind)
 {
 	struct pglist_data *pgdat = NODE_DATA(nid);
 	u64 start = pgdat->node_start_pfn, end = start + pgdat->node_spanned_pages;
@@ -391,7 +412,7 @@ static int preserve_random(u64 seed, u64 *n, u64 *budget, u64 *csum_all)
 	u64 s = seed;
 
 	while (*n < MAX_FOLIOS) {
-		unsigned int order = (unsigned int)(next_rand(&s) % (MAX_PAGE_ORDER + 1));
+		unsigned int order = (unsigned int)(kho_test_rand(&s) % (MAX_PAGE_ORDER + 1));
 		int nid = (int)(*n % (u64)nr_online_nodes);
 		struct page *p;
 		phys_addr_t phys;
@@ -402,7 +423,7 @@ static int preserve_random(u64 seed, u64 *n, u64 *budget, u64 *csum_all)
 				break;
 			continue;	/* a smaller order may still fit */
 		}
-		p = place_folio(order, nid, (int)((*n / (u64)nr_online_nodes) % 3));
+		p = kho_test_alloc_folio(order, nid, (int)((*n / (u64)nr_online_nodes) % 3));
 		if (!p)
 			break;
 		phys = page_to_pfn(p) << PAGE_SHIFT;
@@ -472,7 +493,7 @@ static int add_test_fdt(u64 gen, u64 seed, u64 n)
 		free_pages(fdt_page, fdt_order);
 		return -ENOSPC;
 	}
-	return kho_add_subtree("kho_test", fdt);
+	return kho_add_subtree(KHOLAB_TEST_SUBTREE, fdt);
 }
 
 /* kho_test_preserve - see kho_test.h. */
@@ -487,6 +508,13 @@ int kho_test_preserve(u64 gen)
 			(unsigned long long)gen);
 		return 0;
 	}
+	if (kho_cfg.test != KHO_TEST_KHOLAB) {
+		err = kho_test_linux_preserve(gen, seed);
+		if (err)
+			return err;
+	}
+	if (kho_cfg.test == KHO_TEST_LINUX)
+		return 0;
 	if (kho_cfg.test_mode == KHO_TEST_EDGES)
 		budget += preserve_edges(seed, &n) * PAGE_SIZE;
 	pr_info("generation %llu: preserving up to %llu MiB of random folios, seed 0x%llx\n",

@@ -269,6 +269,34 @@ static int validate_tree(const void *fdt, u64 fdt_phys)
 }
 
 /*
+ * check_metadata - the optional kexec-metadata blob: when present it must
+ * be inside preserved memory (validate_tree checked that), version 1 and
+ * at least 73 bytes with a NUL-terminated release; it names the sender.
+ * Linux only warns about a bad one; kholab refuses the handoff.
+ */
+static int check_metadata(const void *fdt)
+{
+	const struct kho_kexec_metadata *m;
+	int node = fdt_subnode_offset(fdt, 0, KHO_KEXEC_METADATA_NAME);
+	u64 phys, size;
+
+	if (node < 0)
+		return 0;
+	if (kho_in.abi->read_subtree(fdt, node, &phys, &size) || !size)
+		return reject("kexec-metadata is not a kho-v4 blob with a blob-size", 0);
+	if (size < sizeof(*m))
+		return reject("kexec-metadata blob is truncated (blob-size below 73)", size);
+	m = __va(phys);
+	if (m->version != KHO_KEXEC_METADATA_VERSION)
+		return reject("kexec-metadata version is not 1", m->version);
+	if (!memchr(m->previous_release, 0, sizeof(m->previous_release)))
+		return reject("kexec-metadata release string is not terminated", phys);
+	memcpy(kho_stats.sender, m->previous_release, sizeof(kho_stats.sender));
+	kho_stats.kexec_count = m->kexec_count;
+	return 0;
+}
+
+/*
  * validate - every check, in the order that lets each message name the
  * real defect; fills kho_in.blocks (sorted) and kho_scratch[] on success.
  */
@@ -301,7 +329,8 @@ static int validate(const struct kholab_bootinfo *bi, const struct kho_data *kd)
 		return reject(defect.why ? defect.why : "preserved-memory map is corrupt", defect.addr);
 	sort_blocks();
 	err = validate_blocks(bi, kd);
-	return err ?: validate_tree(fdt, kd->fdt_addr);
+	err = err ?: validate_tree(fdt, kd->fdt_addr);
+	return err ?: check_metadata(fdt);
 }
 
 /* trust - the handoff passed: scratch becomes the only memory memblock hands out. */
@@ -320,6 +349,9 @@ static void trust(const struct kho_data *kd)
 	memblock_mark_kho_scratch(0, 1ULL << 20);
 	memblock_reserve_kern(kd->scratch_addr, kd->scratch_size);
 	memblock_set_kho_scratch_only();
+	if (kho_stats.sender[0])
+		pr_info("handover from %s (kexec %u in this chain)\n", kho_stats.sender,
+			kho_stats.kexec_count);
 	pr_info("handoff accepted (%s): %llu preserved blocks (%llu MiB), %d scratch areas; allocating from scratch only\n",
 		kho_in.abi->compatible, (unsigned long long)kho_in.nr_blocks,
 		(unsigned long long)(kho_stats.bytes >> 20), kho_nr_scratch);
@@ -328,8 +360,10 @@ static void trust(const struct kho_data *kd)
 /* kho_populate - see kho_boot.h. */
 bool kho_populate(const struct kholab_bootinfo *bi)
 {
-	const struct kho_data *kd = find_record(bi);
+	const struct kho_data *kd;
 
+	kho_stats.gen = bi->generation;
+	kd = find_record(bi);
 	if (!kd)
 		return false;
 	if (!kho_cfg.enabled) {

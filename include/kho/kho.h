@@ -144,6 +144,16 @@ void kho_unpreserve_all(void);
 int kho_add_subtree(const char *name, void *fdt);
 
 /**
+ * kho_add_blob - hand @size bytes at @blob to the next kernel as child node
+ * @name, for blobs that are not FDTs (kho-v4 records their size; kho-v1
+ * can only describe FDTs, so its receivers cannot use such a blob).  The
+ * blob's pages are preserved, as for kho_add_subtree().
+ *
+ * Return: as kho_add_subtree().
+ */
+int kho_add_blob(const char *name, void *blob, u64 size);
+
+/**
  * kho_remove_subtree - forget the subtree whose blob is @fdt and unpreserve
  * the pages kho_add_subtree() preserved for it.
  *
@@ -155,11 +165,38 @@ int kho_remove_subtree(void *fdt);
  * kho_retrieve_subtree - the blob the previous kernel handed over as @name.
  * @phys: receives its physical address (its pages are preserved: restore
  *        them with kho_restore_pages() before keeping them)
+ * @size: if not NULL, receives its length (0 from kho-v1: an FDT, sized
+ *        by its own header)
  *
  * Return: 0; -ENOENT on a cold boot or when there is no such subtree;
  * -EINVAL when the node is malformed.
  */
-int kho_retrieve_subtree(const char *name, u64 *phys);
+int kho_retrieve_subtree(const char *name, u64 *phys, u64 *size);
+
+/* ---- arrays of pages (kho/vmalloc.c) ---- */
+
+/**
+ * kho_preserve_vmalloc - preserve an ordered array of @nr pieces, each
+ * 2^@order pages at the physical address @pieces[i], as Linux's
+ * kho_vmalloc: one-page chunks listing the pieces, every chunk page and
+ * every piece preserved as its own block(s).
+ * @desc: receives the 16-byte descriptor; keep it in preserved data
+ *
+ * Return: 0; -EINVAL for a misaligned piece or bad argument, -EEXIST for
+ * memory already preserved, -ENOMEM; on error nothing stays preserved.
+ */
+int kho_preserve_vmalloc(const u64 *pieces, u32 nr, unsigned int order, struct kho_vmalloc *desc);
+
+/**
+ * kho_restore_vmalloc - take back an array described by @desc: every chunk
+ * page (then freed) and every piece (kho_restore_pages()).
+ * @pieces: receives the pieces' physical addresses, room for @max
+ * @nr:     receives how many there were
+ *
+ * Return: 0; -EINVAL when a chunk or piece was not preserved, more pieces
+ * than @max, or the page count differs from the descriptor's.
+ */
+int kho_restore_vmalloc(const struct kho_vmalloc *desc, u64 *pieces, u32 max, u32 *nr);
 
 /* ---- taking preserved memory back (kho/restore.c) ---- */
 

@@ -23,6 +23,12 @@ enum kho_deferred_mode {
 	KHO_DEFERRED_RESTORE,		/* init at restore: all block pages after SMP */
 };
 
+/* enum kho_test_client - which test clients run (kho.test=). */
+enum kho_test_client { KHO_TEST_KHOLAB, KHO_TEST_LINUX, KHO_TEST_BOTH };
+
+/* Longest kho.abi= list: generation g writes entry min(g, n - 1). */
+#define KHO_ABI_LIST_MAX	8
+
 /* enum kho_test_mode - what the test client preserves (kho.test_mode=). */
 enum kho_test_mode { KHO_TEST_RANDOM, KHO_TEST_EDGES, KHO_TEST_EMPTY };
 
@@ -37,12 +43,20 @@ struct kho_config {
 	bool dump;			/* kho.dump=1: emit the handoff as results records */
 	int test_mode;			/* enum kho_test_mode (kho.test_mode=) */
 	bool test_busy;			/* kho.test_busy=1: APs busy when kexec starts */
+	int test;			/* enum kho_test_client (kho.test=) */
+	u64 test_linux_mem;		/* kho.test_linux_mem= bytes (test_kho's max_mem) */
+	char abi_arg[48];		/* raw kho.abi= value */
+	u8 abi[KHO_ABI_LIST_MAX];	/* wire format written by generation g: abi[min(g, nr_abi - 1)] */
+	u8 nr_abi;
 };
 
 extern struct kho_config kho_cfg;
 
 /* kho_parse_scratch_arg - apply kho_scratch= (N% or L,G,N); 0 or -EINVAL. */
 int kho_parse_scratch_arg(const char *arg);
+
+/* kho_parse_abi_arg - apply kho.abi= (v4, v1 or a comma list); 0 or -EINVAL. */
+int kho_parse_abi_arg(const char *arg);
 
 /* kho_mode_name - the kho.deferred= mode as a word: "off", "unsafe", ... */
 const char *kho_mode_name(void);

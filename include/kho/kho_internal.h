@@ -78,6 +78,7 @@ extern int kho_nr_scratch;
 
 /* Per-boot KHO facts for the results events. */
 struct kho_boot_stats {
+	u64 gen;			/* this boot's generation (kho_populate()) */
 	bool revived;			/* this boot received a valid handoff */
 	u64 blocks, bytes;		/* preserved blocks received */
 	u64 deserialize_ns;		/* kho_deserialize() on the boot CPU */
@@ -86,6 +87,8 @@ struct kho_boot_stats {
 	u64 late_ns;			/* that parallel pass */
 	const char *rejected;		/* why a received handoff was refused, or NULL */
 	u64 rejected_addr;
+	char sender[65];		/* kexec-metadata: who handed over ("" if unknown) */
+	u32 kexec_count;		/* kexec-metadata: kexecs in the chain so far (0: none) */
 };
 extern struct kho_boot_stats kho_stats;
 
@@ -132,10 +135,14 @@ void kho_reset_for_test(void);
  * @ram_ok: is [phys, phys + len) RAM the receiver may read now?
  * @block:  one preserved block, in the format's order; non-zero stops the
  *          walk and is returned.  NULL for a dry run that only validates.
+ * @map_page_ok: optional; NULL if a page of the encoded map itself (a
+ *          chunk, bitmap, table or leaf) may be there, else what is wrong
+ *          (the receiver: not in scratch, not on the handoff record)
  */
 struct kho_walk_ops {
 	bool (*ram_ok)(u64 phys, u64 len, void *arg);
 	int (*block)(u64 phys, unsigned int order, void *arg);
+	const char *(*map_page_ok)(u64 phys, void *arg);
 };
 
 /**
@@ -214,6 +221,38 @@ int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *map_phys);
  * property is malformed or the root's compatible is unknown.
  */
 int kho_find_subtree(const void *fdt, const char *name, u64 *phys);
+
+/* kho-v4 (kho/abi_v4.c), also used directly by the host tests. */
+extern const struct kho_abi kho_abi_v4;
+
+/* Most tree pages (tables and leaves) a kho-v4 walk visits; more is refused. */
+#define KHO_V4_MAX_TREE_PAGES	8192
+
+/*
+ * Largest block order a kho-v4 receiver accepts: one memory section
+ * (128 MiB).  Linux may send larger blocks through kho_preserve_pages();
+ * kholab refuses such a handoff as a whole (docs/kho.md).  A block of this
+ * order never straddles a node or a zone boundary, which are section
+ * aligned.
+ */
+#define KHO_V4_MAX_ORDER	15
+
+/* kho_v4_key - the radix key of the block of 2^@order pages at @phys. */
+u64 kho_v4_key(u64 phys, unsigned int order);
+
+/* kho_v4_key_decode - the block a key stands for; -EINVAL for 0 or a key >= 2^53. */
+int kho_v4_key_decode(u64 key, u64 *phys, unsigned int *order);
+
+/**
+ * kho_v4_walk - validate and walk a received kho-v4 radix tree.
+ * @root: the root FDT's preserved-memory-map (0 is a defect in kho-v4)
+ *
+ * The same contract as kho_walk_mem_map(), plus: a tree page reachable
+ * twice, more than KHO_V4_MAX_TREE_PAGES pages, a root entry above 3, key
+ * 0 and orders above KHO_V4_MAX_ORDER are defects.
+ */
+int kho_v4_walk(u64 root, const struct kho_walk_ops *ops, void *arg,
+		struct kho_walk_defect *defect);
 
 /* kho-v1 (kho/abi_v1.c), also used directly by the host tests. */
 extern const struct kho_abi kho_abi_v1;

@@ -1,5 +1,6 @@
 /*
- * kholab/kho_abi.h - Linux's kho-v1 Kexec HandOver layouts, as data.
+ * kholab/kho_abi.h - Linux's Kexec HandOver layouts, as data: kho-v1
+ * (Linux 6.16-6.18) and kho-v4 (Linux 7.2 and 7.3).
  *
  * DOC: kho-v1
  *
@@ -26,6 +27,7 @@
 #include <kholab/types.h>
 
 #define KHO_FDT_COMPATIBLE	"kho-v1"
+#define KHO_V4_COMPATIBLE	"kho-v4"
 #define KHO_PROP_PRESERVED	"preserved-memory-map"
 #define KHO_PROP_SUBTREE_FDT	"fdt"
 #define KHO_FDT_SIZE		4096
@@ -69,6 +71,83 @@ union kho_page_info {
 		u32 magic;
 	};
 };
+
+/*
+ * DOC: kho-v4
+ *
+ * Root FDT (one page): compatible = "kho-v4"; "preserved-memory-map" = u64
+ * physical address of the radix tree's root table, never 0; one child node
+ * per subsystem with u64 "preserved-data" (the blob's physical address)
+ * and u64 "blob-size" (its length in bytes; the blob need not be an FDT).
+ * The blob's pages are preserved by its owner.
+ *
+ * Preserved memory: one key per block,
+ *     key = (1 << (52 - order)) | (phys >> (PAGE_SHIFT + order)),
+ * so the highest set bit gives the order and the bits below it the
+ * address.  Keys live in a radix tree of fixed depth: five levels of
+ * tables (one page of 512 u64 physical addresses of children, 0 = none),
+ * each indexing 9 bits of the key (level l >= 1 uses bits
+ * 15 + 9 (l - 1) .. 23 + 9 (l - 1)), and a leaf level of one-page bitmaps
+ * indexed by the low 15 bits.  Real keys are below 2^53, so the root uses
+ * only entries 0..3.  Tree pages are neither preserved nor in scratch.
+ */
+#define KHO_V4_PROP_DATA	"preserved-data"
+#define KHO_V4_PROP_SIZE	"blob-size"
+#define KHO_V4_ORDER0_BIT	52			/* 64 - PAGE_SHIFT */
+#define KHO_V4_KEY_BITS		53			/* keys are < 2^53 */
+#define KHO_V4_TABLE_ENTRIES	512
+#define KHO_V4_TABLE_SHIFT	9
+#define KHO_V4_LEAF_SHIFT	15			/* 32768 bits per leaf */
+#define KHO_V4_LEAF_BITS	(1U << KHO_V4_LEAF_SHIFT)
+#define KHO_V4_LEVELS		5			/* table levels 5..1; leaves are level 0 */
+
+/* kho_v4_level_shift - the lowest key bit that table level @l (1..5) indexes. */
+#define kho_v4_level_shift(l)	(KHO_V4_LEAF_SHIFT + KHO_V4_TABLE_SHIFT * ((l) - 1))
+
+/*
+ * struct kho_vmalloc - Linux's descriptor of a preserved array of pages
+ * (16 bytes, embedded in its owner's data).  The pieces' addresses are in a
+ * chain of one-page struct kho_vmalloc_chunk, each piece 2^order pages,
+ * every chunk page and every piece preserved as their own blocks.
+ */
+struct kho_vmalloc {
+	u64 first;		/* physical address of the first chunk page */
+	u32 total_pages;	/* 4 KiB pages in the area */
+	u16 flags;		/* KHO_VMALLOC_* */
+	u16 order;		/* every piece is 2^order pages */
+};
+
+#define KHO_VMALLOC_ALLOC	0x0001	/* a vmalloc area (VM_ALLOC) */
+#define KHO_VMALLOC_HUGE	0x0002	/* huge mappings allowed */
+#define KHO_VMALLOC_CHUNK_SLOTS	511
+
+struct kho_vmalloc_chunk {
+	u64 next;		/* physical address of the next chunk, 0 = last */
+	u64 phys[KHO_VMALLOC_CHUNK_SLOTS];	/* pieces in area order; 0 ends the list */
+};
+
+/*
+ * struct kho_kexec_metadata - the "kexec-metadata" subtree's blob (73
+ * bytes, packed): who handed over, and how many kexecs the chain has had.
+ */
+struct kho_kexec_metadata {
+	u32 version;			/* KHO_KEXEC_METADATA_VERSION */
+	char previous_release[65];	/* NUL-terminated, zero padded */
+	u32 kexec_count;		/* 1 after the first kexec from a cold boot */
+} __attribute__((packed));
+
+#define KHO_KEXEC_METADATA_NAME		"kexec-metadata"
+#define KHO_KEXEC_METADATA_VERSION	1
+
+_Static_assert(sizeof(struct kho_vmalloc) == 16, "kho_vmalloc");
+_Static_assert(__builtin_offsetof(struct kho_vmalloc, total_pages) == 8, "kho_vmalloc.total_pages");
+_Static_assert(__builtin_offsetof(struct kho_vmalloc, flags) == 12, "kho_vmalloc.flags");
+_Static_assert(__builtin_offsetof(struct kho_vmalloc, order) == 14, "kho_vmalloc.order");
+_Static_assert(sizeof(struct kho_vmalloc_chunk) == 4096, "a vmalloc chunk is one page");
+_Static_assert(sizeof(struct kho_kexec_metadata) == 73, "kexec-metadata blob");
+_Static_assert(__builtin_offsetof(struct kho_kexec_metadata, kexec_count) == 69, "kexec_count");
+_Static_assert(KHO_V4_LEVELS == (KHO_V4_ORDER0_BIT - KHO_V4_LEAF_SHIFT + 1 + KHO_V4_TABLE_SHIFT - 1) /
+	       KHO_V4_TABLE_SHIFT, "five table levels cover the key above the leaf bits");
 
 _Static_assert(sizeof(struct khoser_mem_bitmap_ptr) == 16, "khoser_mem_bitmap_ptr");
 _Static_assert(sizeof(struct khoser_mem_chunk_hdr) == 16, "khoser_mem_chunk_hdr");

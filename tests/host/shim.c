@@ -489,6 +489,26 @@ __attribute__((weak)) struct page *alloc_pages(unsigned int order, int nid)
 	return pfn_to_page(pfn);
 }
 
+/* nr_online_nodes - one node unless a test links mm/mmzone.c (which defines it). */
+__attribute__((weak)) int nr_online_nodes = 1;
+
+/*
+ * alloc_pages_range - host stand-in: alloc_pages(), and the page must lie
+ * in [start_pfn, end_pfn) (the pool is set up above 1 MiB, so KHO's
+ * "never below 1 MiB" requests are met); NULL when it does not.
+ */
+__attribute__((weak)) struct page *alloc_pages_range(unsigned int order, int nid, u64 start_pfn,
+						     u64 end_pfn)
+{
+	struct page *p = alloc_pages(order, nid);
+
+	if (p && (page_to_pfn(p) < start_pfn || page_to_pfn(p) >= end_pfn)) {
+		free_pages(p, order);
+		return NULL;
+	}
+	return p;
+}
+
 /* free_pages - host stand-in: back to the pool; aborts on a foreign page or double free. */
 __attribute__((weak)) void free_pages(struct page *page, unsigned int order)
 {

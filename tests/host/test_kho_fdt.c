@@ -4,7 +4,7 @@
  * hosted libfdt (compatible, native-byte-order u64 properties, child nodes
  * in order of addition), and every root FDT the reader must reject.
  *
- * SOURCES: kho/preserve.c kho/subtree.c kho/state.c kho/abi.c kho/abi_v1.c
+ * SOURCES: kho/preserve.c kho/subtree.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c
  * LDLIBS: -lfdt
  */
 #include <stdarg.h>

@@ -1,0 +1,263 @@
+/*
+ * kho/test_linux.c - Linux's test_kho protocol, as a second test client:
+ * what a Linux kernel with CONFIG_TEST_KEXEC_HANDOVER preserves, and the
+ * check it makes after a kexec, so that kholab and Linux can judge each
+ * other's handoffs the same way.
+ *
+ * DOC: the test_kho protocol
+ *
+ * Sender: folios of random order 0..10 until kho.test_linux_mem is used
+ * (when the next folio would not fit, the largest order below the rest is
+ * taken), each filled with random bytes, the 32-bit csum_partial() chained
+ * over them in list order from 0.  Their "phys | order" entries go into a
+ * page array preserved as kho_vmalloc (kho/vmalloc.c); the folios are
+ * preserved one block each.  The subtree "kho_test" is an FDT:
+ *     / { compatible = "kho-test-v1"; magic = <u32 0x4b484f21>;
+ *         data { nr_folios = <u32>; folios_info = <kho_vmalloc>; csum = <u32>; }; };
+ * Receiver: restore the array, then each folio in order, check its order,
+ * chain the checksum, and print "test_kho: KHO restore succeeded" when it
+ * matches, "test_kho: KHO restore failed" otherwise.  Like kholab's own
+ * client, the folios are placed on every node and on both sides of
+ * first_deferred_pfn, where kho.deferred=unsafe loses them.
+ */
+#define pr_fmt(fmt) "test_kho: " fmt
+
+#include <kho/kho_internal.h>
+#include <kho/kho_test.h>
+#include <mm/page_alloc.h>
+#include <kernel/checksum.h>
+#include <kernel/results.h>
+#include <kernel/io.h>
+#include <kernel/tsc.h>
+#include <kernel/printk.h>
+#include <kernel/layout.h>
+#include <libfdt.h>
+#include <string.h>
+#include <errno.h>
+
+#define LINUX_TEST_SUBTREE	"kho_test"
+#define LINUX_TEST_COMPATIBLE	"kho-test-v1"
+#define LINUX_TEST_MAGIC	0x4b484f21U		/* "KHO!" */
+#define MAX_LINUX_FOLIOS	4096
+#define INFO_PAGES		(MAX_LINUX_FOLIOS * 8 / PAGE_SIZE)
+
+static u64 info_pages[INFO_PAGES];	/* the folios_info array's pages */
+
+/* get_order_of - the smallest order whose block holds @bytes (Linux's get_order()). */
+static unsigned int get_order_of(u64 bytes)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+/* info_entry - entry @i of the folios_info array kept in @pages. */
+static u64 *info_entry(const u64 *pages, u64 i)
+{
+	return (u64 *)__va(pages[i / (PAGE_SIZE / 8)]) + i % (PAGE_SIZE / 8);
+}
+
+/* ---- sender ---- */
+
+/*
+ * make_folios - Linux's allocation loop: random orders, filled, summed,
+ * preserved, listed in @pages.  Return: folios made, or a negative errno.
+ */
+static long make_folios(u64 seed, u32 *csum)
+{
+	u64 budget = ALIGN_UP(kho_cfg.test_linux_mem, PAGE_SIZE), used = 0, s = seed;
+	long n = 0;
+
+	*csum = 0;
+	while (used < budget && n < MAX_LINUX_FOLIOS) {
+		unsigned int order = (unsigned int)(kho_test_rand(&s) % 11);
+		struct page *p;
+		u64 phys, *w;
+
+		if (used + (PAGE_SIZE << order) > budget) {
+			order = get_order_of(budget - used);
+			order -= order > 0;
+		}
+		p = kho_test_alloc_folio(order, (int)(n % nr_online_nodes),
+					 (int)((n / nr_online_nodes) % 3));
+		if (!p)
+			return -ENOMEM;
+		phys = page_to_pfn(p) << PAGE_SHIFT;
+		w = page_address(p);
+		for (u64 i = 0; i < (PAGE_SIZE << order) / 8; i++)
+			w[i] = kho_test_rand(&s);
+		*csum = csum_partial(w, PAGE_SIZE << order, *csum);
+		if (kho_preserve_folio(p, order)) {
+			free_pages(p, order);
+			return -EEXIST;
+		}
+		*info_entry(info_pages, (u64)n++) = phys | order;
+		used += PAGE_SIZE << order;
+	}
+	return n;
+}
+
+/* alloc_info - zeroed pages for @n folios_info entries. */
+static int alloc_info(u32 *npages)
+{
+	*npages = 0;
+	for (u32 i = 0; i < INFO_PAGES; i++) {
+		struct page *p = kho_alloc_pages(0);
+
+		if (!p)
+			return -ENOMEM;
+		memset(page_address(p), 0, PAGE_SIZE);
+		info_pages[i] = page_to_pfn(p) << PAGE_SHIFT;
+	}
+	*npages = INFO_PAGES;
+	return 0;
+}
+
+/* build_fdt - the kho_test FDT in a folio of Linux's size, added as a subtree. */
+static int build_fdt(u32 nr, const struct kho_vmalloc *info, u32 csum)
+{
+	unsigned int order = get_order_of((u64)nr * 8 + PAGE_SIZE);
+	struct page *p = kho_alloc_pages(order);
+	void *fdt;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	fdt = page_address(p);
+	err = fdt_create(fdt, (int)(PAGE_SIZE << order));
+	err = err ?: fdt_finish_reservemap(fdt);
+	err = err ?: fdt_begin_node(fdt, "");
+	err = err ?: fdt_property_string(fdt, "compatible", LINUX_TEST_COMPATIBLE);
+	err = err ?: fdt_property(fdt, "magic", &(u32){ LINUX_TEST_MAGIC }, 4);
+	err = err ?: fdt_begin_node(fdt, "data");
+	err = err ?: fdt_property(fdt, "nr_folios", &nr, 4);
+	err = err ?: fdt_property(fdt, "folios_info", info, sizeof(*info));
+	err = err ?: fdt_property(fdt, "csum", &csum, 4);
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_finish(fdt);
+	if (err) {
+		pr_err("building the kho_test FDT failed: %s\n", fdt_strerror(err));
+		free_pages(p, order);
+		return -ENOSPC;
+	}
+	return kho_add_subtree(LINUX_TEST_SUBTREE, fdt);
+}
+
+/* kho_test_linux_preserve - see kho_test.h. */
+int kho_test_linux_preserve(u64 gen, u64 seed)
+{
+	struct kho_vmalloc info;
+	u32 csum, npages;
+	long n;
+	int err;
+
+	err = alloc_info(&npages);
+	if (err)
+		return err;
+	n = make_folios(seed ^ 0x6c696e7578ULL, &csum);
+	if (n < 0)
+		return (int)n;
+	npages = (u32)(((u64)n * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+	for (u32 i = npages; i < INFO_PAGES; i++)	/* keep only the pages in use */
+		free_pages(pfn_to_page(PHYS_PFN(info_pages[i])), 0);
+	err = kho_preserve_vmalloc(info_pages, npages, 0, &info);
+	err = err ?: build_fdt((u32)n, &info, csum);
+	if (err)
+		return err;
+	pr_info("generation %llu: preserved %ld folios for test_kho, csum 0x%08x\n",
+		(unsigned long long)gen, n, csum);
+	return 0;
+}
+
+/* ---- receiver ---- */
+
+/* read_fdt - the kho_test FDT at @phys, Linux's checks; fills @nr, @info, @csum. */
+static int read_fdt(u64 phys, u32 *nr, struct kho_vmalloc *info, u32 *csum)
+{
+	const void *fdt = __va(phys), *p;
+	int node, len;
+
+	if (fdt_check_header(fdt) || fdt_path_offset(fdt, "/") < 0 ||
+	    fdt_node_check_compatible(fdt, 0, LINUX_TEST_COMPATIBLE))
+		return -EINVAL;
+	p = fdt_getprop(fdt, 0, "magic", &len);
+	if (!p || len != 4 || memcmp(p, &(u32){ LINUX_TEST_MAGIC }, 4))
+		return -EINVAL;
+	node = fdt_subnode_offset(fdt, 0, "data");
+	if (node < 0)
+		return -EINVAL;
+	p = fdt_getprop(fdt, node, "nr_folios", &len);
+	if (!p || len != 4)
+		return -EINVAL;
+	memcpy(nr, p, 4);
+	p = fdt_getprop(fdt, node, "csum", &len);
+	if (!p || len != 4)
+		return -EINVAL;
+	memcpy(csum, p, 4);
+	p = fdt_getprop(fdt, node, "folios_info", &len);
+	if (!p || len != sizeof(*info))
+		return -EINVAL;
+	memcpy(info, p, sizeof(*info));
+	return 0;
+}
+
+/* verify_folios - restore each folio in list order and chain the checksum. */
+static u32 verify_folios(const u64 *pages, u32 nr, struct kho_test_linux_result *r)
+{
+	u32 sum = 0;
+
+	for (u32 i = 0; i < nr; i++) {
+		u64 e = *info_entry(pages, i), phys = e & ~0xfffULL;
+		unsigned int order = (unsigned int)(e & 0xfff);
+		struct page *p = kho_restore_folio(phys);
+
+		if (!p)
+			break;
+		if ((PageHead(p) ? p->private : 0) != order) {
+			pr_err("folio 0x%llx came back as order %llu, want %u\n",
+			       (unsigned long long)phys,
+			       (unsigned long long)(PageHead(p) ? p->private : 0), order);
+			break;
+		}
+		sum = csum_partial(page_address(p), PAGE_SIZE << order, sum);
+		r->restored++;
+		free_pages(p, order);
+	}
+	return sum;
+}
+
+/* kho_test_linux_restore - see kho_test.h. */
+int kho_test_linux_restore(u64 gen, struct kho_test_linux_result *r)
+{
+	struct kho_vmalloc info;
+	u64 phys;
+	u32 npieces;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = kho_retrieve_subtree(LINUX_TEST_SUBTREE, &phys, NULL);
+	if (err == -ENOENT)
+		return 0;		/* nothing handed over: Linux would preserve now */
+	r->found = true;
+	if (err || read_fdt(phys, &r->nr_folios, &info, &r->csum_want) ||
+	    (u64)info.total_pages * (PAGE_SIZE / 8) < r->nr_folios || info.order ||
+	    info.total_pages > INFO_PAGES ||
+	    kho_restore_vmalloc(&info, info_pages, INFO_PAGES, &npieces)) {
+		pr_err("the kho_test subtree or its folios_info is not usable\n");
+	} else {
+		r->csum_got = verify_folios(info_pages, r->nr_folios, r);
+		r->ok = r->restored == r->nr_folios && r->csum_got == r->csum_want;
+		for (u32 i = 0; i < npieces; i++)
+			free_pages(pfn_to_page(PHYS_PFN(info_pages[i])), 0);
+	}
+	if (r->ok)
+		pr_info("KHO restore succeeded\n");
+	else
+		pr_err("KHO restore failed\n");
+	pr_info("generation %llu: %u of %u folios restored, csum 0x%08x, want 0x%08x\n",
+		(unsigned long long)gen, r->restored, r->nr_folios, r->csum_got, r->csum_want);
+	return r->ok ? 0 : -EIO;
+}

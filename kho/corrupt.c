@@ -15,7 +15,7 @@
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include <kho/kho_corrupt.h>
-#include <kho/kho.h>
+#include <kho/kho_internal.h>
 #include <mm/page_alloc.h>
 #include <kernel/printk.h>
 #include <libfdt.h>
@@ -27,7 +27,10 @@ const char *const kho_corrupt_names[] = {
 	"map-missing", "map-length", "map-zero", "map-outside-ram", "map-unaligned",
 	"chunk-cycle", "chunk-num-elms", "chunk-order", "bitmap-outside-ram",
 	"block-in-scratch", "block-on-kernel", "block-on-handoff", "block-overlap",
-	"scratch-outside-ram", "scratch-overlap", "scratch-zero", "fdt-size", "bitflip",
+	"scratch-outside-ram", "scratch-overlap", "scratch-zero", "fdt-size",
+	"tree-outside-ram", "tree-unaligned", "tree-in-scratch", "tree-repeated",
+	"key-zero", "key-large", "order-large", "blob-size-missing", "blob-size-large",
+	"data-unpreserved", "metadata-truncated", "metadata-version", "bitflip",
 	NULL,
 };
 
@@ -38,8 +41,8 @@ struct kho_corrupt_config kho_corrupt_cfg = { .seed = 1, .bits = 8 };
 
 static u8 fdt_tmp[2 * KHO_FDT_SIZE] __attribute__((aligned(8)));
 
-/* map_of - the preserved-memory-map value of the root FDT (0 if none). */
-static u64 map_of(const void *fdt)
+/* kho_corrupt_map_of - see kho_corrupt.h. */
+u64 kho_corrupt_map_of(const void *fdt)
 {
 	int len;
 	const void *p = fdt_getprop(fdt, 0, KHO_PROP_PRESERVED, &len);
@@ -50,59 +53,10 @@ static u64 map_of(const void *fdt)
 	return v;
 }
 
-/* set_map - rewrite preserved-memory-map in place (native byte order). */
-static int set_map(void *fdt, u64 v)
+/* kho_corrupt_set_map - see kho_corrupt.h (native byte order). */
+int kho_corrupt_set_map(void *fdt, u64 v)
 {
 	return fdt_setprop_inplace(fdt, 0, KHO_PROP_PRESERVED, &v, 8) ? -EINVAL : 0;
-}
-
-/* last_chunk - the last chunk of the list starting at @first (not NULL). */
-static struct khoser_mem_chunk *last_chunk(u64 first)
-{
-	struct khoser_mem_chunk *c = __va(first);
-
-	for (int n = 0; c->hdr.next && n < 100000; n++)
-		c = __va(c->hdr.next);
-	return c;
-}
-
-/* append_chunk - add a chunk of @order with one bitmap entry at the end of the list. */
-static int append_chunk(void *fdt, unsigned int order, struct khoser_mem_bitmap_ptr e)
-{
-	struct page *p = alloc_pages(0, -1);
-	struct khoser_mem_chunk *c;
-	u64 first = map_of(fdt);
-
-	if (!p)
-		return -ENOMEM;
-	c = page_address(p);
-	memset(c, 0, PAGE_SIZE);
-	c->hdr.order = order;
-	c->hdr.num_elms = 1;
-	c->bitmaps[0] = e;
-	if (first)
-		last_chunk(first)->hdr.next = page_to_pfn(p) << PAGE_SHIFT;
-	else
-		return set_map(fdt, page_to_pfn(p) << PAGE_SHIFT);
-	return 0;
-}
-
-/* inject_block - make the list claim the page at @phys is preserved (order 0). */
-static int inject_block(void *fdt, phys_addr_t phys)
-{
-	struct page *bp = alloc_pages(0, -1);
-	u64 pfn = PHYS_PFN(phys), *bits;
-	struct khoser_mem_bitmap_ptr e;
-
-	if (!bp)
-		return -ENOMEM;
-	bits = page_address(bp);
-	memset(bits, 0, PAGE_SIZE);
-	bits[(pfn % PRESERVE_BITS) / 64] |= 1ULL << (pfn % 64);
-	e.phys_start = (pfn / PRESERVE_BITS) * PRESERVE_BITS << PAGE_SHIFT;
-	e.bitmap = page_to_pfn(bp) << PAGE_SHIFT;
-	pr_warn("kho.corrupt: claiming 0x%llx is preserved\n", (unsigned long long)phys);
-	return append_chunk(fdt, 0, e);
 }
 
 /* map_length - rebuild the root FDT with a 4-byte preserved-memory-map. */
@@ -130,7 +84,7 @@ static u64 rand64(u64 *s)
 /* bitflip - flip kho_corrupt_cfg.bits random bits in the handoff's data structures. */
 static int bitflip(const struct kho_corrupt_ctx *c, void *fdt)
 {
-	u64 s = kho_corrupt_cfg.seed ? kho_corrupt_cfg.seed : 1, first = map_of(fdt);
+	u64 s = kho_corrupt_cfg.seed ? kho_corrupt_cfg.seed : 1, first = kho_corrupt_map_of(fdt);
 
 	for (u64 i = 0; i < kho_corrupt_cfg.bits; i++) {
 		u64 r = rand64(&s), where = r % 4;
@@ -146,66 +100,104 @@ static int bitflip(const struct kho_corrupt_ctx *c, void *fdt)
 		} else if (where == 2) {	/* the scratch array */
 			buf = (u8 *)c->scratch;
 			len = c->nr_scratch * sizeof(struct kho_scratch);
-		} else {			/* the first chunk's header and pointers */
+		} else {			/* the map: v1's first chunk, v4's root entries 0..3 */
 			if (!first)
 				continue;
 			buf = __va(first);
-			len = 16 + 16 * (u64)((struct khoser_mem_chunk *)buf)->hdr.num_elms;
+			len = kho_abi_send() == &kho_abi_v4 ? 32 :
+			      16 + 16 * (u64)((struct khoser_mem_chunk *)buf)->hdr.num_elms;
 		}
 		r = rand64(&s) % (len * 8);
 		buf[r / 8] ^= (u8)(1u << (r % 8));
 		pr_warn("kho.corrupt=bitflip: flipped bit %llu of %s\n", (unsigned long long)r,
 			where == 0 ? "the root FDT" : where == 1 ? "kho_data" :
-			where == 2 ? "the scratch array" : "the first chunk");
+			where == 2 ? "the scratch array" : "the memory map's first page");
 	}
 	return 0;
+}
+
+/* inject - claim 2^@order pages at @phys are preserved, in the wire format sent. */
+static int inject(void *fdt, phys_addr_t phys, unsigned int order)
+{
+	u64 map = kho_corrupt_map_of(fdt);
+
+	if (kho_abi_send() == &kho_abi_v4)
+		return kho_corrupt_v4_inject(map, phys, order);
+	return order ? -EINVAL : kho_corrupt_v1_inject(fdt, phys);
+}
+
+/* first_block - kho_for_each_preserved callback: remember the first block. */
+static int first_block(phys_addr_t phys, unsigned int order, void *arg)
+{
+	u64 *b = arg;
+
+	b[0] = phys;
+	b[1] = order;
+	return 1;
+}
+
+/* overlap - list a second, overlapping block (kho-v4: a smaller order at the same place). */
+static int overlap(void *fdt, u64 map, u64 top)
+{
+	u64 b[2] = { 0, 0 };
+
+	if (kho_abi_send() != &kho_abi_v4)
+		return kho_corrupt_v1(KHO_CORRUPT_BLOCK_OVERLAP, fdt, map, top);
+	kho_for_each_preserved(first_block, b);
+	if (!b[0])
+		return -EINVAL;
+	return b[1] ? inject(fdt, b[0], 0) : inject(fdt, ALIGN_DOWN(b[0], 2 * PAGE_SIZE), 1);
+}
+
+/* common - the kinds that damage any wire format the same way. */
+static int common(const struct kho_corrupt_ctx *c, int kind, void *fdt, u64 map, u64 top)
+{
+	switch (kind) {
+	case KHO_CORRUPT_FDT_MAGIC:		fdt_set_magic(fdt, 0xdeadbeef); return 0;
+	case KHO_CORRUPT_FDT_TRUNCATED:		fdt_set_totalsize(fdt, 40); return 0;
+	case KHO_CORRUPT_FDT_TOTALSIZE:		fdt_set_totalsize(fdt, 1 << 20); return 0;
+	case KHO_CORRUPT_COMPATIBLE:
+		return fdt_setprop_inplace(fdt, 0, "compatible", "kho-v9", 7) ? -EINVAL : 0;
+	case KHO_CORRUPT_MAP_MISSING:
+		return fdt_nop_property(fdt, 0, KHO_PROP_PRESERVED) ? -EINVAL : 0;
+	case KHO_CORRUPT_MAP_LENGTH:		return map_length(fdt);
+	case KHO_CORRUPT_MAP_ZERO:		return kho_corrupt_set_map(fdt, 0);
+	case KHO_CORRUPT_MAP_OUTSIDE_RAM:	return kho_corrupt_set_map(fdt, top);
+	case KHO_CORRUPT_MAP_UNALIGNED:		return kho_corrupt_set_map(fdt, map + 8);
+	case KHO_CORRUPT_BLOCK_IN_SCRATCH:	return inject(fdt, c->scratch[0].addr, 0);
+	case KHO_CORRUPT_BLOCK_ON_KERNEL:	return inject(fdt, c->next_kernel_phys, 0);
+	case KHO_CORRUPT_BLOCK_ON_HANDOFF:
+		return inject(fdt, ALIGN_DOWN(c->handoff_phys, PAGE_SIZE), 0);
+	case KHO_CORRUPT_BLOCK_OVERLAP:		return overlap(fdt, map, top);
+	case KHO_CORRUPT_SCRATCH_OUTSIDE_RAM:	c->scratch[1].addr = top; return 0;
+	case KHO_CORRUPT_SCRATCH_OVERLAP:	c->scratch[2] = c->scratch[1]; return 0;
+	case KHO_CORRUPT_SCRATCH_ZERO:		c->scratch[0].size = 0; return 0;
+	case KHO_CORRUPT_FDT_SIZE:		c->kd->fdt_size = 2 * KHO_FDT_SIZE; return 0;
+	case KHO_CORRUPT_BITFLIP:		return bitflip(c, fdt);
+	default:				return -EINVAL;
+	}
 }
 
 /* kho_corrupt_apply - see kho_corrupt.h. */
 int kho_corrupt_apply(const struct kho_corrupt_ctx *c)
 {
 	void *fdt = __va(c->kd->fdt_addr);
-	u64 map = map_of(fdt), top = ALIGN_UP(c->phys_top, PUD_SIZE) + PUD_SIZE;
-	struct khoser_mem_chunk *first = map ? __va(map) : NULL;
-	int kind = kho_corrupt_cfg.kind, err = 0;
+	u64 map = kho_corrupt_map_of(fdt), top = ALIGN_UP(c->phys_top, PUD_SIZE) + PUD_SIZE;
+	bool v4 = kho_abi_send() == &kho_abi_v4;
+	int kind = kho_corrupt_cfg.kind, err;
 
 	if (kind == KHO_CORRUPT_NONE)
 		return 0;
-	if (!first && kind >= KHO_CORRUPT_CHUNK_CYCLE && kind <= KHO_CORRUPT_BITMAP_OUTSIDE_RAM)
-		return -EINVAL;		/* nothing preserved: no chunk to damage */
-	switch (kind) {
-	case KHO_CORRUPT_FDT_MAGIC:		fdt_set_magic(fdt, 0xdeadbeef); break;
-	case KHO_CORRUPT_FDT_TRUNCATED:		fdt_set_totalsize(fdt, 40); break;
-	case KHO_CORRUPT_FDT_TOTALSIZE:		fdt_set_totalsize(fdt, 1 << 20); break;
-	case KHO_CORRUPT_COMPATIBLE:
-		err = fdt_setprop_inplace(fdt, 0, "compatible", "kho-v9", 7) ? -EINVAL : 0;
-		break;
-	case KHO_CORRUPT_MAP_MISSING:
-		err = fdt_nop_property(fdt, 0, KHO_PROP_PRESERVED) ? -EINVAL : 0;
-		break;
-	case KHO_CORRUPT_MAP_LENGTH:		err = map_length(fdt); break;
-	case KHO_CORRUPT_MAP_ZERO:		err = set_map(fdt, 0); break;
-	case KHO_CORRUPT_MAP_OUTSIDE_RAM:	err = set_map(fdt, top); break;
-	case KHO_CORRUPT_MAP_UNALIGNED:		err = set_map(fdt, map + 8); break;
-	case KHO_CORRUPT_CHUNK_CYCLE:		last_chunk(map)->hdr.next = map; break;
-	case KHO_CORRUPT_CHUNK_NUM_ELMS:	first->hdr.num_elms = KHOSER_BITMAP_SIZE + 1; break;
-	case KHO_CORRUPT_CHUNK_ORDER:		first->hdr.order = KHO_MAX_ORDER + 1; break;
-	case KHO_CORRUPT_BITMAP_OUTSIDE_RAM:	first->bitmaps[0].bitmap = top; break;
-	case KHO_CORRUPT_BLOCK_IN_SCRATCH:	err = inject_block(fdt, c->scratch[0].addr); break;
-	case KHO_CORRUPT_BLOCK_ON_KERNEL:	err = inject_block(fdt, c->next_kernel_phys); break;
-	case KHO_CORRUPT_BLOCK_ON_HANDOFF:
-		err = inject_block(fdt, ALIGN_DOWN(c->handoff_phys, PAGE_SIZE));
-		break;
-	case KHO_CORRUPT_BLOCK_OVERLAP:
-		err = map ? append_chunk(fdt, first->hdr.order, first->bitmaps[0]) : -EINVAL;
-		break;
-	case KHO_CORRUPT_SCRATCH_OUTSIDE_RAM:	c->scratch[1].addr = top; break;
-	case KHO_CORRUPT_SCRATCH_OVERLAP:	c->scratch[2] = c->scratch[1]; break;
-	case KHO_CORRUPT_SCRATCH_ZERO:		c->scratch[0].size = 0; break;
-	case KHO_CORRUPT_FDT_SIZE:		c->kd->fdt_size = 2 * KHO_FDT_SIZE; break;
-	case KHO_CORRUPT_BITFLIP:		err = bitflip(c, fdt); break;
-	}
-	if (!err)
+	if (kind >= KHO_CORRUPT_CHUNK_CYCLE && kind <= KHO_CORRUPT_BITMAP_OUTSIDE_RAM)
+		err = v4 ? -EINVAL : kho_corrupt_v1(kind, fdt, map, top);
+	else if (kind >= KHO_CORRUPT_TREE_OUTSIDE_RAM && kind <= KHO_CORRUPT_METADATA_VERSION)
+		err = v4 ? kho_corrupt_v4(kind, c, fdt, map, top) : -EINVAL;
+	else
+		err = common(c, kind, fdt, map, top);
+	if (err)
+		pr_err("kho.corrupt=%s does not apply to this %s handoff\n", kho_corrupt_names[kind],
+		       kho_abi_send()->compatible);
+	else
 		pr_warn("kho.corrupt=%s applied to the handoff; the next generation must reject it\n",
 			kho_corrupt_names[kind]);
 	return err;

@@ -44,6 +44,26 @@ static bool ram_ok(u64 phys, u64 len, void *arg)
 	return len && phys + len > phys && memblock_is_region_memory(phys, len);
 }
 
+/*
+ * map_page_ok - walker callback for the pages of the encoded map itself:
+ * this kernel reads them while it allocates only from scratch, so none may
+ * be inside scratch (or the first MiB, scratch on x86) or on the record.
+ */
+static const char *map_page_ok(u64 phys, void *arg)
+{
+	const struct kholab_bootinfo *bi = arg;
+
+	if (phys < (1ULL << 20))
+		return "preserved-memory map page below 1 MiB (always scratch)";
+	for (int s = 0; s < kho_nr_scratch; s++)
+		if (overlaps(phys, PAGE_SIZE, kho_scratch[s].addr, kho_scratch[s].size))
+			return "preserved-memory map page inside scratch";
+	if (overlaps(phys, PAGE_SIZE, bi->handoff_phys,
+		     sizeof(struct kholab_handoff) + sizeof(struct kho_data)))
+		return "preserved-memory map page on the handoff record";
+	return NULL;
+}
+
 /* collect_block - walker callback: remember a block for the checks. */
 static int collect_block(u64 phys, unsigned int order, void *arg)
 {
@@ -259,11 +279,13 @@ static int validate_tree(const void *fdt, u64 fdt_phys)
 		u64 sub, size;
 
 		if (kho_in.abi->read_subtree(fdt, node, &sub, &size))
-			return reject("a subtree node does not name its blob properly", fdt_phys);
-		if (size ? !in_block(sub, size) :
-			   !in_block(sub, sizeof(struct fdt_header)) ||
-			   !in_block(sub, fdt_totalsize(__va(sub))))
-			return reject("a subtree FDT is not inside preserved memory", sub);
+			return reject(kho_in.abi == &kho_abi_v4 ?
+				      "a subtree node lacks an 8-byte preserved-data or a non-zero blob-size" :
+				      "a subtree node has no 8-byte fdt property", fdt_phys);
+		if (!in_block(sub, size ? 1 : sizeof(struct fdt_header)))
+			return reject("a subtree's blob is not in preserved memory", sub);
+		if (!in_block(sub, size ? size : fdt_totalsize(__va(sub))))
+			return reject("a subtree's blob runs past its preserved memory", sub);
 	}
 	return 0;
 }
@@ -302,7 +324,8 @@ static int check_metadata(const void *fdt)
  */
 static int validate(const struct kholab_bootinfo *bi, const struct kho_data *kd)
 {
-	struct kho_walk_ops ops = { .ram_ok = ram_ok, .block = collect_block };
+	struct kho_walk_ops ops = { .ram_ok = ram_ok, .block = collect_block,
+				    .map_page_ok = map_page_ok };
 	struct kho_walk_defect defect = { 0 };
 	const void *fdt = __va(kd->fdt_addr);
 	int err;
@@ -318,10 +341,11 @@ static int validate(const struct kholab_bootinfo *bi, const struct kho_data *kd)
 	if (kho_parse_root_fdt(fdt, kd->fdt_size, &kho_in.map_phys))
 		return reject("root FDT is not a valid KHO tree", kd->fdt_addr);
 	/* a dry run first: the map's own defects (a cycle, a bad order...) */
-	err = kho_in.abi->walk_mem(kho_in.map_phys, &(struct kho_walk_ops){ .ram_ok = ram_ok },
-				   NULL, &defect);
+	err = kho_in.abi->walk_mem(kho_in.map_phys, &(struct kho_walk_ops){
+					.ram_ok = ram_ok, .map_page_ok = map_page_ok },
+				   (void *)bi, &defect);
 	kho_in.nr_blocks = 0;
-	err = err ?: kho_in.abi->walk_mem(kho_in.map_phys, &ops, NULL, &defect);
+	err = err ?: kho_in.abi->walk_mem(kho_in.map_phys, &ops, (void *)bi, &defect);
 	if (err == -E2BIG)
 		return reject("more preserved blocks than kholab can check (KHO_MAX_BLOCKS)",
 			      kho_in.nr_blocks);

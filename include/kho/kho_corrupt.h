@@ -30,6 +30,19 @@ enum kho_corrupt_kind {
 	KHO_CORRUPT_SCRATCH_OVERLAP,
 	KHO_CORRUPT_SCRATCH_ZERO,
 	KHO_CORRUPT_FDT_SIZE,		/* kho_data.fdt_size 8192 */
+	/* kho-v4 only */
+	KHO_CORRUPT_TREE_OUTSIDE_RAM,	/* a root entry points past RAM */
+	KHO_CORRUPT_TREE_UNALIGNED,	/* a root entry 8 bytes into its page */
+	KHO_CORRUPT_TREE_IN_SCRATCH,	/* a root entry points into global scratch */
+	KHO_CORRUPT_TREE_REPEATED,	/* a level-1 table lists one leaf twice */
+	KHO_CORRUPT_KEY_ZERO,		/* bit 0 of the leaf of key prefix 0 */
+	KHO_CORRUPT_KEY_LARGE,		/* root entry 4: keys of 2^53 and up */
+	KHO_CORRUPT_ORDER_LARGE,	/* a block of order 16 */
+	KHO_CORRUPT_BLOB_SIZE_MISSING,	/* kexec-metadata without blob-size */
+	KHO_CORRUPT_BLOB_SIZE_LARGE,	/* kexec-metadata blob-size 1 GiB */
+	KHO_CORRUPT_DATA_UNPRESERVED,	/* kexec-metadata preserved-data on the next kernel */
+	KHO_CORRUPT_METADATA_TRUNCATED,	/* kexec-metadata blob-size 40 */
+	KHO_CORRUPT_METADATA_VERSION,	/* kexec-metadata version 2 */
 	KHO_CORRUPT_BITFLIP,		/* kho.corrupt_bits random flips (kho.corrupt_seed) */
 	KHO_CORRUPT_NR
 };
@@ -52,6 +65,24 @@ struct kho_corrupt_ctx {
 	u64 handoff_phys;		/* where the next kernel will find the record */
 	u64 phys_top;			/* end of RAM */
 };
+
+/* kho_corrupt_map_of - the root FDT's preserved-memory-map (0 if none). */
+u64 kho_corrupt_map_of(const void *fdt);
+
+/* kho_corrupt_set_map - rewrite preserved-memory-map in place; 0 or -EINVAL. */
+int kho_corrupt_set_map(void *fdt, u64 v);
+
+/* kho_corrupt_v1_inject - make a kho-v1 list claim the page at @phys is preserved. */
+int kho_corrupt_v1_inject(void *fdt, phys_addr_t phys);
+
+/* kho_corrupt_v1 - the chunk-list kinds (kho/corrupt_v1.c); -EINVAL for others. */
+int kho_corrupt_v1(int kind, void *fdt, u64 map, u64 top);
+
+/* kho_corrupt_v4_inject - make a kho-v4 tree claim 2^@order pages at @phys. */
+int kho_corrupt_v4_inject(u64 root, phys_addr_t phys, unsigned int order);
+
+/* kho_corrupt_v4 - the radix-tree and subtree kinds (kho/corrupt_v4.c). */
+int kho_corrupt_v4(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 root, u64 top);
 
 /**
  * kho_corrupt_apply - damage the finished handoff as kho.corrupt= says

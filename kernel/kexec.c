@@ -327,6 +327,7 @@ static void emit_kexec_event(const struct kholab_bootinfo *bi, const struct kexe
 	json_u64(&j, "preserved_blocks", kho_preserved_blocks());
 	json_u64(&j, "preserved_bytes", kho_preserved_bytes());
 	json_u64(&j, "fdt_phys", fdt_phys);
+	json_str(&j, "abi", kho_abi_sent());
 	json_u64(&j, "handoff_ns", tsc_to_ns(rdtsc() - t0));
 	json_end(&j);
 	pr_info("generation %llu -> %llu: kernel at 0x%llx, boot info at 0x%llx, %llu preserved blocks\n",

@@ -21,6 +21,12 @@ const struct kho_abi *kho_abi_send(void)
 	return kho_cfg.nr_abi ? abis[kho_cfg.abi[g]] : abis[0];
 }
 
+/* kho_abi_sent - see kho_boot.h. */
+const char *kho_abi_sent(void)
+{
+	return kho_abi_send()->compatible;
+}
+
 /* kho_parse_abi_arg - see kho_config.h. */
 int kho_parse_abi_arg(const char *arg)
 {

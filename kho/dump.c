@@ -156,8 +156,9 @@ static bool subtree_name_ok(const char *s)
 }
 
 /*
- * dump_subtrees - emit subtrees/<name>.dtb for every child node of @fdt
- * whose wire-format properties name a valid FDT.
+ * dump_subtrees - for every child node of @fdt whose wire-format
+ * properties name a blob: subtrees/<name>.dtb for an FDT, or
+ * subtrees/<name>.bin (blob-size bytes) for any other kho-v4 blob.
  */
 static void dump_subtrees(struct dump_ctx *c, const void *fdt)
 {
@@ -181,6 +182,12 @@ static void dump_subtrees(struct dump_ctx *c, const void *fdt)
 			continue;
 		}
 		blob = __va(phys);
+		if (phys && size && size <= DUMP_SUBTREE_MAX && fdt_check_header(blob)) {
+			/* kho-v4 blobs need not be FDTs: blob-size bytes as they are */
+			snprintf(name, sizeof(name), "subtrees/%s.bin", nm);
+			dump_bytes(c, name, blob, size);
+			continue;
+		}
 		if (!phys || fdt_check_header(blob) || fdt_totalsize(blob) > DUMP_SUBTREE_MAX) {
 			pr_err("dump: subtree '%s' at 0x%llx is not a usable FDT\n", nm,
 			       (unsigned long long)phys);

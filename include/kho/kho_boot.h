@@ -66,6 +66,9 @@ void kho_init_late(void);
  */
 int kho_finalize(u64 *fdt_phys);
 
+/* kho_abi_sent - the compatible string of the wire format this kernel writes. */
+const char *kho_abi_sent(void);
+
 /**
  * kho_next_kernel_area - the global scratch area, where a kexec must put
  * the next kernel and its boot info (only scratch is free of preserved

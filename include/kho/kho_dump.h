@@ -11,9 +11,11 @@
  * where S is the file's total size and O the position of this piece; the
  * pieces of one file come in ascending, gap-free order.
  *
- * Files: root.dtb, subtrees/<name>.dtb, kho_data.bin (the 32-byte
- * struct kho_data), scratch.bin (the kho_scratch[] array), pages/0x<phys>.bin
- * (every chunk and bitmap page of the preserved-memory list, 4096 bytes) and
+ * Files: root.dtb, subtrees/<name>.dtb (an FDT blob) or subtrees/<name>.bin
+ * (a kho-v4 blob that is not an FDT, blob-size bytes), kho_data.bin (the
+ * 32-byte struct kho_data), scratch.bin (the kho_scratch[] array),
+ * pages/0x<phys>.bin (every page of the encoded map, 4096 bytes each:
+ * kho-v1's chunks and bitmaps, kho-v4's root, tables and leaves) and
  * preserved.txt ("0x<phys> <order>" per preserved block, as the sender
  * tracks them).
  */

@@ -23,6 +23,11 @@ PACKAGES=(
 	gnuplot-nox                     # make bench pictures
 	clang libclang-rt-14-dev        # make fuzz: libFuzzer, ASan, UBSan runtimes
 	ca-certificates
+	# tools/linux-kho.sh (make linux-kho, make interop): builds Linux from
+	# Debian's linux-source package and a static init for its initramfs
+	flex bison bc libelf-dev libssl-dev # the kernel build, objtool, certs
+	cpio rsync xz-utils             # initramfs tools, headers_install, the .tar.xz
+	libc6-dev                       # glibc's static libc.a for the init program
 )
 
 check_only=0

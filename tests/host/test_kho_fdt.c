@@ -1,8 +1,9 @@
 /*
- * tests/host/test_kho_fdt.c - kho/fdt.c: the subtree registry (and that
- * subtree blobs' pages are preserved), the kho-v1 root FDT read back with
- * hosted libfdt (compatible, native-byte-order u64 properties, child nodes
- * in order of addition), and every root FDT the reader must reject.
+ * tests/host/test_kho_fdt.c - kho/subtree.c: the subtree registry (and that
+ * subtree blobs' pages are preserved), the kho-v1 root FDT (kho.abi=v1)
+ * read back with hosted libfdt (compatible, native-byte-order u64
+ * properties, child nodes in order of addition), and every root FDT the
+ * reader must reject.
  *
  * SOURCES: kho/preserve.c kho/subtree.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c
  * LDLIBS: -lfdt
@@ -30,9 +31,12 @@
 static u8 root[KHO_FDT_SIZE] __attribute__((aligned(8)));
 static u8 bad[KHO_FDT_SIZE] __attribute__((aligned(8)));
 
+/* group_setup - kho.abi=v1: the root FDT under test is kho-v1's. */
 static int group_setup(void **state)
 {
 	(void)state;
+	if (kho_parse_abi_arg("v1"))
+		return -1;
 	return kho_sim_group_setup(NULL, PHYS_PFN(KHO_SIM_BYTES));
 }
 

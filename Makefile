@@ -32,10 +32,11 @@ endif
 endif
 
 .PHONY: all run test debug clean host-test qemu-test kho-dump bench fuzz fuzz-regress stress
-all: $(BUILD)/esp.img
+all: $(BUILD)/esp.img $(BUILD)/kholab.bzImage
 
 include kernel/kernel.mk
 include boot/boot.mk
+include boot/bzimage/bzimage.mk
 include tests/host/host.mk
 
 # The ESP image: the loader as the removable-media default, the kernel ELF

@@ -13,7 +13,11 @@
 #define BI_EFI_TYPE	((EFI_MEMORY_TYPE)KHOLAB_EFI_TYPE(KHOLAB_MEM_BOOTINFO))
 #define BI_MMAP_OFF	sizeof(struct kholab_bootinfo)
 #define BI_CMDLINE_OFF	(BI_MMAP_OFF + KHOLAB_MMAP_MAX * sizeof(struct kholab_mmap_entry))
-#define BI_BYTES	(BI_CMDLINE_OFF + KHOLAB_CMDLINE_MAX)
+#define BI_MODULES_OFF	(BI_CMDLINE_OFF + KHOLAB_CMDLINE_MAX)
+#define BI_BYTES	(BI_MODULES_OFF + KHOLAB_MODULES_MAX * sizeof(struct kholab_module))
+#define MOD_EFI_TYPE	((EFI_MEMORY_TYPE)KHOLAB_EFI_TYPE(KHOLAB_MEM_LOADER_DATA))
+
+_Static_assert(BI_MODULES_OFF % 8 == 0, "module list alignment");
 
 static struct boot_config cfg;
 
@@ -216,6 +220,40 @@ static EFI_STATUS load_kernel(const void *elf, const struct elf_image *img, u64 
 }
 
 /*
+ * Read the optional files a kexec into Linux needs (\linux\bzImage,
+ * \linux\initrd) into loader-data memory the kernel keeps, and list them
+ * in @bi's modules.  Missing files are not an error: kexec.next=linux
+ * reports their absence itself.
+ */
+static EFI_STATUS read_modules(EFI_FILE_HANDLE root, struct kholab_bootinfo *bi)
+{
+	static const struct { const CHAR16 *path; const char *name; } files[] = {
+		{ L"\\linux\\bzImage", "linux/bzImage" },
+		{ L"\\linux\\initrd", "linux/initrd" },
+	};
+	struct kholab_module *m = (void *)((u8 *)bi + BI_MODULES_OFF);
+
+	bi->modules_phys = (u64)m;
+	for (UINTN i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		void *buf = NULL;
+		UINT64 size = 0;
+		EFI_STATUS st = file_read(root, files[i].path, MOD_EFI_TYPE, true, &buf, &size);
+
+		if (st == EFI_NOT_FOUND)
+			continue;
+		if (EFI_ERROR(st))
+			return st;
+		m[bi->modules_count].phys = (u64)buf;
+		m[bi->modules_count].size = size;
+		for (u32 c = 0; files[i].name[c]; c++)
+			m[bi->modules_count].name[c] = files[i].name[c];
+		bi->modules_count++;
+		Print(L"kholab-boot: module %a: %ld bytes at 0x%lx\n", files[i].name, size, (u64)buf);
+	}
+	return EFI_SUCCESS;
+}
+
+/*
  * Fill everything in the boot info @bi that does not need the final memory
  * map: the kernel placed at @phys from @img, its ELF file (@elf, @elf_size),
  * the command line already in @bi, and the ACPI RSDP.
@@ -310,6 +348,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (EFI_ERROR(st))
 		return fail(st);
 	st = load_kernel(elf, &img, &phys);
+	if (EFI_ERROR(st))
+		return fail(st);
+	st = read_modules(root, bi);
 	if (EFI_ERROR(st))
 		return fail(st);
 	fill_bootinfo(bi, &img, phys, elf, elf_size);

@@ -59,7 +59,10 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: the wire format */
 	if (!err && kho_cfg.test_busy)
 		kho_test_make_busy();			/* the kexec must wait for them */
-	err = err ?: kexec_self(bi, map, map_count, fdt_phys);	/* kernel/kexec.c */
+	if (kparams.kexec_next == KEXEC_NEXT_LINUX && bi->generation + 2 == kparams.gens)
+		err = err ?: kexec_linux(bi, map, map_count, fdt_phys);	/* kernel/kexec_linux.c */
+	else
+		err = err ?: kexec_self(bi, map, map_count, fdt_phys);	/* kernel/kexec.c */
 	panic("generation %llu could not hand over to the next one (%d)",
 	      (unsigned long long)bi->generation, err);
 }

@@ -40,12 +40,6 @@
 #define BI_BYTES	(PAGE_SIZE << BI_PAGES_ORDER)
 #define MAX_SEGMENTS	16
 
-struct kexec_segment {
-	u64 dst;
-	u64 src;	/* 0: fill with zeroes */
-	u64 len;	/* 0: end of the list */
-};
-
 /* The offsets kernel/relocate.asm uses (SEG_*). */
 _Static_assert(offsetof(struct kexec_segment, dst) == 0, "SEG_DST");
 _Static_assert(offsetof(struct kexec_segment, src) == 8, "SEG_SRC");
@@ -151,8 +145,8 @@ static void ap_park(void *unused)
 		__asm__ volatile("cli; hlt");
 }
 
-/* park_others - park every AP and wait until each has said so. */
-static void park_others(void)
+/* kexec_park_others - see kexec.h. */
+void kexec_park_others(void)
 {
 	int me = smp_processor_id();
 	u64 t0 = rdtsc();
@@ -286,15 +280,13 @@ static int build_boot_info(const struct kholab_bootinfo *bi, const struct kholab
 static int build_segments(const struct kholab_bootinfo *bi, struct kexec_plan *k)
 {
 	const struct elf_layout *l = &k->l;
-	u8 *stub = page_address(k->stub_page);
 	struct kexec_segment *seg;
 	int nseg = 0;
 
-	memcpy(stub, relocate_start, (size_t)(relocate_end - relocate_start));
-	seg = (struct kexec_segment *)(stub + ALIGN_UP(relocate_end - relocate_start, 64));
 	for (u16 i = 0; i < l->phnum; i++)	/* count first: the list must fit the page */
 		nseg += l->ph[i].p_type == ELF_PT_LOAD && l->ph[i].p_filesz;
-	if (nseg + 4 > MAX_SEGMENTS || (u8 *)&seg[nseg + 4] > stub + PAGE_SIZE) {
+	seg = kexec_stub_segments(k->stub_page, nseg + 4);
+	if (!seg) {
 		pr_err("too many kexec segments (%d PT_LOADs)\n", nseg);
 		return -E2BIG;
 	}
@@ -336,17 +328,30 @@ static void emit_kexec_event(const struct kholab_bootinfo *bi, const struct kexe
 		(unsigned long long)kho_preserved_blocks());
 }
 
-/* jump - park the other CPUs and enter relocate.asm; never returns. */
-static void __attribute__((noreturn)) jump(struct kexec_plan *k)
+/* kexec_stub_segments - see kexec.h. */
+struct kexec_segment *kexec_stub_segments(struct page *stub_page, int nseg)
 {
-	u64 stub_pa = page_to_pfn(k->stub_page) << PAGE_SHIFT;
-	u8 *stub = page_address(k->stub_page);
-	void (*relocate)(u64, u64, u64) = (void (*)(u64, u64, u64))(uintptr_t)stub_pa;
+	u8 *stub = page_address(stub_page);
+	struct kexec_segment *seg;
 
-	park_others();
-	k->nbi->loader_tsc = rdtsc();
+	memcpy(stub, relocate_start, (size_t)(relocate_end - relocate_start));
+	seg = (struct kexec_segment *)(stub + ALIGN_UP(relocate_end - relocate_start, 64));
+	if (nseg > MAX_SEGMENTS || (u8 *)&seg[nseg] > stub + PAGE_SIZE)
+		return NULL;
+	return seg;
+}
+
+/* kexec_jump - see kexec.h. */
+void kexec_jump(struct page *stub_page, const struct kexec_segment *seg, u64 entry, u64 arg,
+		int mode)
+{
+	u64 stub_pa = page_to_pfn(stub_page) << PAGE_SHIFT;
+	u8 *stub = page_address(stub_page);
+	void (*relocate)(u64, u64, u64, u64) = (void (*)(u64, u64, u64, u64))(uintptr_t)stub_pa;
+
+	kexec_park_others();
 	__asm__ volatile("cli" ::: "memory");
-	relocate(stub_pa + (u64)((u8 *)k->seg - stub), k->slot + k->l.entry_off, k->bi_dst);
+	relocate(stub_pa + (u64)((const u8 *)seg - stub), entry, arg, (u64)mode);
 	__builtin_unreachable();
 }
 
@@ -375,7 +380,8 @@ int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry 
 	if (err)
 		goto err_stub;
 	emit_kexec_event(bi, &k, fdt_phys, t0);
-	jump(&k);
+	k.nbi->loader_tsc = rdtsc();
+	kexec_jump(k.stub_page, k.seg, k.slot + k.l.entry_off, k.bi_dst, KEXEC_ENTER_KHOLAB);
 
 err_stub:
 	free_pages(k.stub_page, 0);

@@ -34,6 +34,7 @@ static int trace_mode;
 static const char *const kho_deferred_choices[] = { "off", "unsafe", "deserialize", "restore", NULL };
 static const char *const kho_test_mode_choices[] = { "random", "edges", "empty", NULL };
 static const char *const kho_test_choices[] = { "kholab", "linux", "both", NULL };
+static const char *const kexec_next_choices[] = { "self", "linux", NULL };
 static int memblock_mode;
 
 static const struct kernel_param param_table[] = {
@@ -62,6 +63,12 @@ static const struct kernel_param param_table[] = {
 	{ .name = "kho_scratch", .type = PARAM_STR, .value = kho_cfg.scratch_arg,
 	  .max = sizeof(kho_cfg.scratch_arg),
 	  .help = "scratch sizes: N% of the kernel's own reservations, or lowmem,global,pernode sizes" },
+	{ .name = "kexec.next", .type = PARAM_ENUM, .value = &kparams.kexec_next,
+	  .choices = kexec_next_choices,
+	  .help = "what the last handover goes to: this kernel again, or the linux/bzImage module" },
+	{ .name = "kexec.linux_cmdline", .type = PARAM_STR, .value = kexec_linux_cmdline,
+	  .max = sizeof(kexec_linux_cmdline),
+	  .help = "words added to Linux's command line (after console=ttyS0 kho=on panic=-1 nokaslr)" },
 	{ .name = "kho.abi", .type = PARAM_STR, .value = kho_cfg.abi_arg,
 	  .max = sizeof(kho_cfg.abi_arg),
 	  .help = "wire format this kernel writes: v4 or v1, or a list (v1,v4,v1) by generation" },

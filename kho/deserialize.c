@@ -102,6 +102,7 @@ void kho_deserialize(void)
 		}
 	}
 	memblock_clear_kho_scratch_only();
+	kho_note_scratch_free();	/* what a kexec may still overwrite */
 	for (int s = 0; s < kho_nr_scratch; s++)
 		memblock_reserve_kern(kho_scratch[s].addr, kho_scratch[s].size);
 	kho_stats.deserialize_ns = tsc_to_ns(rdtsc() - t0);

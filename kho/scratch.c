@@ -95,6 +95,32 @@ static phys_addr_t alloc_area(const char *what, u64 size, phys_addr_t min, phys_
 	return pa;
 }
 
+/* kho_note_scratch_free - see kho_internal.h: memblock's free ranges inside scratch. */
+void kho_note_scratch_free(void)
+{
+	phys_addr_t start, end;
+	u64 i;
+
+	kho_nr_scratch_free = 0;
+	for (int s = 0; s < kho_nr_scratch; s++) {
+		u64 a = kho_scratch[s].addr, e = a + kho_scratch[s].size;
+
+		for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, NULL) {
+			u64 lo = start > a ? start : a, hi = end < e ? end : e;
+
+			if (lo < hi && kho_nr_scratch_free < KHO_MAX_SCRATCH_FREE)
+				kho_scratch_free[kho_nr_scratch_free++] = (struct kho_scratch){ lo, hi - lo };
+		}
+	}
+}
+
+/* kho_scratch_free_ranges - see kho_boot.h. */
+int kho_scratch_free_ranges(const struct kho_scratch **ranges)
+{
+	*ranges = kho_scratch_free;
+	return kho_nr_scratch_free;
+}
+
 /* kho_next_kernel_area - see kho_boot.h: scratch[1], the global area. */
 int kho_next_kernel_area(u64 *addr, u64 *size)
 {
@@ -142,6 +168,10 @@ void kho_reserve_scratch(void)
 		return;
 	}
 	kho_nr_scratch = 2 + nr_online_nodes;
+	for (int i = 0; i < kho_nr_scratch && i < KHO_MAX_SCRATCH_FREE; i++)
+		kho_scratch_free[i] = kho_scratch[i];	/* fresh areas: all free */
+	kho_nr_scratch_free = kho_nr_scratch < KHO_MAX_SCRATCH_FREE ? kho_nr_scratch :
+			      KHO_MAX_SCRATCH_FREE;
 	for (int i = 0; i < kho_nr_scratch; i++)
 		pr_info("scratch[%d] %-7s [0x%llx-0x%llx) %llu MiB\n", i,
 			i == 0 ? "lowmem" : i == 1 ? "global" : "node",

@@ -28,6 +28,8 @@ struct kho_config kho_cfg = {
 struct kho_scratch kho_scratch[KHO_MAX_SCRATCH];
 int kho_nr_scratch;
 struct kho_boot_stats kho_stats;
+struct kho_scratch kho_scratch_free[KHO_MAX_SCRATCH_FREE];
+int kho_nr_scratch_free;
 struct kho_received kho_in;
 
 static const char *const mode_names[] = { "off", "unsafe", "deserialize", "restore" };

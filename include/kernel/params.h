@@ -24,7 +24,14 @@ struct kernel_params {
 	u64 gens;		/* kexec generations to run in total */
 	u64 smp_fail_cpu;	/* MADT index not sent IPIs; ~0 = none */
 	u64 smp_timeout_ms;	/* wait per AP */
+	int kexec_next;		/* enum kexec_next */
 };
+
+/* enum kexec_next - what the generation hands over to (kexec.next=). */
+enum kexec_next { KEXEC_NEXT_SELF, KEXEC_NEXT_LINUX };
+
+/* kexec.linux_cmdline=: words added to a Linux kernel's command line (kernel/kexec_linux.c). */
+extern char kexec_linux_cmdline[256];
 
 extern struct kernel_params kparams;
 

@@ -24,6 +24,7 @@
 
 #include <kholab/bootinfo.h>
 #include <kho/kho_config.h>
+#include <kholab/kho_abi.h>
 
 /**
  * kho_populate - look for a KHO handoff record in @bi and, if there is
@@ -68,6 +69,14 @@ int kho_finalize(u64 *fdt_phys);
 
 /* kho_abi_sent - the compatible string of the wire format this kernel writes. */
 const char *kho_abi_sent(void);
+
+/**
+ * kho_scratch_free_ranges - the parts of the scratch areas this kernel has
+ * not used itself (all of them after a cold boot; what scratch-only mode
+ * left free after a KHO boot): where a kexec may put a foreign kernel.
+ * Return: how many ranges *@ranges holds.
+ */
+int kho_scratch_free_ranges(const struct kho_scratch **ranges);
 
 /**
  * kho_next_kernel_area - the global scratch area, where a kexec must put

@@ -76,6 +76,14 @@ void kho_page_free(void *va);
 extern struct kho_scratch kho_scratch[KHO_MAX_SCRATCH];
 extern int kho_nr_scratch;
 
+/* Free parts of the scratch areas, recorded before they are reserved for good. */
+#define KHO_MAX_SCRATCH_FREE	32
+extern struct kho_scratch kho_scratch_free[KHO_MAX_SCRATCH_FREE];
+extern int kho_nr_scratch_free;
+
+/* kho_note_scratch_free - record what of the scratch areas memblock has not handed out. */
+void kho_note_scratch_free(void);
+
 /* Per-boot KHO facts for the results events. */
 struct kho_boot_stats {
 	u64 gen;			/* this boot's generation (kho_populate()) */

@@ -15,7 +15,8 @@
  * says both numbers.  @size is sizeof(struct kholab_bootinfo) as the writer
  * knew it, so a reader can detect truncation.  Every offset below is pinned
  * with static_assert, including the ones that kernel/entry.asm reads before
- * paging is set up.
+ * paging is set up.  Fields added later in space that was reserved (and
+ * zero) keep the version: zero means "none" for them (@modules_phys).
  *
  * The memory map is in kholab's own type enum (enum kholab_mem_type); the raw
  * UEFI type is kept next to it for the record.  Handoff records form a
@@ -120,6 +121,22 @@ struct kho_data {
 /* bootinfo flags */
 #define KHOLAB_BI_FLAG_UEFI	(1u << 0)	/* produced by the UEFI loader */
 #define KHOLAB_BI_FLAG_KEXEC	(1u << 1)	/* produced by kexec */
+#define KHOLAB_BI_FLAG_BZIMAGE	(1u << 2)	/* produced by the x86 boot-protocol adapter */
+
+/* Most modules a boot info lists, and the longest name (with its NUL). */
+#define KHOLAB_MODULES_MAX	8
+#define KHOLAB_MODULE_NAME	48
+
+/**
+ * struct kholab_module - a file the boot path put in memory for the kernel,
+ * e.g. "linux/bzImage" and "linux/initrd" for kexec.next=linux.  Its range
+ * is KHOLAB_MEM_LOADER_DATA in the memory map, so the kernel keeps it.
+ */
+struct kholab_module {
+	u64 phys;
+	u64 size;
+	char name[KHOLAB_MODULE_NAME];	/* NUL-terminated path, no leading '/' */
+};
 
 /**
  * struct kholab_bootinfo - the loader -> kernel (and kernel -> next kernel)
@@ -147,7 +164,10 @@ struct kholab_bootinfo {
 	u64 self_phys;		/* physical address of this structure */
 	u64 self_size;		/* bytes reserved for it, map and cmdline */
 	u64 loader_tsc;		/* TSC when the loader jumped to the kernel */
-	u64 reserved[4];	/* zero */
+	u64 modules_phys;	/* array of struct kholab_module, 0 if none */
+	u32 modules_count;
+	u32 reserved32;		/* zero */
+	u64 reserved[2];	/* zero */
 };
 
 /* The layout is a contract: pin it. */
@@ -175,6 +195,9 @@ _Static_assert(offsetof(struct kholab_bootinfo, phys_top) == 112, "bootinfo");
 _Static_assert(offsetof(struct kholab_bootinfo, self_phys) == 120, "bootinfo");
 _Static_assert(offsetof(struct kholab_bootinfo, self_size) == 128, "bootinfo");
 _Static_assert(offsetof(struct kholab_bootinfo, loader_tsc) == 136, "bootinfo");
+_Static_assert(offsetof(struct kholab_bootinfo, modules_phys) == 144, "bootinfo");
+_Static_assert(offsetof(struct kholab_bootinfo, modules_count) == 152, "bootinfo");
 _Static_assert(sizeof(struct kholab_bootinfo) == 176, "bootinfo size");
+_Static_assert(sizeof(struct kholab_module) == 64, "module layout");
 
 #endif /* KHOLAB_BOOTINFO_H */

@@ -43,6 +43,9 @@ than the sources) in QEMU with OVMF and reports a verdict.
   --load-addr A        auto | random | 0xHEX (2 MiB aligned), to kholab.cfg
   --loader-cfg K=V     extra kholab.cfg line (repeatable)
   --kernel FILE        put FILE on the ESP as \\kholab.elf
+  --linux BZIMAGE      put BZIMAGE on the ESP as \\linux\\bzImage (the image
+                       kexec.next=linux hands over to; docs/interop.md)
+  --linux-initrd FILE  put FILE on the ESP as \\linux\\initrd (with --linux)
   --no-kernel          put no \\kholab.elf on the ESP (loader error test)
   --kho-dump DIR       add kho.dump=1 and rebuild each kexec's handoff from
                        the results into DIR/gen<G>/ (root.dtb, subtrees/,
@@ -74,6 +77,7 @@ cpus=2 mem_str='' numa='' cmdline='' gens='' results='' log='' timeout=120 accel
 # With no arguments at all, run the demo: two generations with a KHO handoff.
 [ $# -ne 0 ] || gens=2
 gdb=0 firmware='' load_addr='' kernel='' no_kernel=0 quiet=0 verbose=0
+linux_image='' linux_initrd=
 loader_cfg=()
 kho_dump='' # --kho-dump DIR
 
@@ -92,6 +96,8 @@ while [ $# -gt 0 ]; do
 	--loader-cfg) need_arg "$opt" $#; loader_cfg+=("$2"); shift 2 ;;
 	--kernel) need_arg "$opt" $#; kernel=$2; shift 2 ;;
 	--no-kernel) no_kernel=1; shift ;;
+	--linux) need_arg "$opt" $#; linux_image=$2; shift 2 ;;
+	--linux-initrd) need_arg "$opt" $#; linux_initrd=$2; shift 2 ;;
 	--kho-dump) need_arg "$opt" $#; kho_dump=$2; shift 2 ;; # --kho-dump
 	--quiet) quiet=1; shift ;;
 	-v | --verbose) verbose=1; shift ;;
@@ -123,6 +129,10 @@ for kv in "${loader_cfg[@]+"${loader_cfg[@]}"}"; do
 done
 [ ${#cmdline} -le 1000 ] || usage_error "--cmdline is ${#cmdline} bytes; the kernel takes at most 1000"
 [[ $cmdline != *$'\n'* ]] || usage_error "--cmdline must be one line"
+for f in "$linux_image" "$linux_initrd"; do
+	[ -z "$f" ] || [ -f "$f" ] || usage_error "'$f' (--linux / --linux-initrd) is not a file"
+done
+[ -z "$linux_initrd" ] || [ -n "$linux_image" ] || usage_error "--linux-initrd needs --linux"
 if [ -n "$kernel" ]; then
 	[ $no_kernel -eq 0 ] || usage_error "--kernel and --no-kernel exclude each other"
 	[ -f "$kernel" ] || usage_error "--kernel '$kernel' is not a file"
@@ -275,6 +285,15 @@ if [ -n "$kernel" ]; then
 		fatal $EXIT_NOVERDICT "mcopy of --kernel '$kernel' into the ESP failed (too big for $esp?)"
 elif [ $no_kernel -eq 1 ]; then
 	mdel -i "$run_esp" ::/kholab.elf 2>/dev/null || true
+fi
+if [ -n "$linux_image" ]; then
+	mmd -i "$run_esp" ::/linux 2>/dev/null || true
+	mcopy -o -i "$run_esp" "$linux_image" ::/linux/bzImage ||
+		fatal $EXIT_NOVERDICT "mcopy of --linux '$linux_image' into the ESP failed (too big for $esp?)"
+	if [ -n "$linux_initrd" ]; then
+		mcopy -o -i "$run_esp" "$linux_initrd" ::/linux/initrd ||
+			fatal $EXIT_NOVERDICT "mcopy of --linux-initrd '$linux_initrd' into the ESP failed (too big for $esp?)"
+	fi
 fi
 
 # QEMU option values escape ',' by doubling it.

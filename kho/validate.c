@@ -388,8 +388,11 @@ bool kho_populate(const struct kholab_bootinfo *bi)
 
 	kho_stats.gen = bi->generation;
 	kd = find_record(bi);
-	if (!kd)
+	if (!kd) {
+		if (bi->flags & KHOLAB_BI_FLAG_KEXEC && !kho_stats.rejected)
+			pr_info("the previous kernel handed over no KHO record (KHO off there?); booting cold\n");
 		return false;
+	}
 	if (!kho_cfg.enabled) {
 		pr_info("handoff present but kho=off; booting cold\n");
 		return false;

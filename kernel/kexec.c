@@ -50,9 +50,10 @@ _Static_assert(sizeof(struct kexec_segment) == 24, "SEG_SIZE");
 #define BI_OFF_MAP	256
 #define BI_OFF_CMDLINE	(BI_OFF_MAP + KHOLAB_MMAP_MAX * sizeof(struct kholab_mmap_entry))
 #define BI_OFF_HANDOFF	ALIGN_UP(BI_OFF_CMDLINE + KHOLAB_CMDLINE_MAX, 16)
+#define BI_OFF_MODULES	ALIGN_UP(BI_OFF_HANDOFF + KHO_HANDOFF_BYTES, 16)
 _Static_assert(sizeof(struct kholab_bootinfo) <= BI_OFF_MAP, "boot info header fits");
-_Static_assert(BI_OFF_HANDOFF + KHO_HANDOFF_BYTES <= BI_BYTES,
-	       "boot info, map, command line and KHO handoff record fit in 16 KiB");
+_Static_assert(BI_OFF_MODULES + KHOLAB_MODULES_MAX * sizeof(struct kholab_module) <= BI_BYTES,
+	       "boot info, map, command line, KHO handoff record and modules fit in 16 KiB");
 
 extern const u8 relocate_start[], relocate_end[];
 
@@ -203,11 +204,34 @@ static int plan_layout(const struct kholab_bootinfo *bi, struct kexec_plan *k)
 	return 0;
 }
 
+/*
+ * carry_modules - the modules this generation received go on to the next
+ * one (a later generation may kexec into Linux): the list copied, each
+ * range kept as loader data in @nmap.
+ */
+static int carry_modules(const struct kholab_bootinfo *bi, struct kexec_plan *k,
+			 struct kholab_mmap_entry *nmap, u32 *n)
+{
+	const struct kholab_module *m = bi->modules_phys ? __va(bi->modules_phys) : NULL;
+	u32 count = m && bi->modules_count <= KHOLAB_MODULES_MAX ? bi->modules_count : 0;
+	int err = 0;
+
+	memcpy((u8 *)k->nbi + BI_OFF_MODULES, m, count * sizeof(*m));
+	k->nbi->modules_phys = count ? k->bi_dst + BI_OFF_MODULES : 0;
+	k->nbi->modules_count = count;
+	for (u32 i = 0; i < count && !err; i++)
+		err = map_carve(nmap, n, KHOLAB_MMAP_MAX, ALIGN_DOWN(m[i].phys, PAGE_SIZE),
+				ALIGN_UP(m[i].phys + m[i].size, PAGE_SIZE) - ALIGN_DOWN(m[i].phys, PAGE_SIZE),
+				KHOLAB_MEM_LOADER_DATA);
+	return err;
+}
+
 /* build_map - this generation's map, old kernel's ranges usable, the new ones carved out. */
-static int build_map(const struct kholab_mmap_entry *map, u32 count, struct kexec_plan *k,
-		     u64 elf_size)
+static int build_map(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
+		     u32 count, struct kexec_plan *k)
 {
 	struct kholab_mmap_entry *nmap = (void *)((u8 *)k->nbi + BI_OFF_MAP);
+	u64 elf_size = bi->elf_size;
 	u32 n = count;
 	int err;
 
@@ -218,6 +242,7 @@ static int build_map(const struct kholab_mmap_entry *map, u32 count, struct kexe
 	err = map_carve(nmap, &n, KHOLAB_MMAP_MAX, k->slot, k->l.span, KHOLAB_MEM_KERNEL);
 	err = err ?: map_carve(nmap, &n, KHOLAB_MMAP_MAX, k->elf_dst, elf_size, KHOLAB_MEM_KERNEL_ELF);
 	err = err ?: map_carve(nmap, &n, KHOLAB_MMAP_MAX, k->bi_dst, BI_BYTES, KHOLAB_MEM_BOOTINFO);
+	err = err ?: carry_modules(bi, k, nmap, &n);
 	err = err ?: bootmem_map_sanitize(nmap, &n, KHOLAB_MMAP_MAX);	/* merge neighbours */
 	if (err) {
 		pr_err("the next memory map does not fit (%d)\n", err);
@@ -257,7 +282,7 @@ static int build_boot_info(const struct kholab_bootinfo *bi, const struct kholab
 		.self_size = BI_BYTES,
 		.mmap_entry_size = sizeof(struct kholab_mmap_entry),
 	};
-	err = build_map(map, count, k, bi->elf_size);
+	err = build_map(bi, map, count, k);
 	if (err)
 		return err;
 	memcpy(staging + BI_OFF_CMDLINE, __va(bi->cmdline_phys), bi->cmdline_len);

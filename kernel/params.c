@@ -78,6 +78,8 @@ static const struct kernel_param param_table[] = {
 	{ .name = "kho.test_linux_mem", .type = PARAM_U64, .flags = PARAM_F_SIZE,
 	  .value = &kho_cfg.test_linux_mem, .min = 1ULL << 12, .max = 1ULL << 40,
 	  .help = "bytes of folios Linux's test_kho protocol preserves (its max_mem)" },
+	{ .name = "kho.test_relay", .type = PARAM_BOOL, .value = &kho_cfg.test_relay,
+	  .help = "hand the test_kho folios received on to the next kernel unchanged" },
 	{ .name = "kho.deferred", .type = PARAM_ENUM, .value = &kho_cfg.deferred,
 	  .choices = kho_deferred_choices,
 	  .help = "how preserved struct pages meet deferred init (docs/kho.md)" },

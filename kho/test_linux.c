@@ -16,7 +16,9 @@
  *         data { nr_folios = <u32>; folios_info = <kho_vmalloc>; csum = <u32>; }; };
  * Receiver: restore the array, then each folio in order, check its order,
  * chain the checksum, and print "test_kho: KHO restore succeeded" when it
- * matches, "test_kho: KHO restore failed" otherwise.  Like kholab's own
+ * matches, "test_kho: KHO restore failed" otherwise.  With kho.test_relay=1
+ * a receiver keeps what arrived and hands the same folios, folios_info
+ * pages and checksum on to the next kernel instead of making new ones.  Like kholab's own
  * client, the folios are placed on every node and on both sides of
  * first_deferred_pfn, where kho.deferred=unsafe loses them.
  */
@@ -42,6 +44,13 @@
 #define INFO_PAGES		(MAX_LINUX_FOLIOS * 8 / PAGE_SIZE)
 
 static u64 info_pages[INFO_PAGES];	/* the folios_info array's pages */
+
+/* struct relay - what arrived, kept for kho.test_relay=1: the same folios handed on. */
+struct relay {
+	bool ok;			/* restored and verified */
+	u32 nr, npages, csum;
+};
+static struct relay relay;
 
 /* get_order_of - the smallest order whose block holds @bytes (Linux's get_order()). */
 static unsigned int get_order_of(u64 bytes)
@@ -146,6 +155,29 @@ static int build_fdt(u32 nr, const struct kho_vmalloc *info, u32 csum)
 	return kho_add_subtree(LINUX_TEST_SUBTREE, fdt);
 }
 
+/*
+ * preserve_relay - kho.test_relay=1: hand on the folios, their folios_info
+ * pages and the checksum that arrived, untouched, so the next kernel checks
+ * the sum the first one computed.
+ */
+static int preserve_relay(u64 gen)
+{
+	struct kho_vmalloc info;
+	int err = 0;
+
+	for (u32 i = 0; i < relay.nr && !err; i++) {
+		u64 e = *info_entry(info_pages, i);
+
+		err = kho_preserve_folio(pfn_to_page(PHYS_PFN(e & ~0xfffULL)), (unsigned int)(e & 0xfff));
+	}
+	err = err ?: kho_preserve_vmalloc(info_pages, relay.npages, 0, &info);
+	err = err ?: build_fdt(relay.nr, &info, relay.csum);
+	if (!err)
+		pr_info("generation %llu: relaying the %u folios that arrived, csum 0x%08x\n",
+			(unsigned long long)gen, relay.nr, relay.csum);
+	return err;
+}
+
 /* kho_test_linux_preserve - see kho_test.h. */
 int kho_test_linux_preserve(u64 gen, u64 seed)
 {
@@ -153,6 +185,9 @@ int kho_test_linux_preserve(u64 gen, u64 seed)
 	u32 csum, npages;
 	long n;
 	int err;
+
+	if (kho_cfg.test_relay && relay.ok)
+		return preserve_relay(gen);
 
 	err = alloc_info(&npages);
 	if (err)
@@ -224,7 +259,8 @@ static u32 verify_folios(const u64 *pages, u32 nr, struct kho_test_linux_result 
 		}
 		sum = csum_partial(page_address(p), PAGE_SIZE << order, sum);
 		r->restored++;
-		free_pages(p, order);
+		if (!kho_cfg.test_relay)
+			free_pages(p, order);
 	}
 	return sum;
 }
@@ -250,8 +286,11 @@ int kho_test_linux_restore(u64 gen, struct kho_test_linux_result *r)
 	} else {
 		r->csum_got = verify_folios(info_pages, r->nr_folios, r);
 		r->ok = r->restored == r->nr_folios && r->csum_got == r->csum_want;
-		for (u32 i = 0; i < npieces; i++)
-			free_pages(pfn_to_page(PHYS_PFN(info_pages[i])), 0);
+		if (kho_cfg.test_relay && r->ok)	/* keep them to hand on */
+			relay = (struct relay){ true, r->nr_folios, npieces, r->csum_want };
+		else
+			for (u32 i = 0; i < npieces; i++)
+				free_pages(pfn_to_page(PHYS_PFN(info_pages[i])), 0);
 	}
 	if (r->ok)
 		pr_info("KHO restore succeeded\n");

@@ -132,15 +132,12 @@ static void test_key(void **state)
 static void test_key_decode_rejects(void **state)
 {
 	static const u64 bad[] = { 0, 1ULL << 53, (1ULL << 53) | 1, 1ULL << 63, ~0ULL };
-	u64 phys = 7;
-	unsigned int order = 7;
+	u64 phys;
+	unsigned int order;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(kho_v4_key_decode(bad[i], &phys, &order), -EINVAL);
-		assert_int_equal(phys, 7);		/* untouched */
-		assert_int_equal(order, 7);
-	}
 	/* the largest key: an order-0 block at the top of the 64-bit space */
 	assert_int_equal(kho_v4_key_decode((1ULL << 53) - 1, &phys, &order), 0);
 	assert_int_equal(order, 0);
@@ -689,7 +686,8 @@ static void test_walk_block_callback_error(void **state)
  * test_key_1_is_order_52 - key 1 is the order bit alone: the block of
  * order 52 at 0, which kho_v4_key_decode() decodes (only 0 and keys of
  * 2^53 and more are no keys) and the walker then refuses as too large.
- * Runs last: a shift out of range here aborts the program under UBSan.
+ * Runs last, with the output so far flushed: under UBSan a decoding that
+ * shifts out of range aborts the program, and no other result is lost.
  */
 static void test_key_1_is_order_52(void **state)
 {

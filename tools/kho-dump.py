@@ -7,8 +7,12 @@
 With kho.dump=1 (run-qemu.sh --kho-dump DIR) a kernel that kexecs emits its
 whole handoff as "kho_dump" records (kho/dump.c, docs/results.md).  This
 reassembles generation G's records into DIR/gen<G>/: root.dtb,
-subtrees/<name>.dtb, kho_data.bin, scratch.bin, pages/0x<phys>.bin and
-preserved.txt, replacing an older DIR/gen<G>.
+subtrees/<name>.dtb (a subtree blob that is an FDT) or subtrees/<name>.bin
+(a kho-v4 blob that is not, e.g. kexec-metadata), kho_data.bin,
+scratch.bin, pages/0x<phys>.bin (the pages of the preserved-memory map:
+kho-v1's chunks and bitmaps, kho-v4's radix tree) and preserved.txt,
+replacing an older DIR/gen<G>.  The files are the same for both wire
+formats; docs/kho-dump.md says how to read each.
 
 Every piece must start where the previous one of its file ended and agree on
 the file's size; every file must be complete and the kho_dump_end record
@@ -24,7 +28,7 @@ import sys
 import kholab_results  # tools/kholab_results.py, beside this file
 
 NAME_RE = re.compile(r"^(root\.dtb|kho_data\.bin|scratch\.bin|preserved\.txt|"
-                     r"subtrees/[A-Za-z0-9,._+-]{1,31}\.dtb|pages/0x[0-9a-f]{1,16}\.bin)$")
+                     r"subtrees/[A-Za-z0-9,._+-]{1,31}\.(?:dtb|bin)|pages/0x[0-9a-f]{1,16}\.bin)$")
 
 
 class DumpError(Exception):

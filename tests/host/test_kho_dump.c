@@ -1,29 +1,45 @@
 /*
  * tests/host/test_kho_dump.c - decode a KHO handoff dump (run-qemu.sh
  * --kho-dump DIR, then DIR/gen<G>) with hosted libfdt and check it against
- * the kho-v1 ABI and against the sender's own list of preserved blocks.
+ * the wire format its root FDT names (kho-v1 or kho-v4) and against the
+ * sender's own list of preserved blocks.
  *
  *   build/host/test_kho_dump DIR/gen0   check a real dump; exit 0 ok, 1 not
  *   build/host/test_kho_dump            cmocka self-test: a synthetic dump
- *                                       passes, and each defect planted in
- *                                       a copy of it is caught
+ *                                       of each format passes, and each
+ *                                       defect planted in a copy of it is
+ *                                       caught
  *
  * What is checked (docs/kho-dump.md):
  *  - root.dtb: a whole valid FDT (fdt_check_full), no memory reservations,
- *    compatible exactly "kho-v1", preserved-memory-map 8 bytes (native
- *    little-endian) and equal to the first chunk's address;
- *  - each root child node: an 8-byte "fdt" property, a dumped
- *    subtrees/<name>.dtb that is a valid FDT, and preserved pages under it;
- *    no dumped subtree without a node;
- *  - the chunk list: every chunk and bitmap a dumped 4096-byte page,
- *    hdr.order <= 10 and ascending along the list, num_elms <= 255, one
- *    order per chunk, phys_start aligned to what one bitmap covers and
- *    ascending per order, hdr.next 0 or a dumped page, no unreferenced page;
- *  - the bitmaps decoded to (phys_start + bit * (4096 << order), order)
- *    equal preserved.txt exactly, and no two blocks overlap;
+ *    compatible exactly "kho-v1" or "kho-v4", preserved-memory-map 8 bytes
+ *    (native little-endian);
+ *  - kho-v1: the chunk list from preserved-memory-map: every chunk and
+ *    bitmap a dumped 4096-byte page, hdr.order <= 10 and ascending along
+ *    the list, num_elms <= 255, phys_start aligned to what one bitmap
+ *    covers and ascending per order, hdr.next 0 or a dumped page; the
+ *    bitmaps decoded to (phys_start + bit * (4096 << order), order);
+ *  - kho-v4: the radix tree from preserved-memory-map (never 0): the root
+ *    and every table and leaf a dumped, page-aligned 4096-byte page, only
+ *    root entries 0..3 used, no page reached twice; every leaf bit decoded
+ *    to key = (leaf prefix << 15) | bit, key != 0, order = 52 - the key's
+ *    highest bit <= 10 (what kholab sends), phys = the bits below it
+ *    << (12 + order);
+ *  - both: the decoded blocks equal preserved.txt exactly, no two blocks
+ *    overlap; no page of the map is below 1 MiB, in a scratch area or in a
+ *    preserved block; no dumped page is left unreached;
+ *  - each root child node: kho-v1 an 8-byte "fdt" property and a dumped
+ *    subtrees/<name>.dtb that is a valid FDT; kho-v4 8-byte
+ *    "preserved-data" and "blob-size" (non-zero) and either
+ *    subtrees/<name>.dtb (a valid FDT no larger than blob-size) or
+ *    subtrees/<name>.bin (exactly blob-size bytes); the blob's pages
+ *    preserved; no dumped subtree without a node.  kho-v4 handoffs carry a
+ *    "kexec-metadata" blob: version 1, at least 73 bytes, a NUL-terminated
+ *    release, kexec_count >= 1;
  *  - kho_data.bin = {fdt_addr, 4096, scratch_addr, scratch_size} with
  *    scratch_size = size of scratch.bin, 16 bytes per entry, at least 3
- *    entries; the root FDT page is preserved; no preserved block lies in a
+ *    entries, each page aligned (kho-v4: 4 MiB aligned in address and
+ *    size); the root FDT page is preserved; no preserved block lies in a
  *    scratch area.
  *
  * LDLIBS: -lfdt
@@ -63,7 +79,10 @@ struct check {
 	int failures;
 	char first[512];
 	bool quiet;
-	u64 chunks, bitmaps, subtrees, blocks, scratch;
+	bool v4;			/* root.dtb says kho-v4 */
+	u64 chunks, bitmaps;		/* kho-v1 */
+	u64 tables, leaves;		/* kho-v4 (the root counts as a table) */
+	u64 subtrees, blocks, scratch;
 };
 
 /* defect - record one failure (the first one is kept for the caller). */
@@ -180,7 +199,9 @@ static int load_pages(struct check *c, struct pageset *ps)
 
 /*
  * get_page - the dumped page at @phys (4096 bytes, to free), marking it
- * used; NULL after defect() when it was not dumped or is not one page.
+ * used; NULL after defect() when @phys is not page aligned, was not
+ * dumped, is not one page, or was reached before (a cycle, or a page
+ * shared by two parts of the map).
  */
 static u8 *get_page(struct check *c, struct pageset *ps, u64 phys, const char *what)
 {
@@ -189,9 +210,18 @@ static u8 *get_page(struct check *c, struct pageset *ps, u64 phys, const char *w
 	size_t len;
 	u8 *p;
 
+	if (phys & (DUMP_PAGE - 1)) {
+		defect(c, "%s 0x%llx is not page aligned", what, (unsigned long long)phys);
+		return NULL;
+	}
 	if (!hit) {
 		defect(c, "%s 0x%llx: no pages/0x%llx.bin in the dump", what,
 		     (unsigned long long)phys, (unsigned long long)phys);
+		return NULL;
+	}
+	if (ps->used[hit - ps->phys]) {
+		defect(c, "%s 0x%llx is reached twice from preserved-memory-map", what,
+		       (unsigned long long)phys);
 		return NULL;
 	}
 	ps->used[hit - ps->phys] = true;
@@ -223,9 +253,21 @@ static int cmp_blk_addr(const void *a, const void *b)
 	return x->phys < y->phys ? -1 : x->phys > y->phys;
 }
 
+/* add_block - append (@phys, @order) to @out (*@n); false after defect() when full. */
+static bool add_block(struct check *c, struct blk *out, u64 *n, u64 phys, u32 order)
+{
+	if (*n == MAX_BLOCKS) {
+		defect(c, "more than %u preserved blocks", MAX_BLOCKS);
+		return false;
+	}
+	out[*n].phys = phys;
+	out[(*n)++].order = order;
+	return true;
+}
+
 /*
- * walk_chunks - decode the chunk list from @first into @out (*@n blocks).
- * Every defect is reported through defect().
+ * walk_chunks - decode the kho-v1 chunk list from @first into @out (*@n
+ * blocks).  Every defect is reported through defect().
  */
 static void walk_chunks(struct check *c, struct pageset *ps, u64 first, struct blk *out, u64 *n)
 {
@@ -233,22 +275,11 @@ static void walk_chunks(struct check *c, struct pageset *ps, u64 first, struct b
 	bool seen_order[KHO_MAX_ORDER + 1] = { false };
 	int prev_order = -1;
 
-	*n = 0;
 	while (phys) {
-		u8 *pg;
+		u8 *pg = get_page(c, ps, phys, "chunk");
 		u64 next;
 		u32 order, elms;
 
-		if (c->chunks > ps->n) {
-			defect(c, "chunk list longer than the dumped pages: a cycle at 0x%llx",
-			     (unsigned long long)phys);
-			return;
-		}
-		if (phys & (DUMP_PAGE - 1)) {
-			defect(c, "chunk 0x%llx is not page aligned", (unsigned long long)phys);
-			return;
-		}
-		pg = get_page(c, ps, phys, "chunk");
 		if (!pg)
 			return;
 		c->chunks++;
@@ -288,33 +319,90 @@ static void walk_chunks(struct check *c, struct pageset *ps, u64 first, struct b
 				     (unsigned long long)last_start[order]);
 			seen_order[order] = true;
 			last_start[order] = start;
-			if (bmp & (DUMP_PAGE - 1)) {
-				defect(c, "chunk 0x%llx bitmap %u at 0x%llx is not page aligned",
-				     (unsigned long long)phys, i, (unsigned long long)bmp);
-				continue;
-			}
 			bits = get_page(c, ps, bmp, "bitmap");
 			if (!bits)
 				continue;
 			c->bitmaps++;
-			for (u32 b = 0; b < PRESERVE_BITS; b++) {
-				if (!(bits[b / 8] & (1u << (b % 8))))
-					continue;
-				if (*n == MAX_BLOCKS) {
-					defect(c, "more than %u preserved blocks", MAX_BLOCKS);
+			for (u32 b = 0; b < PRESERVE_BITS; b++)
+				if (bits[b / 8] & (1u << (b % 8)) &&
+				    !add_block(c, out, n, start + (u64)b * (DUMP_PAGE << order), order))
 					break;
-				}
-				out[*n].phys = start + (u64)b * (DUMP_PAGE << order);
-				out[(*n)++].order = order;
-			}
 			free(bits);
 		}
-		if (next && (next & (DUMP_PAGE - 1)))
-			defect(c, "chunk 0x%llx: next 0x%llx is not page aligned",
-			     (unsigned long long)phys, (unsigned long long)next);
 		free(pg);
-		phys = next & (DUMP_PAGE - 1) ? 0 : next;
+		phys = next;
 	}
+}
+
+/* walk_leaf - decode every set bit of the kho-v4 leaf @bits of key prefix @prefix. */
+static void walk_leaf(struct check *c, u64 leaf, const u8 *bits, u64 prefix, struct blk *out,
+		      u64 *n)
+{
+	for (u32 b = 0; b < KHO_V4_LEAF_BITS; b++) {
+		u64 key = prefix << KHO_V4_LEAF_SHIFT | b;
+		u32 order;
+
+		if (!(bits[b / 8] & (1u << (b % 8))))
+			continue;
+		if (!key) {
+			defect(c, "leaf 0x%llx bit 0: key 0 has no order bit", (unsigned long long)leaf);
+			continue;
+		}
+		order = KHO_V4_ORDER0_BIT - (63u - (u32)__builtin_clzll(key));
+		if (order > KHO_MAX_ORDER) {
+			defect(c, "leaf 0x%llx bit %u: key 0x%llx is of order %u, above the %d kholab sends",
+			       (unsigned long long)leaf, b, (unsigned long long)key, order, KHO_MAX_ORDER);
+			continue;
+		}
+		/* the order bit falls off the top */
+		if (!add_block(c, out, n, key << (12 + order), order))
+			return;
+	}
+}
+
+/*
+ * walk_table - the kho-v4 table at @phys of @level (KHO_V4_LEVELS = the
+ * root, 0 = a leaf) whose keys start with @prefix (key >> 15): every child,
+ * entries ascending, decoded into @out (*@n).
+ */
+static void walk_table(struct check *c, struct pageset *ps, u64 phys, int level, u64 prefix,
+		       struct blk *out, u64 *n)
+{
+	u8 *pg = get_page(c, ps, phys, !level ? "leaf" : level == KHO_V4_LEVELS ? "radix root" :
+				       "table");
+
+	if (!pg)
+		return;
+	if (!level) {
+		c->leaves++;
+		walk_leaf(c, phys, pg, prefix, out, n);
+		free(pg);
+		return;
+	}
+	c->tables++;
+	for (u32 i = 0; i < KHO_V4_TABLE_ENTRIES; i++) {
+		u64 child = le64(pg + 8 * i);
+
+		if (!child)
+			continue;
+		if (level == KHO_V4_LEVELS && i > 3) {
+			defect(c, "radix root 0x%llx entry %u is set: keys of 2^53 and more",
+			       (unsigned long long)phys, i);
+			continue;
+		}
+		walk_table(c, ps, child, level - 1,
+			   prefix | (u64)i << (KHO_V4_TABLE_SHIFT * (level - 1)), out, n);
+	}
+	free(pg);
+}
+
+/* walk_tree - decode the kho-v4 radix tree at @root into @out (*@n blocks). */
+static void walk_tree(struct check *c, struct pageset *ps, u64 root, struct blk *out, u64 *n)
+{
+	if (!root)
+		defect(c, "root.dtb: preserved-memory-map is 0 (kho-v4 needs a radix root)");
+	else
+		walk_table(c, ps, root, KHO_V4_LEVELS, 0, out, n);
 }
 
 /*
@@ -355,18 +443,167 @@ static int read_preserved(struct check *c, struct blk *out, u64 *n)
 	return 0;
 }
 
+/* in_blocks - the block of @b (@n, by address) that holds byte @p, or NULL. */
+static const struct blk *in_blocks(const struct blk *b, u64 n, u64 p)
+{
+	for (u64 i = 0; i < n; i++)
+		if (p >= b[i].phys && p < b[i].phys + ((u64)DUMP_PAGE << b[i].order))
+			return &b[i];
+	return NULL;
+}
+
 /* covered - is every page of [@phys, @phys + @len) inside one of @b (by address)? */
 static bool covered(const struct blk *b, u64 n, u64 phys, u64 len)
 {
-	for (u64 p = phys & ~(u64)(DUMP_PAGE - 1); p < phys + len; p += DUMP_PAGE) {
-		bool in = false;
-
-		for (u64 i = 0; i < n && !in; i++)
-			in = p >= b[i].phys && p < b[i].phys + ((u64)DUMP_PAGE << b[i].order);
-		if (!in)
+	for (u64 p = phys & ~(u64)(DUMP_PAGE - 1); p < phys + len; p += DUMP_PAGE)
+		if (!in_blocks(b, n, p))
 			return false;
-	}
 	return true;
+}
+
+/* compare_blocks - the decoded map (@walked) against preserved.txt (@listed), both sorted by cmp_blk. */
+static void compare_blocks(struct check *c, const struct blk *walked, u64 nwalked,
+			   const struct blk *listed, u64 nlisted)
+{
+	const char *map = c->v4 ? "the radix tree's leaves" : "the bitmaps";
+	u64 i;
+
+	for (i = 0; i < nwalked && i < nlisted; i++)
+		if (cmp_blk(&walked[i], &listed[i]))
+			break;
+	if (i == nwalked && i == nlisted)
+		return;
+	if (i < nwalked && (i == nlisted || cmp_blk(&walked[i], &listed[i]) < 0))
+		defect(c, "%s preserve 0x%llx order %u, preserved.txt does not (%llu blocks in the map, %llu listed)",
+		       map, (unsigned long long)walked[i].phys, walked[i].order,
+		       (unsigned long long)nwalked, (unsigned long long)nlisted);
+	else
+		defect(c, "preserved.txt lists 0x%llx order %u, %s do not (%llu blocks in the map, %llu listed)",
+		       (unsigned long long)listed[i].phys, listed[i].order, map,
+		       (unsigned long long)nwalked, (unsigned long long)nlisted);
+}
+
+/* scratch_of - the scratch area of @scr (@slen bytes) holding byte @p, or -1. */
+static long scratch_of(const u8 *scr, size_t slen, u64 p)
+{
+	for (size_t e = 0; scr && e + sizeof(struct kho_scratch) <= slen; e += sizeof(struct kho_scratch)) {
+		u64 a = le64(scr + e), sz = le64(scr + e + 8);
+
+		if (p >= a && p - a < sz)
+			return (long)(e / sizeof(struct kho_scratch));
+	}
+	return -1;
+}
+
+/*
+ * check_map_pages - every page reached from preserved-memory-map is one the
+ * receiver may read while it allocates from scratch only: above 1 MiB, in
+ * no scratch area, and no preserved block; every dumped page was reached.
+ */
+static void check_map_pages(struct check *c, const struct pageset *ps, const struct blk *byaddr,
+			    u64 nblk, const u8 *scr, size_t slen)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		u64 p = ps->phys[i];
+		const struct blk *b = in_blocks(byaddr, nblk, p);
+
+		if (!ps->used[i])
+			defect(c, "pages/0x%llx.bin: not reached from preserved-memory-map",
+			       (unsigned long long)p);
+		else if (p < (1ULL << 20))
+			defect(c, "map page 0x%llx is below 1 MiB (scratch on x86)", (unsigned long long)p);
+		else if (scratch_of(scr, slen, p) >= 0)
+			defect(c, "map page 0x%llx lies in scratch[%ld]", (unsigned long long)p,
+			       scratch_of(scr, slen, p));
+		else if (b)
+			defect(c, "map page 0x%llx lies in the preserved block 0x%llx (order %u)",
+			       (unsigned long long)p, (unsigned long long)b->phys, b->order);
+	}
+}
+
+/*
+ * check_metadata - the kexec-metadata blob @m of @len bytes (blob-size
+ * @size): version 1, 73 bytes at least, a NUL-terminated release, a
+ * kexec_count of at least 1.
+ */
+static void check_metadata(struct check *c, const u8 *m, size_t len, u64 size)
+{
+	const size_t want = sizeof(struct kho_kexec_metadata);
+
+	if (len < want || size < want) {
+		defect(c, "kexec-metadata: %zu bytes, blob-size %llu; the blob is %zu", len,
+		       (unsigned long long)size, want);
+		return;
+	}
+	if (le32(m + offsetof(struct kho_kexec_metadata, version)) != KHO_KEXEC_METADATA_VERSION)
+		defect(c, "kexec-metadata: version %u, want %d",
+		       le32(m + offsetof(struct kho_kexec_metadata, version)),
+		       KHO_KEXEC_METADATA_VERSION);
+	else if (!memchr(m + offsetof(struct kho_kexec_metadata, previous_release), 0,
+			 sizeof(((struct kho_kexec_metadata *)0)->previous_release)))
+		defect(c, "kexec-metadata: the release string is not NUL-terminated");
+	else if (!le32(m + offsetof(struct kho_kexec_metadata, kexec_count)))
+		defect(c, "kexec-metadata: kexec_count 0 (the first kexec counts 1)");
+}
+
+/*
+ * read_blob_prop - @c's format's blob address (*@phys) and, for kho-v4,
+ * blob-size (*@size; 0 for kho-v1) of node @node called @nm.
+ * Return: 0, or -1 after defect().
+ */
+static int read_blob_prop(struct check *c, const void *fdt, int node, const char *nm, u64 *phys,
+			  u64 *size)
+{
+	const char *pn = c->v4 ? KHO_V4_PROP_DATA : KHO_PROP_SUBTREE_FDT;
+	int len, slen;
+	const void *p = fdt_getprop(fdt, node, pn, &len);
+	const void *s = fdt_getprop(fdt, node, KHO_V4_PROP_SIZE, &slen);
+
+	if (!p || len != 8) {
+		defect(c, "root.dtb: node '%s': %s property %s (want 8 bytes)", nm, pn,
+		       p ? "has the wrong length" : "is missing");
+		return -1;
+	}
+	*phys = le64(p);
+	*size = 0;
+	if (!c->v4)
+		return 0;
+	if (!s || slen != 8 || !le64(s)) {
+		defect(c, "root.dtb: node '%s': %s %s (want 8 bytes, non-zero)", nm,
+		       KHO_V4_PROP_SIZE, !s ? "is missing" : slen != 8 ? "has the wrong length" : "is 0");
+		return -1;
+	}
+	*size = le64(s);
+	return 0;
+}
+
+/*
+ * check_blob - one subtree's dumped blob: @file of @flen bytes for node
+ * @nm at @phys, blob-size @size (kho-v4; 0 for kho-v1).  A .dtb must be a
+ * whole valid FDT (no larger than blob-size), a .bin exactly blob-size
+ * bytes; its pages must be preserved.
+ */
+static void check_blob(struct check *c, const char *nm, const char *file, const u8 *blob,
+		       size_t flen, u64 phys, u64 size, const struct blk *byaddr, u64 nblk)
+{
+	bool dtb = strstr(file, ".dtb") != NULL;
+
+	if (dtb && (flen < sizeof(struct fdt_header) || fdt_check_full(blob, flen) ||
+		    fdt_totalsize(blob) != flen))
+		defect(c, "%s: not a valid FDT of %zu bytes", file, flen);
+	else if (dtb && size && flen > size)
+		defect(c, "%s: %zu bytes, more than its blob-size %llu", file, flen,
+		       (unsigned long long)size);
+	else if (!dtb && flen != size)
+		defect(c, "%s: %zu bytes, blob-size says %llu", file, flen, (unsigned long long)size);
+	else if (!phys || (phys & (DUMP_PAGE - 1)))
+		defect(c, "root.dtb: node '%s': blob at 0x%llx is not a page address", nm,
+		       (unsigned long long)phys);
+	else if (!covered(byaddr, nblk, phys, size ? size : flen))
+		defect(c, "%s at 0x%llx: its pages are not all preserved", file,
+		       (unsigned long long)phys);
+	else if (!strcmp(nm, KHO_KEXEC_METADATA_NAME))
+		check_metadata(c, blob, flen, size);
 }
 
 /* check_subtrees - every child node of @fdt against subtrees/. */
@@ -377,39 +614,33 @@ static void check_subtrees(struct check *c, const void *fdt, const struct blk *b
 	DIR *d;
 	int node;
 
+	if (c->v4 && fdt_subnode_offset(fdt, 0, KHO_KEXEC_METADATA_NAME) < 0)
+		defect(c, "root.dtb: no %s node (every kho-v4 handoff carries one)",
+		       KHO_KEXEC_METADATA_NAME);
 	fdt_for_each_subnode(node, fdt, 0) {
 		const char *nm = fdt_get_name(fdt, node, NULL);
-		int len;
-		const void *prop = fdt_getprop(fdt, node, KHO_PROP_SUBTREE_FDT, &len);
-		char file[128];
-		size_t flen;
-		u8 *blob;
-		u64 phys;
+		char dtb[128], bin[128];
+		size_t dlen = 0, blen = 0;
+		u8 *bd, *bb;
+		u64 phys, size;
 
 		c->subtrees++;
-		if (!prop || len != 8) {
-			defect(c, "root.dtb: node '%s': fdt property %s (want 8 bytes)", nm,
-			     prop ? "has the wrong length" : "is missing");
+		if (read_blob_prop(c, fdt, node, nm, &phys, &size))
 			continue;
-		}
-		phys = le64(prop);
-		snprintf(file, sizeof(file), "subtrees/%s.dtb", nm);
-		blob = read_file(c->dir, file, &flen);
-		if (!blob) {
-			defect(c, "root.dtb: node '%s' (fdt 0x%llx): %s is not in the dump", nm,
-			     (unsigned long long)phys, file);
-			continue;
-		}
-		if (flen < sizeof(struct fdt_header) || fdt_check_full(blob, flen) ||
-		    fdt_totalsize(blob) != flen)
-			defect(c, "%s: not a valid FDT of %zu bytes", file, flen);
-		else if (!phys || (phys & (DUMP_PAGE - 1)))
-			defect(c, "root.dtb: node '%s': fdt 0x%llx is not a page address", nm,
-			     (unsigned long long)phys);
-		else if (!covered(byaddr, nblk, phys, flen))
-			defect(c, "%s at 0x%llx: its pages are not all preserved", file,
-			     (unsigned long long)phys);
-		free(blob);
+		snprintf(dtb, sizeof(dtb), "subtrees/%s.dtb", nm);
+		snprintf(bin, sizeof(bin), "subtrees/%s.bin", nm);
+		bd = read_file(c->dir, dtb, &dlen);
+		bb = c->v4 ? read_file(c->dir, bin, &blen) : NULL;
+		if (!bd && !bb)
+			defect(c, "root.dtb: node '%s' (blob 0x%llx): %s is not in the dump", nm,
+			       (unsigned long long)phys, c->v4 ? "neither .dtb nor .bin" : dtb);
+		else if (bd && bb)
+			defect(c, "root.dtb: node '%s': both %s and %s are in the dump", nm, dtb, bin);
+		else
+			check_blob(c, nm, bd ? dtb : bin, bd ? bd : bb, bd ? dlen : blen, phys, size,
+				   byaddr, nblk);
+		free(bd);
+		free(bb);
 	}
 	snprintf(path, sizeof(path), "%s/subtrees", c->dir);
 	d = opendir(path);
@@ -421,8 +652,9 @@ static void check_subtrees(struct check *c, const void *fdt, const struct blk *b
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (l < 5 || strcmp(de->d_name + l - 4, ".dtb") || l - 4 >= sizeof(nm)) {
-			defect(c, "subtrees/%s: not a <name>.dtb", de->d_name);
+		if (l < 5 || l - 4 >= sizeof(nm) ||
+		    (strcmp(de->d_name + l - 4, ".dtb") && (!c->v4 || strcmp(de->d_name + l - 4, ".bin")))) {
+			defect(c, "subtrees/%s: not a <name>.dtb%s", de->d_name, c->v4 ? " or <name>.bin" : "");
 			continue;
 		}
 		memcpy(nm, de->d_name, l - 4);
@@ -434,94 +666,50 @@ static void check_subtrees(struct check *c, const void *fdt, const struct blk *b
 }
 
 /*
- * check_dump - check the dump in @c->dir (see the top of this file).
- * Return: the number of failures (0: the dump is consistent).
+ * check_root - root.dtb: a whole valid FDT with a compatible this checker
+ * knows (sets @c->v4) and an 8-byte preserved-memory-map (*@map).
+ * Return: false after defect() when the rest cannot be checked against it.
  */
-static int check_dump(struct check *c)
+static bool check_root(struct check *c, const u8 *root, size_t rlen, u64 *map)
 {
-	struct pageset ps = { 0 };
-	struct blk *walked = calloc(MAX_BLOCKS, sizeof(*walked));
-	struct blk *listed = calloc(MAX_BLOCKS, sizeof(*listed));
-	u64 nwalked = 0, nlisted = 0, map = 0;
-	size_t rlen = 0, klen = 0, slen = 0;
-	u8 *root = read_file(c->dir, "root.dtb", &rlen);
-	u8 *kd = read_file(c->dir, "kho_data.bin", &klen);
-	u8 *scr = read_file(c->dir, "scratch.bin", &slen);
+	int len;
+	const char *compat;
+	const void *pm;
 
-	if (!walked || !listed)
-		defect(c, "out of memory");
-
-	/* root.dtb */
-	if (!root) {
-		defect(c, "root.dtb is missing");
-	} else if (rlen < sizeof(struct fdt_header) || rlen > KHO_FDT_SIZE ||
-		   fdt_check_full(root, rlen) || fdt_totalsize(root) != rlen) {
+	if (rlen < sizeof(struct fdt_header) || rlen > KHO_FDT_SIZE ||
+	    fdt_check_full(root, rlen) || fdt_totalsize(root) != rlen) {
 		defect(c, "root.dtb: not a valid FDT of %zu bytes (libfdt: %s)", rlen,
 		     rlen >= sizeof(struct fdt_header) ? fdt_strerror(fdt_check_full(root, rlen)) :
 							  "too short");
-		free(root);
-		root = NULL;
-	} else {
-		int len;
-		const char *compat = fdt_getprop(root, 0, "compatible", &len);
-		const void *pm = fdt_getprop(root, 0, KHO_PROP_PRESERVED, &len);
-
-		if (fdt_num_mem_rsv(root) != 0 || fdt_boot_cpuid_phys(root) != 0)
-			defect(c, "root.dtb: memory reservations or boot_cpuid_phys set");
-		compat = fdt_getprop(root, 0, "compatible", &len);
-		if (!compat || len != sizeof(KHO_FDT_COMPATIBLE) ||
-		    memcmp(compat, KHO_FDT_COMPATIBLE, sizeof(KHO_FDT_COMPATIBLE)))
-			defect(c, "root.dtb: compatible is not exactly \"%s\"", KHO_FDT_COMPATIBLE);
-		pm = fdt_getprop(root, 0, KHO_PROP_PRESERVED, &len);
-		if (!pm || len != 8)
-			defect(c, "root.dtb: %s %s (want 8 bytes)", KHO_PROP_PRESERVED,
-			     pm ? "has the wrong length" : "is missing");
-		else
-			map = le64(pm);
+		return false;
 	}
-
-	/* the chunk list and preserved.txt */
-	if (walked && listed && load_pages(c, &ps) == 0) {
-		if (root)
-			walk_chunks(c, &ps, map, walked, &nwalked);
-		read_preserved(c, listed, &nlisted);
-		for (size_t i = 0; i < ps.n; i++)
-			if (!ps.used[i] && root)
-				defect(c, "pages/0x%llx.bin: not reached from the chunk list",
-				     (unsigned long long)ps.phys[i]);
-		qsort(walked, nwalked, sizeof(*walked), cmp_blk);
-		qsort(listed, nlisted, sizeof(*listed), cmp_blk);
-		c->blocks = nlisted;
-		if (root) {
-			u64 i;
-
-			for (i = 0; i < nwalked && i < nlisted; i++)
-				if (cmp_blk(&walked[i], &listed[i]))
-					break;
-			if (i < nwalked || i < nlisted) {
-				if (i < nwalked && (i == nlisted || cmp_blk(&walked[i], &listed[i]) < 0))
-					defect(c, "bitmaps preserve 0x%llx order %u, preserved.txt does not (%llu blocks in bitmaps, %llu listed)",
-					     (unsigned long long)walked[i].phys, walked[i].order,
-					     (unsigned long long)nwalked, (unsigned long long)nlisted);
-				else
-					defect(c, "preserved.txt lists 0x%llx order %u, the bitmaps do not (%llu blocks in bitmaps, %llu listed)",
-					     (unsigned long long)listed[i].phys, listed[i].order,
-					     (unsigned long long)nwalked, (unsigned long long)nlisted);
-			}
-		}
-		qsort(listed, nlisted, sizeof(*listed), cmp_blk_addr);
-		for (u64 i = 1; i < nlisted; i++)
-			if (listed[i - 1].phys + ((u64)DUMP_PAGE << listed[i - 1].order) > listed[i].phys) {
-				defect(c, "preserved blocks 0x%llx (order %u) and 0x%llx overlap",
-				     (unsigned long long)listed[i - 1].phys, listed[i - 1].order,
-				     (unsigned long long)listed[i].phys);
-				break;
-			}
+	if (fdt_num_mem_rsv(root) != 0 || fdt_boot_cpuid_phys(root) != 0)
+		defect(c, "root.dtb: memory reservations or boot_cpuid_phys set");
+	compat = fdt_getprop(root, 0, "compatible", &len);
+	c->v4 = compat && len == sizeof(KHO_V4_COMPATIBLE) &&
+		!memcmp(compat, KHO_V4_COMPATIBLE, sizeof(KHO_V4_COMPATIBLE));
+	if (!c->v4 && (!compat || len != sizeof(KHO_FDT_COMPATIBLE) ||
+		       memcmp(compat, KHO_FDT_COMPATIBLE, sizeof(KHO_FDT_COMPATIBLE)))) {
+		defect(c, "root.dtb: compatible is not exactly \"%s\" or \"%s\"", KHO_V4_COMPATIBLE,
+		       KHO_FDT_COMPATIBLE);
+		return false;
 	}
-	if (root)
-		check_subtrees(c, root, listed, nlisted);
+	pm = fdt_getprop(root, 0, KHO_PROP_PRESERVED, &len);
+	if (!pm || len != 8) {
+		defect(c, "root.dtb: %s %s (want 8 bytes)", KHO_PROP_PRESERVED,
+		     pm ? "has the wrong length" : "is missing");
+		return false;
+	}
+	*map = le64(pm);
+	return true;
+}
 
-	/* kho_data.bin and scratch.bin */
+/* check_record - kho_data.bin against scratch.bin and the preserved blocks (by address). */
+static void check_record(struct check *c, const u8 *kd, size_t klen, const u8 *scr, size_t slen,
+			 const struct blk *listed, u64 nlisted)
+{
+	const u64 align = c->v4 ? 4ULL << 20 : DUMP_PAGE;
+
 	if (!kd || klen != sizeof(struct kho_data)) {
 		defect(c, "kho_data.bin: %s (want %zu bytes)", kd ? "wrong size" : "missing",
 		     sizeof(struct kho_data));
@@ -553,9 +741,10 @@ static int check_dump(struct check *c)
 		u64 a = le64(scr + e), sz = le64(scr + e + 8);
 
 		c->scratch++;
-		if (!sz || (a | sz) & (DUMP_PAGE - 1)) {
-			defect(c, "scratch[%zu] = [0x%llx, +0x%llx) is empty or not page aligned",
-			     e / sizeof(struct kho_scratch), (unsigned long long)a, (unsigned long long)sz);
+		if (!sz || (a | sz) & (align - 1)) {
+			defect(c, "scratch[%zu] = [0x%llx, +0x%llx) is empty or not %s aligned",
+			     e / sizeof(struct kho_scratch), (unsigned long long)a, (unsigned long long)sz,
+			     c->v4 ? "4 MiB" : "page");
 			continue;
 		}
 		for (u64 i = 0; i < nlisted; i++) {
@@ -570,7 +759,55 @@ static int check_dump(struct check *c)
 			}
 		}
 	}
+}
 
+/*
+ * check_dump - check the dump in @c->dir (see the top of this file).
+ * Return: the number of failures (0: the dump is consistent).
+ */
+static int check_dump(struct check *c)
+{
+	struct pageset ps = { 0 };
+	struct blk *walked = calloc(MAX_BLOCKS, sizeof(*walked));
+	struct blk *listed = calloc(MAX_BLOCKS, sizeof(*listed));
+	u64 nwalked = 0, nlisted = 0, map = 0;
+	size_t rlen = 0, klen = 0, slen = 0;
+	u8 *root = read_file(c->dir, "root.dtb", &rlen);
+	u8 *kd = read_file(c->dir, "kho_data.bin", &klen);
+	u8 *scr = read_file(c->dir, "scratch.bin", &slen);
+	bool root_ok = false;
+
+	if (!walked || !listed || load_pages(c, &ps)) {
+		defect(c, "out of memory");
+	} else {
+		if (!root)
+			defect(c, "root.dtb is missing");
+		else
+			root_ok = check_root(c, root, rlen, &map);
+		if (root_ok && c->v4)
+			walk_tree(c, &ps, map, walked, &nwalked);
+		else if (root_ok)
+			walk_chunks(c, &ps, map, walked, &nwalked);
+		read_preserved(c, listed, &nlisted);
+		c->blocks = nlisted;
+		qsort(listed, nlisted, sizeof(*listed), cmp_blk_addr);
+		for (u64 i = 1; i < nlisted; i++)
+			if (listed[i - 1].phys + ((u64)DUMP_PAGE << listed[i - 1].order) > listed[i].phys) {
+				defect(c, "preserved blocks 0x%llx (order %u) and 0x%llx overlap",
+				     (unsigned long long)listed[i - 1].phys, listed[i - 1].order,
+				     (unsigned long long)listed[i].phys);
+				break;
+			}
+		if (root_ok) {
+			check_map_pages(c, &ps, listed, nlisted, scr, slen);
+			qsort(walked, nwalked, sizeof(*walked), cmp_blk);
+			qsort(listed, nlisted, sizeof(*listed), cmp_blk);
+			compare_blocks(c, walked, nwalked, listed, nlisted);
+			qsort(listed, nlisted, sizeof(*listed), cmp_blk_addr);
+			check_subtrees(c, root, listed, nlisted);
+		}
+		check_record(c, kd, klen, scr, slen, listed, nlisted);
+	}
 	free(root);
 	free(kd);
 	free(scr);
@@ -585,10 +822,13 @@ static int check_dump(struct check *c)
 
 #define T_FDT		0x1000000ULL	/* root FDT page */
 #define T_SUB		0x1001000ULL	/* subtree blob page */
-#define T_CHUNK0	0x2000000ULL	/* order-0 chunk */
-#define T_CHUNK3	0x2001000ULL	/* order-3 chunk */
+#define T_META		0x1002000ULL	/* kho-v4: the kexec-metadata blob's page */
+#define T_CHUNK0	0x2000000ULL	/* kho-v1: order-0 chunk */
+#define T_CHUNK3	0x2001000ULL	/* kho-v1: order-3 chunk */
 #define T_BMP0		0x2002000ULL
 #define T_BMP3		0x2003000ULL
+#define T_TREE		0x2000000ULL	/* kho-v4: the radix root, then tables and leaves */
+#define T_META_SIZE	73
 
 static char tdir[64];
 
@@ -619,56 +859,112 @@ static void patch(const char *name, long off, const void *data, size_t len)
 	fclose(f);
 }
 
-/* build_root - a kho-v1 root FDT; @compat, @map and the subtree node as given. */
-static size_t build_root(u8 *buf, const char *compat, u64 map, int map_len, bool sub)
+/* subtree_node - a child node @name naming the blob at @phys in the root's format. */
+static void subtree_node(u8 *buf, const char *name, bool v4, u64 phys, u64 size, int size_len)
 {
+	assert_int_equal(fdt_begin_node(buf, name), 0);
+	if (v4) {
+		assert_int_equal(fdt_property(buf, KHO_V4_PROP_DATA, &phys, sizeof(phys)), 0);
+		if (size_len)
+			assert_int_equal(fdt_property(buf, KHO_V4_PROP_SIZE, &size, size_len), 0);
+	} else {
+		assert_int_equal(fdt_property(buf, KHO_PROP_SUBTREE_FDT, &phys, sizeof(phys)), 0);
+	}
+	assert_int_equal(fdt_end_node(buf), 0);
+}
+
+/*
+ * struct root_variant - root.dtb built with @compat, a preserved-memory-map
+ * of @map_len bytes holding @map, and (kho-v4) a kexec-metadata node with
+ * a @meta_len-byte blob-size of @meta_size (no node when @meta_len < 0);
+ * the first failure must contain @expect.
+ */
+struct root_variant {
+	const char *name;
+	const char *compat;
+	u64 map;
+	int map_len;
+	u64 meta_size;
+	int meta_len;
+	const char *expect;
+};
+
+/* build_root - root.dtb as @v says, with the subtree node kho_test; its size. */
+static size_t build_root(u8 *buf, const struct root_variant *v)
+{
+	bool v4 = !strcmp(v->compat, KHO_V4_COMPATIBLE);
+
 	assert_int_equal(fdt_create(buf, DUMP_PAGE), 0);
 	assert_int_equal(fdt_finish_reservemap(buf), 0);
 	assert_int_equal(fdt_begin_node(buf, ""), 0);
-	assert_int_equal(fdt_property_string(buf, "compatible", compat), 0);
-	assert_int_equal(fdt_property(buf, KHO_PROP_PRESERVED, &map, map_len), 0);
-	if (sub) {
-		u64 p = T_SUB;
-
-		assert_int_equal(fdt_begin_node(buf, "kho_test"), 0);
-		assert_int_equal(fdt_property(buf, KHO_PROP_SUBTREE_FDT, &p, sizeof(p)), 0);
-		assert_int_equal(fdt_end_node(buf), 0);
-	}
+	assert_int_equal(fdt_property_string(buf, "compatible", v->compat), 0);
+	assert_int_equal(fdt_property(buf, KHO_PROP_PRESERVED, &v->map, v->map_len), 0);
+	subtree_node(buf, "kho_test", v4, T_SUB, DUMP_PAGE, 8);
+	if (v4 && v->meta_len >= 0)
+		subtree_node(buf, KHO_KEXEC_METADATA_NAME, true, T_META, v->meta_size, v->meta_len);
 	assert_int_equal(fdt_end_node(buf), 0);
 	assert_int_equal(fdt_finish(buf), 0);
 	return fdt_totalsize(buf);
 }
 
-/*
- * make_dump - write a consistent dump into a fresh tdir.  Preserved:
- * order 0 {T_FDT, T_SUB, 0x5000000} (the root FDT and subtree pages among
- * them), order 3 {0x6000000, 0x6008000}; one chunk per order.
- */
-static int make_dump(void **state)
+/* put_root - write root.dtb as @v says. */
+static void put_root(const struct root_variant *v)
 {
-	static u8 root[DUMP_PAGE], sub[DUMP_PAGE];
-	static struct khoser_mem_chunk c0, c3;
-	static u8 b0[DUMP_PAGE], b3[DUMP_PAGE];
+	u8 buf[DUMP_PAGE];
+
+	put_file("root.dtb", buf, build_root(buf, v));
+}
+
+/*
+ * make_common - a fresh tdir with what both formats share: the subtree
+ * blob kho_test.dtb, kho_data.bin, scratch.bin (4 MiB aligned) and
+ * preserved.txt listing @txt.
+ */
+static void make_common(const char *txt)
+{
+	static u8 sub[DUMP_PAGE];
 	struct kho_data kd = { T_FDT, KHO_FDT_SIZE, 0x3000000, 3 * sizeof(struct kho_scratch) };
-	struct kho_scratch scr[3] = { { 0x100000, 0x400000 }, { 0x10000000, 0x8000000 },
+	struct kho_scratch scr[3] = { { 0x400000, 0x400000 }, { 0x10000000, 0x8000000 },
 				      { 0x20000000, 0x1000000 } };
-	const char *txt = "0x1000000 0\n0x1001000 0\n0x5000000 0\n0x6000000 3\n0x6008000 3\n";
 	char path[256];
 
-	(void)state;
 	snprintf(tdir, sizeof(tdir), "/tmp/kho-dump-test.XXXXXX");
 	assert_non_null(mkdtemp(tdir));
 	snprintf(path, sizeof(path), "%s/pages", tdir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/subtrees", tdir);
 	assert_int_equal(mkdir(path, 0755), 0);
-
-	put_file("root.dtb", root, build_root(root, KHO_FDT_COMPATIBLE, T_CHUNK0, 8, true));
 	assert_int_equal(fdt_create_empty_tree(sub, DUMP_PAGE), 0);
 	assert_int_equal(fdt_setprop_string(sub, 0, "compatible", "kholab-test-v1"), 0);
 	assert_int_equal(fdt_pack(sub), 0);
 	put_file("subtrees/kho_test.dtb", sub, fdt_totalsize(sub));
+	put_file("preserved.txt", txt, strlen(txt));
+	put_file("kho_data.bin", &kd, sizeof(kd));
+	put_file("scratch.bin", scr, sizeof(scr));
+}
 
+/* set_bit - set bit @b of the page @bits. */
+static void set_bit(u8 *bits, u64 b)
+{
+	bits[b / 8] |= (u8)(1u << (b % 8));
+}
+
+static const struct root_variant v1_root = { "v1", KHO_FDT_COMPATIBLE, T_CHUNK0, 8, 0, -1, NULL };
+static const struct root_variant v4_root = { "v4", KHO_V4_COMPATIBLE, T_TREE, 8, T_META_SIZE, 8, NULL };
+
+/*
+ * make_dump - write a consistent kho-v1 dump into a fresh tdir.  Preserved:
+ * order 0 {T_FDT, T_SUB, 0x5000000} (the root FDT and subtree pages among
+ * them), order 3 {0x6000000, 0x6008000}; one chunk per order.
+ */
+static int make_dump(void **state)
+{
+	static struct khoser_mem_chunk c0, c3;
+	static u8 b0[DUMP_PAGE], b3[DUMP_PAGE];
+
+	(void)state;
+	make_common("0x1000000 0\n0x1001000 0\n0x5000000 0\n0x6000000 3\n0x6008000 3\n");
+	put_root(&v1_root);
 	/* order 0: bitmap covering [0, 128 MiB); order 3: [0, 1 GiB) */
 	memset(&c0, 0, sizeof(c0));
 	memset(&c3, 0, sizeof(c3));
@@ -679,17 +975,92 @@ static int make_dump(void **state)
 	c3.hdr = (struct khoser_mem_chunk_hdr){ 0, 3, 1 };
 	c3.bitmaps[0] = (struct khoser_mem_bitmap_ptr){ 0, T_BMP3 };
 	for (u64 p = T_FDT >> 12; p <= T_SUB >> 12; p++)
-		b0[p / 8] |= (u8)(1u << (p % 8));
-	b0[(0x5000000 >> 12) / 8] |= (u8)(1u << ((0x5000000 >> 12) % 8));
-	b3[(0x6000000 >> 15) / 8] |= (u8)(1u << ((0x6000000 >> 15) % 8));
-	b3[(0x6008000 >> 15) / 8] |= (u8)(1u << ((0x6008000 >> 15) % 8));
+		set_bit(b0, p);
+	set_bit(b0, 0x5000000 >> 12);
+	set_bit(b3, 0x6000000 >> 15);
+	set_bit(b3, 0x6008000 >> 15);
 	put_file("pages/0x2000000.bin", &c0, sizeof(c0));
 	put_file("pages/0x2001000.bin", &c3, sizeof(c3));
 	put_file("pages/0x2002000.bin", b0, sizeof(b0));
 	put_file("pages/0x2003000.bin", b3, sizeof(b3));
-	put_file("preserved.txt", txt, strlen(txt));
-	put_file("kho_data.bin", &kd, sizeof(kd));
-	put_file("scratch.bin", scr, sizeof(scr));
+	return 0;
+}
+
+/* struct tree - a kho-v4 radix tree being built: pages at T_TREE + i * 4096. */
+struct tree {
+	u64 page[16][KHO_V4_TABLE_ENTRIES];
+	int n;
+};
+
+/* tree_child - entry @i of page @t, a new page when empty; the child's index. */
+static int tree_child(struct tree *t, int page, unsigned int i)
+{
+	if (!t->page[page][i]) {
+		assert_true(t->n < 16);
+		t->page[page][i] = T_TREE + (u64)t->n++ * DUMP_PAGE;
+	}
+	return (int)((t->page[page][i] - T_TREE) / DUMP_PAGE);
+}
+
+/* tree_add - add the block of 2^@order pages at @phys to @t, as the sender does. */
+static void tree_add(struct tree *t, u64 phys, unsigned int order)
+{
+	u64 key = (1ULL << (KHO_V4_ORDER0_BIT - order)) | phys >> (12 + order);
+	int page = 0;
+
+	for (int level = KHO_V4_LEVELS; level >= 1; level--)
+		page = tree_child(t, page, (unsigned int)(key >> kho_v4_level_shift(level)) &
+					   (KHO_V4_TABLE_ENTRIES - 1));
+	set_bit((u8 *)t->page[page], key & (KHO_V4_LEAF_BITS - 1));
+}
+
+/*
+ * put_tree - write the radix tree of the blocks of make_dump() and the
+ * kexec-metadata page T_META, plus a block of 2^@order pages at @extra
+ * when @extra is not 0, as pages/ at T_TREE on.  Return: its page count.
+ */
+static int put_tree(u64 extra, unsigned int order)
+{
+	static struct tree t;
+	char name[64];
+
+	memset(&t, 0, sizeof(t));
+	t.n = 1;			/* page 0: the root */
+	tree_add(&t, T_FDT, 0);
+	tree_add(&t, T_SUB, 0);
+	tree_add(&t, T_META, 0);
+	tree_add(&t, 0x5000000, 0);
+	tree_add(&t, 0x6000000, 3);
+	tree_add(&t, 0x6008000, 3);
+	if (extra)
+		tree_add(&t, extra, order);
+	for (int i = 0; i < t.n; i++) {
+		snprintf(name, sizeof(name), "pages/0x%llx.bin", T_TREE + (unsigned long long)i * DUMP_PAGE);
+		put_file(name, t.page[i], DUMP_PAGE);
+	}
+	return t.n;
+}
+
+/*
+ * make_dump_v4 - write a consistent kho-v4 dump into a fresh tdir: the
+ * blocks of make_dump() and the kexec-metadata page T_META, in a radix
+ * tree of one root, 8 tables (two paths: order 0 through root entry 2,
+ * order 3 through entry 0) and 2 leaves: pages/0x2000000.bin (the root)
+ * to pages/0x200a000.bin, the order-0 path 0x2001000..0x2004000 and its
+ * leaf 0x2005000.
+ */
+static int make_dump_v4(void **state)
+{
+	u8 meta[T_META_SIZE] = { 0 };
+
+	(void)state;
+	make_common("0x1000000 0\n0x1001000 0\n0x1002000 0\n0x5000000 0\n0x6000000 3\n0x6008000 3\n");
+	put_root(&v4_root);
+	assert_int_equal(put_tree(0, 0), 11);
+	meta[offsetof(struct kho_kexec_metadata, version)] = KHO_KEXEC_METADATA_VERSION;
+	memcpy(meta + offsetof(struct kho_kexec_metadata, previous_release), "kholab 0.5.0", 12);
+	meta[offsetof(struct kho_kexec_metadata, kexec_count)] = 1;
+	put_file("subtrees/kexec-metadata.bin", meta, sizeof(meta));
 	return 0;
 }
 
@@ -703,8 +1074,12 @@ static int rm_dump(void **state)
 	return system(cmd);
 }
 
-/* expect - check tdir; @needle NULL: must pass, else the first failure contains it. */
-static void expect(const char *needle)
+/*
+ * expect - check tdir; @needle NULL: it must pass with @blocks blocks and
+ * @maps pages of map (chunks + bitmaps, or tables + leaves), else the
+ * first failure must contain @needle.
+ */
+static void expect(const char *needle, u64 blocks, u64 maps)
 {
 	struct check c = { .dir = tdir, .quiet = true };
 
@@ -712,9 +1087,8 @@ static void expect(const char *needle)
 	if (!needle) {
 		if (c.failures)
 			fail_msg("good dump rejected: %s", c.first);
-		assert_int_equal(c.blocks, 5);
-		assert_int_equal(c.chunks, 2);
-		assert_int_equal(c.bitmaps, 2);
+		assert_int_equal(c.blocks, blocks);
+		assert_int_equal(c.chunks + c.bitmaps + c.tables + c.leaves, maps);
 		return;
 	}
 	if (!c.failures)
@@ -749,60 +1123,103 @@ static struct dump_patch dump_patches[] = {
 	{ "test_next_missing", "pages/0x2000000.bin",
 	  offsetof(struct khoser_mem_chunk_hdr, next), { 0x7000000 }, 8,
 	  "chunk 0x7000000: no pages/0x7000000.bin" },
+	{ "test_chunk_cycle", "pages/0x2001000.bin",
+	  offsetof(struct khoser_mem_chunk_hdr, next), { T_CHUNK0 }, 8,
+	  "chunk 0x2000000 is reached twice" },
 	{ "test_scratch_size", "kho_data.bin", offsetof(struct kho_data, scratch_size),
 	  { 2 * sizeof(struct kho_scratch) }, 8, "kho_data.scratch_size 32 vs scratch.bin 48" },
 	{ "test_fdt_size", "kho_data.bin", offsetof(struct kho_data, fdt_size), { 8192 }, 8,
 	  "kho_data.fdt_size 8192" },
 	{ "test_scratch_overlap", "scratch.bin", 0, { 0x6000000, 0x200000 },
 	  sizeof(struct kho_scratch), "lies in scratch[0]" },
+	{ "test_map_page_in_scratch", "scratch.bin", 0, { 0x2000000, 0x1000 },
+	  sizeof(struct kho_scratch), "map page 0x2000000 lies in scratch[0]" },
 	{ "test_phys_start_misaligned", "pages/0x2000000.bin",
 	  offsetof(struct khoser_mem_chunk, bitmaps), { 0x1000 }, 8, "is not a multiple of" },
 };
 
-/* test_patched - plant one dump_patches[] row (in *state) and expect it caught. */
+/*
+ * The kho-v4 dump's pages: 0x2000000 the root (entry 0 -> order 3 at
+ * 0x2006000, entry 2 -> order 0 at 0x2001000), 0x2001000..0x2004000 the
+ * order-0 tables, 0x2005000 its leaf (key prefix 1 << 37, bit = pfn).
+ */
+static struct dump_patch v4_patches[] = {
+	{ "test_v4_leaf_bit_flipped", "pages/0x2005000.bin", 0, { 0x80 }, 1,
+	  "the radix tree's leaves preserve 0x7000 order 0" },
+	{ "test_v4_leaf_bit_cleared", "pages/0x2005000.bin", (0x5000000 >> 12) / 8, { 0 }, 1,
+	  "preserved.txt lists 0x5000000 order 0" },
+	{ "test_v4_root_entry_4", "pages/0x2000000.bin", 4 * 8, { 0x2001000 }, 8,
+	  "entry 4 is set: keys of 2^53" },
+	{ "test_v4_table_unaligned", "pages/0x2000000.bin", 2 * 8, { 0x2001008 }, 8,
+	  "table 0x2001008 is not page aligned" },
+	{ "test_v4_table_missing", "pages/0x2000000.bin", 2 * 8, { 0x7000000 }, 8,
+	  "table 0x7000000: no pages/0x7000000.bin" },
+	{ "test_v4_table_twice", "pages/0x2000000.bin", 3 * 8, { 0x2001000 }, 8,
+	  "table 0x2001000 is reached twice" },
+	{ "test_v4_metadata_version", "subtrees/kexec-metadata.bin", 0, { 2 }, 4,
+	  "kexec-metadata: version 2" },
+	{ "test_v4_metadata_count", "subtrees/kexec-metadata.bin",
+	  offsetof(struct kho_kexec_metadata, kexec_count), { 0 }, 4, "kexec_count 0" },
+	{ "test_v4_scratch_unaligned", "scratch.bin", 0, { 0x200000, 0x200000 },
+	  sizeof(struct kho_scratch), "not 4 MiB aligned" },
+	{ "test_v4_map_page_in_scratch", "scratch.bin", 16, { 0x1c00000, 0x800000 },
+	  sizeof(struct kho_scratch), "map page 0x2000000 lies in scratch[1]" },
+};
+
+/* test_patched - plant one dump_patches[] / v4_patches[] row (in *state) and expect it caught. */
 static void test_patched(void **state)
 {
 	const struct dump_patch *p = *state;
 
 	patch(p->file, p->off, p->val, p->len);
-	expect(p->expect);
+	expect(p->expect, 0, 0);
 }
 
-/*
- * struct root_variant - root.dtb rebuilt with @compat, a preserved-memory-map
- * of @map_len bytes holding @map; the first failure must contain @expect.
- */
-struct root_variant {
-	const char *name;
-	const char *compat;
-	u64 map;
-	int map_len;
-	const char *expect;
-};
-
 static struct root_variant root_variants[] = {
-	{ "test_root_compat", "kho-v2", T_CHUNK0, 8, "compatible is not exactly" },
-	{ "test_map_len", KHO_FDT_COMPATIBLE, T_CHUNK0, 4,
+	{ "test_root_compat", "kho-v2", T_CHUNK0, 8, 0, -1, "compatible is not exactly" },
+	{ "test_map_len", KHO_FDT_COMPATIBLE, T_CHUNK0, 4, 0, -1,
 	  "preserved-memory-map has the wrong length" },
 	/* the order-0 chunk is skipped */
-	{ "test_map_points_elsewhere", KHO_FDT_COMPATIBLE, T_CHUNK3, 8,
+	{ "test_map_points_elsewhere", KHO_FDT_COMPATIBLE, T_CHUNK3, 8, 0, -1,
 	  "pages/0x2000000.bin: not reached" },
+	/* a kho-v1 dump under a kho-v4 root: chunk 0x2000000 read as the radix root */
+	{ "test_v1_pages_as_v4", KHO_V4_COMPATIBLE, T_CHUNK0, 8, T_META_SIZE, 8,
+	  "is not page aligned" },
+};
+
+static struct root_variant v4_root_variants[] = {
+	{ "test_v4_root_compat", "kho-v2", T_TREE, 8, T_META_SIZE, 8, "compatible is not exactly" },
+	{ "test_v4_map_zero", KHO_V4_COMPATIBLE, 0, 8, T_META_SIZE, 8,
+	  "preserved-memory-map is 0 (kho-v4 needs a radix root)" },
+	{ "test_v4_as_v1", KHO_FDT_COMPATIBLE, T_TREE, 8, 0, -1,
+	  "not reached from preserved-memory-map" },
+	{ "test_v4_blob_size_missing", KHO_V4_COMPATIBLE, T_TREE, 8, T_META_SIZE, 0,
+	  "node 'kexec-metadata': blob-size is missing" },
+	{ "test_v4_blob_size_short", KHO_V4_COMPATIBLE, T_TREE, 8, T_META_SIZE, 4,
+	  "blob-size has the wrong length" },
+	{ "test_v4_blob_size_differs", KHO_V4_COMPATIBLE, T_TREE, 8, 40, 8,
+	  "subtrees/kexec-metadata.bin: 73 bytes, blob-size says 40" },
+	{ "test_v4_no_metadata", KHO_V4_COMPATIBLE, T_TREE, 8, T_META_SIZE, -1,
+	  "no kexec-metadata node" },
 };
 
 /* test_root_variant - write one root_variants[] row (in *state) and expect it caught. */
 static void test_root_variant(void **state)
 {
-	const struct root_variant *v = *state;
-	u8 buf[DUMP_PAGE];
-
-	put_file("root.dtb", buf, build_root(buf, v->compat, v->map, v->map_len, true));
-	expect(v->expect);
+	put_root(*state);
+	expect(((const struct root_variant *)*state)->expect, 0, 0);
 }
 
 static void test_good(void **state)
 {
 	(void)state;
-	expect(NULL);
+	expect(NULL, 5, 4);
+}
+
+static void test_good_v4(void **state)
+{
+	(void)state;
+	expect(NULL, 6, 11);
 }
 
 static void test_root_byte(void **state)
@@ -818,7 +1235,7 @@ static void test_root_byte(void **state)
 	v = r[off] ^ 0x40;
 	free(r);
 	patch("root.dtb", off, &v, 1);
-	expect("root.dtb: not a valid FDT");
+	expect("root.dtb: not a valid FDT", 0, 0);
 }
 
 static void test_preserved_extra(void **state)
@@ -827,7 +1244,7 @@ static void test_preserved_extra(void **state)
 
 	(void)state;
 	put_file("preserved.txt", txt, strlen(txt));
-	expect("preserved.txt lists 0x9000000 order 1");
+	expect("preserved.txt lists 0x9000000 order 1", 0, 0);
 }
 
 static void test_subtree_missing(void **state)
@@ -837,7 +1254,7 @@ static void test_subtree_missing(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/subtrees/kho_test.dtb", tdir);
 	assert_int_equal(unlink(path), 0);
-	expect("subtrees/kho_test.dtb is not in the dump");
+	expect("subtrees/kho_test.dtb is not in the dump", 0, 0);
 }
 
 static void test_subtree_unpreserved(void **state)
@@ -848,7 +1265,7 @@ static void test_subtree_unpreserved(void **state)
 	(void)state;
 	patch("pages/0x2002000.bin", (T_FDT >> 12) / 8, &v, 1);
 	put_file("preserved.txt", txt, strlen(txt));
-	expect("its pages are not all preserved");
+	expect("its pages are not all preserved", 0, 0);
 }
 
 static void test_stray_page(void **state)
@@ -857,24 +1274,50 @@ static void test_stray_page(void **state)
 
 	(void)state;
 	put_file("pages/0x4000000.bin", z, sizeof(z));
-	expect("pages/0x4000000.bin: not reached");
+	expect("pages/0x4000000.bin: not reached", 0, 0);
+}
+
+/* test_v4_both_blobs - a subtree dumped as both .dtb and .bin. */
+static void test_v4_both_blobs(void **state)
+{
+	u8 z[T_META_SIZE] = { 0 };
+
+	(void)state;
+	put_file("subtrees/kho_test.bin", z, sizeof(z));
+	expect("both subtrees/kho_test.dtb and subtrees/kho_test.bin", 0, 0);
+}
+
+/* test_v4_order_large - a block of order 11 (key 1 << 41 | ...): kholab sends 10 at most. */
+static void test_v4_order_large(void **state)
+{
+	(void)state;
+	put_tree(0x8000000, 11);
+	expect("key 0x20000000010 is of order 11, above the 10 kholab sends", 0, 0);
 }
 
 #define DT(fn)	cmocka_unit_test_setup_teardown(fn, make_dump, rm_dump)
+#define DT4(fn)	cmocka_unit_test_setup_teardown(fn, make_dump_v4, rm_dump)
 
 int main(int argc, char **argv)
 {
-	struct CMUnitTest tests[6 + ARRAY_SIZE(dump_patches) + ARRAY_SIZE(root_variants)] = {
+	struct CMUnitTest tests[10 + ARRAY_SIZE(dump_patches) + ARRAY_SIZE(v4_patches) +
+				ARRAY_SIZE(root_variants) + ARRAY_SIZE(v4_root_variants)] = {
 		DT(test_good),
 		DT(test_root_byte),
 		DT(test_preserved_extra),
 		DT(test_subtree_missing),
 		DT(test_subtree_unpreserved),
 		DT(test_stray_page),
+		DT4(test_good_v4),
+		DT4(test_stray_page),
+		DT4(test_v4_both_blobs),
+		DT4(test_v4_order_large),
 	};
-	size_t n = CASE_TABLE_ADD(tests, 6, dump_patches, test_patched, make_dump, rm_dump);
+	size_t n = CASE_TABLE_ADD(tests, 10, dump_patches, test_patched, make_dump, rm_dump);
 
+	n = CASE_TABLE_ADD(tests, n, v4_patches, test_patched, make_dump_v4, rm_dump);
 	n = CASE_TABLE_ADD(tests, n, root_variants, test_root_variant, make_dump, rm_dump);
+	n = CASE_TABLE_ADD(tests, n, v4_root_variants, test_root_variant, make_dump_v4, rm_dump);
 	if (argc == 2 && argv[1][0] != '-') {
 		struct check c = { .dir = argv[1] };
 		struct stat st;
@@ -888,10 +1331,16 @@ int main(int argc, char **argv)
 				argv[1], c.failures, c.first);
 			return 1;
 		}
-		printf("kho-dump-check: %s: ok: root FDT kho-v1, %llu subtree(s), %llu chunk(s), %llu bitmap(s), %llu preserved blocks match preserved.txt, %llu scratch areas\n",
-		       argv[1], (unsigned long long)c.subtrees, (unsigned long long)c.chunks,
-		       (unsigned long long)c.bitmaps, (unsigned long long)c.blocks,
-		       (unsigned long long)c.scratch);
+		if (c.v4)
+			printf("kho-dump-check: %s: ok: root FDT kho-v4, %llu subtree(s), a radix tree of %llu table(s) and %llu leaf page(s), %llu preserved blocks match preserved.txt, %llu scratch areas\n",
+			       argv[1], (unsigned long long)c.subtrees, (unsigned long long)c.tables,
+			       (unsigned long long)c.leaves, (unsigned long long)c.blocks,
+			       (unsigned long long)c.scratch);
+		else
+			printf("kho-dump-check: %s: ok: root FDT kho-v1, %llu subtree(s), %llu chunk(s), %llu bitmap(s), %llu preserved blocks match preserved.txt, %llu scratch areas\n",
+			       argv[1], (unsigned long long)c.subtrees, (unsigned long long)c.chunks,
+			       (unsigned long long)c.bitmaps, (unsigned long long)c.blocks,
+			       (unsigned long long)c.scratch);
 		return 0;
 	}
 	if (argc != 1) {

@@ -52,7 +52,7 @@ int kho_v4_key_decode(u64 key, u64 *phys, unsigned int *order)
 		return -EINVAL;
 	top = 63u - (unsigned int)__builtin_clzll(key);
 	*order = KHO_V4_ORDER0_BIT - top;
-	*phys = key << (PAGE_SHIFT + *order);	/* the order bit falls off the top */
+	*phys = top ? key << (64 - top) : 0;	/* the order bit falls off the top */
 	return 0;
 }
 

@@ -156,7 +156,7 @@ int kho_build_root_fdt(void *buf, u64 map_phys)
 	err = err ?: fdt_property(buf, KHO_PROP_PRESERVED, &map_phys, sizeof(map_phys));
 	for (int i = 0; i < nr_subtrees && !err; i++) {
 		err = fdt_begin_node(buf, subtrees[i].name);
-		err = err ?: abi->write_subtree(buf, __pa(subtrees[i].fdt), subtrees[i].size);
+		err = err ?: abi->write_subtree(buf, __pa(subtrees[i].fdt), subtrees[i].blob_size);
 		err = err ?: fdt_end_node(buf);
 	}
 	err = err ?: fdt_end_node(buf);

@@ -30,7 +30,7 @@
  *    (no region flagged KHO scratch, nothing reserved, allocations not
  *    confined to scratch);
  *  - accepted: the root FDT is the one kho_data names; every received
- *    block is a naturally aligned power-of-two block of 4 KiB..4 MiB, inside
+ *    block is a naturally aligned power-of-two block of 4 KiB..128 MiB, inside
  *    RAM (our bitmap), sorted and disjoint, clear of every scratch area,
  *    of the handoff record, the kernel image, its ELF copy, the boot info,
  *    the scratch array and [0, 1 MiB); the root FDT page and every
@@ -257,25 +257,34 @@ static bool in_blocks(u64 a, u64 l, const struct kho_block *b, u64 n)
 	return false;
 }
 
-/* check_subtrees - every subtree FDT the accepted root names is preserved memory. */
+/*
+ * check_subtrees - every subtree blob the accepted root names is preserved
+ * memory: kho-v1's "fdt" FDT as far as its header says, kho-v4's
+ * preserved-data for blob-size bytes.
+ */
 static void check_subtrees(const void *root, const struct kho_block *b, u64 n)
 {
+	bool v4 = !fdt_node_check_compatible(root, 0, KHO_V4_COMPATIBLE);
 	int node;
 
 	fdt_for_each_subnode(node, root, 0) {
-		const void *p;
-		int len;
-		u64 sub;
+		const void *p, *q;
+		int len, qlen;
+		u64 sub, size = 0;
 
-		p = fdt_getprop(root, node, KHO_PROP_SUBTREE_FDT, &len);
-		if (!p || len != 8)
-			FAIL("accepted a subtree node without an 8-byte fdt property");
+		p = fdt_getprop(root, node, v4 ? KHO_V4_PROP_DATA : KHO_PROP_SUBTREE_FDT, &len);
+		q = v4 ? fdt_getprop(root, node, KHO_V4_PROP_SIZE, &qlen) : NULL;
+		if (!p || len != 8 || (v4 && (!q || qlen != 8)))
+			FAIL("accepted a subtree node without its 8-byte properties");
 		memcpy(&sub, p, 8);
-		if (!in_blocks(sub, sizeof(struct fdt_header), b, n) || !in_ram(sub, sizeof(struct fdt_header)))
-			FAIL("accepted subtree FDT 0x%llx whose header is not preserved",
+		if (q)
+			memcpy(&size, q, 8);
+		if (!in_blocks(sub, size ? size : sizeof(struct fdt_header), b, n) ||
+		    !in_ram(sub, size ? size : sizeof(struct fdt_header)))
+			FAIL("accepted subtree blob 0x%llx that is not preserved",
 			     (unsigned long long)sub);
-		if (!in_blocks(sub, fdt_totalsize(sim + sub), b, n))
-			FAIL("accepted subtree FDT 0x%llx+0x%x not inside one preserved block",
+		if (!size && !in_blocks(sub, fdt_totalsize(sim + sub), b, n))
+			FAIL("accepted subtree FDT 0x%llx+0x%x not inside preserved blocks",
 			     (unsigned long long)sub, fdt_totalsize(sim + sub));
 	}
 }
@@ -332,7 +341,7 @@ static void check_accepted(const struct kholab_bootinfo *bi)
 	for (u64 i = 0; i < n; i++) {
 		u64 a = b[i].phys, l = b[i].size;
 
-		if (l < PAGE_SIZE || l > (PAGE_SIZE << KHO_MAX_ORDER) || (l & (l - 1)) || (a & (l - 1)))
+		if (l < PAGE_SIZE || l > (PAGE_SIZE << KHO_V4_MAX_ORDER) || (l & (l - 1)) || (a & (l - 1)))
 			FAIL("block %llu 0x%llx+0x%llx is not a naturally aligned 2^order block",
 			     (unsigned long long)i, (unsigned long long)a, (unsigned long long)l);
 		if (!in_ram(a, l))

@@ -114,23 +114,36 @@ class Results:
         return out
 
     def table(self):
-        """One line per generation: memmap strategy and deferred time, what
-        KHO restored, the deserialize time and the kexec; a header first."""
+        """One line per generation: memmap strategy and deferred time, the
+        wire format received (kho_restore.abi), what kholab's test client
+        and Linux's test_kho protocol restored, the deserialize time and the
+        kexec with the wire format written (kexec.abi); a header first."""
         gens = self.gen_table()
         if not gens:
             return []
-        out = ["gen  memmap      deferred_ms  kho.deferred  folios  restored  lost  mism  "
-               "deser_ms  kexec"]
+        out = ["gen  memmap      deferred_ms  kho.deferred  abi     folios  restored  lost  "
+               "mism  linux         deser_ms  kexec"]
         for g in sorted(gens):
             e = gens[g]
             m, r, k = e.get("memmap", {}), e.get("kho_restore", {}), e.get("kexec")
-            kexec = "-> gen %s (%s blocks)" % (k.get("to_gen"), k.get("preserved_blocks")) \
-                if k else "-"
-            out.append("%-4d %-11s %-12s %-13s %-7s %-9s %-5s %-5s %-9s %s" % (
+            kexec = "-> gen %s (%s blocks, %s)" % (k.get("to_gen"), k.get("preserved_blocks"),
+                                                  k.get("abi", "?")) if k else "-"
+            abi = r.get("abi", "-")
+            out.append("%-4d %-11s %-12s %-13s %-7s %-7s %-9s %-5s %-5s %-13s %-9s %s" % (
                 g, m.get("strategy", "-"), _ms(m.get("deferred_ns")), r.get("strategy", "-"),
-                r.get("folios", "-"), r.get("restored", "-"), r.get("lost", "-"),
-                r.get("mismatches", "-"), _ms(r.get("deserialize_ns")), kexec))
+                "-" if abi == "none" else abi, r.get("folios", "-"), r.get("restored", "-"),
+                r.get("lost", "-"), r.get("mismatches", "-"), _linux(r),
+                _ms(r.get("deserialize_ns")), kexec))
         return out
+
+
+def _linux(r):
+    """Linux's test_kho result of a kho_restore event: "14/14 ok",
+    "3/14 FAILED", or "-" when no kho_test subtree arrived."""
+    if not r.get("linux_found"):
+        return "-"
+    return "%s/%s %s" % (r.get("linux_restored", "?"), r.get("linux_folios", "?"),
+                         "ok" if r.get("linux_ok") else "FAILED")
 
 
 def _ms(v):

@@ -11,6 +11,7 @@ but no OVMF, no kernel and no boot.  About 5 seconds.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -294,6 +295,65 @@ def t_checks(e):
     expect(len(why) == 4, "exit/log/reject/json mismatches not all reported: %s" % why)
 
 
+def _kho_run(abis, linux=(True, 24, 24), log="", lost=0, dumps=()):
+    """A made-up run whose generation g revived what g - 1's kexec wrote
+    (abis[g]), with Linux's test_kho result @linux in every receiver."""
+    ev, n = [], len(abis) + 1
+    for g in range(n):
+        found, folios, restored = linux if g else (False, 0, 0)
+        ev.append({"event": "kho_restore", "gen": g, "revived": g > 0, "lost": lost,
+                   "abi": abis[g - 1] if g else "none", "linux_found": found,
+                   "linux_ok": found and folios == restored, "linux_folios": folios,
+                   "linux_restored": restored})
+        if g < n - 1:
+            ev += [{"event": "kho_dump", "gen": g, "file": "preserved.txt", "offset": 0,
+                    "size": len(text), "text": text} for text in dumps[g:g + 1]]
+            ev.append({"event": "kexec", "gen": g, "to_gen": g + 1, "preserved_blocks": 9,
+                       "abi": abis[g], "fdt_phys": 0x1000})
+    return sc.Run("run", log, ev, "", 0)
+
+
+def t_kho_checks(e):
+    chain = _scn("gens = 4\ncmdline = kho.abi=v1,v4,v1\ncheck = kho_abi_as_configured "
+                 "kho_linux_verified")
+    ok_log = "test_kho: KHO restore succeeded\n" * 3
+    good = _kho_run(["kho-v1", "kho-v4", "kho-v1"], log=ok_log)
+    expect(sc.judge(chain, [good]) == [], "good chain judged bad: %s" % sc.judge(chain, [good]))
+    for run, check in ((_kho_run(["kho-v1", "kho-v4", "kho-v4"], log=ok_log), "kho_abi_as_configured"),
+                       (_kho_run(["kho-v4", "kho-v4", "kho-v4"], log=ok_log), "kho_abi_as_configured"),
+                       (_kho_run(["kho-v1", "kho-v4", "kho-v1"], log=ok_log[:-33]), "kho_linux_verified"),
+                       (_kho_run(["kho-v1", "kho-v4", "kho-v1"], (True, 24, 23), ok_log),
+                        "kho_linux_verified"),
+                       (_kho_run(["kho-v1", "kho-v4", "kho-v1"], (False, 0, 0), ok_log),
+                        "kho_linux_verified"),
+                       (_kho_run(["kho-v1", "kho-v4", "kho-v1"], log=ok_log + "test_kho: KHO restore failed"),
+                        "kho_linux_verified")):
+        why = sc.judge(chain, [run])
+        expect(any(w.startswith("check %s:" % check) for w in why),
+               "bad run not caught by %s: %s" % (check, why))
+    dflt = _scn("gens = 2\ncheck = kho_abi_as_configured")
+    expect(sc.judge(dflt, [_kho_run(["kho-v4"])]) == [] and sc.judge(dflt, [_kho_run(["kho-v1"])]),
+           "kho_abi_as_configured: the default is not kho-v4")
+    # kho_linux_folios_split: node 0 is pfn [0, 0x40000) with deferred init
+    # from 0x8000, node 1 [0x40000, 0x80000) from 0x48000.
+    log = ("kholab: booting generation 0\nmm_init: node 0 zone DMA32  pfn [0x0-0x40000) 9 pages\n"
+           "mm_init: node 1 zone DMA32  pfn [0x40000-0x80000) 9 pages\n"
+           "deferred: node 0: struct pages from pfn 0x8000 on are initialised after SMP\n"
+           "deferred: node 1: struct pages from pfn 0x48000 on are initialised after SMP\n")
+    split = _scn("gens = 2\ncheck = kho_linux_folios_split")
+    both = "0x1000 0\n0x2000000 3\n0x9000000 1\n0x40200000 2\n0x50000000 4\n"
+    expect(sc.judge(split, [_kho_run(["kho-v4"], log=log, dumps=[both])]) == [],
+           "folios on both sides judged bad: %s"
+           % sc.judge(split, [_kho_run(["kho-v4"], log=log, dumps=[both])]))
+    for text in ("0x1000 0\n0x2000000 3\n0x9000000 1\n0x40200000 2\n",     # node 1: none above
+                 "0x1000 0\n0x2000000 0\n0x9000000 1\n0x40200000 2\n0x50000000 4\n"):  # order 0
+        why = sc.judge(split, [_kho_run(["kho-v4"], log=log, dumps=[text])])
+        expect(any(w.startswith("check kho_linux_folios_split:") for w in why),
+               "one-sided folios not caught: %s" % text)
+    why = sc.judge(split, [_kho_run(["kho-v4"], log=log)])
+    expect(why and "kho.dump=1" in why[0], "a run without a dump not refused: %s" % why)
+
+
 def _refused(cases, load):
     """Every (text, what) of @cases: load(text) raises a ConfigError that
     says @what."""
@@ -329,16 +389,35 @@ def t_table(e):
               ("[t-{a}]\nrows = a\n", "at least one row"),
               ("[t-{a}]\nrows = a\n  1\n[t-1]\n", "defined twice")), _cfg)
     # The corrupt-* rows of tests/scenarios.cfg: one scenario per kho.corrupt
-    # kind, each expecting its own message.
+    # kind and wire format (-v1: kho.abi=v1), each expecting its own message;
+    # under kho-v4, map-* and tree-* damage at the root and one level down
+    # share the walker's message.
     cfg = [s for s in sc.load(os.path.join(e.root, "tests", "scenarios.cfg"))
            if s.name.startswith("corrupt-") and not s.name.startswith("corrupt-bitflip")]
-    msgs = {s.expect_log[0] for s in cfg}
-    expect(len(cfg) >= 21 and len(msgs) == len(cfg), "%d corrupt rows, %d messages"
-           % (len(cfg), len(msgs)))
+    shared = {"map-outside-ram": "tree-outside-ram", "map-unaligned": "tree-unaligned"}
+    kinds = {}
     for s in cfg:
-        expect("kho.corrupt=%s " % s.name[len("corrupt-"):] in s.kv["cmdline"] and
+        v1 = s.name.endswith("-v1")
+        kind = s.name[len("corrupt-"):len(s.name) - 3 if v1 else None]
+        expect(("kho.corrupt=%s " % kind) in s.kv["cmdline"] and
+               ("kho.abi=v1" in s.kv["cmdline"]) == v1 and
                s.expect_log[1:] == ["disabling KHO revival, booting cold"] and
                s.checks == ["kho_rejected_cold", "memmap_accounting"], "row %s: %s" % (s.name, s.kv))
+        kinds.setdefault(v1, {})[kind] = s.expect_log[0]
+    for v1, rows in kinds.items():
+        by_msg = {}
+        for kind, msg in rows.items():
+            by_msg.setdefault(msg, set()).add(kind)
+        for msg, ks in by_msg.items():
+            k = min(ks)
+            expect(len(ks) == 1 or (not v1 and ks == {k, shared.get(k)}),
+                   "corrupt rows %s expect the same message %r" % (sorted(ks), msg))
+    with open(os.path.join(e.root, "kho", "corrupt.c")) as f:
+        src = f.read()
+    names = src[src.index("kho_corrupt_names[] = {"):].split("NULL")[0]
+    names = set(re.findall(r'"([a-z0-9-]+)"', names)) - {"none", "bitflip"}
+    missing = names - set(kinds.get(False, {})) - set(kinds.get(True, {}))
+    expect(len(names) >= 33 and not missing, "kho.corrupt kinds without a row: %s" % sorted(missing))
 
 
 def _flip_run(revived, folios, restored, mismatches, rejected=None, status="pass"):
@@ -365,7 +444,8 @@ def t_flip(e):
         m = check(scn, [run])
         expect((m is None) == ok, "kho_flip_safe on %s: %s" % (run.events[2], m))
     real = {s.name: s for s in sc.load(os.path.join(e.root, "tests", "scenarios.cfg"))}
-    for name in ("corrupt-bitflip", "corrupt-bitflip-harmless"):
+    for name in ("corrupt-bitflip", "corrupt-bitflip-harmless", "corrupt-bitflip-v1",
+                 "corrupt-bitflip-harmless-v1"):
         why = sc.judge(real[name], [_flip_run(True, 38, 36, 1)])
         expect(any(w.startswith("check kho_flip_safe:") for w in why),
                "%s passed an accepted flip with a mismatch: %s" % (name, why))
@@ -383,18 +463,35 @@ def t_results(e):
     res = kr.parse("\n".join(json.dumps(ev) for ev in (
         {"event": "boot", "gen": 0}, {"event": "memmap", "gen": 0, "strategy": "eager",
                                       "deferred_ns": 1500000},
-        {"event": "kexec", "gen": 0, "to_gen": 1, "preserved_blocks": 3},
-        {"event": "boot", "gen": 1}, {"event": "exit", "status": "pass", "uptime_ns": 2000000})))
-    expect(res.exit_status() == "pass" and res.boots() == 2 and res.max_gen() == 1,
+        {"event": "kho_restore", "gen": 0, "strategy": "off", "abi": "none", "folios": 0,
+         "restored": 0, "lost": 0, "mismatches": 0, "linux_found": False},
+        {"event": "kexec", "gen": 0, "to_gen": 1, "preserved_blocks": 3, "abi": "kho-v1"},
+        {"event": "boot", "gen": 1},
+        {"event": "kho_restore", "gen": 1, "strategy": "off", "abi": "kho-v1", "folios": 5,
+         "restored": 5, "lost": 0, "mismatches": 0, "linux_found": True, "linux_ok": True,
+         "linux_folios": 24, "linux_restored": 24},
+        {"event": "boot", "gen": 2},
+        {"event": "kho_restore", "gen": 2, "strategy": "unsafe", "abi": "kho-v4", "folios": 5,
+         "restored": 4, "lost": 1, "mismatches": 0, "linux_found": True, "linux_ok": False,
+         "linux_folios": 24, "linux_restored": 3},
+        {"event": "exit", "status": "pass", "uptime_ns": 2000000})))
+    expect(res.exit_status() == "pass" and res.boots() == 3 and res.max_gen() == 2,
            "exit/boots/max_gen: %s %s %s" % (res.exit_status(), res.boots(), res.max_gen()))
-    expect(sorted(res.by_gen()) == [0, 1] and len(res.by_gen()[0]) == 3, "by_gen %s" % res.by_gen())
-    want = ["exit=pass boots=2 maxgen=1 bad=0", "timing: memmap[gen 0].deferred=1.500 ms",
+    expect(sorted(res.by_gen()) == [0, 1, 2] and len(res.by_gen()[0]) == 4, "by_gen %s" % res.by_gen())
+    want = ["exit=pass boots=3 maxgen=2 bad=0", "timing: memmap[gen 0].deferred=1.500 ms",
             "timing: exit.uptime=2.000 ms"]
     lines = kr.summary_lines(res)
-    expect(lines[:3] == want and lines[3].startswith("gen  memmap") and
-           lines[4].split() == ["0", "eager", "1.5", "-", "-", "-", "-", "-", "-", "->", "gen",
-                                "1", "(3", "blocks)"] and len(lines) == 6,
+    head = lines[3].split()
+    rows = [dict(zip(head, l.split()[:len(head) - 1])) for l in lines[4:]]
+    expect(lines[:3] == want and head[:5] == ["gen", "memmap", "deferred_ms", "kho.deferred", "abi"]
+           and "linux" in head and head[-1] == "kexec" and len(lines) == 7,
            "summary lines:\n%s" % "\n".join(lines))
+    expect([r["abi"] for r in rows] == ["-", "kho-v1", "kho-v4"] and
+           lines[4].endswith("-> gen 1 (3 blocks, kho-v1)") and
+           "24/24 ok" in lines[5] and "3/24 FAILED" in lines[6] and
+           lines[4].split()[head.index("linux")] == "-" and
+           [r["lost"] for r in rows] == ["0", "0", "1"],
+           "per-generation table:\n%s" % "\n".join(lines))
 
 
 def t_fixtures(e):
@@ -435,7 +532,7 @@ def t_tap(e):
 
 
 TESTS = [t_verdicts, t_summary, t_deps_root, t_deps_user, t_qemu_argv, t_esp, t_facts,
-         t_checks, t_config, t_table, t_flip, t_results, t_fixtures, t_tap]
+         t_checks, t_kho_checks, t_config, t_table, t_flip, t_results, t_fixtures, t_tap]
 
 
 def run_all(root):

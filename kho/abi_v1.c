@@ -222,16 +222,8 @@ static int write_subtree(void *fdt, u64 phys, u64 size)
 /* read_subtree - the "fdt" property of @node: exactly 8 bytes. */
 static int read_subtree(const void *fdt, int node, u64 *phys, u64 *size)
 {
-	int len;
-	const void *p = fdt_getprop(fdt, node, KHO_PROP_SUBTREE_FDT, &len);
-
-	if (!p)
-		return -ENOENT;
-	if (len != sizeof(u64))
-		return -EINVAL;
-	memcpy(phys, p, sizeof(u64));
 	*size = 0;
-	return 0;
+	return kho_fdt_u64(fdt, node, KHO_PROP_SUBTREE_FDT, phys);
 }
 
 /*

@@ -246,17 +246,12 @@ static int write_subtree(void *fdt, u64 phys, u64 size)
 /* read_subtree - both properties exactly 8 bytes, blob-size mandatory and non-zero. */
 static int read_subtree(const void *fdt, int node, u64 *phys, u64 *size)
 {
-	int dlen, slen;
-	const void *d = fdt_getprop(fdt, node, KHO_V4_PROP_DATA, &dlen);
-	const void *s = fdt_getprop(fdt, node, KHO_V4_PROP_SIZE, &slen);
+	int err = kho_fdt_u64(fdt, node, KHO_V4_PROP_DATA, phys);
 
-	if (!d)
-		return -ENOENT;
-	if (dlen != sizeof(u64) || !s || slen != sizeof(u64))
-		return -EINVAL;
-	memcpy(phys, d, sizeof(u64));
-	memcpy(size, s, sizeof(u64));
-	return *size ? 0 : -EINVAL;
+	if (err)
+		return err;
+	err = kho_fdt_u64(fdt, node, KHO_V4_PROP_SIZE, size);
+	return err || !*size ? -EINVAL : 0;
 }
 
 /* page_fn - adapts for_each_map_page's callback to the walker's page check. */

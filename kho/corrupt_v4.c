@@ -18,12 +18,9 @@
 /* zeroed_page - a fresh zeroed page's physical address, 0 if none. */
 static u64 zeroed_page(void)
 {
-	struct page *p = kho_alloc_pages(0);
+	void *p = kho_page_alloc();
 
-	if (!p)
-		return 0;
-	memset(page_address(p), 0, PAGE_SIZE);
-	return page_to_pfn(p) << PAGE_SHIFT;
+	return p ? __pa(p) : 0;
 }
 
 /* leaf_of - the leaf on the path of @key, tables created as needed; NULL if out of memory. */

@@ -35,13 +35,12 @@ _Static_assert(KHO_HANDOFF_MAX_SCRATCH >= KHO_MAX_SCRATCH, "room for every scrat
  */
 static struct page *add_metadata(void)
 {
-	struct page *p = kho_alloc_pages(0);
-	struct kho_kexec_metadata *m;
+	struct kho_kexec_metadata *m = kho_page_alloc();
+	struct page *p;
 
-	if (!p)
+	if (!m)
 		return NULL;
-	m = page_address(p);
-	memset(m, 0, PAGE_SIZE);
+	p = virt_to_page(m);
 	m->version = KHO_KEXEC_METADATA_VERSION;
 	memcpy(m->previous_release, KHOLAB_RELEASE, sizeof(KHOLAB_RELEASE));
 	m->kexec_count = (kho_stats.kexec_count ? kho_stats.kexec_count : (u32)kho_stats.gen) + 1;

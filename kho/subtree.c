@@ -182,20 +182,11 @@ static const struct kho_abi *abi_of(const void *fdt)
 /* kho_parse_root_fdt - see kho_internal.h. */
 int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *map_phys)
 {
-	const void *p;
-	int len;
-
 	if (!fdt || fdt_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
 	    fdt_totalsize(fdt) > fdt_size ||
 	    fdt_check_full(fdt, fdt_totalsize(fdt)) || !abi_of(fdt))
 		return -EINVAL;
-	p = fdt_getprop(fdt, 0, KHO_PROP_PRESERVED, &len);
-	if (!p)
-		return -ENOENT;
-	if (len != sizeof(u64))
-		return -EINVAL;
-	memcpy(map_phys, p, sizeof(u64));
-	return 0;
+	return kho_fdt_u64(fdt, 0, KHO_PROP_PRESERVED, map_phys);
 }
 
 /* find - child node @name of @fdt: its blob's address and size. */

@@ -42,15 +42,12 @@ static void unwind(u64 first, const u64 *pieces, u32 nr, unsigned int order)
 /* new_chunk - a zeroed, preserved chunk page linked after @prev; NULL if out of memory. */
 static struct kho_vmalloc_chunk *new_chunk(struct kho_vmalloc_chunk *prev, u64 *first)
 {
-	struct page *p = kho_alloc_pages(0);
-	struct kho_vmalloc_chunk *c;
+	struct kho_vmalloc_chunk *c = kho_page_alloc();
 
-	if (!p)
+	if (!c)
 		return NULL;
-	c = page_address(p);
-	memset(c, 0, PAGE_SIZE);
 	if (kho_preserve_phys(__pa(c), PAGE_SIZE)) {
-		free_pages(p, 0);
+		kho_page_free(c);
 		return NULL;
 	}
 	if (prev)

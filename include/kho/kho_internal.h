@@ -32,6 +32,9 @@
 #include <kho/kho.h>
 #include <kho/kho_config.h>
 #include <kho/kho_boot.h>
+#include <libfdt.h>
+#include <string.h>
+#include <errno.h>
 
 /* ---- the preserve tracker (kho/preserve.c) ---- */
 
@@ -229,6 +232,24 @@ int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *map_phys);
  * property is malformed or the root's compatible is unknown.
  */
 int kho_find_subtree(const void *fdt, const char *name, u64 *phys);
+
+/*
+ * kho_fdt_u64 - the u64 property @name of @node, in native byte order
+ * (KHO stores addresses raw, not as big-endian FDT cells).
+ * Return: 0; -ENOENT if absent; -EINVAL if it is not exactly 8 bytes.
+ */
+static inline int kho_fdt_u64(const void *fdt, int node, const char *name, u64 *v)
+{
+	int len;
+	const void *p = fdt_getprop(fdt, node, name, &len);
+
+	if (!p)
+		return -ENOENT;
+	if (len != sizeof(u64))
+		return -EINVAL;
+	memcpy(v, p, sizeof(u64));	/* maybe unaligned */
+	return 0;
+}
 
 /* kho-v4 (kho/abi_v4.c), also used directly by the host tests. */
 extern const struct kho_abi kho_abi_v4;

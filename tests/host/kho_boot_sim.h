@@ -2,9 +2,10 @@
 /*
  * tests/host/kho_boot_sim.h - the fixture of the KHO tests that run whole
  * kernels, one after the other, on simulated memory through the real boot
- * order (test_kho_vmalloc.c): 1 GiB of RAM ([0, 0x9f000) and [1 MiB,
- * 1 GiB)) on two nodes split at 512 MiB, four shim CPUs (two per node),
- * the memmap poisoned so that a struct page nobody initialised shows.
+ * order (test_kho_boot_order.c, test_kho_vmalloc.c): 1 GiB of RAM
+ * ([0, 0x9f000) and [1 MiB, 1 GiB)) on two nodes split at 512 MiB, four
+ * shim CPUs (two per node), the memmap poisoned so that a struct page
+ * nobody initialised shows.
  *
  *	boot_sim_cold_boot(&gen0);	generation 0: no handoff; scratch reserved
  *	... allocate, fill and preserve memory, register subtrees ...
@@ -20,7 +21,7 @@
  * generation 1 it comes out of the scratch areas as in a real boot.
  *
  * A test that includes this file compiles the sources its SOURCES line
- * names (those of test_kho_boot_order.c) and links -lfdt -pthread.
+ * names (at least those of test_kho_boot_order.c) and links -lfdt -pthread.
  * Include after <cmocka.h>.  It defines cpu_node() and vmemmap_populate()
  * for the whole program (the shim's are weak).
  */

@@ -33,9 +33,9 @@
  * under RSRV_NOINIT to their owner, so only the restore sees the loss.
  * SHIM_LOG_ECHO=1 shows both kernels' logs.
  *
- * The memmap itself is the shim's vmemmap; vmemmap_populate() below only
- * takes the memory the kernel would take for it from memblock, so that in
- * generation 1 it comes out of the scratch areas as it does in a boot.
+ * The two-generation fixture (RAM, nodes, CPUs, the memory steps, the
+ * handoff, the memmap taken from scratch in generation 1) is
+ * kho_boot_sim.h's.
  *
  * SOURCES: mm/memblock.c mm/memblock_query.c mm/bootmem_map.c kernel/bootinfo.c mm/sparse.c mm/mm_init.c mm/deferred.c mm/page_alloc.c mm/mmzone.c mm/memmap_check.c kernel/jobs.c kernel/tsc.c kernel/cmdline.c kho/state.c kho/preserve.c kho/scratch.c kho/validate.c kho/abi.c kho/abi_v1.c kho/abi_v4.c kho/subtree.c kho/deserialize.c kho/restore.c kho/handover.c kho/corrupt.c kho/corrupt_v1.c kho/corrupt_v4.c kho/dump.c
  * LDLIBS: -lfdt -pthread
@@ -44,60 +44,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <string.h>
-#include <errno.h>
 #include <cmocka.h>
-#include <libfdt.h>
 
-#include <kho/kho_internal.h>
-#include <kho/kho_boot.h>
-#include <mm/bootmem_map.h>
-#include <mm/deferred.h>
-#include <mm/memblock.h>
-#include <mm/memmap_check.h>
-#include <mm/mm_init.h>
-#include <mm/page_alloc.h>
-#include <mm/sparse.h>
-#include <kernel/layout.h>
-#include "shim.h"
+#include "kho_boot_sim.h"
 #include "case_table.h"
 
-#define MIB		(1ULL << 20)
-#define SIM_BYTES	(1ULL << 30)		/* RAM: [0, 0x9f000) and [1 MiB, 1 GiB) */
-#define NODE1_START	(512 * MIB)		/* node 0 below, node 1 above */
-#define NR_NODES	2
-#define NR_CPUS		4			/* CPUs 0, 1 on node 0; 2, 3 on node 1 */
-#define GEN0_KERNEL	(16 * MIB)		/* generation 0's image, 2 MiB */
-#define KERNEL_BYTES	(2 * MIB)
-#define BOOTINFO_BYTES	(64 * 1024)
 #define PATTERN		0x9e3779b97f4a7c15ULL
-
-/* cpu_node - the shim CPUs split over the two nodes (the shim has one node). */
-int cpu_node(int cpu)
-{
-	return cpu < NR_CPUS / 2 ? 0 : 1;
-}
-
-/*
- * vmemmap_populate - the kernel's memmap allocation for one section: 2 MiB
- * from memblock on the section's node (from scratch in generation 1).  The
- * struct pages themselves are the shim's vmemmap, already mapped.
- */
-int vmemmap_populate(u64 section_nr, int nid)
-{
-	(void)section_nr;
-	return memblock_phys_alloc_try_nid(PMD_SIZE, PMD_SIZE, nid) ? 0 : -ENOMEM;
-}
-
-/* One kernel's boot: what it is given, and what its memory steps decided. */
-struct gen {
-	struct kholab_bootinfo bi;		/* read by kho_populate() */
-	struct kholab_mmap_entry map[8];
-	u32 nmap;
-	bool revived;				/* kho_populate() accepted the handoff */
-	u64 fdp[NR_NODES];			/* first_deferred_pfn after deferred_setup() */
-	u64 node_start[NR_NODES], node_end[NR_NODES];	/* pfns */
-};
 
 /* Where a folio is put relative to its node's first_deferred_pfn. */
 enum place { BELOW, AT, ABOVE };
@@ -118,94 +70,13 @@ static struct folio folios[] = {
 	F(1, BELOW, 2), F(1, AT, 0), F(1, ABOVE, 5), F(1, ABOVE, 10),
 };
 
-static struct gen gen0, gen1;
+static struct boot_sim_gen gen0, gen1;
 static u64 handed_over;		/* blocks preserved when generation 0 finalized */
 
-#define E(b, s, t)	{ .base = (b), .size = (s), .type = KHOLAB_MEM_##t, .efi_type = 7 }
-
-/*
- * set_map - @g's memory map as a loader hands it over: the RAM, the
- * kernel image at @kernel and, when @bootinfo is not 0, the boot info
- * area there; sanitized as setup_memory_map() does.
- */
-static void set_map(struct gen *g, u64 kernel, u64 bootinfo)
-{
-	const struct kholab_mmap_entry raw[] = {
-		E(0, 0x9f000, USABLE),
-		E(MIB, SIM_BYTES - MIB, USABLE),
-		E(kernel, KERNEL_BYTES, KERNEL),
-		E(bootinfo, BOOTINFO_BYTES, BOOTINFO),
-	};
-
-	g->nmap = bootinfo ? 4 : 3;
-	memcpy(g->map, raw, g->nmap * sizeof(raw[0]));
-	assert_int_equal(bootmem_map_sanitize(g->map, &g->nmap, ARRAY_SIZE(g->map)), 0);
-}
-
-/* two_nodes - what numa_init() does with a two-node SRAT: nids, node ids. */
-static void two_nodes(void)
-{
-	assert_int_equal(memblock_set_node(NODE1_START, SIM_BYTES - NODE1_START,
-					   &memblock.memory, 1), 0);
-	nr_online_nodes = NR_NODES;
-	for (int n = 0; n < NR_NODES; n++)
-		NODE_DATA(n)->node_id = n;
-}
-
-/*
- * boot_memory - a fresh kernel's memory steps on the RAM as it is, in
- * start_kernel()'s order (kernel/main.c), with the poisoned memmap and the
- * checks of mm_check_and_report().  @after_early, if not NULL, runs right
- * after the early memmap init.
- */
-static void boot_memory(struct gen *g, void (*after_early)(const struct gen *))
-{
-	struct deferred_node_stats late[MAX_NUMNODES];
-	struct mm_node_counts counts[MAX_NUMNODES];
-	u64 floor_ns;
-
-	/* a new kernel: empty memblock, nodes and buddy; kho_* state as a fresh boot's */
-	memblock_reset_for_test();
-	memset(node_data, 0, sizeof(node_data));
-	nr_online_nodes = 1;
-	page_alloc_grow = NULL;
-	deferred_cfg.strategy = MEMMAP_DEFERRED;
-	shim_smp_init(1);
-
-	assert_int_equal(memblock_init_from_map(g->map, g->nmap), 0);
-	g->revived = kho_populate(&g->bi);
-	if (g->revived && kho_cfg.deferred == KHO_DEFERRED_OFF)
-		deferred_cfg.strategy = MEMMAP_EAGER;
-	memblock_allow_resize();
-	two_nodes();
-	assert_true(sparse_init(true, &floor_ns) > 0);
-	free_area_init();
-	deferred_setup();
-	for (int n = 0; n < NR_NODES; n++) {
-		g->fdp[n] = NODE_DATA(n)->first_deferred_pfn;
-		g->node_start[n] = NODE_DATA(n)->node_start_pfn;
-		g->node_end[n] = g->node_start[n] + NODE_DATA(n)->node_spanned_pages;
-	}
-	assert_true(memmap_init() > 0);
-	if (after_early)
-		after_early(g);
-	kho_reserve_scratch();
-	kho_deserialize();
-	assert_true(memblock_free_all() > 0);
-	if (deferred_cfg.strategy == MEMMAP_DEFERRED)
-		page_alloc_grow = deferred_grow_zone;
-	shim_smp_init(NR_CPUS);
-	if (deferred_cfg.strategy == MEMMAP_DEFERRED)
-		page_alloc_init_late(late);
-	kho_init_late();
-	assert_int_equal(mm_check_accounting(counts), 0);
-	assert_int_equal(memmap_check_poison(), 0);
-}
-
 /* expect_fdp - each node's first_deferred_pfn: the section after its top zone's start. */
-static void expect_fdp(const struct gen *g)
+static void expect_fdp(const struct boot_sim_gen *g)
 {
-	for (int n = 0; n < NR_NODES; n++) {
+	for (int n = 0; n < BOOT_SIM_NODES; n++) {
 		u64 want = ALIGN_UP(g->node_start[n] + 1, PAGES_PER_SECTION);
 
 		if (g->fdp[n] != want || g->fdp[n] % PAGES_PER_SECTION ||
@@ -215,8 +86,8 @@ static void expect_fdp(const struct gen *g)
 				 (unsigned long long)g->node_end[n], (unsigned long long)g->fdp[n],
 				 (unsigned long long)want);
 	}
-	assert_int_equal(g->fdp[0], PHYS_PFN(128 * MIB));
-	assert_int_equal(g->fdp[1], PHYS_PFN(NODE1_START + 128 * MIB));
+	assert_int_equal(g->fdp[0], PHYS_PFN(128 * BOOT_SIM_MIB));
+	assert_int_equal(g->fdp[1], PHYS_PFN(BOOT_SIM_NODE1_START + 128 * BOOT_SIM_MIB));
 }
 
 /* fill - the folio's content: each word its own address mixed with PATTERN. */
@@ -270,43 +141,14 @@ static void place_folio(struct folio *f)
 }
 
 /*
- * forget_sender - what a fresh kernel starts with: an empty preserve
- * tracker and no subtree registered.  What generation 0 wrote stays in
- * RAM untouched: the tracker's pages go back to generation 0's buddy,
- * which nobody uses again (freeing writes only struct pages), and the
- * subtrees are forgotten after the tracker is empty, so removing them
- * finds nothing to unpreserve (-ENOENT) and leaves the handed-over
- * bitmaps as they are.
- */
-static void forget_sender(const void *root)
-{
-	int node;
-
-	kho_unpreserve_all();
-	fdt_for_each_subnode(node, root, 0) {
-		const char *name = fdt_get_name(root, node, NULL);
-		u64 phys;
-
-		assert_int_equal(kho_find_subtree(root, name, &phys), 0);
-		assert_int_equal(kho_remove_subtree(__va(phys)), -ENOENT);
-	}
-}
-
-/*
- * generation0 - the cold boot, the folios preserved, and the handoff for
- * the next kernel, whose boot info (gen1.bi) and memory map it fills in
- * as kexec would: the next kernel and its boot info in the global scratch.
+ * generation0 - the cold boot (boot_sim_cold_boot()), the folios placed,
+ * filled and preserved, and the handoff for the next kernel
+ * (boot_sim_hand_over(), which fills in gen1's boot info and memory map).
  */
 static void generation0(void)
 {
-	u64 fdt_phys, area, area_size, record;
-
-	memset(&gen0, 0, sizeof(gen0));
-	set_map(&gen0, GEN0_KERNEL, 0);
-	boot_memory(&gen0, NULL);
-	assert_false(gen0.revived);
+	boot_sim_cold_boot(&gen0);
 	expect_fdp(&gen0);
-	assert_int_equal(kho_nr_scratch, 2 + NR_NODES);
 
 	for (size_t i = 0; i < ARRAY_SIZE(folios); i++) {
 		place_folio(&folios[i]);
@@ -314,25 +156,8 @@ static void generation0(void)
 		assert_int_equal(kho_preserve_folio(pfn_to_page(PHYS_PFN(folios[i].phys)),
 						    folios[i].order), 0);
 	}
-	assert_int_equal(kho_finalize(&fdt_phys), 0);
-	handed_over = kho_preserved_blocks();
+	handed_over = boot_sim_hand_over(&gen1);
 	assert_true(handed_over > ARRAY_SIZE(folios));	/* and the root FDT's page */
-
-	assert_int_equal(kho_next_kernel_area(&area, &area_size), 0);
-	assert_true(area_size >= 4 * MIB + BOOTINFO_BYTES);
-	record = area + 4 * MIB + PAGE_SIZE;
-	assert_int_equal(kho_fill_handoff(__va(record), fdt_phys, &(struct kho_handoff_target){
-		.record_phys = record, .next_kernel_phys = area, .phys_top = SIM_BYTES }), 0);
-
-	memset(&gen1, 0, sizeof(gen1));
-	gen1.bi.handoff_phys = record;
-	gen1.bi.kernel_phys = area;
-	gen1.bi.kernel_size = KERNEL_BYTES;
-	gen1.bi.self_phys = area + 4 * MIB;
-	gen1.bi.self_size = BOOTINFO_BYTES;
-	set_map(&gen1, area, area + 4 * MIB);
-
-	forget_sender(__va(fdt_phys));
 }
 
 /* struct_pages_inited - every struct page of the folio was written @times times. */
@@ -352,7 +177,7 @@ static bool struct_pages_inited(const struct folio *f, u32 times)
  * folios below first_deferred_pfn are initialised, the others untouched
  * (still poison) - unless deferred init is off, when all are initialised.
  */
-static void check_early_init(const struct gen *g)
+static void check_early_init(const struct boot_sim_gen *g)
 {
 	bool eager = kho_cfg.deferred == KHO_DEFERRED_OFF;
 
@@ -375,7 +200,7 @@ static void check_early_init(const struct gen *g)
 }
 
 /* received_pages - pages of the received blocks, those at or above first_deferred_pfn only if @deferred_only. */
-static u64 received_pages(const struct gen *g, bool deferred_only)
+static u64 received_pages(const struct boot_sim_gen *g, bool deferred_only)
 {
 	u64 n, pages = 0;
 	const struct kho_block *b = kho_received_blocks(&n);
@@ -449,11 +274,11 @@ static void test_mode(void **state)
 	kho_reset_for_test();			/* the next kernel's KHO state */
 	shim_log_reset();
 	kho_cfg.deferred = c->mode;
-	boot_memory(&gen1, check_early_init);	/* which fails unless the handoff was accepted */
+	boot_sim_memory(&gen1, check_early_init);	/* which fails unless the handoff was accepted */
 	assert_string_equal(kho_in.abi->name, c->abi);
 	assert_int_equal(kho_stats.blocks, handed_over);
 	if (c->mode == KHO_DEFERRED_OFF) {
-		for (int n = 0; n < NR_NODES; n++)
+		for (int n = 0; n < BOOT_SIM_NODES; n++)
 			assert_true(gen1.fdp[n] == ~0ULL);	/* no deferred init on a KHO boot */
 	} else {
 		expect_fdp(&gen1);
@@ -476,44 +301,10 @@ static void test_mode(void **state)
 	}
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	memmap_poison = true;
-	kho_cfg.scratch_lowmem = 8 * MIB;	/* kho_scratch=8M,16M,16M */
-	kho_cfg.scratch_global = 16 * MIB;
-	kho_cfg.scratch_pernode = 16 * MIB;
-	return 0;
-}
-
-/* setup - fresh zeroed RAM and struct pages; no KHO state from another case. */
-static int setup(void **state)
-{
-	(void)state;
-	shim_phys_init(SIM_BYTES);
-	kho_reset_for_test();
-	shim_log_reset();
-	return shim_vmemmap_init(PHYS_PFN(SIM_BYTES));
-}
-
-/*
- * teardown - leave no received handoff behind, and no tracker pointing
- * into this case's RAM (a case that failed in generation 0 still has one;
- * its pages go back to generation 0's buddy, which is still the live one).
- */
-static int teardown(void **state)
-{
-	(void)state;
-	if (kho_preserved_blocks())
-		kho_unpreserve_all();
-	kho_reset_for_test();
-	return 0;
-}
-
 int main(void)
 {
 	struct CMUnitTest tests[ARRAY_SIZE(mode_cases)];
-	size_t n = CASE_TABLE_ADD(tests, 0, mode_cases, test_mode, setup, teardown);
+	size_t n = CASE_TABLE_ADD(tests, 0, mode_cases, test_mode, boot_sim_setup, boot_sim_teardown);
 
-	return CASE_TABLE_RUN(tests, n, group_setup, NULL);
+	return CASE_TABLE_RUN(tests, n, boot_sim_group_setup, NULL);
 }

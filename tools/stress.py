@@ -5,10 +5,14 @@
 Each run draws its configuration from a PRNG seeded with (SEED, run index):
 CPUs, memory size (including sizes that are not a multiple of a 128 MiB
 section and sizes that cross the q35 PCI hole at 2.75 GiB), NUMA layout
-(1-3 uneven nodes), memmap_init, deferred_threads, kho.deferred, generations
-and kho.test_mem.  Every run is checked from its results JSON: every
-generation booted, every kho_restore restored all folios with no mismatch
-and nothing lost.  A failure prints the exact ./run-qemu.sh line that
+(1-3 uneven nodes), memmap_init, deferred_threads, kho.deferred, generations,
+kho.test_mem, the wire format (kho.abi: kho-v4, the default; kho-v1; or a
+list by generation such as v1,v4) and the test clients (kho.test: both,
+the default; kholab; linux).  Every run is checked from its results JSON:
+every generation booted, every kho_restore restored all of each client's
+folios with no mismatch and nothing lost (Linux's test_kho protocol: its
+"KHO restore succeeded"), and every handoff was written and read in the
+format kho.abi names for its generation.  A failure prints the exact ./run-qemu.sh line that
 replays it and keeps its log and results under build/stress/<seed>/.
 
   tools/stress.py [--seed N] [--runs N] [--only I[,J...]] [--keep]
@@ -110,11 +114,23 @@ def draw_config(seed, idx):
     else:
         test_kib = rng.randint(1, cap_kib // 1024) * 1024       # whole MiB
     test_seed = rng.randint(1, 2**31 - 1)
+    # drawn last, so that the dimensions above keep their values per seed
+    r = rng.random()
+    if r < 0.45:
+        abi = None                        # the default, kho-v4
+    elif r < 0.75:
+        abi = "v1"
+    else:                                 # by generation, both formats in it
+        words = [rng.choice(["v1", "v4"]) for _ in range(rng.randint(2, 3))]
+        if len(set(words)) == 1:
+            words[-1] = "v4" if words[0] == "v1" else "v1"
+        abi = ",".join(words)
+    kho_test = rng.choice([None, None, "kholab", "linux"])     # None: both
     return {
         "idx": idx, "cpus": cpus, "mem": mem, "numa": numa,
         "memmap_init": memmap_init, "deferred_threads": threads,
         "kho_deferred": kho_mode, "gens": gens, "test_kib": test_kib,
-        "test_seed": test_seed,
+        "test_seed": test_seed, "kho_abi": abi, "kho_test": kho_test,
         "timeout": 60 + 20 * gens + (test_kib // 1024) * gens // 32,
     }
 
@@ -126,7 +142,26 @@ def cmdline_of(c):
     words += [f"kho.deferred={c['kho_deferred']}",
               f"kho.test_mem={fmt_kib(c['test_kib'])}",
               "memmap_poison=1", f"kho.test_seed={c['test_seed']}"]
+    if c.get("kho_abi"):
+        words.append(f"kho.abi={c['kho_abi']}")
+    if c.get("kho_test"):
+        words.append(f"kho.test={c['kho_test']}")
     return " ".join(words)
+
+
+ABI_COMPATIBLE = {"v4": "kho-v4", "v1": "kho-v1"}
+
+
+def abi_sent(c, gen):
+    """The compatible generation @gen writes: entry min(gen, n - 1) of kho.abi."""
+    abis = (c.get("kho_abi") or "v4").split(",")
+    return ABI_COMPATIBLE[abis[min(gen, len(abis) - 1)]]
+
+
+def clients(c):
+    """(kholab's client on, Linux's test_kho protocol on) for kho.test."""
+    t = c.get("kho_test") or "both"
+    return t != "linux", t != "kholab"
 
 
 def argv_of(c):
@@ -163,7 +198,8 @@ def check_results(c, path):
     """Return (problems, stats) from a results file."""
     problems = []
     stats = {"gens": 0, "folios": 0, "restored": 0, "bytes": 0,
-             "mismatches": 0, "lost": 0}
+             "mismatches": 0, "lost": 0, "linux_folios": 0, "linux_restored": 0}
+    kholab, linux = clients(c)
     try:
         res = kholab_results.read(path)
     except OSError as e:
@@ -193,6 +229,10 @@ def check_results(c, path):
         if e.get("event") == "memmap" and e.get("poison_checked") is not True:
             problems.append(f"gen {e.get('gen')}: memmap poison check "
                             f"not passed")
+        if e.get("event") == "kexec" and isinstance(e.get("gen"), int) \
+                and e.get("abi") != abi_sent(c, e["gen"]):
+            problems.append(f"gen {e['gen']} wrote {e.get('abi')}, "
+                            f"kho.abi says {abi_sent(c, e['gen'])}")
     for g in range(c["gens"]):
         r = restores.get(g)
         if r is None:
@@ -208,14 +248,29 @@ def check_results(c, path):
             continue
         stats["folios"] += max(f, 0)
         stats["restored"] += max(rs, 0)
+        stats["linux_folios"] += r.get("linux_folios", 0)
+        stats["linux_restored"] += r.get("linux_restored", 0)
         if rs == f:
             stats["bytes"] += r.get("bytes", 0)
         if not r.get("revived"):
             problems.append(f"gen {g}: handoff not revived")
-        if f <= 0:
+        if r.get("abi") != abi_sent(c, g - 1):
+            problems.append(f"gen {g}: received {r.get('abi')}, "
+                            f"gen {g - 1} writes {abi_sent(c, g - 1)}")
+        if kholab and f <= 0:
             problems.append(f"gen {g}: no folios handed over")
+        if not kholab and f != 0:
+            problems.append(f"gen {g}: {f} kholab folios with kho.test=linux")
         if rs != f:
             problems.append(f"gen {g}: restored {rs} of {f} folios")
+        if linux and not (r.get("linux_found") and r.get("linux_ok") and
+                          r.get("linux_folios", 0) > 0 and
+                          r.get("linux_restored") == r.get("linux_folios")):
+            problems.append(f"gen {g}: test_kho found={r.get('linux_found')} "
+                            f"ok={r.get('linux_ok')}, {r.get('linux_restored')} of "
+                            f"{r.get('linux_folios')} folios")
+        if not linux and r.get("linux_found"):
+            problems.append(f"gen {g}: a kho_test subtree with kho.test=kholab")
         if mm != 0:
             problems.append(f"gen {g}: {mm} mismatches")
         if lost != 0:
@@ -240,7 +295,8 @@ def summary_line(c):
     thr = "" if c["deferred_threads"] is None else f" t={c['deferred_threads']}"
     return (f"{fmt_mib(c['mem'])} cpus={c['cpus']} {numa} gens={c['gens']} "
             f"{c['memmap_init']}{thr}/{c['kho_deferred']} "
-            f"test_mem={fmt_kib(c['test_kib'])}")
+            f"test_mem={fmt_kib(c['test_kib'])} abi={c.get('kho_abi') or 'v4'} "
+            f"test={c.get('kho_test') or 'both'}")
 
 
 RC_NAMES = {0: "pass", 1: "fail", 2: "usage", 3: "timeout", 4: "no verdict"}
@@ -289,9 +345,11 @@ def main():
     env = dict(os.environ, BUILD=outdir, KHOLAB_NO_BUILD="1")
 
     tot = {"runs": 0, "passed": 0, "gens": 0, "folios": 0, "restored": 0,
-           "bytes": 0, "mismatches": 0, "lost": 0, "wall": 0.0}
+           "bytes": 0, "mismatches": 0, "lost": 0, "linux_folios": 0,
+           "linux_restored": 0, "wall": 0.0}
     cov = {k: {} for k in ("memory", "cpus", "nodes", "memmap_init",
-                           "deferred_threads", "kho.deferred", "gens")}
+                           "deferred_threads", "kho.deferred", "gens",
+                           "kho.abi", "kho.test")}
     failures = []
     t_start = time.time()
     try:
@@ -321,7 +379,7 @@ def main():
             tot["passed"] += ok
             tot["wall"] += wall
             for k in ("gens", "folios", "restored", "bytes", "mismatches",
-                      "lost"):
+                      "lost", "linux_folios", "linux_restored"):
                 tot[k] += st[k]
             nodes = len(c["numa"]) if c["numa"] else 1
             for k, v in (("memory", mem_class(c["mem"])),
@@ -335,11 +393,15 @@ def main():
                          ("kho.deferred", c["kho_deferred"]),
                          ("gens", "1" if c["gens"] == 1 else
                           "2-4" if c["gens"] <= 4 else
-                          "5-7" if c["gens"] <= 7 else "8-10")):
+                          "5-7" if c["gens"] <= 7 else "8-10"),
+                         ("kho.abi", "v4 (default)" if not c["kho_abi"] else
+                          c["kho_abi"] if "," not in c["kho_abi"] else "list"),
+                         ("kho.test", c["kho_test"] or "both (default)")):
                 cov[k][v] = cov[k].get(v, 0) + 1
             per_gen = wall / max(st["gens"], 1)
             print(f"[{c['idx']}/{total}] {'PASS' if ok else 'FAIL'} "
                   f"{summary_line(c)} folios={st['restored']}/{st['folios']} "
+                  f"linux={st['linux_restored']}/{st['linux_folios']} "
                   f"{per_gen:.1f}s/gen", flush=True)
             if ok:
                 if not args.keep:
@@ -361,6 +423,7 @@ def main():
     print(f"stress: seed {seed}: {tot['passed']}/{tot['runs']} runs passed, "
           f"{tot['gens']} generations, {tot['restored']}/{tot['folios']} folios "
           f"restored ({tot['bytes'] / MIB:.0f} MiB), "
+          f"{tot['linux_restored']}/{tot['linux_folios']} test_kho folios restored, "
           f"{tot['mismatches']} mismatches, {tot['lost']} lost, "
           f"{time.time() - t_start:.0f} s")
     print("coverage (runs):")

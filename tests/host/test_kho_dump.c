@@ -31,8 +31,8 @@
  *  - each root child node: kho-v1 an 8-byte "fdt" property and a dumped
  *    subtrees/<name>.dtb that is a valid FDT; kho-v4 8-byte
  *    "preserved-data" and "blob-size" (non-zero) and either
- *    subtrees/<name>.dtb (a valid FDT no larger than blob-size) or
- *    subtrees/<name>.bin (exactly blob-size bytes); the blob's pages
+ *    subtrees/<name>.dtb (a valid FDT) or subtrees/<name>.bin, of exactly
+ *    blob-size bytes (the blob's length); the blob's pages
  *    preserved; no dumped subtree without a node.  kho-v4 handoffs carry a
  *    "kexec-metadata" blob: version 1, at least 73 bytes, a NUL-terminated
  *    release, kexec_count >= 1;
@@ -580,8 +580,8 @@ static int read_blob_prop(struct check *c, const void *fdt, int node, const char
 /*
  * check_blob - one subtree's dumped blob: @file of @flen bytes for node
  * @nm at @phys, blob-size @size (kho-v4; 0 for kho-v1).  A .dtb must be a
- * whole valid FDT (no larger than blob-size), a .bin exactly blob-size
- * bytes; its pages must be preserved.
+ * whole valid FDT; under kho-v4 either file is exactly blob-size bytes;
+ * the blob's pages must be preserved.
  */
 static void check_blob(struct check *c, const char *nm, const char *file, const u8 *blob,
 		       size_t flen, u64 phys, u64 size, const struct blk *byaddr, u64 nblk)
@@ -591,10 +591,7 @@ static void check_blob(struct check *c, const char *nm, const char *file, const 
 	if (dtb && (flen < sizeof(struct fdt_header) || fdt_check_full(blob, flen) ||
 		    fdt_totalsize(blob) != flen))
 		defect(c, "%s: not a valid FDT of %zu bytes", file, flen);
-	else if (dtb && size && flen > size)
-		defect(c, "%s: %zu bytes, more than its blob-size %llu", file, flen,
-		       (unsigned long long)size);
-	else if (!dtb && flen != size)
+	else if (c->v4 && flen != size)
 		defect(c, "%s: %zu bytes, blob-size says %llu", file, flen, (unsigned long long)size);
 	else if (!phys || (phys & (DUMP_PAGE - 1)))
 		defect(c, "root.dtb: node '%s': blob at 0x%llx is not a page address", nm,
@@ -831,6 +828,7 @@ static int check_dump(struct check *c)
 #define T_META_SIZE	73
 
 static char tdir[64];
+static u64 sub_size;		/* bytes of subtrees/kho_test.dtb, make_common() */
 
 /* put_file - write @len bytes to tdir/@name. */
 static void put_file(const char *name, const void *data, size_t len)
@@ -899,7 +897,7 @@ static size_t build_root(u8 *buf, const struct root_variant *v)
 	assert_int_equal(fdt_begin_node(buf, ""), 0);
 	assert_int_equal(fdt_property_string(buf, "compatible", v->compat), 0);
 	assert_int_equal(fdt_property(buf, KHO_PROP_PRESERVED, &v->map, v->map_len), 0);
-	subtree_node(buf, "kho_test", v4, T_SUB, DUMP_PAGE, 8);
+	subtree_node(buf, "kho_test", v4, T_SUB, sub_size, 8);
 	if (v4 && v->meta_len >= 0)
 		subtree_node(buf, KHO_KEXEC_METADATA_NAME, true, T_META, v->meta_size, v->meta_len);
 	assert_int_equal(fdt_end_node(buf), 0);
@@ -937,7 +935,8 @@ static void make_common(const char *txt)
 	assert_int_equal(fdt_create_empty_tree(sub, DUMP_PAGE), 0);
 	assert_int_equal(fdt_setprop_string(sub, 0, "compatible", "kholab-test-v1"), 0);
 	assert_int_equal(fdt_pack(sub), 0);
-	put_file("subtrees/kho_test.dtb", sub, fdt_totalsize(sub));
+	sub_size = fdt_totalsize(sub);
+	put_file("subtrees/kho_test.dtb", sub, sub_size);
 	put_file("preserved.txt", txt, strlen(txt));
 	put_file("kho_data.bin", &kd, sizeof(kd));
 	put_file("scratch.bin", scr, sizeof(scr));

@@ -4,9 +4,11 @@
 
   tests/fuzz/mkcorpus.py OUTDIR [--dump DIR/gen0 ...]
 
-Writes hand-made minimal inputs (valid handoffs and one per defect kind)
-and, for each --dump (run-qemu.sh --kho-dump DIR; DIR/gen<G>), the real
-handoff converted to the harness's input format, plus a few variants of it
+Writes hand-made minimal inputs in both wire formats (valid handoffs and
+one per defect kind: kho-v1's chunk list; kho-v4's radix tree, blob
+subtrees and kexec-metadata) and, for each --dump (run-qemu.sh --kho-dump
+DIR; DIR/gen<G>, of either format), the real handoff converted to the
+harness's input format as dump-<v1|v4>-gen<G>, plus a few variants of it
 with one defect planted.  Input format: docs/robustness.md "Fuzzing" and
 the comment at the top of fuzz_kho_early.c.
 """
@@ -21,7 +23,7 @@ SIM_BYTES = 1 << 30
 KHO_TYPE = 10
 
 
-# ---- a minimal FDT writer (only what a kho-v1 root needs) ----------------
+# ---- a minimal FDT writer (only what a KHO root needs) --------------------
 
 def fdt(props, children=()):
     """props: [(name, bytes)]; children: [(name, [(prop, bytes)])]."""
@@ -113,6 +115,98 @@ def bitmap(bits):
     return bytes(b)
 
 
+# ---- kho-v4: the radix tree and blob subtrees -------------------------------
+
+V4_LEVELS = 5
+
+
+def v4_key(phys, order):
+    """The radix key of the block of 2^@order pages at @phys."""
+    return (1 << (52 - order)) | (phys >> (12 + order))
+
+
+class Tree:
+    """A kho-v4 radix tree being built: pages handed out from @base up,
+    the root first."""
+
+    def __init__(self, base):
+        self.base = base
+        self.pages = {base: bytearray(PAGE)}
+
+    def root(self):
+        """The root table's address."""
+        return self.base
+
+    def child(self, page, i):
+        """Entry @i of table @page, a new zeroed page when empty."""
+        v = struct.unpack_from("<Q", self.pages[page], 8 * i)[0]
+        if not v:
+            v = self.base + len(self.pages) * PAGE
+            self.pages[v] = bytearray(PAGE)
+            struct.pack_into("<Q", self.pages[page], 8 * i, v)
+        return v
+
+    def add_key(self, key):
+        """Set @key's bit, tables made as needed; -> its leaf's address."""
+        page = self.base
+        for level in range(V4_LEVELS, 0, -1):
+            page = self.child(page, (key >> (15 + 9 * (level - 1))) & 511)
+        self.pages[page][(key & 32767) // 8] |= 1 << (key % 8)
+        return page
+
+    def add(self, phys, order):
+        """Add the block of 2^@order pages at @phys; -> its leaf's address."""
+        return self.add_key(v4_key(phys, order))
+
+    def put(self, w):
+        """Write every page into world @w."""
+        for p, data in self.pages.items():
+            w.put(p, data)
+
+
+def metadata(version=1, release=b"kholab 0.5.0", count=1):
+    """A kexec-metadata blob: u32 version, char release[65], u32 kexec_count (73 bytes)."""
+    return struct.pack("<I65sI", version, release, count)
+
+
+def v4_root(tree_root, children=(), compat=b"kho-v4\0"):
+    """A kho-v4 root FDT; @children: [(name, phys, blob-size or None)]."""
+    kids = []
+    for name, phys, size in children:
+        props = [("preserved-data", struct.pack("<Q", phys))]
+        if size is not None:
+            props.append(("blob-size", struct.pack("<Q", size)))
+        kids.append((name, props))
+    return fdt([("compatible", compat), ("preserved-memory-map", struct.pack("<Q", tree_root))], kids)
+
+
+def fdt_nodes(blob):
+    """{node: {property: bytes}} of an FDT's root node ("") and its children."""
+    off_st, off_str = struct.unpack_from(">II", blob, 8)
+    pos, depth, node, out = off_st, 0, "", {"": {}}
+    while pos + 4 <= len(blob):
+        tok = struct.unpack_from(">I", blob, pos)[0]
+        pos += 4
+        if tok == 1:
+            end = blob.index(b"\0", pos)
+            depth += 1
+            if depth == 2:
+                node = blob[pos:end].decode()
+                out[node] = {}
+            pos = (end + 4) & ~3
+        elif tok == 2:
+            depth -= 1
+        elif tok == 3:
+            ln, nameoff = struct.unpack_from(">II", blob, pos)
+            name = blob[off_str + nameoff:blob.index(b"\0", off_str + nameoff)].decode()
+            if depth <= 2:
+                out[node if depth == 2 else ""][name] = blob[pos + 8:pos + 8 + ln]
+            pos = (pos + 8 + ln + 3) & ~3
+        elif tok == 9:
+            break
+    return out
+
+
 # ---- hand-made minimal worlds -------------------------------------------
 
 RAM = [(0, 0x9F000), (MIB, 63 * MIB), (80 * MIB, 48 * MIB)]   # hole at 64..80 MiB
@@ -199,6 +293,71 @@ def hand_made():
     return out
 
 
+TREE = 0x2100000                # kho-v4 tree pages: the root, then tables and leaves
+META = 0x2001000                # the kexec-metadata blob's page
+
+
+def v4_world(blocks=((FDT, 0), (META, 0), (FDT + 3 * PAGE, 0), (0x3000000, 9), (0x5400000, 9)),
+             children=(("kexec-metadata", META, 73),), meta=None, root=None, plant=None):
+    """A minimal kho-v4 world: @blocks in a radix tree at TREE, changed by
+    @plant(tree) when given, the root FDT naming @children, and the
+    kexec-metadata blob @meta (default: valid) at META."""
+    w = World(RAM, dict(BI))
+    w.put(HANDOFF, handoff((FDT, PAGE, HANDOFF + 48, 16 * len(SCRATCH)), SCRATCH))
+    t = Tree(TREE)
+    for phys, order in blocks:
+        t.add(phys, order)
+    if plant:
+        plant(t)
+    w.put(FDT, v4_root(t.root() if root is None else root, children))
+    w.put(META, metadata() if meta is None else meta)
+    t.put(w)
+    return w
+
+
+def set_entry(page_of, i, value):
+    """A v4_world plant: entry @i of the page @page_of(tree) becomes @value(tree)."""
+    return lambda t: struct.pack_into("<Q", t.pages[page_of(t)], 8 * i, value(t))
+
+
+def repeat_leaf(t):
+    """A v4_world plant: the level-1 table of the FDT's leaf names it twice."""
+    leaf = t.add(FDT, 0)
+    l1 = next(p for p, d in t.pages.items() if leaf in struct.unpack("<512Q", d))
+    i = struct.unpack("<512Q", t.pages[l1]).index(leaf)
+    struct.pack_into("<Q", t.pages[l1], 8 * ((i + 1) % 512), leaf)
+
+
+def hand_made_v4():
+    """kho-v4 inputs: valid ones and one per rule of the receiver."""
+    root = lambda t: TREE                                       # noqa: E731
+    out = {
+        "min-v4-metadata": v4_world(),
+        "min-v4-no-subtree": v4_world(blocks=((FDT, 0), (0x3000000, 9)), children=()),
+        "bad-v4-map-zero": v4_world(root=0),
+        # entry 2 of the root: the order-0 subtree
+        "bad-v4-tree-hole": v4_world(plant=set_entry(root, 2, lambda t: 64 * MIB)),
+        "bad-v4-tree-unaligned": v4_world(plant=set_entry(root, 2, lambda t: TREE + PAGE + 8)),
+        "bad-v4-tree-scratch": v4_world(plant=set_entry(root, 2, lambda t: 0x800000)),
+        "bad-v4-tree-repeated": v4_world(plant=repeat_leaf),
+        "bad-v4-key-zero": v4_world(plant=lambda t: t.add_key(0)),
+        # entry 4: keys of 2^53 and more, pointing at a fresh (zero) page
+        "bad-v4-key-large": v4_world(plant=set_entry(root, 4, lambda t: TREE + len(t.pages) * PAGE)),
+        "bad-v4-order16": v4_world(blocks=((FDT, 0), (META, 0), (1 << 28, 16))),
+        "bad-v4-block-overlap": v4_world(blocks=((FDT, 0), (META, 0), (0x3000000, 9), (0x3000000, 0))),
+        "bad-v4-block-scratch": v4_world(blocks=((FDT, 0), (META, 0), (0x300000, 0))),
+        "bad-v4-blob-size-missing": v4_world(children=(("kexec-metadata", META, None),)),
+        "bad-v4-blob-size-large": v4_world(children=(("kexec-metadata", META, 1 << 30),)),
+        "bad-v4-data-unpreserved": v4_world(children=(("kexec-metadata", FDT + 2 * PAGE, 73),)),
+        "bad-v4-metadata-truncated": v4_world(children=(("kexec-metadata", META, 40),)),
+        "bad-v4-metadata-version": v4_world(meta=metadata(version=2)),
+        "bad-v4-metadata-release": v4_world(meta=b"\1\0\0\0" + b"x" * 69),
+    }
+    out["bad-v4-compatible"] = v4_world()
+    out["bad-v4-compatible"].put(FDT, v4_root(TREE, compat=b"kho-v9\0"))
+    return out
+
+
 # ---- a real dump ------------------------------------------------------------
 
 def from_dump(d):
@@ -209,13 +368,20 @@ def from_dump(d):
     for f in os.listdir(os.path.join(d, "pages")):
         pages[int(f[:-4], 16)] = open(os.path.join(d, "pages", f), "rb").read()
     root = open(os.path.join(d, "root.dtb"), "rb").read()
+    blobs = {}                                     # the subtrees' blobs, at their addresses
+    for name, props in fdt_nodes(root).items():
+        addr = props.get("preserved-data", props.get("fdt"))
+        for ext in (".dtb", ".bin"):
+            path = os.path.join(d, "subtrees", name + ext)
+            if addr and len(addr) == 8 and os.path.exists(path):
+                blobs[struct.unpack("<Q", addr)[0]] = open(path, "rb").read()
     handoff_phys = kd[2] - 48                      # kernel/kexec.c: record, then array
     self_phys = handoff_phys & ~(PAGE - 1)
     g = scratch[1]                                 # the next kernel sits in global scratch
     bi = dict(handoff_phys=handoff_phys, kernel_phys=g[0], kernel_size=4 * MIB,
               elf_phys=g[0] + 4 * MIB, elf_size=2 * MIB, self_phys=self_phys, self_size=0x4000)
     top = max([kd[0] + PAGE, kd[2] + kd[3]] + [a + s for a, s in scratch] +
-              [p + PAGE for p in pages])
+              [p + PAGE for p in pages] + [p + len(b) for p, b in blobs.items()])
     top = min((top + 16 * MIB) & ~(MIB - 1), SIM_BYTES)
     if top > SIM_BYTES or max(pages, default=0) + PAGE > SIM_BYTES:
         sys.exit(f"mkcorpus: {d}: handoff above {SIM_BYTES >> 20} MiB; the harness cannot hold it")
@@ -225,23 +391,41 @@ def from_dump(d):
     w.put(kd[0], root)
     for p in sorted(pages):
         w.put(p, pages[p])
+    for p, b in sorted(blobs.items()):
+        w.put(p, b)
     return w, kd, scratch, pages
 
 
 def dump_variants(d):
-    name = os.path.basename(os.path.normpath(d))
+    """The real handoff in dump @d, named dump-<v1|v4>-<gen>, and variants."""
+    v4 = b"kho-v4\0" in open(os.path.join(d, "root.dtb"), "rb").read()
+    name = "%s-%s" % ("v4" if v4 else "v1", os.path.basename(os.path.normpath(d)))
     w, kd, scratch, pages = from_dump(d)
     out = {f"dump-{name}": w}
-    # variants: a chunk pointing at itself; the kernel image moved over the blocks
-    chunks = [p for p, b in pages.items()
-              if struct.unpack_from("<I", b, 12)[0] <= 255 and struct.unpack_from("<I", b, 8)[0] <= 10
-              and any(struct.unpack_from("<Q", b, 16 + 16 * i + 8)[0] in pages
-                      for i in range(struct.unpack_from("<I", b, 12)[0]))]
-    if chunks:
-        c = min(chunks)
-        v, *_ = from_dump(d)
-        v.put(c, struct.pack("<Q", c))
-        out[f"dump-{name}-cycle"] = v
+    if v4:
+        # variants: a table entry pointing back at the root; root entry 4 in use
+        root = struct.unpack("<Q", fdt_nodes(open(os.path.join(d, "root.dtb"), "rb").read())
+                             [""]["preserved-memory-map"])[0]
+        top = [e for e in struct.unpack("<512Q", pages[root]) if e in pages]
+        if top:
+            free = struct.unpack("<512Q", pages[top[0]]).index(0)
+            v, *_ = from_dump(d)
+            v.put(top[0] + 8 * free, struct.pack("<Q", root))
+            out[f"dump-{name}-cycle"] = v
+            v, *_ = from_dump(d)
+            v.put(root + 32, struct.pack("<Q", top[0]))
+            out[f"dump-{name}-root-entry4"] = v
+    else:
+        # variant: a chunk pointing at itself
+        chunks = [p for p, b in pages.items()
+                  if struct.unpack_from("<I", b, 12)[0] <= 255 and struct.unpack_from("<I", b, 8)[0] <= 10
+                  and any(struct.unpack_from("<Q", b, 16 + 16 * i + 8)[0] in pages
+                          for i in range(struct.unpack_from("<I", b, 12)[0]))]
+        if chunks:
+            c = min(chunks)
+            v, *_ = from_dump(d)
+            v.put(c, struct.pack("<Q", c))
+            out[f"dump-{name}-cycle"] = v
     v, *_ = from_dump(d)
     v.bi["kernel_phys"] = min(pages)                   # kernel over a tracking page: fine,
     out[f"dump-{name}-kernel-moved"] = v               # but near the blocks
@@ -255,7 +439,7 @@ def main():
     ap.add_argument("--no-minimal", action="store_true")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
-    worlds = {} if a.no_minimal else hand_made()
+    worlds = {} if a.no_minimal else dict(hand_made(), **hand_made_v4())
     for d in a.dump:
         worlds.update(dump_variants(d))
     for n, w in sorted(worlds.items()):

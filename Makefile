@@ -103,6 +103,16 @@ RUNS ?= 20
 stress: all
 	tools/stress.py --runs $(RUNS) $(if $(SEED),--seed $(SEED))
 
+# linux-kho: Debian's Linux 7.2 with KHO, test_kho and the rig's init, built
+# once into ~/.cache/kholab (tools/linux-kho.sh); interop: the scenarios of
+# group interop, kholab's KHO against that Linux (docs/interop.md).
+.PHONY: linux-kho interop
+linux-kho:
+	tools/linux-kho.sh build
+
+interop:
+	$(Q)python3 tests/run_tests.py -g interop
+
 clean:
 	rm -rf $(BUILD)
 

@@ -57,7 +57,8 @@ finished entry exists no network is used.  The last stdout line is its path.
 
 run: boot that Linux under QEMU (q35, SeaBIOS -kernel/-initrd, serial
 console, isa-debug-exit at 0xf4); the init program in the initramfs reports
-test_kho's verdict through the exit port.  Builds first when needed.
+test_kho's verdict through the exit port (kholab reports its own when --next
+starts it).  Builds first when needed.
   --cpus N --mem SIZE --numa SPEC --accel tcg|kvm --timeout SEC
                        the machine, as for ./run-qemu.sh (default 2 CPUs,
                        1G, TCG unless KVM is usable, 120 s)
@@ -190,7 +191,8 @@ fetch_source() {
 		fatal 4 "apt-get not found: this needs a Debian/Ubuntu host (or a cache entry made elsewhere, in KHOLAB_LINUX_CACHE)"
 	apt_setup
 	step 1 "apt-get update: ${KHOLAB_LINUX_SUITE:-sid} from $(debian_mirror) (private lists in $apt_dir)"
-	if ! apt-get "${apt_opts[@]}" update >"$apt_dir/update.log" 2>&1; then
+	# --error-on=any: a mirror that cannot be reached is an error, not a warning.
+	if ! apt-get "${apt_opts[@]}" --error-on=any update >"$apt_dir/update.log" 2>&1; then
 		tail -n 5 "$apt_dir/update.log" >&2
 		fatal 4 "apt-get update failed (no network, or the mirror lacks ${KHOLAB_LINUX_SUITE:-sid}); full output in $apt_dir/update.log. Set KHOLAB_DEBIAN_MIRROR to another Debian archive"
 	fi
@@ -368,7 +370,7 @@ run_main() {
 	# shellcheck disable=SC2034
 	local cpus=2 mem_str='' numa='' accel='' timeout=120 cpu_model='' qemu=''
 	local append='' next='' next_initrd='' next_cmdline='' next_append='' kernel='' initrd=''
-	local log='' quiet=0 verbose=0 opt cmdline tmp qpid='' rc timed_out=0 deadline
+	local log='' quiet=0 verbose=0 opt cmdline tmp rc timed_out=0
 	local status verdict start_ns wall_ms desc spec
 	local -a puts=() extras=() args=()
 	while [ $# -gt 0 ]; do
@@ -429,7 +431,7 @@ run_main() {
 
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/linux-kho.XXXXXX")
 	# shellcheck disable=SC2064
-	trap "[ -z \"\${qpid:-}\" ] || kill -KILL \"\$qpid\" 2>/dev/null || true; rm -rf '$tmp'" EXIT
+	trap "rm -rf '$tmp'" EXIT
 	if [ ${#puts[@]} -ne 0 ] || [ ${#extras[@]} -ne 0 ]; then
 		local -a specs=()
 		for spec in "${puts[@]+"${puts[@]}"}"; do specs+=("file:${spec#*=}:${spec%%=*}"); done
@@ -465,24 +467,13 @@ run_main() {
 	say "booting Linux ($desc); cmdline '$cmdline'"
 	[ $verbose -eq 0 ] || say "$qemu ${args[*]}"
 	start_ns=$(date +%s%N)
-	"$qemu" "${args[@]}" </dev/null 2>"$tmp/qemu.err" &
-	qpid=$!
-	deadline=$((SECONDS + timeout))
-	while kill -0 "$qpid" 2>/dev/null; do
-		if [ $SECONDS -ge $deadline ]; then
-			timed_out=1
-			kill -TERM "$qpid" 2>/dev/null || true
-			sleep 2
-			kill -KILL "$qpid" 2>/dev/null || true
-			break
-		fi
-		sleep 0.2
-	done
+	# timeout(1) sends TERM after the limit and KILL 5 s later: status 124
+	# or 137.  --foreground keeps QEMU in our process group for Ctrl-C.
 	set +e
-	wait "$qpid"
+	timeout --foreground --kill-after=5 "$timeout" "$qemu" "${args[@]}" </dev/null 2>"$tmp/qemu.err"
 	rc=$?
 	set -e
-	qpid=''
+	[ $rc -ne 124 ] && [ $rc -ne 137 ] || timed_out=1
 	wall_ms=$((($(date +%s%N) - start_ns) / 1000000))
 	[ ! -s "$tmp/qemu.err" ] || sed "s/^/$PROG: qemu: /" "$tmp/qemu.err" >&2
 
@@ -491,14 +482,17 @@ run_main() {
 	else
 		case $rc in
 		33 | 35)
-			local want=PASS
+			# The last kernel's verdict line: the rig's init, or kholab's
+			# kernel_exit() when the chain ended in kholab.
+			local want=PASS line
 			[ "$rc" -eq 33 ] || want=FAIL
-			if ! grep -q "kho-init: verdict $want" "$log"; then
-				status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU $rc but no 'kho-init: verdict $want' line in the serial log"
+			line=$(tr -d '\r' <"$log" | grep -E "(kho-init|exit): verdict $want" | tail -n1 || true)
+			if [ -z "$line" ]; then
+				status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU $rc but no 'kho-init: verdict $want' (or kholab 'exit: verdict $want') line in the serial log"
 			elif [ "$rc" -eq 33 ]; then
-				status=$EXIT_PASS verdict="PASS (QEMU 33): $(grep -m1 'kho-init: verdict' "$log" | tr -d '\r' | sed 's/.*verdict PASS: //')"
+				status=$EXIT_PASS verdict="PASS (QEMU 33): ${line#*verdict PASS: }"
 			else
-				status=$EXIT_FAIL verdict="FAIL (QEMU 35): $(grep -m1 'kho-init: verdict' "$log" | tr -d '\r' | sed 's/.*verdict FAIL: //')"
+				status=$EXIT_FAIL verdict="FAIL (QEMU 35): ${line#*verdict FAIL: }"
 			fi
 			;;
 		0) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited 0 without a debug-exit write (a kernel panic with panic=-1, or a reset)" ;;

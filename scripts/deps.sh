@@ -26,7 +26,8 @@ PACKAGES=(
 	# tools/linux-kho.sh (make linux-kho, make interop): builds Linux from
 	# Debian's linux-source package and a static init for its initramfs
 	flex bison bc libelf-dev libssl-dev # the kernel build, objtool, certs
-	cpio rsync xz-utils             # initramfs tools, headers_install, the .tar.xz
+	xz-utils                        # the source package's .tar.xz
+	cpio rsync                      # the kernel tree's own cpio and headers_install targets
 	libc6-dev                       # glibc's static libc.a for the init program
 )
 

@@ -121,13 +121,31 @@ int kho_scratch_free_ranges(const struct kho_scratch **ranges)
 	return kho_nr_scratch_free;
 }
 
-/* kho_next_kernel_area - see kho_boot.h: scratch[1], the global area. */
+/*
+ * kho_next_kernel_area - see kho_boot.h: the largest free range of the
+ * global area [1]; when that area is empty (a Linux sender whose RAM is
+ * all below 4 GiB sends it with size 0), the largest free range anywhere.
+ */
 int kho_next_kernel_area(u64 *addr, u64 *size)
 {
+	u64 g = kho_nr_scratch > 1 ? kho_scratch[1].addr : 0;
+	u64 ge = kho_nr_scratch > 1 ? g + kho_scratch[1].size : 0;
+	int best = -1;
+
 	if (kho_nr_scratch < 3)
 		return -ENODEV;
-	*addr = kho_scratch[1].addr;
-	*size = kho_scratch[1].size;
+	for (int pass = 0; pass < 2 && best < 0; pass++)
+		for (int i = 0; i < kho_nr_scratch_free; i++) {
+			const struct kho_scratch *r = &kho_scratch_free[i];
+			bool in_global = r->addr >= g && r->addr + r->size <= ge;
+
+			if ((pass || in_global) && (best < 0 || r->size > kho_scratch_free[best].size))
+				best = i;
+		}
+	if (best < 0)
+		return -ENOSPC;
+	*addr = kho_scratch_free[best].addr;
+	*size = kho_scratch_free[best].size;
 	return 0;
 }
 

@@ -178,7 +178,7 @@ static const struct kho_data *find_record(const struct kholab_bootinfo *bi)
 	return NULL;
 }
 
-/* validate_scratch - the array: in RAM, aligned, areas in RAM, disjoint. */
+/* validate_scratch - the array: in RAM, aligned, areas in RAM, disjoint, lowmem not empty. */
 static int validate_scratch(const struct kho_data *kd)
 {
 	const struct kho_scratch *s;
@@ -191,8 +191,15 @@ static int validate_scratch(const struct kho_data *kd)
 		return reject("scratch array count out of range (need 3..66)", n);
 	s = __va(kd->scratch_addr);
 	for (u64 i = 0; i < n; i++) {
+		/*
+		 * Linux sends a global area of size 0 when all RAM is below
+		 * 4 GiB (its rule subtracts the lowmem share); such areas are
+		 * kept but never used.  Lowmem must exist.
+		 */
+		if (!s[i].size && !i)
+			return reject("lowmem scratch area of size zero", s[i].addr);
 		if (!s[i].size)
-			return reject("scratch area of size zero", s[i].addr);
+			continue;
 		if (s[i].addr & (PAGE_SIZE - 1) || s[i].size & (PAGE_SIZE - 1))
 			return reject("scratch area not page aligned", s[i].addr);
 		if (!ram_ok(s[i].addr, s[i].size, NULL))
@@ -367,6 +374,8 @@ static void trust(const struct kho_data *kd)
 		kho_stats.bytes += blocks[i].size;
 	kho_stats.blocks = kho_in.nr_blocks;
 	for (int s = 0; s < kho_nr_scratch; s++) {
+		if (!kho_scratch[s].size)
+			continue;
 		memblock_add(kho_scratch[s].addr, kho_scratch[s].size);	/* no-op if RAM already */
 		memblock_mark_kho_scratch(kho_scratch[s].addr, kho_scratch[s].size);
 	}

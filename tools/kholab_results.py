@@ -126,7 +126,8 @@ class Results:
         for g in sorted(gens):
             e = gens[g]
             m, r, k = e.get("memmap", {}), e.get("kho_restore", {}), e.get("kexec")
-            kexec = "-> gen %s (%s blocks, %s)" % (k.get("to_gen"), k.get("preserved_blocks"),
+            to = k and ("Linux" if k.get("next") == "linux" else "gen %s" % k.get("to_gen"))
+            kexec = "-> %s (%s blocks, %s)" % (to, k.get("preserved_blocks"),
                                                   k.get("abi", "?")) if k else "-"
             abi = r.get("abi", "-")
             out.append("%-4d %-11s %-12s %-13s %-7s %-7s %-9s %-5s %-5s %-13s %-9s %s" % (
@@ -181,8 +182,11 @@ def read(path, partial_tail=False):
 def summary_lines(res):
     """What run-qemu.sh prints about @res (see the module comment)."""
     maxgen = res.max_gen()
-    out = ["exit=%s boots=%d maxgen=%s bad=%d" % (
-        res.exit_status(), res.boots(), "-" if maxgen is None else maxgen, len(res.bad))]
+    kexecs = res.named("kexec")
+    last_next = kexecs[-1].get("next", "self") if kexecs else "-"
+    out = ["exit=%s boots=%d maxgen=%s bad=%d next=%s" % (
+        res.exit_status(), res.boots(), "-" if maxgen is None else maxgen, len(res.bad),
+        last_next)]
     out += ["timing: " + t for t in res.timings()]
     out += res.table()
     if res.bad:

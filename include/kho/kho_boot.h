@@ -79,10 +79,11 @@ const char *kho_abi_sent(void);
 int kho_scratch_free_ranges(const struct kho_scratch **ranges);
 
 /**
- * kho_next_kernel_area - the global scratch area, where a kexec must put
- * the next kernel and its boot info (only scratch is free of preserved
- * memory in every generation).
- * Return: 0, or -ENODEV when this boot has no scratch (kho=off).
+ * kho_next_kernel_area - where a kexec must put the next kernel and its
+ * boot info: the largest part of the global scratch area this kernel left
+ * free (only scratch is free of preserved memory in every generation).
+ * Return: 0; -ENODEV when this boot has no scratch (kho=off); -ENOSPC when
+ * nothing of scratch is free.
  */
 int kho_next_kernel_area(u64 *addr, u64 *size);
 

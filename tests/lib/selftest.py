@@ -478,7 +478,7 @@ def t_results(e):
     expect(res.exit_status() == "pass" and res.boots() == 3 and res.max_gen() == 2,
            "exit/boots/max_gen: %s %s %s" % (res.exit_status(), res.boots(), res.max_gen()))
     expect(sorted(res.by_gen()) == [0, 1, 2] and len(res.by_gen()[0]) == 4, "by_gen %s" % res.by_gen())
-    want = ["exit=pass boots=3 maxgen=2 bad=0", "timing: memmap[gen 0].deferred=1.500 ms",
+    want = ["exit=pass boots=3 maxgen=2 bad=0 next=self", "timing: memmap[gen 0].deferred=1.500 ms",
             "timing: exit.uptime=2.000 ms"]
     lines = kr.summary_lines(res)
     head = lines[3].split()

@@ -398,8 +398,10 @@ bool kho_populate(const struct kholab_bootinfo *bi)
 	kho_stats.gen = bi->generation;
 	kd = find_record(bi);
 	if (!kd) {
-		if (bi->flags & KHOLAB_BI_FLAG_KEXEC && !kho_stats.rejected)
+		if (bi->flags & KHOLAB_BI_FLAG_KEXEC && !kho_stats.rejected) {
+			kho_stats.rejected = "no KHO handoff record from the previous kernel";
 			pr_info("the previous kernel handed over no KHO record (KHO off there?); booting cold\n");
+		}
 		return false;
 	}
 	if (!kho_cfg.enabled) {

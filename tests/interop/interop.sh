@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# tests/interop/interop.sh CASE - one kholab <-> Linux 7.2 KHO scenario
+# (group interop; docs/interop.md).  CASE is one of
+#
+#   linux-kholab MODE MEMMAP 1|2   Linux's test_kho preserves, Linux kexecs
+#                                  build/kholab.bzImage; kholab revives the
+#                                  kho-v4 handoff with kho.deferred=MODE and
+#                                  memmap_init=MEMMAP on 1 node (2 vCPUs, 2G)
+#                                  or 2 nodes (4 vCPUs, 4G) and verifies
+#                                  Linux's checksum; in unsafe+deferred mode
+#                                  it must instead catch the lost pages
+#   kholab-linux 1|2               kholab (UEFI) preserves in test_kho's
+#                                  format and kexecs Linux; Linux's test_kho
+#                                  must restore
+#   linux-kholab-linux             kholab in the middle: it verifies Linux's
+#                                  data and relays it to a second Linux
+#   bad-image | old-image          kexec.next=linux with a file that is not a
+#                                  bzImage / a too old one: refused, nothing run
+#   linux-kho-off                  Linux with kho=off kexecs kholab: it boots
+#                                  cold and says so
+#   scratch-small                  scratch too small for Linux: refused with
+#                                  the size needed
+#
+# Prints the interesting serial lines and "CASE: PASS" or "CASE: FAIL: why";
+# exits 0 only on a pass.  Logs stay in $BUILD/interop/<case>/.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+
+BUILD=${BUILD:-build}
+NAME="$*"
+NAME=${NAME// /-}
+out=$BUILD/interop/$NAME
+mkdir -p "$out"
+log=$out/serial.log
+MAX_MEM=268435456		# test_kho.max_mem: 256 MiB, above kholab's first_deferred_pfn too
+
+fail() {
+	echo "$NAME: FAIL: $*"
+	exit 1
+}
+
+# show PATTERN: the serial lines that tell the story.
+show() {
+	echo "$NAME: serial lines (of $log):"
+	tr -d '\r' <"$log" | grep -E "$1" | sed 's/^/  /'
+}
+
+# need PATTERN WHY: the log must hold PATTERN.
+need() {
+	tr -d '\r' <"$log" | grep -qE "$1" || fail "$2"
+}
+
+[ -f "$BUILD/kholab.bzImage" ] || fail "$BUILD/kholab.bzImage is missing; run make"
+lx=$(timeout --kill-after=10 2400 tools/linux-kho.sh build | tail -n 1)
+[ -f "$lx/bzImage" ] || fail "tools/linux-kho.sh build failed (its message is above), so Linux was not booted"
+
+# topology N: the runner options for 1 node (2 vCPUs, 2G) or 2 (4 vCPUs, 4G).
+topology() {
+	if [ "$1" = 2 ]; then echo "--cpus 4 --mem 4G --numa 2"; else echo "--cpus 2 --mem 2G"; fi
+}
+
+# linux_to_kholab KHOLAB_CMDLINE [RUNNER OPTION...]: Linux kexecs kholab.bzImage.
+linux_to_kholab() {
+	local cmdline=$1
+	shift
+	tools/linux-kho.sh run "$@" --put "$BUILD/kholab.bzImage=/kholab" --next /kholab --next-initrd none \
+		--next-cmdline "$cmdline" --quiet --log "$log" --timeout 300
+}
+
+# kholab_to_linux KHOLAB_CMDLINE [RUN-QEMU OPTION...]: kholab (UEFI) kexecs Linux.
+kholab_to_linux() {
+	local cmdline=$1
+	shift
+	./run-qemu.sh --quiet --log "$log" --results "$out/results.jsonl" --timeout 300 --gens 2 \
+		--linux "$lx/bzImage" --linux-initrd "$lx/initramfs.cpio" \
+		--cmdline "kexec.next=linux kexec.linux_cmdline=no5lvl $cmdline" "$@"
+}
+
+case $1 in
+linux-kholab)
+	mode=$2 memmap=$3
+	# shellcheck disable=SC2046
+	linux_to_kholab "kho.test=linux kho.deferred=$mode memmap_init=$memmap memmap_poison=1" \
+		$(topology "$4") --append "test_kho.max_mem=$MAX_MEM"
+	rc=$?
+	show 'KHO: |test_kho: |kholab-bzimage: |exit: verdict|metadata lost'
+	need 'KHO: handover from 7\.2' "kholab did not name Linux 7.2 as the sender"
+	need 'handoff accepted \(kho-v4\)' "kholab did not accept Linux's kho-v4 handoff"
+	if [ "$mode" = unsafe ] && [ "$memmap" = deferred ]; then
+		[ $rc -eq 1 ] || fail "want kholab's fail verdict (exit 1) in unsafe mode, got $rc"
+		need 'metadata lost' "unsafe mode lost no pages, so it proved nothing"
+		need 'test_kho: KHO restore failed' "test_kho did not fail"
+	else
+		[ $rc -eq 0 ] || fail "the runner exited $rc (0 pass, 1 fail, 3 timeout, 4 no verdict)"
+		need 'test_kho: KHO restore succeeded' "kholab did not verify Linux's checksum"
+	fi
+	;;
+kholab-linux)
+	mem=2G
+	[ "$2" = 2 ] && mem=4G
+	# shellcheck disable=SC2046
+	kholab_to_linux "kho.test=linux kho.test_linux_mem=64M kho_scratch=128M,128M,96M" \
+		$(topology "$2" | sed "s/--mem [^ ]*/--mem $mem/")
+	rc=$?
+	show 'KHO: |test_kho: |kexec: |kho-init: verdict'
+	[ $rc -eq 0 ] || fail "run-qemu.sh exited $rc (0 pass, 1 fail, 3 timeout, 4 no verdict)"
+	need 'KHO: found kexec handover data\.' "Linux did not find kholab's handoff"
+	need 'KHO: exec from: kholab' "Linux did not name kholab as the sender"
+	need 'test_kho: KHO restore succeeded' "Linux's test_kho did not restore"
+	;;
+linux-kholab-linux)
+	python3 tools/linux-kho/mkcpio.py "$out/bundle.cpio" dir:/linux \
+		"file:/linux/bzImage:$lx/bzImage" "file:/linux/initrd:$lx/initramfs.cpio" ||
+		fail "could not write the initrd bundle"
+	tools/linux-kho.sh run --cpus 2 --mem 2G --append "test_kho.max_mem=$MAX_MEM" \
+		--put "$BUILD/kholab.bzImage=/kholab" --put "$out/bundle.cpio=/bundle.cpio" \
+		--next /kholab --next-initrd /bundle.cpio --quiet --log "$log" --timeout 300 \
+		--next-cmdline "kho.test=linux kho.test_relay=1 kexec.next=linux gens=3 kexec.linux_cmdline=no5lvl memmap_poison=1"
+	rc=$?
+	show 'KHO: |test_kho: |kexec: |kholab-bzimage: |kho-init: verdict'
+	[ $rc -eq 0 ] || fail "the runner exited $rc (0 pass, 1 fail, 3 timeout, 4 no verdict)"
+	need 'KHO: handover from 7\.2' "kholab did not receive Linux's handoff"
+	need 'relaying the [0-9]+ folios' "kholab did not relay Linux's folios"
+	need 'KHO: exec from: kholab 0\.5\.0 \(count 2\)' "the second Linux did not receive kholab's handoff"
+	[ "$(tr -d '\r' <"$log" | grep -cE '^\[ *[0-9.]+\] test_kho: KHO restore succeeded')" -eq 2 ] ||
+		fail "want 'KHO restore succeeded' from kholab and from the second Linux"
+	;;
+bad-image | old-image)
+	img=$BUILD/kholab.elf
+	if [ "$1" = old-image ]; then
+		img=$out/old-bzImage
+		cp "$lx/bzImage" "$img" && printf '\x01\x02' | dd of="$img" bs=1 seek=$((0x206)) conv=notrunc status=none ||
+			fail "could not make the old image"
+	fi
+	./run-qemu.sh --quiet --log "$log" --timeout 120 --gens 2 --linux "$img" \
+		--cmdline "kexec.next=linux kho_scratch=128M,128M,96M"
+	rc=$?
+	show 'kexec: |exit: verdict'
+	[ $rc -eq 1 ] || fail "want a fail verdict (exit 1), got $rc"
+	if [ "$1" = bad-image ]; then
+		need 'not a bzImage.*not kexecing' "no clear refusal of the image"
+	else
+		need 'boot protocol too old' "no clear refusal of the old image"
+	fi
+	need 'could not hand over to the next one' "the refusal did not end the run"
+	;;
+linux-kho-off)
+	linux_to_kholab "kho.test=linux memmap_poison=1" --cpus 2 --mem 2G --append "kho=off"
+	rc=$?
+	show 'KHO: |kholab-bzimage: |exit: verdict'
+	[ $rc -eq 0 ] || fail "kholab should boot cold and pass; the runner exited $rc"
+	need 'handed over no KHO record .*booting cold' "kholab did not say it boots cold"
+	;;
+scratch-small)
+	kholab_to_linux "kho_scratch=8M,8M,8M"
+	rc=$?
+	show 'kexec: |exit: verdict'
+	[ $rc -eq 1 ] || fail "want a fail verdict (exit 1), got $rc"
+	need 'scratch (range holds|too small for Linux).*MiB' "no refusal naming the size needed"
+	;;
+*)
+	echo "usage: tests/interop/interop.sh CASE (see the comment at the top)" >&2
+	exit 2
+	;;
+esac
+echo "$NAME: PASS"

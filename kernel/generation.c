@@ -22,7 +22,7 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 {
 	struct kho_test_result r;
 	u64 fdt_phys;
-	char why[128];
+	char why[192];
 	int err;
 
 	if (!kho_cfg.enabled) {
@@ -32,10 +32,11 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		return;
 	}
 	if (kho_test_restore(bi->generation, &r)) {	/* kho/test.c */
-		snprintf(why, sizeof(why), "KHO restore failed in generation %llu: %llu lost, %llu mismatched, %llu of %llu restored",
+		snprintf(why, sizeof(why), "KHO restore failed in generation %llu: %llu lost, %llu mismatched, %llu of %llu restored; test_kho %u of %u, checksum %s",
 			 (unsigned long long)bi->generation, (unsigned long long)r.lost,
 			 (unsigned long long)r.mismatches, (unsigned long long)r.restored,
-			 (unsigned long long)r.folios);
+			 (unsigned long long)r.folios, r.linux.restored, r.linux.nr_folios,
+			 !r.linux.found ? "not sent" : r.linux.ok ? "ok" : "wrong");
 		kernel_exit(false, why);
 	}
 	if (kho_corrupt_cfg.kind != KHO_CORRUPT_NONE && bi->generation > 0) {

@@ -25,38 +25,32 @@ static struct khoser_mem_chunk *last_chunk(u64 first)
 /* append_chunk - add a chunk of @order with one bitmap entry at the end of the list. */
 static int append_chunk(void *fdt, unsigned int order, struct khoser_mem_bitmap_ptr e)
 {
-	struct page *p = alloc_pages(0, -1);
-	struct khoser_mem_chunk *c;
+	struct khoser_mem_chunk *c = kho_page_alloc();	/* zeroed, above 1 MiB */
 	u64 first = kho_corrupt_map_of(fdt);
 
-	if (!p)
+	if (!c)
 		return -ENOMEM;
-	c = page_address(p);
-	memset(c, 0, PAGE_SIZE);
 	c->hdr.order = order;
 	c->hdr.num_elms = 1;
 	c->bitmaps[0] = e;
 	if (first)
-		last_chunk(first)->hdr.next = page_to_pfn(p) << PAGE_SHIFT;
+		last_chunk(first)->hdr.next = __pa(c);
 	else
-		return kho_corrupt_set_map(fdt, page_to_pfn(p) << PAGE_SHIFT);
+		return kho_corrupt_set_map(fdt, __pa(c));
 	return 0;
 }
 
 /* kho_corrupt_v1_inject - see kho_corrupt.h: make the list claim the page at @phys is preserved (order 0). */
 int kho_corrupt_v1_inject(void *fdt, phys_addr_t phys)
 {
-	struct page *bp = alloc_pages(0, -1);
-	u64 pfn = PHYS_PFN(phys), *bits;
+	u64 pfn = PHYS_PFN(phys), *bits = kho_page_alloc();	/* zeroed, above 1 MiB */
 	struct khoser_mem_bitmap_ptr e;
 
-	if (!bp)
+	if (!bits)
 		return -ENOMEM;
-	bits = page_address(bp);
-	memset(bits, 0, PAGE_SIZE);
 	bits[(pfn % PRESERVE_BITS) / 64] |= 1ULL << (pfn % 64);
 	e.phys_start = (pfn / PRESERVE_BITS) * PRESERVE_BITS << PAGE_SHIFT;
-	e.bitmap = page_to_pfn(bp) << PAGE_SHIFT;
+	e.bitmap = __pa(bits);
 	pr_warn("kho.corrupt: claiming 0x%llx is preserved\n", (unsigned long long)phys);
 	return append_chunk(fdt, 0, e);
 }

@@ -183,7 +183,7 @@ static const struct kho_abi *abi_of(const void *fdt)
 int kho_parse_root_fdt(const void *fdt, u64 fdt_size, u64 *map_phys)
 {
 	if (!fdt || fdt_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > fdt_size ||
+	    fdt_totalsize(fdt) > fdt_size || fdt_version(fdt) < 17 ||
 	    fdt_check_full(fdt, fdt_totalsize(fdt)) || !abi_of(fdt))
 		return -EINVAL;
 	return kho_fdt_u64(fdt, 0, KHO_PROP_PRESERVED, map_phys);

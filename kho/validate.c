@@ -138,11 +138,20 @@ static int check_root_fdt(const void *fdt, u64 phys)
 		return reject("root FDT totalsize larger than its 4096-byte page", fdt_totalsize(fdt));
 	if (fdt_check_header(fdt))
 		return reject("root FDT header is corrupt or the tree is truncated", fdt_totalsize(fdt));
+	if (fdt_version(fdt) < 17)	/* older trees lack what libfdt's full check reads */
+		return reject("root FDT version older than 17", fdt_version(fdt));
 	compat = fdt_getprop(fdt, 0, "compatible", &len);
 	kho_in.abi = compat ? kho_abi_find(compat, len) : NULL;
 	if (!kho_in.abi) {
-		snprintf(msg, sizeof(msg), "root FDT compatible \"%.24s\" is not one of %s",
-			 compat && len > 0 && !memchr(compat, 0, (size_t)len - 1) ? compat : "?",
+		char found[25] = "?";	/* what was there, if it is one printable string */
+
+		if (compat && len > 1 && !memchr(compat, 0, (size_t)len - 1)) {
+			size_t n = len - 1 < 24 ? (size_t)len - 1 : 24;
+
+			memcpy(found, compat, n);
+			found[n] = 0;
+		}
+		snprintf(msg, sizeof(msg), "root FDT compatible \"%s\" is not one of %s", found,
 			 kho_abi_names());
 		return reject(msg, phys);
 	}

@@ -122,26 +122,27 @@ int kho_scratch_free_ranges(const struct kho_scratch **ranges)
 }
 
 /*
- * kho_next_kernel_area - see kho_boot.h: the largest free range of the
- * global area [1]; when that area is empty (a Linux sender whose RAM is
- * all below 4 GiB sends it with size 0), the largest free range anywhere.
+ * kho_next_kernel_area - see kho_boot.h: the global area [1].  A kholab
+ * generation started by kexec runs from the start of that area itself, and
+ * the next one replaces it in place (the relocation stub and its segment
+ * list live outside scratch).  When the area is empty - a Linux sender
+ * whose RAM is all below 4 GiB sends it with size 0 - the largest range of
+ * scratch this kernel left free.
  */
 int kho_next_kernel_area(u64 *addr, u64 *size)
 {
-	u64 g = kho_nr_scratch > 1 ? kho_scratch[1].addr : 0;
-	u64 ge = kho_nr_scratch > 1 ? g + kho_scratch[1].size : 0;
 	int best = -1;
 
 	if (kho_nr_scratch < 3)
 		return -ENODEV;
-	for (int pass = 0; pass < 2 && best < 0; pass++)
-		for (int i = 0; i < kho_nr_scratch_free; i++) {
-			const struct kho_scratch *r = &kho_scratch_free[i];
-			bool in_global = r->addr >= g && r->addr + r->size <= ge;
-
-			if ((pass || in_global) && (best < 0 || r->size > kho_scratch_free[best].size))
-				best = i;
-		}
+	if (kho_scratch[1].size) {
+		*addr = kho_scratch[1].addr;
+		*size = kho_scratch[1].size;
+		return 0;
+	}
+	for (int i = 0; i < kho_nr_scratch_free; i++)
+		if (best < 0 || kho_scratch_free[i].size > kho_scratch_free[best].size)
+			best = i;
 	if (best < 0)
 		return -ENOSPC;
 	*addr = kho_scratch_free[best].addr;

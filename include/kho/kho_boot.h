@@ -80,8 +80,9 @@ int kho_scratch_free_ranges(const struct kho_scratch **ranges);
 
 /**
  * kho_next_kernel_area - where a kexec must put the next kernel and its
- * boot info: the largest part of the global scratch area this kernel left
- * free (only scratch is free of preserved memory in every generation).
+ * boot info: the global scratch area (only scratch is free of preserved
+ * memory in every generation), or, when the previous kernel sent that area
+ * empty, the largest part of scratch this kernel left free.
  * Return: 0; -ENODEV when this boot has no scratch (kho=off); -ENOSPC when
  * nothing of scratch is free.
  */

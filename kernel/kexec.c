@@ -368,13 +368,15 @@ struct kexec_segment *kexec_stub_segments(struct page *stub_page, int nseg)
 
 /* kexec_jump - see kexec.h. */
 void kexec_jump(struct page *stub_page, const struct kexec_segment *seg, u64 entry, u64 arg,
-		int mode)
+		int mode, u64 *tsc)
 {
 	u64 stub_pa = page_to_pfn(stub_page) << PAGE_SHIFT;
 	u8 *stub = page_address(stub_page);
 	void (*relocate)(u64, u64, u64, u64) = (void (*)(u64, u64, u64, u64))(uintptr_t)stub_pa;
 
 	kexec_park_others();
+	if (tsc)
+		*tsc = rdtsc();		/* the next kernel's loader_tsc: the jump itself */
 	__asm__ volatile("cli" ::: "memory");
 	relocate(stub_pa + (u64)((const u8 *)seg - stub), entry, arg, (u64)mode);
 	__builtin_unreachable();
@@ -405,8 +407,8 @@ int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry 
 	if (err)
 		goto err_stub;
 	emit_kexec_event(bi, &k, fdt_phys, t0);
-	k.nbi->loader_tsc = rdtsc();
-	kexec_jump(k.stub_page, k.seg, k.slot + k.l.entry_off, k.bi_dst, KEXEC_ENTER_KHOLAB);
+	kexec_jump(k.stub_page, k.seg, k.slot + k.l.entry_off, k.bi_dst, KEXEC_ENTER_KHOLAB,
+		   &k.nbi->loader_tsc);
 
 err_stub:
 	free_pages(k.stub_page, 0);

@@ -300,5 +300,6 @@ int kexec_linux(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry
 		return err;
 	}
 	emit_event(bi, &p, fdt_phys);
-	kexec_jump(p.stub_page, p.seg, p.kernel + X86_BOOT_ENTRY64, p.params, KEXEC_ENTER_LINUX);
+	kexec_jump(p.stub_page, p.seg, p.kernel + X86_BOOT_ENTRY64, p.params, KEXEC_ENTER_LINUX,
+		   NULL);
 }

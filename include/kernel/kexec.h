@@ -63,11 +63,12 @@ struct kexec_segment *kexec_stub_segments(struct page *stub_page, int nseg);
 void kexec_park_others(void);
 
 /*
- * kexec_jump - park the other CPUs and run the stub: copy @seg (ended by a
- * zero-length entry), then enter @entry with @arg as @mode says.  Never
- * returns.
+ * kexec_jump - park the other CPUs, store the TSC in *@tsc (if not NULL;
+ * the staging boot info's loader_tsc), and run the stub: copy @seg (ended
+ * by a zero-length entry), then enter @entry with @arg as @mode says.
+ * Never returns.
  */
 void kexec_jump(struct page *stub_page, const struct kexec_segment *seg, u64 entry, u64 arg,
-		int mode) __attribute__((noreturn));
+		int mode, u64 *tsc) __attribute__((noreturn));
 
 #endif /* KERNEL_KEXEC_H */

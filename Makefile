@@ -116,4 +116,7 @@ interop:
 clean:
 	rm -rf $(BUILD)
 
+# lab: the coursework labs (tools/lab, docs/labs/README.md).
+-include tools/lab.mk
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

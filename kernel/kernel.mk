@@ -4,7 +4,8 @@
 # (linker.ld) and entry.asm maps that address to wherever the loader put it,
 # so the same ELF runs at any 2 MiB aligned physical address.  Debian's
 # libfdt.a is non-PIC code using PC32 relocations, which fits in the top
-# 2 GiB next to ours.  It expects glibc's stack-protector canary at %fs:0x28;
+# 2 GiB next to ours.  The PVH entry and its adapter (boot/pvh/pvh.mk,
+# PVH_OBJS) are linked in too.  It expects glibc's stack-protector canary at %fs:0x28;
 # kernel/stackprot.c provides that slot and __stack_chk_fail.
 
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c mm/*.c kho/*.c)
@@ -33,7 +34,7 @@ $(BUILD)/%.asm.o: %.asm
 $(BUILD)/kholab.elf: $(KERNEL_OBJS) linker.ld $(LIBFDT_A)
 	$(Q)echo "  LD      $@"
 	$(Q)$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
-		-T linker.ld -o $@ $(KERNEL_OBJS) $(LIBFDT_A) -Map=$(BUILD)/kholab.map
+		-T linker.ld -o $@ $(KERNEL_OBJS) $(PVH_OBJS) $(LIBFDT_A) -Map=$(BUILD)/kholab.map
 
 # kernel/entry.inc (NASM %defines) as C #defines with an ENTRY_ prefix, so
 # kernel/main.c can static_assert that both languages agree.

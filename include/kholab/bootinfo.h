@@ -122,6 +122,7 @@ struct kho_data {
 #define KHOLAB_BI_FLAG_UEFI	(1u << 0)	/* produced by the UEFI loader */
 #define KHOLAB_BI_FLAG_KEXEC	(1u << 1)	/* produced by kexec */
 #define KHOLAB_BI_FLAG_BZIMAGE	(1u << 2)	/* produced by the x86 boot-protocol adapter */
+#define KHOLAB_BI_FLAG_PVH	(1u << 3)	/* produced by the PVH adapter (direct boot) */
 
 /* Most modules a boot info lists, and the longest name (with its NUL). */
 #define KHOLAB_MODULES_MAX	8

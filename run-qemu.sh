@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# run-qemu.sh - boot kholab under QEMU/OVMF and turn what happened into one
+# run-qemu.sh - boot kholab under QEMU, through the UEFI loader (OVMF) or
+# directly through the PVH entry (SeaBIOS), and turn what happened into one
 # exit status.  ./run-qemu.sh --help for the options; docs/testing.md for how
 # the test runner uses it.
 #
@@ -21,8 +22,13 @@ usage() {
 	cat <<EOF
 usage: ./run-qemu.sh [options]
 
-Boots build/esp.img (building it with make first when it is missing or older
-than the sources) in QEMU with OVMF and reports a verdict.
+Boots kholab in QEMU (building it with make first when the build is missing
+or older than the sources) and reports a verdict.  Two front doors
+(docs/boot.md): --boot uefi (default) boots build/esp.img with OVMF, the UEFI
+loader first; --boot direct starts build/kholab.elf through its PVH entry
+(QEMU -kernel, SeaBIOS), skipping about 4 s of firmware under TCG.
+
+  --boot uefi|direct   front door (default uefi)
 
   --cpus N             number of CPUs (default 2)
   --mem SIZE           guest RAM, e.g. 512M, 1G, 6G (K/M/G/T suffix; a plain
@@ -30,7 +36,8 @@ than the sources) in QEMU with OVMF and reports a verdict.
   --numa SPEC          N (split memory and CPUs evenly over N nodes) or a
                        comma list of node sizes, e.g. 1G,2G,3G (their sum is
                        --mem; sets it when --mem is not given)
-  --cmdline STR        kernel command line (written to \\cmdline.txt)
+  --cmdline STR        kernel command line (\\cmdline.txt on the ESP; -append
+                       with --boot direct)
   --gens N             kexec generations (integer >= 1); appends gens=N
   --results FILE       JSON lines from debugcon port 0xE9 (default: temp file)
   --log FILE           serial log (default: temp file)
@@ -42,11 +49,18 @@ than the sources) in QEMU with OVMF and reports a verdict.
   --firmware FILE      OVMF code image (its VARS is looked up next to it)
   --load-addr A        auto | random | 0xHEX (2 MiB aligned), to kholab.cfg
   --loader-cfg K=V     extra kholab.cfg line (repeatable)
-  --kernel FILE        put FILE on the ESP as \\kholab.elf
-  --linux BZIMAGE      put BZIMAGE on the ESP as \\linux\\bzImage (the image
+  --kernel FILE        boot FILE instead of build/kholab.elf (on the ESP as
+                       \\kholab.elf; with --boot direct QEMU's -kernel)
+  --linux BZIMAGE      hand BZIMAGE to kholab as linux/bzImage (the image
                        kexec.next=linux hands over to; docs/interop.md)
-  --linux-initrd FILE  put FILE on the ESP as \\linux\\initrd (with --linux)
+  --linux-initrd FILE  hand FILE to kholab as linux/initrd (with --linux)
   --no-kernel          put no \\kholab.elf on the ESP (loader error test)
+  --qemu-arg ARG       one more QEMU argument, as is (repeatable)
+
+The first three of these are the UEFI loader's and are refused with --boot
+direct.  With --boot direct the files kholab needs besides its image (its
+own ELF, for kexec and backtraces, and the --linux files) reach it as one
+cpio archive passed with -initrd.
   --kho-dump DIR       add kho.dump=1 and rebuild each kexec's handoff from
                        the results into DIR/gen<G>/ (root.dtb, subtrees/,
                        kho_data.bin, scratch.bin, pages/, preserved.txt);
@@ -78,7 +92,8 @@ cpus=2 mem_str='' numa='' cmdline='' gens='' results='' log='' timeout=120 accel
 [ $# -ne 0 ] || gens=2
 gdb=0 firmware='' load_addr='' kernel='' no_kernel=0 quiet=0 verbose=0
 linux_image='' linux_initrd=
-loader_cfg=()
+loader_cfg=() qemu_extra=()
+boot=uefi
 kho_dump='' # --kho-dump DIR
 
 while [ $# -gt 0 ]; do
@@ -86,6 +101,8 @@ while [ $# -gt 0 ]; do
 	case $opt in
 	--*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}" ;; # --opt=value: split, look again
 	--cpus | --mem | --numa | --accel | --timeout) layout_option "$opt" $# "${2-}"; shift 2 ;;
+	--boot) need_arg "$opt" $#; boot=$2; shift 2 ;;
+	--qemu-arg) need_arg "$opt" $#; qemu_extra+=("$2"); shift 2 ;;
 	--cmdline) need_arg "$opt" $#; cmdline=$2; shift 2 ;;
 	--gens) need_arg "$opt" $#; gens=$2; shift 2 ;;
 	--results) need_arg "$opt" $#; results=$2; shift 2 ;;
@@ -107,7 +124,17 @@ while [ $# -gt 0 ]; do
 done
 
 # ------------------------------------------------------------ validation
-layout_check 64 "the 64M OVMF needs"
+case $boot in
+uefi) layout_check 64 "the 64M OVMF needs" ;;
+direct) layout_check 32 "the 32M kholab needs" ;;
+*) usage_error "--boot '$boot' is not uefi or direct" ;;
+esac
+if [ "$boot" = direct ]; then
+	for o in "${firmware:+--firmware}" "${load_addr:+--load-addr}" "${loader_cfg[*]:+--loader-cfg}"; do
+		[ -z "$o" ] || usage_error "$o configures the UEFI loader, which --boot direct does not run"
+	done
+	[ $no_kernel -eq 0 ] || usage_error "--no-kernel tests the UEFI loader, which --boot direct does not run"
+fi
 if [ -n "$gens" ]; then
 	is_uint "$gens" && [ "$gens" -ge 1 ] ||
 		usage_error "--gens '$gens' is not an integer >= 1"
@@ -150,8 +177,9 @@ if [ -n "$kho_dump" ]; then
 	kho_dump=$(cd "$kho_dump" && pwd)
 fi
 
-# --gdb pins the kernel at a known physical address (docs/debugging.md).
-if [ $gdb -eq 1 ] && [ -z "$load_addr" ]; then
+# --gdb pins the kernel at a known physical address (docs/debugging.md);
+# a PVH loader always puts it at KERNEL_LOAD_PHYS (kernel/entry.inc).
+if [ $gdb -eq 1 ] && [ -z "$load_addr" ] && [ "$boot" = uefi ]; then
 	load_addr=0x4000000
 fi
 
@@ -189,7 +217,9 @@ find_ovmf_in() {
 		return 1
 	fi
 }
-if [ -n "$firmware" ]; then
+if [ "$boot" = direct ]; then
+	: # SeaBIOS, QEMU's default firmware, and its PVH option ROM
+elif [ -n "$firmware" ]; then
 	ovmf_code=$firmware
 	v=$(dirname "$firmware")/$(basename "$firmware" | sed 's/CODE/VARS/')
 	if [ "$v" != "$firmware" ] && [ -f "$v" ]; then ovmf_vars=$v; fi
@@ -208,24 +238,29 @@ fi
 layout_accel
 layout_host_fit "$cmdline_full"
 
-for t in mcopy mdel; do
-	command -v $t >/dev/null 2>&1 ||
-		fatal $EXIT_NOVERDICT "'$t' not found (package mtools); run scripts/deps.sh"
-done
+if [ "$boot" = uefi ]; then
+	for t in mcopy mdel; do
+		command -v $t >/dev/null 2>&1 ||
+			fatal $EXIT_NOVERDICT "'$t' not found (package mtools); run scripts/deps.sh"
+	done
+fi
 
 # ----------------------------------------------------------------- build
+# What the boot needs built: the ESP image, or for --boot direct the ELF.
 esp=$BUILD_DIR/esp.img
+image=$esp
+[ "$boot" = uefi ] || image=$BUILD_DIR/kholab.elf
 if [ "${KHOLAB_NO_BUILD:-0}" != 1 ]; then
 	why=
-	if [ ! -f "$esp" ]; then
-		why="$BUILD/esp.img is missing"
+	if [ ! -f "$image" ]; then
+		why="$BUILD/${image##*/} is missing"
 	else
 		srcs=()
 		for p in kernel mm kho boot include linker.ld Makefile tools/mkesp.sh; do
 			[ -e "$ROOT/$p" ] && srcs+=("$ROOT/$p")
 		done
-		newer=$(cd "$ROOT" && find "${srcs[@]#"$ROOT/"}" ./*.mk -newer "$esp" -type f -print -quit 2>/dev/null || true)
-		[ -z "$newer" ] || why="${newer#./} is newer than $BUILD/esp.img"
+		newer=$(cd "$ROOT" && find "${srcs[@]#"$ROOT/"}" ./*.mk -newer "$image" -type f -print -quit 2>/dev/null || true)
+		[ -z "$newer" ] || why="${newer#./} is newer than $BUILD/${image##*/}"
 	fi
 	if [ -n "$why" ]; then
 		echo "$PROG: $why; running make" >&2
@@ -233,8 +268,8 @@ if [ "${KHOLAB_NO_BUILD:-0}" != 1 ]; then
 			fatal $EXIT_NOVERDICT "make failed (output above); nothing was booted. Fix the build and run again"
 	fi
 fi
-[ -f "$esp" ] ||
-	fatal $EXIT_NOVERDICT "$esp does not exist${KHOLAB_NO_BUILD:+ and KHOLAB_NO_BUILD is set}; run make first"
+[ -f "$image" ] ||
+	fatal $EXIT_NOVERDICT "$image does not exist${KHOLAB_NO_BUILD:+ and KHOLAB_NO_BUILD is set}; run make first"
 
 # -------------------------------------------------------------- run dir
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kholab-run.XXXXXX")
@@ -267,38 +302,78 @@ done
 results=$(cd "$(dirname "$results")" && pwd)/$(basename "$results")
 log=$(cd "$(dirname "$log")" && pwd)/$(basename "$log")
 
-# The per-run ESP: a sparse copy of build/esp.img with our files swapped in.
-export MTOOLS_SKIP_CHECK=1
-run_esp=$tmp/esp.img
-cp --sparse=always "$esp" "$run_esp"
-printf '%s' "$cmdline_full" >"$tmp/cmdline.txt"
-{
-	echo "exit_port=0xf4"
-	[ -z "$load_addr" ] || echo "load_addr=$load_addr"
-	for kv in "${loader_cfg[@]+"${loader_cfg[@]}"}"; do echo "$kv"; done
-} >"$tmp/kholab.cfg"
-mcopy -o -i "$run_esp" "$tmp/cmdline.txt" ::/cmdline.txt ||
-	fatal $EXIT_NOVERDICT "mcopy of cmdline.txt into the ESP copy failed"
-mcopy -o -i "$run_esp" "$tmp/kholab.cfg" ::/kholab.cfg ||
-	fatal $EXIT_NOVERDICT "mcopy of kholab.cfg into the ESP copy failed"
-if [ -n "$kernel" ]; then
-	mcopy -o -i "$run_esp" "$kernel" ::/kholab.elf ||
-		fatal $EXIT_NOVERDICT "mcopy of --kernel '$kernel' into the ESP failed (too big for $esp?)"
-elif [ $no_kernel -eq 1 ]; then
-	mdel -i "$run_esp" ::/kholab.elf 2>/dev/null || true
-fi
-if [ -n "$linux_image" ]; then
-	mmd -i "$run_esp" ::/linux 2>/dev/null || true
-	mcopy -o -i "$run_esp" "$linux_image" ::/linux/bzImage ||
-		fatal $EXIT_NOVERDICT "mcopy of --linux '$linux_image' into the ESP failed (too big for $esp?)"
-	if [ -n "$linux_initrd" ]; then
-		mcopy -o -i "$run_esp" "$linux_initrd" ::/linux/initrd ||
-			fatal $EXIT_NOVERDICT "mcopy of --linux-initrd '$linux_initrd' into the ESP failed (too big for $esp?)"
+# prepare_esp - the per-run ESP for --boot uefi: a sparse copy of
+# build/esp.img with the command line, kholab.cfg and the files swapped in.
+prepare_esp() {
+	export MTOOLS_SKIP_CHECK=1
+	run_esp=$tmp/esp.img
+	cp --sparse=always "$esp" "$run_esp"
+	printf '%s' "$cmdline_full" >"$tmp/cmdline.txt"
+	{
+		echo "exit_port=0xf4"
+		[ -z "$load_addr" ] || echo "load_addr=$load_addr"
+		for kv in "${loader_cfg[@]+"${loader_cfg[@]}"}"; do echo "$kv"; done
+	} >"$tmp/kholab.cfg"
+	mcopy -o -i "$run_esp" "$tmp/cmdline.txt" ::/cmdline.txt ||
+		fatal $EXIT_NOVERDICT "mcopy of cmdline.txt into the ESP copy failed"
+	mcopy -o -i "$run_esp" "$tmp/kholab.cfg" ::/kholab.cfg ||
+		fatal $EXIT_NOVERDICT "mcopy of kholab.cfg into the ESP copy failed"
+	if [ -n "$kernel" ]; then
+		mcopy -o -i "$run_esp" "$kernel" ::/kholab.elf ||
+			fatal $EXIT_NOVERDICT "mcopy of --kernel '$kernel' into the ESP failed (too big for $esp?)"
+	elif [ $no_kernel -eq 1 ]; then
+		mdel -i "$run_esp" ::/kholab.elf 2>/dev/null || true
 	fi
-fi
+	if [ -n "$linux_image" ]; then
+		mmd -i "$run_esp" ::/linux 2>/dev/null || true
+		mcopy -o -i "$run_esp" "$linux_image" ::/linux/bzImage ||
+			fatal $EXIT_NOVERDICT "mcopy of --linux '$linux_image' into the ESP failed (too big for $esp?)"
+		if [ -n "$linux_initrd" ]; then
+			mcopy -o -i "$run_esp" "$linux_initrd" ::/linux/initrd ||
+				fatal $EXIT_NOVERDICT "mcopy of --linux-initrd '$linux_initrd' into the ESP failed (too big for $esp?)"
+		fi
+	fi
+}
+
+# prepare_bundle - the -initrd file for --boot direct: a cpio "newc" archive
+# holding kholab.elf (the kernel's ELF copy) and the --linux files, which
+# boot/adapter/pvh.c turns into the boot info's ELF copy and modules.
+prepare_bundle() {
+	local specs=("file:/kholab.elf:${kernel:-$BUILD_DIR/kholab.elf}:0644")
+	if [ -n "$linux_image" ]; then
+		specs+=("dir:/linux" "file:/linux/bzImage:$linux_image:0644")
+		[ -z "$linux_initrd" ] || specs+=("file:/linux/initrd:$linux_initrd:0644")
+	fi
+	python3 "$ROOT/tools/linux-kho/mkcpio.py" "$tmp/modules.cpio" "${specs[@]}" >&2 ||
+		fatal $EXIT_NOVERDICT "could not pack the direct-boot modules into $tmp/modules.cpio (message above)"
+}
 
 # QEMU option values escape ',' by doubling it.
 qesc() { printf '%s' "${1//,/,,}"; }
+
+# firmware_args - append the front door: OVMF and the ESP disk, or the
+# kernel, its modules and its command line for QEMU's PVH loader.
+firmware_args() {
+	if [ "$boot" = direct ]; then
+		args+=(-kernel "${kernel:-$BUILD_DIR/kholab.elf}" -initrd "$tmp/modules.cpio"
+			-append "$cmdline_full")
+		return
+	fi
+	if [ -n "$ovmf_vars" ]; then
+		cp "$ovmf_vars" "$tmp/OVMF_VARS.fd"
+		args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$(qesc "$ovmf_code")"
+			-drive "if=pflash,format=raw,unit=1,file=$(qesc "$tmp/OVMF_VARS.fd")")
+	else
+		# A unified image (OVMF.fd) must be writable: use a per-run copy.
+		cp "$ovmf_code" "$tmp/OVMF.fd"
+		args+=(-drive "if=pflash,format=raw,unit=0,file=$(qesc "$tmp/OVMF.fd")")
+	fi
+	# shellcheck disable=SC2054
+	args+=(-drive "if=none,id=esp,format=raw,file=$(qesc "$run_esp")"
+		-device "ide-hd,drive=esp,bootindex=0")
+}
+
+if [ "$boot" = uefi ]; then prepare_esp; else prepare_bundle; fi
 
 args=(-machine q35 -smp "$cpus")
 if [ "$accel" = kvm ]; then
@@ -307,19 +382,9 @@ else
 	args+=(-accel tcg -cpu max)
 fi
 layout_memory_args
-if [ -n "$ovmf_vars" ]; then
-	cp "$ovmf_vars" "$tmp/OVMF_VARS.fd"
-	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$(qesc "$ovmf_code")"
-		-drive "if=pflash,format=raw,unit=1,file=$(qesc "$tmp/OVMF_VARS.fd")")
-else
-	# A unified image (OVMF.fd) must be writable: use a per-run copy.
-	cp "$ovmf_code" "$tmp/OVMF.fd"
-	args+=(-drive "if=pflash,format=raw,unit=0,file=$(qesc "$tmp/OVMF.fd")")
-fi
+firmware_args
 # shellcheck disable=SC2054
-args+=(-drive "if=none,id=esp,format=raw,file=$(qesc "$run_esp")"
-	-device "ide-hd,drive=esp,bootindex=0"
-	-net none -no-reboot -display none -vga none -monitor none
+args+=(-net none -no-reboot -display none -vga none -monitor none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-chardev "file,id=results,path=$(qesc "$results")"
 	-device "isa-debugcon,iobase=0xe9,chardev=results")
@@ -330,8 +395,9 @@ else
 fi
 args+=(-serial chardev:ser0)
 [ $gdb -eq 0 ] || args+=(-s -S)
+args+=("${qemu_extra[@]+"${qemu_extra[@]}"}")
 
-desc="$cpus cpus, ${mem_mib}M${numa:+, numa $numa}, $accel"
+desc="$cpus cpus, ${mem_mib}M${numa:+, numa $numa}, $accel, boot $boot"
 echo "$PROG: booting kholab ($desc); cmdline '${cmdline_full}'${load_addr:+; load_addr=$load_addr}" >&2
 [ $verbose -eq 0 ] || echo "$PROG: $qemu ${args[*]}" >&2
 
@@ -346,7 +412,7 @@ if [ $gdb -eq 1 ]; then
 	fi
 	cat >&2 <<EOF
 $PROG: QEMU is halted waiting for gdb on localhost:1234 (no timeout; the
-kernel is loaded at physical $load_addr). In a second terminal run:
+kernel is loaded at physical ${load_addr:-0x1000000}). In a second terminal run:
   $attach
 See docs/debugging.md. Quit QEMU with Ctrl-C here or 'kill' in gdb.
 EOF
@@ -427,7 +493,7 @@ else
 			"kernel wrote fail (QEMU 35) but the results' exit event says '$jexit'"
 		;;
 	37)
-		exit_agrees none $EXIT_FAIL "FAIL: the loader reported failure (QEMU 37); see the kholab-boot lines in the log" \
+		exit_agrees none $EXIT_FAIL "FAIL: the loader reported failure (QEMU 37); see the $([ "$boot" = uefi ] && echo kholab-boot || echo kholab-pvh) lines in the log" \
 			"loader failure (QEMU 37) yet the results hold a kernel exit event ('$jexit')"
 		;;
 	0) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited 0 without a debug-exit write (triple fault or reset with -no-reboot, or a guest power-off)" ;;

@@ -51,11 +51,14 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 1
 fi
 
+# missing - the packages not installed, one per line (one dpkg-query call:
+# run-qemu.sh asks on every boot, so this must be quick).
 missing() {
-	local p
+	local p installed
+	installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null |
+		awk '/ install ok installed$/ { print $1 }' || true)
 	for p in "${PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			echo "$p"
+		grep -qxF "$p" <<<"$installed" || echo "$p"
 	done
 }
 

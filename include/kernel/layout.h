@@ -22,7 +22,7 @@
 
 #define PAGE_OFFSET		0xffff888000000000ULL
 #define KERNEL_VIRT		0xffffffff80000000ULL
-#define DIRECT_MAP_MAX_GIB	128
+#define DIRECT_MAP_MAX_GIB	512	/* pdpt_direct holds 512 PD pointers */
 #define DIRECT_MAP_MIN_GIB	4	/* always map the 32-bit MMIO window */
 
 /* GiB of physical memory the boot direct map covers (kernel/entry.asm). */

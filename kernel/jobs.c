@@ -62,6 +62,12 @@ static u64 norm_align(u64 a)
 /* padata_chunk_size - see jobs.h. */
 u64 padata_chunk_size(const struct padata_mt_job *job, int nworks)
 {
+	/* LAB deferred-init: BEGIN */
+	/* LAB deferred-init: HINT max(min_chunk, size / (workers * PADATA_LOAD_BALANCE)), at least 1, */
+	/* LAB deferred-init: HINT rounded up to the alignment (0 means 1); nworks < 1 counts as 1, and */
+	/* LAB deferred-init: HINT rounding up must not wrap a u64 (then return the largest aligned value). */
+	/* LAB deferred-init: STUB (void)job; (void)nworks; */
+	/* LAB deferred-init: STUB return 0; */
 	u64 align = norm_align(job->align);
 	u64 n = nworks < 1 ? 1 : (u64)nworks;
 	u64 chunk = job->size / (n * PADATA_LOAD_BALANCE);
@@ -73,6 +79,7 @@ u64 padata_chunk_size(const struct padata_mt_job *job, int nworks)
 	if (chunk > U64_MAX_VAL - (align - 1))
 		return U64_MAX_VAL & ~(align - 1);	/* no room to round up */
 	return (chunk + align - 1) & ~(align - 1);
+	/* LAB deferred-init: END */
 }
 
 /* padata_cursor_init - see jobs.h. */
@@ -123,6 +130,13 @@ u64 padata_nr_chunks(const struct padata_cursor *c)
 /* padata_next_chunk - see jobs.h. */
 bool padata_next_chunk(struct padata_cursor *c, u64 *start, u64 *end)
 {
+	/* LAB deferred-init: BEGIN */
+	/* LAB deferred-init: HINT one atomic fetch-add of c->chunk on c->next claims the chunk */
+	/* LAB deferred-init: HINT [b, b + chunk) for this caller alone; clip it to [c->start, c->end). */
+	/* LAB deferred-init: HINT Look at next first so a drained cursor is not pushed further past end, */
+	/* LAB deferred-init: HINT and mind that end - b may be smaller than a chunk (no overflow). */
+	/* LAB deferred-init: STUB (void)c; (void)start; (void)end; */
+	/* LAB deferred-init: STUB return false; */
 	u64 b;
 
 	if (__atomic_load_n(&c->next, __ATOMIC_RELAXED) >= c->end)
@@ -134,6 +148,7 @@ bool padata_next_chunk(struct padata_cursor *c, u64 *start, u64 *end)
 	*start = b < c->start ? c->start : b;
 	*end = c->end - b > c->chunk ? b + c->chunk : c->end;
 	return true;
+	/* LAB deferred-init: END */
 }
 
 struct padata_run;

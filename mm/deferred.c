@@ -119,6 +119,13 @@ static u64 deferred_free_ranges(int nid, u64 start_pfn, u64 end_pfn)
 /* deferred_grow_zone - see deferred.h. */
 bool deferred_grow_zone(int nid, unsigned int order)
 {
+	/* LAB deferred-init: BEGIN */
+	/* LAB deferred-init: HINT node @nid first, then any other node: take the next section of still */
+	/* LAB deferred-init: HINT deferred pages from first_deferred_pfn, initialise and free its free */
+	/* LAB deferred-init: HINT ranges (deferred_free_ranges), count them in grown_pages and move */
+	/* LAB deferred-init: HINT first_deferred_pfn up (~0 once the node is done).  false: none left. */
+	/* LAB deferred-init: STUB (void)nid; (void)order; */
+	/* LAB deferred-init: STUB return false; */
 	(void)order;	/* one section (32768 pages) covers any order <= 10 */
 	for (int pass = 0; pass < 2; pass++) {
 		for (int n = 0; n < nr_online_nodes; n++) {
@@ -135,6 +142,7 @@ bool deferred_grow_zone(int nid, unsigned int order)
 		}
 	}
 	return false;
+	/* LAB deferred-init: END */
 }
 
 /* deferred_grown_pages - see deferred.h. */

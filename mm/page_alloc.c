@@ -18,6 +18,7 @@
 
 #include <mm/page_alloc.h>
 #include <kernel/printk.h>
+#include <kernel/exit.h>
 #include <errno.h>
 
 #define NUMA_NO_NODE	(-1)
@@ -70,6 +71,13 @@ static bool buddy_is_free(struct zone *z, u64 pfn, unsigned int order)
 /* __free_one_block - merge and insert a block; caller holds z->lock. */
 static void __free_one_block(struct zone *z, u64 pfn, unsigned int order)
 {
+	/* LAB buddy: BEGIN */
+	/* LAB buddy: HINT while order < MAX_PAGE_ORDER and the buddy at pfn ^ (1 << order) heads a free */
+	/* LAB buddy: HINT block of the same order in this zone (buddy_is_free), take the buddy off its */
+	/* LAB buddy: HINT list and continue with the merged block: it starts at the lower of the two */
+	/* LAB buddy: HINT pfns and has order + 1.  Finally put the block on its list (add_to_free_list). */
+	/* LAB buddy: STUB (void)z; (void)pfn; (void)order; */
+	/* LAB buddy: STUB panic("lab buddy: __free_one_block() is not implemented"); */
 	while (order < MAX_PAGE_ORDER) {
 		u64 buddy_pfn = pfn ^ (1UL << order);
 
@@ -80,6 +88,7 @@ static void __free_one_block(struct zone *z, u64 pfn, unsigned int order)
 		order++;
 	}
 	add_to_free_list(z, pfn_to_page(pfn), order);
+	/* LAB buddy: END */
 }
 
 /* prep_new_block - refcounts and compound marks for a block leaving buddy. */
@@ -99,6 +108,12 @@ static void prep_new_block(struct page *page, unsigned int order)
 /* rmqueue - take a block of @order from @z, splitting a larger one; NULL if none. */
 static struct page *rmqueue(struct zone *z, unsigned int order)
 {
+	/* LAB buddy: BEGIN */
+	/* LAB buddy: HINT under z->lock, find the smallest order o >= @order whose free list is not */
+	/* LAB buddy: HINT empty, take its first block off the list, and while o > order give the upper */
+	/* LAB buddy: HINT half back as a free block of order o - 1.  Count the allocation (nr_allocs). */
+	/* LAB buddy: STUB (void)z; (void)order; */
+	/* LAB buddy: STUB return NULL; */
 	struct page *page = NULL;
 	unsigned int o;
 
@@ -119,6 +134,7 @@ static struct page *rmqueue(struct zone *z, unsigned int order)
 	}
 	spin_unlock(&z->lock);
 	return page;
+	/* LAB buddy: END */
 }
 
 bool (*page_alloc_grow)(int nid, unsigned int order);

@@ -11,6 +11,7 @@
 #include <mm/sparse.h>
 #include <mm/memblock.h>
 #include <kernel/printk.h>
+#include <kernel/exit.h>
 #include <kernel/io.h>
 #include <kernel/tsc.h>
 #include <string.h>
@@ -56,6 +57,12 @@ static void memmap_fill_all(u8 byte)
 /* mark_present - record that [start_pfn, end_pfn) of node @nid holds RAM. */
 static void mark_present(u64 start_pfn, u64 end_pfn, int nid)
 {
+	/* LAB sparse-vmemmap: BEGIN */
+	/* LAB sparse-vmemmap: HINT every section from pfn_to_section_nr(start_pfn) to that of end_pfn - 1 */
+	/* LAB sparse-vmemmap: HINT gets SECTION_PRESENT and the node; a section already present keeps */
+	/* LAB sparse-vmemmap: HINT its first node (warn when a second node shares it). */
+	/* LAB sparse-vmemmap: STUB (void)start_pfn; (void)end_pfn; (void)nid; */
+	/* LAB sparse-vmemmap: STUB panic("lab sparse-vmemmap: mark_present() is not implemented"); */
 	for (u64 sec = pfn_to_section_nr(start_pfn); sec <= pfn_to_section_nr(end_pfn - 1); sec++) {
 		struct mem_section *ms = &mem_section[sec];
 
@@ -67,6 +74,7 @@ static void mark_present(u64 start_pfn, u64 end_pfn, int nid)
 			ms->nid = (u8)nid;
 		}
 	}
+	/* LAB sparse-vmemmap: END */
 }
 
 /* sparse_init - see sparse.h. */

@@ -173,6 +173,7 @@ layout_memory() {
 
 # layout_numa_args - append to the array args one memory-backend-ram and one
 # -numa node per node, CPUs split evenly (the last node takes the rest).
+# Every backend is reserve=off (see layout_memory_args).
 layout_numa_args() {
 	local per_cpu first last i
 	[ -n "$numa" ] || return 0
@@ -181,19 +182,127 @@ layout_numa_args() {
 		first=$((i * per_cpu))
 		last=$((first + per_cpu - 1))
 		[ $i -ne $((nodes - 1)) ] || last=$((cpus - 1))
-		args+=(-object "memory-backend-ram,id=m$i,size=${numa_sizes[$i]}M"
+		args+=(-object "memory-backend-ram,id=m$i,size=${numa_sizes[$i]}M,reserve=off"
 			-numa "node,nodeid=$i,memdev=m$i,cpus=$first-$last")
 	done
 }
 
-# layout_memory_args - append to the array args the guest memory: -m and,
-# with --numa, the per-node backends (layout_numa_args).
+# layout_memory_args - append to the array args the guest memory: -m SIZE and
+# RAM backends with reserve=off (MAP_NORESERVE: no swap reservation), so that
+# a guest larger than the host starts and only the pages it touches cost
+# host memory (layout_host_fit checks those fit).  Without --numa one backend
+# is the machine's RAM (-machine memory-backend=, whose size -m must equal);
+# with --numa each node has its own (layout_numa_args).
 layout_memory_args() {
 	args+=(-m "${mem_mib}M")
-	layout_numa_args
+	if [ -n "$numa" ]; then
+		layout_numa_args
+	else
+		args+=(-object "memory-backend-ram,id=ram0,size=${mem_mib}M,reserve=off"
+			-machine memory-backend=ram0)
+	fi
 }
 
-# layout_host_fit CMDLINE - refuse a guest whose memory the host cannot back.
+# fit_fmt BYTES - a size for messages: "9.1G" from 1 GiB up, else "256M".
+fit_fmt() {
+	local b=$1 t
+	if [ "$b" -ge $((1 << 30)) ]; then
+		t=$(((b * 10 + (1 << 29)) >> 30))
+		if [ $((t % 10)) -eq 0 ]; then echo "$((t / 10))G"; else echo "$((t / 10)).$((t % 10))G"; fi
+	else
+		echo "$(((b + (1 << 19)) >> 20))M"
+	fi
+}
+
+# fit_kparam CMDLINE KEY DEFAULT - the value of the last KEY=VALUE word of the
+# kernel command line CMDLINE (as the kernel reads it, the last one wins),
+# else DEFAULT.
+fit_kparam() {
+	local w v=$3
+	for w in $1; do
+		[[ $w != "$2="* ]] || v=${w#*=}
+	done
+	echo "$v"
+}
+
+# fit_kbytes STR DEFAULT - a kernel size value (decimal or 0x hex, optional
+# K/M/G/T suffix, a bare number is bytes) in bytes; DEFAULT when STR is not
+# one (the kernel keeps its default then too).
+fit_kbytes() {
+	local n
+	[[ $1 =~ ^(0[xX][0-9a-fA-F]{1,12}|[0-9]{1,15})([KkMmGgTt]?)$ ]] || {
+		echo "$2"
+		return
+	}
+	n=$((BASH_REMATCH[1]))
+	case ${BASH_REMATCH[2]} in
+	K | k) n=$((n << 10)) ;;
+	M | m) n=$((n << 20)) ;;
+	G | g) n=$((n << 30)) ;;
+	T | t) n=$((n << 40)) ;;
+	esac
+	echo "$n"
+}
+
+# layout_host_fit CMDLINE [KIND] - refuse (exit 4) a guest whose touched
+# memory the host cannot back.  The RAM backends are reserve=off, so QEMU
+# starts a guest of any size and the host pays only for the pages the guest
+# writes; once those exceed what the host has, the kernel's OOM killer ends
+# QEMU halfway through a boot.  What a guest writes, estimated from $mem,
+# $mem_mib and the kernel command line CMDLINE, generously:
+#   KIND kholab (default): the memmap (64-byte struct page per 4 KiB page:
+#     mem/64), twice with gens >= 2 (every kexec'd generation builds its
+#     memmap in KHO scratch, a second place); page tables and other early
+#     allocations (mem/1024); the memory each handover preserves (the
+#     kho.test_mem and kho.test_linux_mem sets, gens - 1 times, none with
+#     kho=off); 256M for QEMU, its translation cache, the firmware and the
+#     kernel (measured: about 110M at 1G).  memmap_poison writes the memmap
+#     only, so it adds nothing.
+#   KIND linux: the memmap plus a quarter for Linux's other per-page and
+#     per-CPU data (mem/64 * 5/4), page tables (mem/1024), and 512M for QEMU
+#     and a distribution kernel that stops at mount-root.
+# MemAvailable in /proc/meminfo is what the host can give.
+# KHOLAB_NO_FIT_CHECK=1 skips the check.
 layout_host_fit() {
-	return 0
+	local cmdline=$1 kind=${2:-kholab} avail_kb avail need memmap tables fixed kho=0
+	local gens test test_mem linux_mem parts
+	[ "${KHOLAB_NO_FIT_CHECK:-0}" != 1 ] || return 0
+	avail_kb=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo 2>/dev/null || true)
+	[ -n "$avail_kb" ] || return 0 # no /proc/meminfo: nothing to compare with
+	avail=$((avail_kb * 1024))
+	memmap=$((mem / 64))
+	tables=$((mem / 1024))
+	if [ "$kind" = linux ]; then
+		memmap=$((memmap * 5 / 4))
+		fixed=$((512 << 20))
+		parts="memmap $(fit_fmt "$memmap")"
+	else
+		fixed=$((256 << 20))
+		gens=$(fit_kparam "$cmdline" gens 1)
+		[[ $gens =~ ^[0-9]{1,4}$ ]] && [ "$gens" -ge 1 ] || gens=1
+		gens=$((10#$gens))
+		if [ "$gens" -ge 2 ]; then
+			memmap=$((memmap * 2))
+			parts="memmap $(fit_fmt $((memmap / 2))) x 2 (generation 0's and scratch's)"
+			case $(fit_kparam "$cmdline" kho on) in
+			off | 0 | n | no | false) ;;
+			*)
+				test=$(fit_kparam "$cmdline" kho.test both)
+				test_mem=$(fit_kbytes "$(fit_kparam "$cmdline" kho.test_mem 64M)" $((64 << 20)))
+				linux_mem=$(fit_kbytes "$(fit_kparam "$cmdline" kho.test_linux_mem 8M)" $((8 << 20)))
+				[ "$test" != linux ] || test_mem=0
+				[ "$test" != kholab ] || linux_mem=0
+				kho=$(((test_mem + linux_mem) * (gens - 1)))
+				;;
+			esac
+		else
+			parts="memmap $(fit_fmt "$memmap")"
+		fi
+	fi
+	need=$((memmap + tables + kho + fixed))
+	[ "$need" -gt "$avail" ] || return 0
+	parts+=", page tables $(fit_fmt "$tables")"
+	[ "$kho" -eq 0 ] || parts+=", KHO test sets $(fit_fmt "$kho")"
+	parts+=", QEMU/firmware/kernel $(fit_fmt "$fixed")"
+	fatal 4 "a $(fit_fmt "$mem") guest would touch about $(fit_fmt "$need") of host memory ($parts) but only $(fit_fmt "$avail") is available (MemAvailable); nothing was booted. Use a smaller --mem or free host memory (KHOLAB_NO_FIT_CHECK=1 boots anyway)"
 }

@@ -451,8 +451,8 @@ run_main() {
 	[ -n "$log" ] || log=$tmp/serial.log
 	mkdir -p "$(dirname "$log")" && : >"$log" || usage_error "cannot write --log '$log'"
 
-	args=(-machine q35 -smp "$cpus" -m "${mem_mib}M" -accel "$accel" -cpu "$cpu_model")
-	layout_numa_args
+	args=(-machine q35 -smp "$cpus" -accel "$accel" -cpu "$cpu_model")
+	layout_memory_args
 	# shellcheck disable=SC2054 # QEMU's own comma syntax
 	args+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 		-net none -no-reboot -display none -vga none -monitor none

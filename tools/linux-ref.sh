@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# tools/linux-ref.sh - boot Debian's Linux 6.1 in the same QEMU layout as
-# ./run-qemu.sh and report its deferred struct page init time as one JSON line:
+# tools/linux-ref.sh - boot Debian's Linux 6.1 (or 7.2) in the same QEMU
+# layout as ./run-qemu.sh and report its deferred struct page init time as one
+# JSON line:
 #
-#   {"event":"linux_deferred","kernel":"6.1.176",...,"nodes":[{"nid":0,"ms":228}],"max_ms":228}
+#   {"event":"linux_deferred","series":"6.1","kernel":"6.1.176",...,"nodes":[{"nid":0,"ms":228}],"max_ms":228}
 #
 # tools/linux-ref.sh --help for the options; docs/benchmarks.md for how
 # tools/bench uses it.
@@ -20,16 +21,26 @@ EXIT_OK=0 EXIT_NOFIG=1 EXIT_USAGE=2 EXIT_TIMEOUT=3 EXIT_ENV=4
 
 # The kernel docs/baselines.md was measured with (6.1.176).
 DEFAULT_PKG=linux-image-6.1.0-50-amd64-unsigned
+# Linux 7.2: the newest unsigned kernel-image package of sid (Debian splits
+# the 7.x images into linux-binary-unsigned-<version>-<flavour>).
+PKG72_RE='^linux-binary-unsigned-7\.2\.[0-9]+(\+deb[0-9]+)?-amd64$'
 
 usage() {
 	cat <<EOF
 usage: tools/linux-ref.sh [options]
 
-Fetches Debian's $DEFAULT_PKG (or the newest
-linux-image-6.1.0-N-amd64-unsigned apt offers when that one is gone) into a
-cache, boots its vmlinuz in QEMU with no initrd (it panics at mount-root after
-deferred struct page init; panic=-1 plus -no-reboot make QEMU exit) and prints
-one JSON line with the 'node N deferred pages initialised in Xms' figures.
+Fetches a Debian Linux image into a cache, boots its vmlinuz in QEMU with no
+initrd (it panics at mount-root after deferred struct page init; panic=-1
+plus -no-reboot make QEMU exit) and prints one JSON line with the
+'node N deferred pages initialised in Xms' figures.  The image:
+  --linux 6.1 (default): $DEFAULT_PKG (or the newest
+    linux-image-6.1.0-N-amd64-unsigned apt offers when that one is gone),
+    through the system's apt (Debian 12);
+  --linux 7.2: the newest linux-binary-unsigned-7.2.N+debNN-amd64 of the
+    Debian archive's sid suite, through apt with a sources file and lists of
+    this script's own (\$KHOLAB_LINUX_CACHE/apt-sid; the system's apt setup is
+    not touched), from the mirror the system's sources name
+    (KHOLAB_DEBIAN_MIRROR=URL picks another).
 
 Layout options (same meaning as ./run-qemu.sh):
   --cpus N             vCPUs (default 2)
@@ -40,19 +51,24 @@ Layout options (same meaning as ./run-qemu.sh):
   --timeout SEC        kill QEMU after SEC seconds (default 120) -> exit 3
 
 Other options:
+  --linux 6.1|7.2      which kernel (default 6.1)
   --cpu-model M        QEMU -cpu (default: max on tcg, host on kvm, as
-                       run-qemu.sh)
+                       run-qemu.sh), e.g. qemu64 or max,la57=off
   --package NAME       Debian package to use instead of the default
   --vmlinuz FILE       boot FILE; no apt, no cache (kernel version from
                        'file', else "unknown")
   --fetch-only         fetch and extract, print the vmlinuz path, boot nothing
+  --refresh            --linux 7.2: ask sid for its newest 7.2 image even when
+                       one is cached (otherwise the newest cached one is used)
   --log FILE           keep the serial console here (default: temp, removed)
   --append STR         extra kernel command line after "console=ttyS0 panic=-1"
   -v, --verbose        print the package and QEMU command line to stderr
   -h, --help           this text
 
 Environment: KHOLAB_LINUX_CACHE=DIR (default build/linux-cache),
-KHOLAB_QEMU=/path/to/qemu-system-x86_64, KHOLAB_QEMU_BUNDLE=DIR (uses DIR/qemu).
+KHOLAB_QEMU=/path/to/qemu-system-x86_64, KHOLAB_QEMU_BUNDLE=DIR (uses DIR/qemu),
+KHOLAB_DEBIAN_MIRROR=URL (--linux 7.2), KHOLAB_NO_FIT_CHECK=1 (boot even when
+the host seems too small; see scripts/qemu-layout.sh layout_host_fit).
 Once a package is extracted in the cache, no network access is needed.
 
 Exit status: 0 figure printed, 1 no figure (or not for every node), 2 usage
@@ -74,16 +90,18 @@ json_str() { # minimal JSON string escaping for our own values
 
 # ---------------------------------------------------------------- options
 cpus=2 mem_str='' numa='' accel='' timeout=120 cpu_model='' pkg='' vmlinuz=''
-fetch_only=0 log='' append_extra='' verbose=0
+series=6.1 refresh=0 fetch_only=0 log='' append_extra='' verbose=0
 while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
 	--*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}" ;; # --opt=value: split, look again
 	--cpus | --mem | --numa | --accel | --timeout) layout_option "$opt" $# "${2-}"; shift 2 ;;
+	--linux) need_arg "$opt" $#; series=$2; shift 2 ;;
 	--cpu-model) need_arg "$opt" $#; cpu_model=$2; shift 2 ;;
 	--package) need_arg "$opt" $#; pkg=$2; shift 2 ;;
 	--vmlinuz) need_arg "$opt" $#; vmlinuz=$2; shift 2 ;;
 	--fetch-only) fetch_only=1; shift ;;
+	--refresh) refresh=1; shift ;;
 	--log) need_arg "$opt" $#; log=$2; shift 2 ;;
 	--append) need_arg "$opt" $#; append_extra=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
@@ -95,6 +113,11 @@ done
 # ------------------------------------------------------------ validation
 layout_check 128 "the 128M Linux needs to get to mount-root"
 [[ $append_extra != *$'\n'* ]] || usage_error "--append must be one line"
+case $series in
+6.1 | 7.2) ;;
+*) usage_error "--linux '$series' is not 6.1 or 7.2" ;;
+esac
+[[ $cpu_model =~ ^[A-Za-z0-9_.,=+-]*$ ]] || usage_error "--cpu-model '$cpu_model' is not a QEMU CPU model (e.g. max, qemu64, max,la57=off)"
 if [ -n "$vmlinuz" ]; then
 	[ -z "$pkg" ] || usage_error "--vmlinuz and --package exclude each other"
 	[ -f "$vmlinuz" ] || usage_error "--vmlinuz '$vmlinuz' is not a file"
@@ -104,43 +127,153 @@ fi
 cache=${KHOLAB_LINUX_CACHE:-$ROOT/build/linux-cache}
 kver=unknown
 
-# extracted_vmlinuz PKG -> path of an already extracted vmlinuz, or nothing.
+# extracted_vmlinuz PKG -> path of an already extracted vmlinuz, or nothing:
+# boot/vmlinuz-* (6.1's linux-image) or usr/lib/modules/*/vmlinuz* (7.x's
+# linux-binary).
 extracted_vmlinuz() {
 	local d=$cache/$1
 	[ -f "$d/.complete" ] || return 0
-	compgen -G "$d/root/boot/vmlinuz-*" | head -n1
+	compgen -G "$d/root/boot/vmlinuz-*" | head -n1 ||
+		compgen -G "$d/root/usr/lib/modules/*/vmlinuz*" | head -n1 || true
 }
 
-# pick_package: the package to use, on stdout; nothing when apt knows none.
+# candidate PKG -> apt's candidate version of PKG, or nothing.  Uses the
+# array apt_opts (empty: the system's apt; --linux 7.2: our sid lists).
+candidate() {
+	LC_ALL=C apt-cache "${apt_opts[@]+"${apt_opts[@]}"}" policy "$1" 2>/dev/null |
+		sed -n 's/^ *Candidate: //p' | grep -vx '(none)' || true
+}
+
+# pick_package WANT REGEX: WANT when apt has a candidate for it, else the
+# newest package whose name matches REGEX and has one; nothing when none.
 pick_package() {
-	local want=$1 cand
-	cand=$(LC_ALL=C apt-cache policy "$want" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-	if [ -n "$cand" ] && [ "$cand" != "(none)" ]; then
-		echo "$want"
+	local p
+	if [ -n "$(candidate "$1")" ]; then
+		echo "$1"
 		return 0
 	fi
-	# Newest 6.1.0-N-amd64-unsigned (not cloud/rt) that has a candidate.
-	LC_ALL=C apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' 2>/dev/null |
-		awk '{print $1}' | sort -t- -k4,4n -r | while read -r p; do
-		cand=$(LC_ALL=C apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-		if [ -n "$cand" ] && [ "$cand" != "(none)" ]; then
+	LC_ALL=C apt-cache "${apt_opts[@]+"${apt_opts[@]}"}" search --names-only "$2" 2>/dev/null |
+		awk '{print $1}' | grep -E "$2" | sort -V -r | while read -r p; do
+		if [ -n "$(candidate "$p")" ]; then
 			echo "$p"
 			break
 		fi
 	done
 }
 
-# newest_cached: newest package already extracted in the cache (offline use).
+# newest_cached REGEX: newest package matching REGEX already extracted in the
+# cache (offline use).
 newest_cached() {
-	local p
-	for p in $(cd "$cache" 2>/dev/null && ls -d linux-image-6.1.0-*-amd64-unsigned 2>/dev/null | sort -t- -k4,4n -r); do
-		if [ -f "$cache/$p/.complete" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
+	local d
+	for d in "$cache"/linux-*/.complete; do
+		[ -f "$d" ] || continue
+		d=${d%/.complete}
+		d=${d##*/}
+		[[ ! $d =~ $1 ]] || echo "$d"
+	done | sort -V -r | head -n1
 }
 
+# debian_mirror -> the Debian archive URL: KHOLAB_DEBIAN_MIRROR, else the
+# first .../debian URL of the system's apt sources, else deb.debian.org.
+debian_mirror() {
+	local u=${KHOLAB_DEBIAN_MIRROR:-}
+	[ -n "$u" ] || u=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v '^[[:space:]]*#' |
+		grep -oE 'https?://[^[:space:]]+/debian/?([[:space:]]|$)' | head -n1 |
+		tr -d '[:space:]' || true)
+	u=${u:-http://deb.debian.org/debian}
+	echo "${u%/}"
+}
+
+# sid_apt - set apt_opts to a private apt setup for sid under $cache/apt-sid
+# and refresh its lists when they are missing or older than a day.
+sid_apt() {
+	local d=$cache/apt-sid key=/usr/share/keyrings/debian-archive-keyring.gpg signed=''
+	mkdir -p "$d/lists/partial" "$d/archives/partial" ||
+		fatal $EXIT_ENV "cannot create '$d' (set KHOLAB_LINUX_CACHE)"
+	[ ! -f "$key" ] || signed="[signed-by=$key] "
+	echo "deb ${signed}$(debian_mirror) sid main" >"$d/sources.list"
+	apt_opts=(-o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=-
+		-o "Dir::State::lists=$d/lists" -o "Dir::Cache=$d" -o "Dir::Cache::archives=$d/archives")
+	# As root apt drops to the _apt user, which may not reach the cache.
+	[ "$(id -u)" -ne 0 ] || apt_opts+=(-o APT::Sandbox::User=root)
+	if [ -z "$(find "$d/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 -print -quit)" ]; then
+		echo "$PROG: apt-get update of sid from $(debian_mirror) into $d" >&2
+		apt-get "${apt_opts[@]}" --error-on=any update >"$d/update.log" 2>&1 || {
+			tail -n 3 "$d/update.log" >&2
+			echo "$PROG: warning: apt-get update of sid failed (full output in $d/update.log); trying the lists and cache as they are" >&2
+		}
+	fi
+}
+
+# fetch_extract PKG - download PKG into the cache (unless its .deb is there)
+# and extract the kernel image and its version.
+fetch_extract() {
+	local pkg=$1 d=$cache/$1 deb
+	deb=$(compgen -G "$cache/${pkg}_*_amd64.deb" | head -n1 || true)
+	if [ -z "$deb" ]; then
+		echo "$PROG: downloading $pkg into $cache" >&2
+		(cd "$cache" && apt-get "${apt_opts[@]+"${apt_opts[@]}"}" download "$pkg") >"$cache/apt.log" 2>&1 || {
+			tail -n 5 "$cache/apt.log" >&2
+			fatal $EXIT_ENV "apt-get download $pkg failed (no network, or a stale package list: try 'apt-get update'); full output in $cache/apt.log"
+		}
+		deb=$(compgen -G "$cache/${pkg}_*_amd64.deb" | head -n1 || true)
+		[ -n "$deb" ] || fatal $EXIT_ENV "apt-get download $pkg left no .deb in $cache"
+	fi
+	rm -rf "$d"
+	mkdir -p "$d/root"
+	# Only the image is needed (6.1's package carries ~400 MB of modules
+	# too); fall back to a full dpkg -x.
+	if ! dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$d/root" --wildcards './boot/*' './usr/lib/modules/*/vmlinuz*' 2>/dev/null &&
+		[ -z "$(compgen -G "$d/root/boot/vmlinuz-*")$(compgen -G "$d/root/usr/lib/modules/*/vmlinuz*")" ]; then
+		dpkg -x "$deb" "$d/root" ||
+			fatal $EXIT_ENV "dpkg -x $deb failed (corrupt download? delete it and run again)"
+	fi
+	dpkg-deb -f "$deb" Version >"$d/version"
+	: >"$d/.complete"
+}
+
+# choose_package -> sets pkg: --package, else the series' default, else the
+# newest the archive offers, else the newest cached (offline).
+choose_package() {
+	local want regex chosen
+	if [ "$series" = 7.2 ]; then
+		want=${pkg:-} regex=$PKG72_RE
+	else
+		want=${pkg:-$DEFAULT_PKG} regex='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$'
+	fi
+	if [ -n "$want" ] && [ -n "$(extracted_vmlinuz "$want")" ]; then
+		pkg=$want
+		return 0
+	fi
+	# 7.2 without --package: the newest one cached, unless --refresh (the
+	# sid lists take seconds per apt-cache call; the JSON names the version).
+	if [ "$series" = 7.2 ] && [ -z "$pkg" ] && [ "$refresh" -eq 0 ]; then
+		pkg=$(newest_cached "$regex")
+		[ -z "$pkg" ] || return 0
+	fi
+	command -v apt-get >/dev/null 2>&1 ||
+		fatal $EXIT_ENV "apt-get not found; this needs a Debian/Ubuntu host, or pass --vmlinuz FILE"
+	[ "$series" != 7.2 ] || sid_apt
+	if [ -n "$pkg" ]; then
+		[ -n "$(candidate "$pkg")" ] ||
+			fatal $EXIT_ENV "apt has no candidate for '$pkg' (apt-cache policy $pkg); run 'apt-get update', or check the name with: apt-cache search linux-image-6.1 | grep unsigned"
+		return 0
+	fi
+	chosen=$(pick_package "${want:-none}" "$regex")
+	if [ -z "$chosen" ]; then
+		# Offline or the archive moved on: use whatever is already cached.
+		chosen=$(newest_cached "$regex")
+		[ -n "$chosen" ] ||
+			fatal $EXIT_ENV "apt offers no Linux $series package matching $regex and the cache '$cache' holds none. Check the network and the Debian archive (6.1: bookworm in the system's sources.list; 7.2: sid from $(debian_mirror)), or pass --vmlinuz FILE"
+		echo "$PROG: apt offers no Linux $series image; using cached $chosen" >&2
+	elif [ -n "$want" ] && [ "$chosen" != "$want" ]; then
+		echo "$PROG: note: $want (the docs/baselines.md kernel) is not in apt; using $chosen" >&2
+	fi
+	pkg=$chosen
+}
+
+apt_opts=()
 if [ -n "$vmlinuz" ]; then
 	kernel=$vmlinuz
 	kver=$(file -b "$vmlinuz" 2>/dev/null | sed -n 's/.*version \([0-9][^ ,]*\).*/\1/p')
@@ -148,62 +281,22 @@ if [ -n "$vmlinuz" ]; then
 	pkg=
 else
 	mkdir -p "$cache" || fatal $EXIT_ENV "cannot create the cache '$cache' (set KHOLAB_LINUX_CACHE)"
-	want=${pkg:-$DEFAULT_PKG}
-	kernel=$(extracted_vmlinuz "$want")
-	if [ -n "$kernel" ]; then
-		pkg=$want
-	else
-		command -v apt-get >/dev/null 2>&1 ||
-			fatal $EXIT_ENV "apt-get not found; this needs a Debian/Ubuntu host, or pass --vmlinuz FILE"
-		if [ -n "$pkg" ]; then
-			chosen=$(pick_package "$pkg")
-			[ "$chosen" = "$pkg" ] ||
-				fatal $EXIT_ENV "apt has no candidate for '$pkg' (apt-cache policy $pkg); run 'apt-get update', or check the name with: apt-cache search linux-image-6.1 | grep unsigned"
-		else
-			chosen=$(pick_package "$DEFAULT_PKG")
-		fi
-		if [ -z "$chosen" ]; then
-			# Offline or the archive moved on: use whatever is already cached.
-			chosen=$(newest_cached)
-			[ -n "$chosen" ] ||
-				fatal $EXIT_ENV "apt offers no linux-image-6.1.0-*-amd64-unsigned package and the cache '$cache' holds none. Run 'apt-get update' (needs bookworm in sources.list and network access), or pass --vmlinuz FILE"
-			echo "$PROG: apt offers no 6.1 unsigned image; using cached $chosen" >&2
-		elif [ "$chosen" != "$DEFAULT_PKG" ] && [ -z "$pkg" ]; then
-			echo "$PROG: note: $DEFAULT_PKG (the docs/baselines.md kernel) is not in apt; using $chosen" >&2
-		fi
-		pkg=$chosen
+	choose_package
+	kernel=$(extracted_vmlinuz "$pkg")
+	if [ -z "$kernel" ]; then
+		fetch_extract "$pkg"
 		kernel=$(extracted_vmlinuz "$pkg")
-		if [ -z "$kernel" ]; then
-			d=$cache/$pkg
-			deb=$(compgen -G "$cache/${pkg}_*_amd64.deb" | head -n1 || true)
-			if [ -z "$deb" ]; then
-				echo "$PROG: downloading $pkg into $cache" >&2
-				(cd "$cache" && apt-get download "$pkg") >"$cache/apt.log" 2>&1 || {
-					tail -n 5 "$cache/apt.log" >&2
-					fatal $EXIT_ENV "apt-get download $pkg failed (no network, or a stale package list: try 'apt-get update'); full output in $cache/apt.log"
-				}
-				deb=$(compgen -G "$cache/${pkg}_*_amd64.deb" | head -n1 || true)
-				[ -n "$deb" ] || fatal $EXIT_ENV "apt-get download $pkg left no .deb in $cache"
-			fi
-			rm -rf "$d"
-			mkdir -p "$d/root"
-			# Only ./boot (vmlinuz, config, System.map) is needed: the
-			# modules would add ~400 MB. Fall back to a full dpkg -x.
-			if ! dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$d/root" ./boot 2>/dev/null; then
-				dpkg -x "$deb" "$d/root" ||
-					fatal $EXIT_ENV "dpkg -x $deb failed (corrupt download? delete it and run again)"
-			fi
-			dpkg-deb -f "$deb" Version >"$d/version"
-			: >"$d/.complete"
-			kernel=$(extracted_vmlinuz "$pkg")
-			[ -n "$kernel" ] || fatal $EXIT_ENV "$deb has no boot/vmlinuz-*"
-		fi
+		[ -n "$kernel" ] || fatal $EXIT_ENV "the package $pkg holds no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz*"
 	fi
 	# Debian version 6.1.176-1 -> upstream 6.1.176
 	v=$(cat "$cache/$pkg/version" 2>/dev/null || true)
 	kver=${v%%-*}
 	kver=${kver:-unknown}
 fi
+case $kver in
+"$series" | "$series".* | unknown) ;;
+*) echo "$PROG: warning: --linux $series but the kernel is $kver" >&2 ;;
+esac
 
 if [ $fetch_only -eq 1 ]; then
 	echo "$kernel"
@@ -219,8 +312,9 @@ if [ -z "$cpu_model" ]; then
 fi
 
 append="console=ttyS0 panic=-1${append_extra:+ $append_extra}"
-args=(-machine q35 -smp "$cpus" -m "${mem_mib}M" -accel "$accel" -cpu "$cpu_model")
-layout_numa_args
+layout_host_fit "$append" linux
+args=(-machine q35 -smp "$cpus" -accel "$accel" -cpu "$cpu_model")
+layout_memory_args
 args+=(-kernel "$kernel" -append "$append" -nographic -vga none -no-reboot -net none)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/linux-ref.XXXXXX")
@@ -239,7 +333,7 @@ trap 'echo "$PROG: interrupted; stopping QEMU" >&2; exit $EXIT_ENV' INT TERM HUP
 mkdir -p "$(dirname "$log")" && : >"$log" || fatal $EXIT_USAGE "cannot write --log '$log'"
 
 desc="$cpus cpus, ${mem_mib}M${numa:+, numa $numa}, $accel"
-echo "$PROG: booting Linux $kver ($pkg${pkg:+, }$desc)" >&2
+echo "$PROG: booting Linux $kver ($pkg${pkg:+, }$desc, -cpu $cpu_model)" >&2
 [ $verbose -eq 0 ] || echo "$PROG: $qemu ${args[*]}" >&2
 
 start_ns=$(date +%s%N)
@@ -293,10 +387,12 @@ for f in "${figs[@]}"; do
 done
 numa_json=null
 [ -z "$numa" ] || numa_json=$(json_str "$numa")
-printf '{"event":"linux_deferred","kernel":%s,"package":%s,"cpus":%d,"mem":%s,"mem_mib":%d,"numa":%s,"accel":%s,"cpu_model":%s,"nodes":[%s],"max_ms":%d,"wall_ms":%d}\n' \
-	"$(json_str "$kver")" "$(json_str "${pkg:-}")" "$cpus" "$(json_str "${mem_str:-${mem_mib}M}")" \
-	"$mem_mib" "$numa_json" "$(json_str "$accel")" "$(json_str "$cpu_model")" \
-	"$nodes_json" "$max" "$wall_ms"
+# The release the kernel itself prints ("Linux version 7.2.13+deb14-amd64 ...").
+release=$(tr -d '\r' <"$log" | sed -n 's/.*Linux version \([^ ]*\).*/\1/p' | head -n1)
+printf '{"event":"linux_deferred","series":%s,"kernel":%s,"release":%s,"package":%s,"cpus":%d,"mem":%s,"mem_mib":%d,"numa":%s,"accel":%s,"cpu_model":%s,"append":%s,"nodes":[%s],"max_ms":%d,"wall_ms":%d}\n' \
+	"$(json_str "$series")" "$(json_str "$kver")" "$(json_str "${release:-unknown}")" "$(json_str "${pkg:-}")" \
+	"$cpus" "$(json_str "${mem_str:-${mem_mib}M}")" "$mem_mib" "$numa_json" "$(json_str "$accel")" \
+	"$(json_str "$cpu_model")" "$(json_str "$append_extra")" "$nodes_json" "$max" "$wall_ms"
 if [ "$seen" -lt "$nodes" ]; then
 	echo "$PROG: error: only $seen of $nodes nodes printed a deferred-init figure (nodes with no deferred memory print none); max_ms covers those only" >&2
 	exit $EXIT_NOFIG

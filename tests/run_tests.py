@@ -154,16 +154,19 @@ class ScenarioJob:
             return [(self.name, "fail", self.broken, "")]
         top = os.path.join(BUILD_DIR, "test-runs", scn.name)
         shutil.rmtree(top, ignore_errors=True)
-        plan = [(top, "run", [])]
+        doors = scn.boot_plan()
+        plan = [(top if len(doors) == 1 else os.path.join(top, label), label, extra)
+                for label, extra in doors]
         if scn.seeds:
             plan = [(os.path.join(top, "seed-%d" % s), "seed %d" % s,
-                     ["--loader-cfg", "seed=%d" % s]) for s in scn.seeds]
+                     doors[0][1] + ["--loader-cfg", "seed=%d" % s]) for s in scn.seeds]
+        several = len(plan) > 1
         runs, why, details = [], [], []
         for outdir, label, extra in plan:
             run, problems, d = self._one(outdir, label, extra)
             runs.append(run)
-            why += [("%s: %s" % (label, p)) if scn.seeds else p for p in problems]
-            head = "%s (%s)" % (label, d) if scn.seeds else d
+            why += [("%s: %s" % (label, p)) if several else p for p in problems]
+            head = "%s (%s)" % (label, d) if several else d
             if scn.kind in ("usage", "script"):
                 details.append("--- command output (%s):\n%s" % (head, tail(run.output, LOG_TAIL)))
             else:

@@ -18,6 +18,9 @@ import shlex
 KEYS = {
     "kind": "qemu (default: boot with run-qemu.sh) or usage (run run-qemu.sh "
             "with `args` only; never builds or boots)",
+    "boot": "front door: direct (default; run-qemu.sh --boot direct, PVH), uefi "
+            "(the UEFI loader and OVMF) or both (one run each; every expectation "
+            "holds in both and check boot_paths_agree compares them)",
     "cpus": "--cpus", "mem": "--mem", "numa": "--numa", "cmdline": "--cmdline",
     "gens": "--gens", "load_addr": "--load-addr",
     "loader_cfg": "extra kholab.cfg lines, space separated key=value",
@@ -46,6 +49,13 @@ KEYS = {
 WORD_KEYS = ("args", "env", "loader_cfg", "expect_json", "expect_log", "reject_log",
              "expect_output", "reject_output")
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_]\w*)\}")
+
+BOOTS = ("direct", "uefi", "both")
+# What only the UEFI loader has: a scenario using any of it must say boot = uefi.
+UEFI_ONLY_KEYS = ("load_addr", "loader_cfg", "seeds")
+UEFI_ONLY_CHECKS = ("mem_matches_efi_map", "efi_map_no_overlap", "kernel_in_efi_map",
+                    "kernel_phys_below_4g", "kernel_phys_above_4g", "kernel_phys_aligned_2m",
+                    "kernel_phys_matches_load_addr", "kernel_phys_differs")
 
 EXIT_NAMES = {0: "pass", 1: "failure", 2: "usage error", 3: "timeout",
               4: "no verdict"}
@@ -94,13 +104,43 @@ class Scenario:
                 if k in kv:
                     raise ConfigError("[%s] kind = %s never boots through the table, so "
                                       "`%s` means nothing there" % (name, self.kind, k))
+        self._check_boot(kv)
         k = kv.get("kernel", "")
         if k.startswith("@") and k[1:] not in FIXTURES:
             raise ConfigError("[%s] kernel = %s: unknown fixture; known: %s"
                               % (name, k, " ".join("@" + f for f in sorted(FIXTURES))))
 
+    def _check_boot(self, kv):
+        """Set self.boot; refuse a bad value, and a direct boot asked to
+        test what only the UEFI loader does."""
+        self.boot = kv.get("boot", "direct")
+        if self.boot not in BOOTS:
+            raise ConfigError("[%s] boot = %s: want %s" % (self.name, self.boot, ", ".join(BOOTS)))
+        if self.kind != "qemu":
+            if "boot" in kv:
+                raise ConfigError("[%s] kind = %s: `boot` is for kind = qemu; pass --boot "
+                                  "in args" % (self.name, self.kind))
+            return
+        if self.boot == "uefi":
+            return
+        uefi_only = [k for k in UEFI_ONLY_KEYS if k in kv]
+        uefi_only += [c for c in self.checks if c in UEFI_ONLY_CHECKS]
+        if kv.get("kernel", "").startswith("@"):
+            uefi_only.append("kernel = %s (a fixture for the loader)" % kv["kernel"])
+        if uefi_only:
+            raise ConfigError("[%s] boot = %s, but %s test the UEFI loader; say boot = uefi"
+                              % (self.name, self.boot, ", ".join(uefi_only)))
+
+    def boot_plan(self):
+        """[(label, run-qemu.sh --boot arguments)]: one run, or one per door."""
+        if self.kind != "qemu":
+            return [("run", [])]
+        if self.boot == "both":
+            return [("uefi", ["--boot", "uefi"]), ("direct", ["--boot", "direct"])]
+        return [("run", ["--boot", self.boot])]
+
     def qemu_args(self):
-        """run-qemu.sh arguments from the keys (fixtures/paths excluded)."""
+        """run-qemu.sh arguments from the keys (fixtures/paths and --boot excluded)."""
         a = []
         for key, opt in (("cpus", "--cpus"), ("mem", "--mem"), ("numa", "--numa"),
                          ("gens", "--gens"), ("load_addr", "--load-addr")):
@@ -115,7 +155,7 @@ class Scenario:
 
     def describe(self):
         return " ".join("%s=%s" % (k, v) for k, v in self.kv.items()
-                        if k in ("kind", "cpus", "mem", "numa", "cmdline", "gens",
+                        if k in ("kind", "boot", "cpus", "mem", "numa", "cmdline", "gens",
                                  "load_addr", "kernel", "args", "expect_exit"))
 
 
@@ -943,6 +983,29 @@ def exit_log_agrees(scn, run):
     if lines[-1].lower() != ex[-1].get("status"):
         return "log says %s, exit event says %r" % (lines[-1], ex[-1].get("status"))
     return None
+
+
+@cross_run
+def boot_paths_agree(scn, runs):
+    """With boot = both: the UEFI and the direct run agree on what does not
+    depend on the front door: the CPUs and nodes booted, the generations,
+    and per generation the KHO folios received, restored, lost and
+    mismatched (fix kho.test_seed so both runs preserve the same folios)."""
+    if len(runs) != 2 or scn.boot != "both":
+        return "boot_paths_agree needs boot = both"
+
+    def facts(r):
+        b = r.first("boot") or {}
+        rs = [(e.get("gen"), e.get("folios"), e.get("restored"), e.get("lost"),
+               e.get("mismatches")) for e in r.events if e.get("event") == "kho_restore"]
+        gens = [e.get("gen") for e in r.events if e.get("event") == "boot"]
+        return {"cpus": b.get("cpus"), "nodes": b.get("nodes"), "generations": gens,
+                "kho_restore (gen, folios, restored, lost, mismatches)": rs}
+
+    a, b = facts(runs[0]), facts(runs[1])
+    bad = ["%s: %s %s, %s %s" % (k, runs[0].label, a[k], runs[1].label, b[k])
+           for k in a if a[k] != b[k]]
+    return "; ".join(bad) or None
 
 
 @cross_run

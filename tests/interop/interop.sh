@@ -76,11 +76,11 @@ linux_to_kholab() {
 		--next-cmdline "$cmdline" --quiet --log "$log" --timeout 300
 }
 
-# kholab_to_linux KHOLAB_CMDLINE [RUN-QEMU OPTION...]: kholab (UEFI) kexecs Linux.
+# kholab_to_linux KHOLAB_CMDLINE [RUN-QEMU OPTION...]: kholab (direct boot) kexecs Linux.
 kholab_to_linux() {
 	local cmdline=$1
 	shift
-	./run-qemu.sh --quiet --log "$log" --results "$out/results.jsonl" --timeout 300 --gens 2 \
+	./run-qemu.sh --boot direct --quiet --log "$log" --results "$out/results.jsonl" --timeout 300 --gens 2 \
 		--linux "$lx/bzImage" --linux-initrd "$lx/initramfs.cpio" \
 		--cmdline "kexec.next=linux kexec.linux_cmdline=no5lvl $cmdline" "$@"
 }
@@ -136,7 +136,7 @@ bad-image | old-image)
 		cp "$lx/bzImage" "$img" && printf '\x01\x02' | dd of="$img" bs=1 seek=$((0x206)) conv=notrunc status=none ||
 			fail "could not make the old image"
 	fi
-	./run-qemu.sh --quiet --log "$log" --timeout 120 --gens 2 --linux "$img" \
+	./run-qemu.sh --boot direct --quiet --log "$log" --timeout 120 --gens 2 --linux "$img" \
 		--cmdline "kexec.next=linux kho_scratch=128M,128M,96M"
 	ended $? 1 'kexec: |exit: verdict'
 	if [ "$1" = bad-image ]; then

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
-"""One benchmark boot: kholab through ./run-qemu.sh or Linux 6.1 through
+"""One benchmark boot: kholab through ./run-qemu.sh or Linux 6.1/7.2 through
 tools/linux-ref.sh, on a cell's QEMU layout, and the figures it gave.  Also
 what tools/bench needs around a boot: waiting for other QEMUs to finish and
 the QEMU version."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -56,9 +57,10 @@ def _run(cmd, env, limit, what):
 
 
 def run_kholab(cell, opts, repeat, workdir, env):
-    """Boot kholab once as @cell asks; -> dict with ok, error, rc, wall_s,
-    verdict, results_file, serial_log, events (the results), compare_ns and
-    compare_basis (from generation 0's memmap event)."""
+    """Boot kholab once as @cell asks; -> dict with ok, error, rc, wall_s
+    (the run-qemu.sh process), qemu_wall_s (its "wall time" line: QEMU
+    alone), verdict, results_file, serial_log, events (the results),
+    compare_ns and compare_basis (from generation 0's memmap event)."""
     res_path = os.path.join(workdir, "kholab-%d.jsonl" % repeat)
     log = os.path.join(workdir, "kholab-%d.log" % repeat)
     cmd = [RUN_QEMU, "--quiet", "--results", res_path, "--log", log] + layout_args(cell, opts)
@@ -67,7 +69,9 @@ def run_kholab(cell, opts, repeat, workdir, env):
     cmd += cell.extra_args()
     rc, _, err, wall = _run(cmd, env, opts.timeout + 600, "run-qemu.sh")
     verdict = [line for line in err.splitlines() if "verdict:" in line]
+    qw = re.findall(r"^run-qemu: wall time: ([0-9.]+) s$", err, re.M)
     r = {"ok": False, "rc": rc, "wall_s": wall, "results_file": res_path, "serial_log": log,
+         "qemu_wall_s": float(qw[-1]) if qw else None,
          "verdict": verdict[-1].split("verdict:", 1)[1].strip() if verdict else None,
          "events": [], "compare_ns": None, "compare_basis": None}
     try:
@@ -90,14 +94,15 @@ def run_kholab(cell, opts, repeat, workdir, env):
 
 
 def run_linux(cell, opts, repeat, workdir, env):
-    """Boot Linux once on @cell's layout; -> dict with ok, error, rc, wall_s,
-    serial_log and the linux_deferred figures kernel, nodes, max_ms."""
+    """Boot Linux once on @cell's layout, series, CPU model and extra words;
+    -> dict with ok, error, rc, wall_s, serial_log and the linux_deferred
+    figures kernel, release, cpu_model, nodes, max_ms."""
     log = os.path.join(workdir, "linux-%d.log" % repeat)
-    cmd = [LINUX_REF, "--log", log] + layout_args(cell, opts)
+    cmd = [LINUX_REF, "--log", log] + layout_args(cell, opts) + cell.linux_args()
     rc, out, err, wall = _run(cmd, env, opts.timeout + 600, "linux-ref.sh")
     ev = kholab_results.parse(out).last("linux_deferred")
     r = {"ok": rc == 0 and ev is not None, "rc": rc, "wall_s": wall, "serial_log": log}
-    for k in ("kernel", "nodes", "max_ms"):
+    for k in ("kernel", "release", "cpu_model", "nodes", "max_ms"):
         r[k] = (ev or {}).get(k)
     if not r["ok"]:
         msgs = [line for line in err.splitlines() if "error" in line]

@@ -4,6 +4,9 @@
 import os
 
 KINDS = ("kholab", "linux", "kho", "timeline")
+LINUX_SERIES = ("6.1", "7.2")
+PRESETS = ("quick", "full", "scale", "cpumodel", "boot")
+BOOTS = ("uefi", "direct")
 
 
 def parse_size_mib(s):
@@ -28,16 +31,37 @@ def size_str(mib):
 class Cell:
     """One configuration.  kind: kholab (memmap figures), linux (its
     deferred-init line), kho (a kexec chain; KHO figures of generations >= 1),
-    timeline (one kholab boot with trace=memmap for the per-CPU picture)."""
+    timeline (one kholab boot with trace=memmap for the per-CPU picture).
+    Linux cells name their series (6.1 or 7.2) and may ask for a QEMU CPU
+    model and extra kernel words; kholab boots go through a front door
+    (boot: uefi or direct; None until tools/bench applies --boot)."""
 
     def __init__(self, kind, mem, cpus, numa="", strategy="deferred", threads=0,
-                 kho_mode="", kho_mem="", gens=1, repeats=None):
+                 kho_mode="", kho_mem="", gens=1, repeats=None, series="6.1",
+                 cpu_model="", append="", boot=None):
         self.kind, self.mem, self.cpus, self.numa = kind, mem, int(cpus), str(numa or "")
         self.strategy, self.threads = strategy, int(threads or 0)
         self.kho_mode, self.kho_mem, self.gens = kho_mode, kho_mem, int(gens)
         self.repeats = repeats  # None: the bench's --repeats
         self.extra_cmdline = ""  # tools/bench --cmdline: added to kholab boots
         self.mem_mib = parse_size_mib(mem)
+        self.series = series if kind == "linux" else ""
+        self.cpu_model, self.append = (cpu_model, append) if kind == "linux" else ("", "")
+        self.boot = None if kind == "linux" else boot
+
+    def _variant_words(self):
+        """What sets a cell apart beyond layout and kind: a non-default CPU
+        model or kernel words (Linux), generations, the direct front door."""
+        w = []
+        if self.cpu_model:
+            w.append("cpu_" + "".join(ch for ch in self.cpu_model.replace(",", "_") if ch != "="))
+        if self.append:
+            w.append("".join(ch if ch.isalnum() else "_" for ch in self.append))
+        if self.kind != "kho" and self.gens > 1:
+            w.append("gens%d" % self.gens)
+        if self.boot == "direct":
+            w.append("direct")
+        return w
 
     # ---- identity and labels
     def _layout_words(self):
@@ -47,20 +71,25 @@ class Cell:
     @property
     def id(self):
         p = self._layout_words()
+        v = self._variant_words()
         if self.kind == "linux":
-            return "linux-" + "-".join(p)
+            return ("linux-" if self.series == "6.1" else "linux%s-" % self.series) + "-".join(p + v)
         if self.kind == "kho":
-            return "kho-%s-%s-%s-gens%d" % ("-".join(p), self.kho_mode, self.kho_mem, self.gens)
+            return "kho-%s-%s-%s-gens%d" % ("-".join(p + v), self.kho_mode, self.kho_mem, self.gens)
         p.append(self.strategy)
         if self.threads:
             p.append("T%d" % self.threads)
-        return ("timeline-" if self.kind == "timeline" else "") + "-".join(p)
+        return ("timeline-" if self.kind == "timeline" else "") + "-".join(p + v)
 
     @property
     def label(self):
         p = self._layout_words()
         if self.kind == "linux":
-            p.append("Linux")
+            p.append("Linux " + self.series)
+            if self.cpu_model:
+                p.append("-cpu " + self.cpu_model)
+            if self.append:
+                p.append("'%s'" % self.append)
         elif self.kind == "kho":
             p += ["KHO", self.kho_mode, self.kho_mem, "gens=%d" % self.gens]
         else:
@@ -69,6 +98,10 @@ class Cell:
                 p.append("T=%d" % (self.threads or self.cpus))
             if self.kind == "timeline":
                 p.append("trace=memmap")
+            if self.gens > 1:
+                p.append("gens=%d" % self.gens)
+        if self.boot == "direct":
+            p.append("(direct)")
         return " ".join(p)
 
     @property
@@ -91,7 +124,20 @@ class Cell:
         return " ".join(c)
 
     def extra_args(self):
-        return ["--gens", str(self.gens)] if self.kind == "kho" and self.gens > 1 else []
+        """run-qemu.sh options beyond the layout and the command line."""
+        a = ["--gens", str(self.gens)] if self.kind != "linux" and self.gens > 1 else []
+        if self.boot:
+            a += ["--boot", self.boot]
+        return a
+
+    def linux_args(self):
+        """tools/linux-ref.sh options beyond the layout (Linux cells)."""
+        a = ["--linux", self.series]
+        if self.cpu_model:
+            a += ["--cpu-model", self.cpu_model]
+        if self.append:
+            a += ["--append", self.append]
+        return a
 
 
 def vcpu_list(nproc, limit=None):
@@ -106,45 +152,49 @@ def vcpu_list(nproc, limit=None):
     return out
 
 
-def preset(name, nproc):
-    """The cells of a preset.  Only vCPU counts up to nproc are used."""
-    cells = []
-    vcpus = vcpu_list(nproc)
+def _linux_both(mem, cpus, numa=""):
+    """Linux 6.1 and 7.2 on one layout."""
+    return [Cell("linux", mem, cpus, numa=numa, series=v) for v in LINUX_SERIES]
+
+
+def _quick(vcpus):
+    """~15 boots: 2 points on every picture, Linux 6.1 and 7.2 once, 1 repeat."""
     top = vcpus[-1]
-    if name == "quick":
-        # ~12 boots: 2 points on every picture, one Linux cell, 1 repeat.
-        lo = 1 if top > 1 else top
-        cells += [Cell("kholab", "2G", lo, strategy="deferred")]
-        if top > 1:
-            cells += [Cell("kholab", "2G", top, strategy="deferred")]
-        cells += [Cell("kholab", "1G", top, strategy="deferred"),
-                  Cell("kholab", "1G", top, strategy="eager"),
-                  Cell("kholab", "2G", top, strategy="eager")]
-        if top >= 2:
-            cells.append(Cell("kholab", "2G", top, numa="2", strategy="deferred"))
-        cells.append(Cell("linux", "2G", top))
-        for mode in ("deserialize", "restore"):
-            for m in ("16M", "64M"):
-                cells.append(Cell("kho", "1G", top, kho_mode=mode, kho_mem=m, gens=2))
-        cells.append(Cell("timeline", "2G", top, strategy="deferred", repeats=1))
-        return cells
-    if name != "full":
-        raise ValueError("unknown preset '%s' (quick or full)" % name)
-    mems = ("2G", "8G", "16G")
-    for m in mems:
+    lo = 1 if top > 1 else top
+    cells = [Cell("kholab", "2G", lo, strategy="deferred")]
+    if top > 1:
+        cells += [Cell("kholab", "2G", top, strategy="deferred")]
+    cells += [Cell("kholab", "1G", top, strategy="deferred"),
+              Cell("kholab", "1G", top, strategy="eager"),
+              Cell("kholab", "2G", top, strategy="eager")]
+    if top >= 2:
+        cells.append(Cell("kholab", "2G", top, numa="2", strategy="deferred"))
+    cells += _linux_both("2G", top)
+    for mode in ("deserialize", "restore"):
+        for m in ("16M", "64M"):
+            cells.append(Cell("kho", "1G", top, kho_mode=mode, kho_mem=m, gens=2))
+    cells.append(Cell("timeline", "2G", top, strategy="deferred", repeats=1))
+    return cells
+
+
+def _full(vcpus):
+    """The default matrix; Linux 6.1 and 7.2 on every Linux layout."""
+    top = vcpus[-1]
+    cells = []
+    for m in ("2G", "8G", "16G"):
         cells.append(Cell("kholab", m, top, strategy="eager"))
         cells.append(Cell("kholab", m, top, strategy="deferred"))
-        cells.append(Cell("linux", m, top))
+        cells += _linux_both(m, top)
     for m in ("8G", "16G"):
         for c in vcpus:
             if c != top:
                 cells.append(Cell("kholab", m, c, strategy="deferred"))
                 if m == "8G":
-                    cells.append(Cell("linux", m, c))
+                    cells += _linux_both(m, c)
     if top > 1:
         cells.append(Cell("kholab", "8G", top, strategy="deferred", threads=1))
         cells.append(Cell("kholab", "8G", top, numa="2", strategy="deferred"))
-        cells.append(Cell("linux", "8G", top, numa="2"))
+        cells += _linux_both("8G", top, numa="2")
     for mode in ("deserialize", "restore"):
         for m in ("64M", "256M"):
             cells.append(Cell("kho", "1G", top, kho_mode=mode, kho_mem=m, gens=2))
@@ -152,8 +202,64 @@ def preset(name, nproc):
     return cells
 
 
+SCALE_MEMS = ("1G", "16G", "64G", "256G")
+
+
+def _scale(vcpus):
+    """Memory from 1G to 256G: kholab deferred at nproc and 1 vCPU, eager,
+    and Linux 6.1 and 7.2 at nproc vCPUs, at every size."""
+    top = vcpus[-1]
+    cells = []
+    for m in SCALE_MEMS:
+        cells.append(Cell("kholab", m, top, strategy="deferred"))
+        if top > 1:
+            cells.append(Cell("kholab", m, 1, strategy="deferred"))
+        cells.append(Cell("kholab", m, top, strategy="eager"))
+        cells += _linux_both(m, top)
+    return cells
+
+
+# -cpu models and kernel words whose effect on Linux's figure BENCH=cpumodel
+# shows: the default (max: LA57, so 5-level paging), 4-level paging asked of
+# Linux (no5lvl) or of QEMU (la57=off), and the plain qemu64 model.
+CPU_VARIANTS = (("", ""), ("", "no5lvl"), ("max,la57=off", ""), ("qemu64", ""))
+
+
+def _cpumodel(vcpus):
+    """8G at nproc vCPUs: Linux 6.1 and 7.2 under each CPU_VARIANTS entry,
+    and kholab deferred (-cpu max) for scale."""
+    top = vcpus[-1]
+    cells = [Cell("kholab", "8G", top, strategy="deferred")]
+    for v in LINUX_SERIES:
+        for model, append in CPU_VARIANTS:
+            cells.append(Cell("linux", "8G", top, series=v, cpu_model=model, append=append))
+    return cells
+
+
+def _boot(vcpus):
+    """1G at 2 vCPUs (or fewer on a 1-core host): generation 0 through each
+    front door, and 3 generations through each (wall time of the whole run)."""
+    c = min(2, vcpus[-1])
+    cells = []
+    for gens in (1, 3):
+        for door in BOOTS:
+            cells.append(Cell("kholab", "1G", c, strategy="deferred", gens=gens, boot=door))
+    return cells
+
+
+def preset(name, nproc):
+    """The cells of a preset.  Only vCPU counts up to nproc are used."""
+    vcpus = vcpu_list(nproc)
+    make = {"quick": _quick, "full": _full, "scale": _scale, "cpumodel": _cpumodel,
+            "boot": _boot}.get(name)
+    if make is None:
+        raise ValueError("unknown preset '%s' (%s)" % (name, ", ".join(PRESETS)))
+    return make(vcpus)
+
+
 def custom(mems, cpus, numas, strategies, linux, kho_modes, kho_mems, kho_layout, gens):
-    """Cartesian product from the command line (numa > cpus is skipped)."""
+    """Cartesian product from the command line (numa > cpus is skipped);
+    @linux lists the Linux series to boot on each layout."""
     cells, layouts = [], []
     for m in mems:
         for c in cpus:
@@ -168,8 +274,8 @@ def custom(mems, cpus, numas, strategies, linux, kho_modes, kho_mems, kho_layout
                                       threads=int(t) if t else 0))
                 if (m, c, n) not in layouts:
                     layouts.append((m, c, n))
-    if linux:
-        cells += [Cell("linux", m, c, numa=n) for (m, c, n) in layouts]
+    for v in linux:
+        cells += [Cell("linux", m, c, numa=n, series=v) for (m, c, n) in layouts]
     km, _, kc = kho_layout.partition(":")
     for mode in kho_modes:
         for sz in kho_mems:

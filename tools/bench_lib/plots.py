@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The four pictures, drawn with gnuplot (Debian: gnuplot-nox), each as PNG
+"""The five pictures, drawn with gnuplot (Debian: gnuplot-nox), each as PNG
 and SVG, with its data (.dat) and script (.gp) kept beside it so anyone can
 redraw or restyle it: gnuplot NAME.gp."""
 
@@ -7,17 +7,22 @@ import os
 import shutil
 import subprocess
 
+from . import summary
+
 PICTURES = [
     ("deferred_vs_vcpus", "Deferred struct page init time vs vCPUs (kholab, Linux, floor)"),
     ("time_vs_memory", "Memmap init time vs memory size"),
     ("kho_vs_preserved", "KHO cost vs preserved size (deserialize and restore modes)"),
     ("timeline", "Per-CPU timeline of one boot's deferred init (trace=memmap chunks)"),
+    ("cost_per_gib", "Memmap init cost per GiB vs memory size (kholab, Linux 6.1 and 7.2)"),
 ]
 
 STYLE = {  # series kind -> gnuplot line style
     "kholab": 'lc rgb "#1f77b4" pt 7 lw 2',
     "eager": 'lc rgb "#9467bd" pt 5 lw 2',
     "linux": 'lc rgb "#d62728" pt 9 lw 2',
+    "linux7.2": 'lc rgb "#ff7f0e" pt 11 lw 2',
+    "deferred1": 'lc rgb "#17becf" pt 6 lw 2',
     "floor": 'lc rgb "#2ca02c" pt 13 lw 2',
 }
 DASH = ["1", "2", "4", "5"]
@@ -66,7 +71,7 @@ def p_vcpus(out, agg, host_cores):
     mems = multi or mems
     plots, maxc = [], 1
     for j, m in enumerate(mems):
-        k, l, fl = [], [], []
+        k, fl, lx = [], [], {v: [] for v in agg.series()}
         for c in sorted((c for c in deferred if c.mem_mib == m), key=lambda c: c.cpus):
             s = _series(agg, c.id, "kholab_ms")
             if s:
@@ -75,12 +80,15 @@ def p_vcpus(out, agg, host_cores):
             s = _series(agg, c.id, "store_floor_ms")
             if s:
                 fl.append((c.cpus,) + s)
-            lc = agg.linux_for(c)
-            s = _series(agg, lc, "linux_max_ms") if lc else None
-            if s:
-                l.append((c.cpus,) + s)
-        for tag, rows, what in (("kholab", k, "kholab deferred"), ("linux", l, "Linux 6.1 deferred"),
-                                ("floor", fl, "store floor (boot CPU, whole memmap)")):
+            for v in lx:
+                lc = agg.linux_for(c, v)
+                s = _series(agg, lc, "linux_max_ms") if lc else None
+                if s:
+                    lx[v].append((c.cpus,) + s)
+        lines = [("kholab", k, "kholab deferred")]
+        lines += [(_ltag(v), lx[v], "Linux %s deferred" % v) for v in lx]
+        lines += [("floor", fl, "store floor (boot CPU, whole memmap)")]
+        for tag, rows, what in lines:
             if rows:
                 fn = "deferred_vs_vcpus.%s.%dM.dat" % (tag, m)
                 _dat(os.path.join(out, fn), rows)
@@ -96,6 +104,11 @@ def p_vcpus(out, agg, host_cores):
     return _gnuplot(out, "deferred_vs_vcpus", body)
 
 
+def _ltag(series):
+    """The STYLE key (and .dat name part) of a Linux series."""
+    return "linux" if series == "6.1" else "linux" + series
+
+
 def _gib(mib):
     return "%g GiB" % (mib / 1024.0)
 
@@ -108,7 +121,8 @@ def p_memory(out, agg):
     top = max(c.cpus for c in km)
     km = [c for c in km if c.cpus == top]
     plots = []
-    series = {"kholab": [], "eager": [], "linux": [], "floor": []}
+    series = {"kholab": [], "eager": [], "floor": []}
+    series.update({_ltag(v): [] for v in agg.series()})
     for c in sorted(km, key=lambda c: c.mem_mib):
         x = c.mem_mib / 1024.0
         s = _series(agg, c.id, "kholab_ms")
@@ -118,15 +132,16 @@ def p_memory(out, agg):
             s = _series(agg, c.id, "store_floor_ms")
             if s:
                 series["floor"].append((x,) + s)
-            lc = agg.linux_for(c)
-            s = _series(agg, lc, "linux_max_ms") if lc else None
-            if s:
-                series["linux"].append((x,) + s)
+            for v in agg.series():
+                lc = agg.linux_for(c, v)
+                s = _series(agg, lc, "linux_max_ms") if lc else None
+                if s:
+                    series[_ltag(v)].append((x,) + s)
     names = {"kholab": "kholab deferred (deferred\\_ns)",
              "eager": "kholab eager (init\\_ns + free\\_ns, 1 CPU)",
-             "linux": "Linux 6.1 deferred (max over nodes)",
              "floor": "store floor (boot CPU, whole memmap)"}
-    for tag in ("kholab", "eager", "linux", "floor"):
+    names.update({_ltag(v): "Linux %s deferred (max over nodes)" % v for v in agg.series()})
+    for tag in series:
         if series[tag]:
             fn = "time_vs_memory.%s.dat" % tag
             _dat(os.path.join(out, fn), series[tag])
@@ -226,6 +241,35 @@ def p_timeline(out, agg, chunks_by_cell):
     return _gnuplot(out, "timeline", body, h=max(300, 160 + 90 * len(cpus)))
 
 
+def p_per_gib(out, agg):
+    """ms per GiB against memory size (summary.per_gib_rows), log x."""
+    rows = summary.per_gib_rows(agg)
+    if not rows:
+        return None
+    names = [("deferred", "kholab", "kholab deferred"),
+             ("deferred 1 vCPU", "deferred1", "kholab deferred, 1 vCPU"),
+             ("eager", "eager", "kholab eager (1 CPU)")]
+    names += [("linux " + v, _ltag(v), "Linux %s deferred" % v) for v in agg.series()]
+    plots = []
+    for key, tag, title in names:
+        pts = [(m / 1024.0, d[key][0]) for m, d in rows if key in d]
+        if not pts:
+            continue
+        fn = "cost_per_gib.%s.dat" % tag
+        _dat(os.path.join(out, fn), pts)
+        plots.append("'%s' u 1:2 w linespoints %s t '%s'" % (fn, STYLE[tag], title))
+    if not plots:
+        return None
+    xs = [m / 1024.0 for m, _ in rows]
+    body = ("set title 'Memmap init cost per GiB vs memory size (medians)'\n"
+            "set xlabel 'guest memory (GiB, log scale)'\nset ylabel 'ms per GiB'\nset grid\n"
+            "set logscale x 2\nset xrange [%g:%g]\nset xtics (%s)\nset yrange [0:*]\n"
+            "set key outside right top vertical font ',10'\n"
+            "plot %s\n" % (xs[0] / 1.5, xs[-1] * 1.5, ", ".join("'%g' %g" % (x, x) for x in xs),
+                            ", \\\n     ".join(plots)))
+    return _gnuplot(out, "cost_per_gib", body, w=1100)
+
+
 def draw_all(out, agg, chunks_by_cell, host_cores):
     """-> [(name, title, True | False (gnuplot failed) | None (no data))]"""
     if not shutil.which("gnuplot"):
@@ -233,7 +277,8 @@ def draw_all(out, agg, chunks_by_cell, host_cores):
     res = []
     for (name, title), fn in zip(PICTURES, (
             lambda: p_vcpus(out, agg, host_cores), lambda: p_memory(out, agg),
-            lambda: p_kho(out, agg), lambda: p_timeline(out, agg, chunks_by_cell))):
+            lambda: p_kho(out, agg), lambda: p_timeline(out, agg, chunks_by_cell),
+            lambda: p_per_gib(out, agg))):
         try:
             ok = fn()
         except Exception as e:  # a picture must not lose the results

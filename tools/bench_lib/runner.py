@@ -19,17 +19,21 @@ COLUMNS = [
     "seq", "cell", "kind", "label", "repeat", "status", "error",
     # parameters
     "mem", "mem_mib", "cpus", "numa", "strategy_req", "deferred_threads",
-    "kho_mode", "kho_test_mem", "gens", "cmdline",
-    # host and bookkeeping
-    "started", "wall_s", "host_load1_before", "other_qemus_before",
+    "kho_mode", "kho_test_mem", "gens", "cmdline", "boot",
+    # host and bookkeeping (wall_s: the whole run-qemu.sh / linux-ref.sh
+    # process; qemu_wall_s: QEMU alone, run-qemu.sh's "wall time" line)
+    "started", "wall_s", "qemu_wall_s", "host_load1_before", "other_qemus_before",
     "serial_log", "results_file",
     # kholab memmap (generation 0)
     "strategy", "threads", "nodes", "tsc_khz", "pages_total", "early_pages",
     "deferred_pages", "early_ms", "deferred_ms", "init_ms", "free_ms",
     "store_floor_ms", "kholab_ms", "kholab_basis", "node_deferred_ms",
     "zone_lock_contended", "chunks",
-    # Linux
-    "linux_kernel", "linux_max_ms", "linux_node_ms",
+    # Linux (series 6.1 or 7.2, the package's upstream version, the release
+    # the kernel printed; cpu_model and linux_append: QEMU -cpu and kernel
+    # words when a cell asks for them)
+    "linux_series", "linux_kernel", "linux_release", "cpu_model", "linux_append",
+    "linux_max_ms", "linux_node_ms",
     # KHO (generations >= 1: median over them; kexec: over handoffs)
     "kho_gens_received", "folios", "kho_bytes", "restored", "lost", "mismatches",
     "blocks_received", "deserialize_ms", "late_init_ms", "restore_ms",
@@ -138,7 +142,7 @@ class Runner:
     def __init__(self, cells, repeats, outdir, opts, env):
         self.cells, self.repeats, self.out, self.o, self.env = cells, repeats, outdir, opts, env
         self.rows, self.chunks = [], {}
-        self.linux_ok, self.linux_why = True, None
+        self.linux_why = {}  # series -> why its kernel cannot be had
         self.seq = 0
         self.walls = {}  # cell id -> [wall_s]
 
@@ -175,9 +179,11 @@ class Runner:
                    numa=cell.numa, strategy_req=cell.strategy if cell.kind in ("kholab", "timeline") else "",
                    deferred_threads=cell.threads if cell.kind in ("kholab", "timeline") else "",
                    kho_mode=cell.kho_mode, kho_test_mem=cell.kho_mem, gens=cell.gens,
-                   cmdline=cell.cmdline(), started=time.strftime("%Y-%m-%dT%H:%M:%S"))
-        if cell.kind == "linux" and not self.linux_ok:
-            row.update(status="skipped", error=self.linux_why, wall_s=0)
+                   cmdline=cell.cmdline(), boot=cell.boot or "",
+                   linux_series=cell.series, cpu_model=cell.cpu_model, linux_append=cell.append,
+                   started=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        if cell.kind == "linux" and cell.series in self.linux_why:
+            row.update(status="skipped", error=self.linux_why[cell.series], wall_s=0)
             return row, nrep
         others = boots.wait_idle(self.o.wait_idle) if self.o.wait_idle > 0 \
             else boots.foreign_qemus()
@@ -187,12 +193,15 @@ class Runner:
             res = boots.run_linux(cell, self.o, r, wd, self.env)
             row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
             row["linux_kernel"] = res.get("kernel")
+            row["linux_release"] = res.get("release")
+            row["cpu_model"] = res.get("cpu_model") or cell.cpu_model
             row["linux_max_ms"] = res.get("max_ms")
             row["linux_node_ms"] = ";".join(str(n.get("ms")) for n in (res.get("nodes") or []))
         else:
             res = boots.run_kholab(cell, self.o, r, wd, self.env)
             row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
             row["results_file"] = os.path.relpath(res["results_file"], self.out)
+            row["qemu_wall_s"] = res.get("qemu_wall_s")
             row["kholab_ms"] = ms(res["compare_ns"])
             row["kholab_basis"] = res["compare_basis"]
             chunks, khz = kholab_figures(row, res["events"])

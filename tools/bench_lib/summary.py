@@ -48,11 +48,18 @@ class Agg:
     def stat(self, cid, key):
         return st([r.get(key) for r in self.ok.get(cid, [])])
 
-    def linux_for(self, cell):
+    def linux_for(self, cell, series="6.1"):
+        """The plain Linux @series cell (default CPU model, no extra words)
+        on @cell's layout, or None."""
         for cid, c in self.cells.items():
-            if c.kind == "linux" and c.layout == cell.layout:
+            if c.kind == "linux" and c.layout == cell.layout and c.series == series \
+                    and not c.cpu_model and not c.append:
                 return cid
         return None
+
+    def series(self):
+        """The Linux series the matrix boots, in order."""
+        return sorted({c.series for c in self.cells.values() if c.kind == "linux"})
 
     def one_thread_for(self, cell):
         """The deferred cell with one thread at the same memory and NUMA layout:
@@ -76,13 +83,14 @@ class Agg:
         c = self.cells[cid]
         d = {"cell": c, "kholab": self.stat(cid, "kholab_ms"),
              "floor": self.stat(cid, "store_floor_ms"),
-             "threads": self.stat(cid, "threads"), "linux": None,
-             "k_over_l": None, "k_over_floor": self.ratio(cid, "kholab_ms", cid, "store_floor_ms"),
+             "threads": self.stat(cid, "threads"), "linux": {}, "k_over_l": {},
+             "k_over_floor": self.ratio(cid, "kholab_ms", cid, "store_floor_ms"),
              "speedup": None, "efficiency": None}
-        lc = self.linux_for(c)
-        if lc:
-            d["linux"] = self.stat(lc, "linux_max_ms")
-            d["k_over_l"] = self.ratio(cid, "kholab_ms", lc, "linux_max_ms")
+        for v in self.series():
+            lc = self.linux_for(c, v)
+            if lc:
+                d["linux"][v] = self.stat(lc, "linux_max_ms")
+                d["k_over_l"][v] = self.ratio(cid, "kholab_ms", lc, "linux_max_ms")
         if c.strategy == "deferred":
             base = self.one_thread_for(c)
             if base:
@@ -92,6 +100,132 @@ class Agg:
                 if sp and t:
                     d["efficiency"] = {k: (v / t if k != "n" else v) for k, v in sp.items()}
         return d
+
+
+def _med(agg, cid, key):
+    s = agg.stat(cid, key) if cid else None
+    return s["median"] if s else None
+
+
+def _plain(agg):
+    """kholab cells of a memory sweep: no NUMA, default threads, gen 0 only."""
+    return [agg.cells[c] for c in agg.order if agg.cells[c].kind == "kholab"
+            and not agg.cells[c].numa and not agg.cells[c].threads and agg.cells[c].gens == 1]
+
+
+def per_gib_rows(agg):
+    """[(mem_mib, {name: (ms per GiB, cell id)})] for every memory size of the
+    sweep, when it has two or more sizes; [] otherwise.  Names: deferred,
+    eager (top vCPU count), deferred 1 vCPU, linux SERIES (top vCPU count)."""
+    cells = _plain(agg)
+    mems = sorted({c.mem_mib for c in cells})
+    if len(mems) < 2:
+        return []
+    top = max(c.cpus for c in cells)
+    out = []
+    for m in mems:
+        gib = m / 1024.0
+        d = {}
+        for c in (c for c in cells if c.mem_mib == m):
+            if c.strategy == "eager" and c.cpus == top:
+                name = "eager"
+            elif c.strategy == "deferred" and c.cpus == top:
+                name = "deferred"
+                for v in agg.series():
+                    lc = agg.linux_for(c, v)
+                    x = _med(agg, lc, "linux_max_ms")
+                    if x is not None:
+                        d["linux " + v] = (x / gib, lc)
+            elif c.strategy == "deferred" and c.cpus == 1:
+                name = "deferred 1 vCPU"
+            else:
+                continue
+            x = _med(agg, c.id, "kholab_ms")
+            if x is not None:
+                d[name] = (x / gib, c.id)
+        out.append((m, d))
+    return out
+
+
+def write_per_gib(w, agg):
+    """The cost per GiB table of a memory sweep (BENCH=scale)."""
+    rows = per_gib_rows(agg)
+    if not rows:
+        return
+    ser = agg.series()
+    w("## Cost per GiB against memory size")
+    w("")
+    w("Medians divided by the guest size; kholab deferred and eager at the top vCPU "
+      "count of the matrix, deferred also at 1 vCPU; Linux at the top vCPU count. "
+      "kholab/Linux = the per-repeat ratio of the deferred figures (median), at each "
+      "size Linux reached.")
+    w("")
+    w("| memory | kholab deferred ms/GiB | deferred, 1 vCPU ms/GiB | eager ms/GiB | %s |" %
+      " | ".join("Linux %s ms/GiB | kholab/Linux %s" % (v, v) for v in ser))
+    w("|---|---|---|---|%s" % ("---|---|" * len(ser)))
+    for m, d in rows:
+        def g(name):
+            return "%.2f" % d[name][0] if name in d else "-"
+        cols = []
+        for v in ser:
+            r = None
+            if "deferred" in d and ("linux " + v) in d:
+                r = agg.ratio(d["deferred"][1], "kholab_ms", d["linux " + v][1], "linux_max_ms")
+            cols.append("%s | %s" % (g("linux " + v), f(r, 2)))
+        w("| %gG | %s | %s | %s | %s |" % (m / 1024.0, g("deferred"), g("deferred 1 vCPU"),
+                                          g("eager"), " | ".join(cols)))
+    w("")
+
+
+def write_boot(w, agg):
+    """--boot uefi against direct for cells that differ only in the front
+    door: the wall time of the whole run-qemu.sh, QEMU's alone, and the
+    memmap figure measured inside the kernel (which must not depend on it)."""
+    pairs = [(cid, cid + "-direct") for cid in agg.order
+             if agg.cells[cid].kind == "kholab" and agg.cells[cid].boot == "uefi"
+             and cid + "-direct" in agg.cells]
+    if not pairs:
+        return
+    w("## Front door: --boot uefi against --boot direct")
+    w("")
+    w("Wall = the run-qemu.sh process from start to exit (its verdict); QEMU = "
+      "run-qemu.sh's `wall time` line (QEMU alone). kholab* = the memmap figure of "
+      "generation 0, measured inside the kernel.")
+    w("")
+    w("| cell | gens | n uefi/direct | wall uefi s | wall direct s | direct/uefi | QEMU uefi s | QEMU direct s | kholab* uefi ms | kholab* direct ms |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for u, d in pairs:
+        c = agg.cells[u]
+        w("| %s | %d | %d/%d | %s | %s | %s | %s | %s | %s | %s |" % (
+            c.label, c.gens, len(agg.ok.get(u, [])), len(agg.ok.get(d, [])),
+            f(agg.stat(u, "wall_s"), 2), f(agg.stat(d, "wall_s"), 2),
+            f(agg.ratio(d, "wall_s", u, "wall_s"), 2),
+            f(agg.stat(u, "qemu_wall_s"), 2), f(agg.stat(d, "qemu_wall_s"), 2),
+            f(agg.stat(u, "kholab_ms")), f(agg.stat(d, "kholab_ms"))))
+    w("")
+
+
+def write_cpu_models(w, agg):
+    """Linux under another -cpu model or kernel words against the plain cell
+    of the same series and layout."""
+    var = [cid for cid in agg.order if agg.cells[cid].kind == "linux"
+           and (agg.cells[cid].cpu_model or agg.cells[cid].append)]
+    if not var:
+        return
+    w("")
+    w("CPU model against the default (`-cpu max`), same series and layout; "
+      "ratio per repeat, then median:")
+    w("")
+    w("| series | layout | -cpu | kernel words | deferred max ms | default ms | ratio to default |")
+    w("|---|---|---|---|---|---|---|")
+    for cid in var:
+        c = agg.cells[cid]
+        base = agg.linux_for(c, c.series)
+        w("| %s | %s | %s | %s | %s | %s | %s |" % (
+            c.series, " ".join(c._layout_words()), c.cpu_model or "max (default)",
+            c.append or "-", f(agg.stat(cid, "linux_max_ms"), 0),
+            f(agg.stat(base, "linux_max_ms"), 0) if base else "-",
+            f(agg.ratio(cid, "linux_max_ms", base, "linux_max_ms"), 2) if base else "-"))
 
 
 def write(path, agg, meta, pictures):
@@ -119,46 +253,61 @@ def write(path, agg, meta, pictures):
         nrun, nok, nfail, nskip, busy))
     w("")
     w("Medians with min–max over the ok runs (n = ok runs / tried). Times in ms. "
+      "kholab boots went through the %s front door unless the cell says (direct). "
       "kholab* = the `memmap` event's `deferred_ns` (deferred) or `init_ns + free_ns` "
       "(eager); floor = `store_floor_ns` (boot CPU writing the whole memmap with plain "
       "stores); Linux = max over nodes of `node N deferred pages initialised in Xms`. "
       "Ratios are taken per repeat (run i with run i) and then medianed. Speed-up = "
       "the 1-thread deferred cell of the same memory and NUMA layout over this one; "
       "efficiency = speed-up / threads. With more vCPUs than host cores "
-      "(%s here) the vCPUs are oversubscribed under TCG." % h.get("nproc"))
+      "(%s here) the vCPUs are oversubscribed under TCG." % (
+          meta.get("boot", "uefi"), h.get("nproc")))
     w("")
     w("## Memmap init")
     w("")
-    w("| cell | strategy | threads | n | kholab* ms | floor ms | Linux ms | kholab/Linux | kholab/floor | speed-up vs 1 thread | efficiency |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    ser = agg.series() or ["6.1"]
+    w("| cell | strategy | threads | n | kholab* ms | floor ms | %s | kholab/floor | speed-up vs 1 thread | efficiency |"
+      % " | ".join("Linux %s ms | kholab/Linux %s" % (v, v) for v in ser))
+    w("|---|---|---|---|---|---|%s---|---|---|" % ("---|---|" * len(ser)))
     for cid in agg.order:
         c = agg.cells[cid]
         if c.kind != "kholab":
             continue
         d = agg.memmap_row(cid)
         th = "%g" % d["threads"]["median"] if d["threads"] else "-"
-        w("| %s | %s | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s |" % (
+        w("| %s | %s | %s | %d/%d | %s | %s | %s | %s | %s | %s |" % (
             c.label, c.strategy, th, len(agg.ok.get(cid, [])), agg.tried.get(cid, 0),
-            f(d["kholab"]), f(d["floor"]), f(d["linux"], 0), f(d["k_over_l"], 2),
+            f(d["kholab"]), f(d["floor"]),
+            " | ".join("%s | %s" % (f(d["linux"].get(v), 0), f(d["k_over_l"].get(v), 2)) for v in ser),
             f(d["k_over_floor"], 2), f(d["speedup"], 2), f(d["efficiency"], 2)))
     w("")
+    write_per_gib(w, agg)
+    write_boot(w, agg)
     lin = [cid for cid in agg.order if agg.cells[cid].kind == "linux"]
     if lin:
         w("## Linux reference")
         w("")
-        w("| layout | n | deferred max ms | per node (first ok run) | kernel |")
-        w("|---|---|---|---|---|")
+        w("The same `-cpu` model as kholab's boots (run-qemu.sh: `max` on TCG) unless the "
+          "cell names one. Deferred max = the largest `node N deferred pages initialised "
+          "in Xms` of a boot.")
+        w("")
+        w("| layout | series | -cpu | kernel words | n | deferred max ms | min ms | per node (first ok run) | kernel (release) |")
+        w("|---|---|---|---|---|---|---|---|---|")
         for cid in lin:
-            rows = agg.ok.get(cid, [])
-            w("| %s | %d/%d | %s | %s | %s |" % (
-                agg.cells[cid].label, len(rows), agg.tried.get(cid, 0),
-                f(agg.stat(cid, "linux_max_ms"), 0),
+            c, rows = agg.cells[cid], agg.ok.get(cid, [])
+            sm = agg.stat(cid, "linux_max_ms")
+            w("| %s | %s | %s | %s | %d/%d | %s | %s | %s | %s |" % (
+                " ".join(c._layout_words()), c.series, c.cpu_model or "default",
+                c.append or "-", len(rows), agg.tried.get(cid, 0), f(sm, 0),
+                "%.0f" % sm["min"] if sm else "-",
                 rows[0]["linux_node_ms"] if rows else "-",
-                rows[0]["linux_kernel"] if rows else "-"))
-        skipped = [r for r in agg.rows if r["kind"] == "linux" and r["status"] == "skipped"]
-        if skipped:
+                "%s (%s)" % (rows[0]["linux_kernel"], rows[0].get("linux_release") or "?")
+                if rows else "-"))
+        write_cpu_models(w, agg)
+        skipped = {r["error"] for r in agg.rows if r["kind"] == "linux" and r["status"] == "skipped"}
+        for why in sorted(skipped):
             w("")
-            w("Linux runs skipped: %s" % skipped[0]["error"])
+            w("Linux runs skipped: %s" % why)
         w("")
     kho = [cid for cid in agg.order if agg.cells[cid].kind == "kho"]
     if kho:

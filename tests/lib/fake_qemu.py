@@ -3,7 +3,8 @@
 """A stand-in for qemu-system-x86_64 used by the runner's self-tests
 (tests/lib/selftest.py) through KHOLAB_QEMU.  It boots nothing: it records
 its argv (FAKE_QEMU_ARGV=file), reports what run-qemu.sh put on the ESP copy
-into the serial log, writes canned results and exits the way a real guest
+(or, for --boot direct, in -kernel, -append and the -initrd cpio) into the
+serial log, writes canned results and exits the way a real guest
 would for FAKE_QEMU_MODE:
 
   pass       boot + exit pass events, status 33
@@ -34,6 +35,39 @@ def kv(spec):
     return out
 
 
+def cpio_files(path):
+    """[(name, size)] of the regular files in a cpio "newc" archive."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out, off = [], 0
+    while off + 110 <= len(data) and data[off:off + 6] == b"070701":
+        mode, size, nsize = (int(data[off + o:off + o + 8], 16) for o in (14, 54, 94))
+        name = data[off + 110:off + 110 + nsize - 1].decode()
+        start = (off + 110 + nsize + 3) & ~3
+        if name == "TRAILER!!!":
+            break
+        if mode & 0o170000 == 0o100000:
+            out.append((name, size))
+        off = (start + size + 3) & ~3
+    return out
+
+
+def describe_boot(argv, mtype):
+    """The serial lines that say what the boot was handed."""
+    kernels = opt_values(argv, "-kernel")
+    if kernels:
+        lines = ["fake: direct kernel size=%d append=[%s]"
+                 % (os.path.getsize(kernels[0]), "".join(opt_values(argv, "-append")))]
+        for initrd in opt_values(argv, "-initrd"):
+            lines += ["fake: module %s size=%d" % f for f in cpio_files(initrd)]
+        return lines
+    lines = ["fake: cmdline=[%s]" % mtype("cmdline.txt")]
+    lines += ["fake: cfg=%s" % l for l in (mtype("kholab.cfg") or "").splitlines()]
+    k = mtype("kholab.elf")
+    lines.append("fake: kernel=%s" % ("absent" if k is None else "present size=%d" % len(k)))
+    return lines
+
+
 def main():
     argv = sys.argv[1:]
     if os.environ.get("FAKE_QEMU_ARGV"):
@@ -61,10 +95,7 @@ def main():
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         return p.stdout.decode() if p.returncode == 0 else None
 
-    lines = ["fake: cmdline=[%s]" % mtype("cmdline.txt")]
-    lines += ["fake: cfg=%s" % l for l in (mtype("kholab.cfg") or "").splitlines()]
-    k = mtype("kholab.elf")
-    lines.append("fake: kernel=%s" % ("absent" if k is None else "present size=%d" % len(k)))
+    lines = describe_boot(argv, mtype)
     ev = []
     if mode == "loader":
         lines.append("kholab-boot: cannot open \\kholab.elf")

@@ -104,11 +104,11 @@ class Scenario:
                 if k in kv:
                     raise ConfigError("[%s] kind = %s never boots through the table, so "
                                       "`%s` means nothing there" % (name, self.kind, k))
-        self._check_boot(kv)
         k = kv.get("kernel", "")
         if k.startswith("@") and k[1:] not in FIXTURES:
             raise ConfigError("[%s] kernel = %s: unknown fixture; known: %s"
                               % (name, k, " ".join("@" + f for f in sorted(FIXTURES))))
+        self._check_boot(kv)
 
     def _check_boot(self, kv):
         """Set self.boot; refuse a bad value, and a direct boot asked to

@@ -37,6 +37,7 @@ class Env:
         os.makedirs(ovmf)
         for n in ("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd"):
             open(os.path.join(ovmf, n), "wb").close()
+        shutil.copy(os.path.join(self.tmp, "kholab.elf"), self.build)
         subprocess.run([os.path.join(root, "tools", "mkesp.sh"),
                         os.path.join(self.build, "esp.img"),
                         os.path.join(self.tmp, "BOOTX64.EFI"),
@@ -63,8 +64,10 @@ class Env:
         if os.path.exists(os.path.join(d, "argv")):
             with open(os.path.join(d, "argv")) as f:
                 argv = json.load(f)
-        with open(os.path.join(d, "log"), errors="replace") as f:
-            log = f.read()
+        log = ""
+        if os.path.exists(os.path.join(d, "log")):	# a usage error writes none
+            with open(os.path.join(d, "log"), errors="replace") as f:
+                log = f.read()
         return p.returncode, p.stdout.decode(errors="replace"), log, argv
 
 
@@ -176,14 +179,17 @@ def t_qemu_argv(e):
     for flag in ("-no-reboot", "-net"):
         expect(flag in argv, "%s missing from %s" % (flag, argv))
     expect("isa-debug-exit,iobase=0xf4,iosize=0x04" in argv, "no isa-debug-exit in %s" % argv)
-    want = ["memory-backend-ram,id=m0,size=1024M", "node,nodeid=0,memdev=m0,cpus=0-1",
-            "memory-backend-ram,id=m1,size=1024M", "node,nodeid=1,memdev=m1,cpus=2-3"]
+    want = ["memory-backend-ram,id=m0,size=1024M,reserve=off", "node,nodeid=0,memdev=m0,cpus=0-1",
+            "memory-backend-ram,id=m1,size=1024M,reserve=off", "node,nodeid=1,memdev=m1,cpus=2-3"]
     expect(_numa(argv) == want, "numa args %s, want %s" % (_numa(argv), want))
     rc, out, _, argv = e.run(["--cpus", "3", "--numa", "1G,3G"])
-    want = ["memory-backend-ram,id=m0,size=1024M", "node,nodeid=0,memdev=m0,cpus=0-0",
-            "memory-backend-ram,id=m1,size=3072M", "node,nodeid=1,memdev=m1,cpus=1-2"]
+    want = ["memory-backend-ram,id=m0,size=1024M,reserve=off", "node,nodeid=0,memdev=m0,cpus=0-0",
+            "memory-backend-ram,id=m1,size=3072M,reserve=off", "node,nodeid=1,memdev=m1,cpus=1-2"]
     expect(rc == 0 and _numa(argv) == want, "numa list args %s, want %s" % (_numa(argv), want))
     expect(argv[argv.index("-m") + 1] == "4096M", "--numa 1G,3G did not set -m 4096M: %s" % argv)
+    rc, out, _, argv = e.run(["--mem", "3G"])
+    expect(rc == 0 and "memory-backend-ram,id=ram0,size=3072M,reserve=off" in argv and
+           "memory-backend=ram0" in argv, "one-node memory is not a reserve=off backend: %s" % argv)
     pf = [a for a in argv if a.startswith("if=pflash")]
     expect(len(pf) == 2 and "readonly=on" in pf[0], "pflash drives wrong: %s" % pf)
 
@@ -206,6 +212,50 @@ def t_esp(e):
     rc, out, log, _ = e.run([])
     expect("fake: cmdline=[]" in log and "fake: cfg=load_addr" not in log,
            "default run is not an empty cmdline with only exit_port:\n%s" % log)
+
+
+def t_direct(e):
+    rc, out, log, argv = e.run(["--boot", "direct", "--cmdline", "a=1 b"])
+    expect(rc == 0, "direct run failed: %s" % out)
+    expect(argv[argv.index("-kernel") + 1] == os.path.join(e.build, "kholab.elf"),
+           "-kernel is not build/kholab.elf: %s" % argv)
+    expect(not [a for a in argv if "pflash" in a or "id=esp" in a],
+           "a direct boot still has OVMF or the ESP: %s" % argv)
+    for s in ("fake: direct kernel size=64 append=[a=1 b]", "fake: module kholab.elf size=64"):
+        expect(s in log, "direct boot: %r not in\n%s" % (s, log))
+    bz = os.path.join(e.tmp, "bz")
+    with open(bz, "wb") as f:
+        f.write(b"z" * 1000)
+    rc, out, log, argv = e.run(["--boot", "direct", "--linux", bz, "--linux-initrd", bz])
+    for s in ("fake: module linux/bzImage size=1000", "fake: module linux/initrd size=1000"):
+        expect(rc == 0 and s in log, "--linux with --boot direct: %r not in\n%s" % (s, log))
+    for args, what in ((["--boot", "direct", "--load-addr", "0x4000000"], "--load-addr configures"),
+                       (["--boot", "direct", "--no-kernel"], "--no-kernel tests the UEFI"),
+                       (["--boot", "bios"], "--boot 'bios' is not uefi or direct")):
+        rc, out, _, _ = e.run(args)
+        expect(rc == 2 and what in out, "%s: rc %s, output:\n%s" % (args, rc, out))
+
+
+def _door(label, folios):
+    events = [{"event": "boot", "gen": g, "cpus": 2, "nodes": 1} for g in range(len(folios))]
+    events += [{"event": "kho_restore", "gen": g, "folios": n, "restored": n, "lost": 0,
+                "mismatches": 0} for g, n in enumerate(folios)]
+    return sc.Run(label, "", events, "", 0)
+
+
+def t_boot_key(e):
+    _refused((("boot = bios", "want direct, uefi, both"),
+              ("load_addr = 0x4000000", "say boot = uefi"),
+              ("boot = both\ncheck = mem_matches_efi_map", "say boot = uefi"),
+              ("kind = usage\nboot = uefi", "`boot` is for kind = qemu")), _scn)
+    scn = _scn("boot = both\ngens = 2\ncheck = boot_paths_agree")
+    expect([l for l, _ in scn.boot_plan()] == ["uefi", "direct"], "boot = both plan wrong")
+    expect(_scn("cpus = 2").boot_plan() == [("run", ["--boot", "direct"])], "default not direct")
+    check = sc.CHECKS["boot_paths_agree"]
+    expect(check(scn, [_door("uefi", [0, 12]), _door("direct", [0, 12])]) is None,
+           "boot_paths_agree failed two runs that agree")
+    m = check(scn, [_door("uefi", [0, 12]), _door("direct", [0, 11])])
+    expect(m and "kho_restore" in m, "boot_paths_agree passed 12 against 11 folios: %s" % m)
 
 
 def t_facts(e):
@@ -253,7 +303,7 @@ def t_checks(e):
            "kholab-boot: efi-mmap type=11 base=0x800000 pages=16\n"
            "kholab-boot: efi-mmap end entries=4\n")
     usable = (256 + 512) * 4096
-    scn = _scn("load_addr = 0x400000\ncheck = mem_matches_efi_map kernel_in_efi_map "
+    scn = _scn("boot = uefi\nload_addr = 0x400000\ncheck = mem_matches_efi_map kernel_in_efi_map "
                "efi_map_no_overlap kernel_phys_matches_load_addr kernel_phys_aligned_2m "
                "kernel_phys_below_4g boot_matches_config results_end_with_exit gens_complete")
 
@@ -274,7 +324,7 @@ def t_checks(e):
         why = sc.judge(scn, [r])
         expect(any(w.startswith("check %s:" % check) for w in why),
                "bad run not caught by %s: %s" % (check, why))
-    hi = _scn("check = kernel_phys_above_4g kernel_phys_differs")
+    hi = _scn("boot = uefi\ncheck = kernel_phys_above_4g kernel_phys_differs")
     why = sc.judge(hi, [run(usable, 0x400000), run(usable, 0x400000)])
     expect(any("kernel_phys_above_4g" in w for w in why) and
            any("kernel_phys_differs" in w for w in why), "4g/differs not caught: %s" % why)
@@ -531,7 +581,8 @@ def t_tap(e):
     expect(len(res) == 1 and res[0][1] == "fail", "no-TAP binary passed: %s" % res)
 
 
-TESTS = [t_verdicts, t_summary, t_deps_root, t_deps_user, t_qemu_argv, t_esp, t_facts,
+TESTS = [t_verdicts, t_summary, t_deps_root, t_deps_user, t_qemu_argv, t_esp, t_direct,
+         t_boot_key, t_facts,
          t_checks, t_kho_checks, t_config, t_table, t_flip, t_results, t_fixtures, t_tap]
 
 

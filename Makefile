@@ -38,6 +38,7 @@ include kernel/kernel.mk
 include boot/boot.mk
 include boot/bzimage/bzimage.mk
 include boot/pvh/pvh.mk
+include tests/pvh/forge.mk
 include tests/host/host.mk
 
 # The ESP image: the loader as the removable-media default, the kernel ELF

@@ -125,7 +125,7 @@ class Scenario:
             return
         uefi_only = [k for k in UEFI_ONLY_KEYS if k in kv]
         uefi_only += [c for c in self.checks if c in UEFI_ONLY_CHECKS]
-        if kv.get("kernel", "").startswith("@"):
+        if kv.get("kernel", "").startswith("@") and FIXTURES[kv["kernel"][1:]][0]:
             uefi_only.append("kernel = %s (a fixture for the loader)" % kv["kernel"])
         if uefi_only:
             raise ConfigError("[%s] boot = %s, but %s test the UEFI loader; say boot = uefi"
@@ -379,11 +379,17 @@ FIXTURES = {
     "wrong-machine": (_wrong_machine, "build/kholab.elf with e_machine = EM_AARCH64"),
     "elf32": (_elf32, "build/kholab.elf claiming ELFCLASS32"),
     "empty": (_empty, "a 0-byte file"),
+    # Built by make (tests/pvh/forge.mk), for boot = direct: kholab's image
+    # behind a PVH stub that breaks the hvm_start_info it passes on.
+    "pvh-forge-magic": (None, "build/pvh-forge-magic.elf: hvm_start_info with a wrong magic"),
+    "pvh-forge-memmap": (None, "build/pvh-forge-memmap.elf: hvm_start_info with 0 memory map entries"),
 }
 
 
 def make_fixture(name, root, build, outdir):
     fn, _ = FIXTURES[name]
+    if fn is None:
+        return os.path.join(build, name + ".elf")
     path = os.path.join(outdir, "fixture-%s.elf" % name)
     with open(path, "wb") as f:
         f.write(bytes(fn(_real_elf(root, build))))

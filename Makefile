@@ -94,16 +94,19 @@ fuzz-regress: $(FUZZ_BIN)
 	$(FUZZ_BIN) -timeout=10 tests/fuzz/corpus/*
 
 # bench: the benchmark matrix (docs/benchmarks.md) into bench/results/<timestamp>/
-# (BENCH_OUT=DIR to choose); BENCH=quick|full (default full), REPEATS=N.
+# (BENCH_OUT=DIR to choose); BENCH=quick|full|scale|cpumodel|boot (default full),
+# REPEATS=N, BOOT=uefi|direct.
 BENCH ?= full
 bench: all
-	tools/bench --preset $(BENCH) $(if $(REPEATS),--repeats $(REPEATS)) $(if $(BENCH_OUT),--out $(BENCH_OUT))
+	tools/bench --preset $(BENCH) $(if $(REPEATS),--repeats $(REPEATS)) $(if $(BENCH_OUT),--out $(BENCH_OUT)) \
+		$(if $(BOOT),--boot $(BOOT))
 
 # stress: RUNS random machines/strategies/generation counts (docs/robustness.md,
-# "Randomized stress"); SEED=N replays a run set, default from the time.
+# "Randomized stress"); SEED=N replays a run set, default from the time;
+# BOOT=uefi|direct picks the front door (docs/boot.md), as for bench.
 RUNS ?= 20
 stress: all
-	tools/stress.py --runs $(RUNS) $(if $(SEED),--seed $(SEED))
+	tools/stress.py --runs $(RUNS) $(if $(SEED),--seed $(SEED)) $(if $(BOOT),--boot $(BOOT))
 
 # linux-kho: Debian's Linux 7.2 with KHO, test_kho and the rig's init, built
 # once into ~/.cache/kholab (tools/linux-kho.sh); interop: the scenarios of

@@ -212,7 +212,7 @@ def report(rows, got_total, out, tail=TAIL_LINES):
         c, _, why, detail = bad[0]
         out("first failure: %s (%s): %s" % (c.title, c.describe(), why.split("\n")[0]))
         lines = [x for x in detail.rstrip().split("\n") if x.strip()]
-        if len(lines) > tail + 10:
-            lines = ["  ..."] + lines[-(tail + 10):]
+        if len(lines) > tail + 12:      # the block's head (name, reason), then its tail
+            lines = lines[:2] + ["  ..."] + lines[-(tail + 10):]
         for x in lines:
             out("    " + x)

@@ -98,8 +98,8 @@ void kho_deserialize(void)
 		switch (kho_cfg.deferred) {
 		case KHO_DEFERRED_DESERIALIZE:
 			/* LAB kho-deferred: BEGIN */
-			/* LAB kho-deferred: HINT as given, this is kho.deferred=unsafe: the marker lands in struct */
-			/* LAB kho-deferred: HINT pages that deferred init never writes.  Initialise the block's */
+			/* LAB kho-deferred: HINT the stub only writes the marker, as kho.deferred=unsafe does, into */
+			/* LAB kho-deferred: HINT struct pages that deferred init never writes.  Initialise the block's */
 			/* LAB kho-deferred: HINT deferred struct pages first (count them in pages_inited_early). */
 			/* LAB kho-deferred: STUB write_marker(b[i].phys, order); */
 			kho_stats.pages_inited_early += init_block_pages(b[i].phys, b[i].size, true);

@@ -38,8 +38,8 @@ plus -no-reboot make QEMU exit) and prints one JSON line with the
     through the system's apt (Debian 12);
   --linux 7.2: the newest linux-binary-unsigned-7.2.N+debNN-amd64 of the
     Debian archive's sid suite, through apt with a sources file and lists of
-    this script's own (\$KHOLAB_LINUX_CACHE/apt-sid; the system's apt setup is
-    not touched), from the mirror the system's sources name
+    this script's own (apt-sid/ in the cache; the system's apt setup is not
+    touched), from the mirror the system's sources name
     (KHOLAB_DEBIAN_MIRROR=URL picks another).
 
 Layout options (same meaning as ./run-qemu.sh):
@@ -72,7 +72,8 @@ the host seems too small; see scripts/qemu-layout.sh layout_host_fit).
 Once a package is extracted in the cache, no network access is needed.
 
 Exit status: 0 figure printed, 1 no figure (or not for every node), 2 usage
-error, 3 timeout, 4 environment problem (QEMU, apt, network, extraction).
+error, 3 timeout, 4 environment problem (QEMU, apt, network, extraction, a
+host without the memory the guest would touch).
 EOF
 }
 

@@ -17,7 +17,7 @@
 /* put - append raw text, remembering overflow instead of writing past the end. */
 static void put(struct json_line *j, const char *s, size_t n)
 {
-	if (j->overflow || j->len + n >= sizeof(j->buf) - JSON_RESERVE) {
+	if (j->overflow || j->len + n >= j->cap - JSON_RESERVE) {
 		j->overflow = true;
 		return;
 	}
@@ -65,6 +65,14 @@ static void put_escaped(struct json_line *j, const char *s)
 /* json_begin - see json.h. */
 void json_begin(struct json_line *j, const char *event)
 {
+	json_begin_buf(j, event, j->small, sizeof(j->small));
+}
+
+/* json_begin_buf - see json.h. */
+void json_begin_buf(struct json_line *j, const char *event, char *buf, size_t cap)
+{
+	j->buf = buf;
+	j->cap = cap;
 	j->len = 0;
 	j->overflow = false;
 	j->event = event;
@@ -140,12 +148,9 @@ void json_object_end(struct json_line *j)
 /* json_end - see json.h. */
 void json_end(struct json_line *j)
 {
-	if (j->overflow) {
-		struct json_line t;
-
-		json_begin(&t, j->event);
-		json_bool(&t, "truncated", true);
-		*j = t;
+	if (j->overflow) {	/* start again in the same buffer, short form */
+		json_begin_buf(j, j->event, j->buf, j->cap);
+		json_bool(j, "truncated", true);
 	}
 	j->buf[j->len++] = '}';	/* put() kept room for these two */
 	j->buf[j->len++] = '\n';

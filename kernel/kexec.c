@@ -187,6 +187,10 @@ static int plan_layout(const struct kholab_bootinfo *bi, struct kexec_plan *k)
 		pr_err("no KHO scratch this boot (kho=off?); nowhere to put the next kernel\n");
 		return err;
 	}
+	if (!bi->elf_phys || !bi->elf_size) {
+		pr_err("this boot has no ELF copy of the kernel (a direct boot without the kholab.elf module?); cannot load the next one\n");
+		return -ENOENT;
+	}
 	err = elf_layout(__va(bi->elf_phys), bi->elf_size, &k->l);
 	if (err) {
 		pr_err("the kernel's own ELF copy is not loadable (%d)\n", err);
@@ -200,6 +204,11 @@ static int plan_layout(const struct kholab_bootinfo *bi, struct kexec_plan *k)
 		       (unsigned long long)area, (unsigned long long)(area + size),
 		       (unsigned long long)((k->bi_dst + BI_BYTES - k->slot) >> 10));
 		return -ENOSPC;
+	}
+	if (k->bi_dst + BI_BYTES > (u64)DIRECT_MAP_MAX_GIB << 30) {
+		pr_err("global scratch ends at 0x%llx, above the %u GiB the next kernel's boot page tables map (DIRECT_MAP_MAX_GIB); not kexecing\n",
+		       (unsigned long long)(k->bi_dst + BI_BYTES), (unsigned)DIRECT_MAP_MAX_GIB);
+		return -ERANGE;
 	}
 	return 0;
 }

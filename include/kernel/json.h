@@ -7,8 +7,10 @@
  * closes the line and passes it to results_write() (kernel/results.h),
  * which the kernel and the host tests each provide.
  *
- * A line that would not fit in JSON_LINE_MAX bytes is replaced, at
- * json_end(), by {"event":"<event>","truncated":true}.
+ * A line that would not fit in its buffer (JSON_LINE_MAX bytes inside the
+ * struct, or the larger one a caller gives json_begin_buf() for an event
+ * that grows with the machine, e.g. one object per NUMA node) is replaced,
+ * at json_end(), by {"event":"<event>","truncated":true}.
  */
 #ifndef KERNEL_JSON_H
 #define KERNEL_JSON_H
@@ -19,7 +21,9 @@
 
 /* One line under construction; only the json_* functions touch it. */
 struct json_line {
-	char buf[JSON_LINE_MAX];
+	char *buf;		/* @small, or the caller's buffer */
+	size_t cap;		/* bytes in @buf */
+	char small[JSON_LINE_MAX];
 	size_t len;
 	bool overflow;		/* something did not fit: emit the truncated form */
 	const char *event;
@@ -28,6 +32,11 @@ struct json_line {
 
 /* json_begin - start the line {"event":"@event" in @j. */
 void json_begin(struct json_line *j, const char *event);
+/*
+ * json_begin_buf - the same, building the line in the caller's @buf of
+ * @cap bytes (which must outlive json_end()) instead of @j's own.
+ */
+void json_begin_buf(struct json_line *j, const char *event, char *buf, size_t cap);
 /* json_u64 - add "@key":@v (decimal). */
 void json_u64(struct json_line *j, const char *key, u64 v);
 /* json_bool - add "@key":true or false. */

@@ -549,7 +549,9 @@ def t_fixtures(e):
     try:
         real = bytes(sc._real_elf(e.root, os.path.join(e.tmp, "nobuild")))
         got = {n: open(sc.make_fixture(n, e.root, os.path.join(e.tmp, "nobuild"), d), "rb").read()
-               for n in sc.FIXTURES}
+               for n, (fn, _) in sc.FIXTURES.items() if fn}
+        built = sc.make_fixture("pvh-forge-magic", e.root, "/b", d)
+        expect(built == "/b/pvh-forge-magic.elf", "a built fixture is not in BUILD: %s" % built)
         expect(got["bad-magic"][:4] != b"\x7fELF" and len(got["bad-magic"]) == len(real), "bad-magic")
         expect(got["wrong-machine"][18:20] == b"\xb7\x00", "wrong-machine")
         expect(got["elf32"][4] == 1, "elf32")

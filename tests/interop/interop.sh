@@ -41,6 +41,9 @@ fail() {
 	exit 1
 }
 
+# shellcheck source=tests/interop/linux_run.sh
+. tests/interop/linux_run.sh
+
 # show PATTERN: the serial lines that tell the story.
 show() {
 	echo "$NAME: serial lines (of $log):"
@@ -74,8 +77,8 @@ topology() {
 linux_to_kholab() {
 	local cmdline=$1
 	shift
-	tools/linux-kho.sh run "$@" --put "$BUILD/kholab.bzImage=/kholab" --next /kholab --next-initrd none \
-		--next-cmdline "$cmdline" --quiet --log "$log" --timeout 300
+	linux_run "$@" --put "$BUILD/kholab.bzImage=/kholab" --next /kholab --next-initrd none \
+		--next-cmdline "$cmdline" --quiet --log "$log" --timeout 200
 }
 
 # kholab_to_linux KHOLAB_CMDLINE [RUN-QEMU OPTION...]: kholab (direct boot) kexecs Linux.
@@ -120,9 +123,9 @@ linux-kholab-linux)
 	python3 tools/linux-kho/mkcpio.py "$out/bundle.cpio" dir:/linux \
 		"file:/linux/bzImage:$lx/bzImage" "file:/linux/initrd:$lx/initramfs.cpio" ||
 		fail "could not write the initrd bundle"
-	tools/linux-kho.sh run --cpus 2 --mem 2G --append "test_kho.max_mem=$MAX_MEM" \
+	linux_run --cpus 2 --mem 2G --append "test_kho.max_mem=$MAX_MEM" \
 		--put "$BUILD/kholab.bzImage=/kholab" --put "$out/bundle.cpio=/bundle.cpio" \
-		--next /kholab --next-initrd /bundle.cpio --quiet --log "$log" --timeout 300 \
+		--next /kholab --next-initrd /bundle.cpio --quiet --log "$log" --timeout 200 \
 		--next-cmdline "kho.test=linux kho.test_relay=1 kexec.next=linux gens=3 kexec.linux_cmdline=no5lvl memmap_poison=1"
 	ended $? 0 'KHO: |test_kho: |kexec: |kholab-bzimage: |kho-init: verdict'
 	need 'KHO: handover from 7\.2' "kholab did not receive Linux's handoff"

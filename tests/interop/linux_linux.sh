@@ -31,7 +31,9 @@ timeout --kill-after=10 2400 tools/linux-kho.sh build >/dev/null
 rc=$?
 [ $rc -eq 0 ] || fail "tools/linux-kho.sh build failed (status $rc; its message is above), so Linux was not booted"
 
-tools/linux-kho.sh run --next /kernel --quiet --log "$log" --timeout 180
+# shellcheck source=tests/interop/linux_run.sh
+. tests/interop/linux_run.sh
+linux_run --next /kernel --quiet --log "$log" --timeout 180
 rc=$?
 echo "$NAME: serial lines (of $log):"
 tr -d '\r' <"$log" | grep -E 'KHO: |test_kho: |kho-init: (kexec|rebooting|verdict)' | sed 's/^/  /'

@@ -7,6 +7,10 @@
  * address in IA32_APIC_BASE (reached through the direct map), the
  * destination goes in ICR high (bits 24-31) and ICR low triggers the send;
  * the delivery-status bit says when the APIC has sent it.
+ *
+ * Besides INIT and STARTUP, kholab sends one ordinary (fixed) IPI: the
+ * wake-up call that gets a halted idle AP to look at its mailbox
+ * (kernel/smp.c).  Its handler only signals end of interrupt.
  */
 #define pr_fmt(fmt) "apic: " fmt
 
@@ -23,12 +27,13 @@
 
 #define APIC_ID			0x20
 #define APIC_SVR		0xf0
+#define APIC_EOI		0xb0
 #define APIC_ESR		0x280
 #define APIC_ICR_LOW		0x300
 #define APIC_ICR_HIGH		0x310
 #define SVR_ENABLE		(1u << 8)
-#define SPURIOUS_VECTOR		0xff
 
+#define ICR_FIXED		(0u << 8)
 #define ICR_INIT		(5u << 8)
 #define ICR_STARTUP		(6u << 8)
 #define ICR_LEVEL_ASSERT	(1u << 14)
@@ -69,7 +74,7 @@ void apic_init(bool bsp)
 	if (x2apic)
 		base |= APIC_BASE_X2APIC;
 	wrmsr(MSR_APIC_BASE, base);
-	apic_write(APIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	apic_write(APIC_SVR, SVR_ENABLE | APIC_SPURIOUS_VECTOR);
 	if (bsp)
 		pr_info("local APIC in %s mode, boot CPU APIC id %u\n",
 			x2apic ? "x2APIC" : "xAPIC", apic_id());
@@ -117,4 +122,16 @@ int apic_send_init(u32 dest)
 int apic_send_sipi(u32 dest, u8 page)
 {
 	return apic_icr(dest, ICR_STARTUP | page);
+}
+
+/* apic_send_ipi - see apic.h. */
+int apic_send_ipi(u32 dest, u8 vector)
+{
+	return apic_icr(dest, ICR_FIXED | vector);
+}
+
+/* apic_eoi - see apic.h; called by the wake-up stub in kernel/idt.asm. */
+void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
 }

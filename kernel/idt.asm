@@ -8,6 +8,12 @@
 ; trap_handler(frame).  The handler never returns for exceptions: kholab
 ; reports and exits.  exception_stubs[] lists the stub addresses for
 ; kernel/traps.c to put in the IDT.
+;
+; Two interrupt stubs return instead: wake_stub (IPI_WAKE_VECTOR, the call
+; that wakes a halted idle AP; it saves the registers the C ABI lets
+; apic_eoi() clobber, signals end of interrupt and returns to the hlt it
+; interrupted) and spurious_stub (the APIC's spurious vector, which takes
+; no EOI).  Only an idle AP ever enables interrupts (kernel/smp.c).
 
 %define TF_R15      0
 %define TF_RAX      14 * 8
@@ -21,6 +27,7 @@ default rel
 section .text
 
 extern trap_handler
+extern apic_eoi
 
 %macro STUB_NOERR 1
 stub_%1:
@@ -70,6 +77,36 @@ trap_common:
 	cli
 	hlt
 	jmp	.dead
+
+; The CPU pushed 5 qwords onto a 16-byte aligned stack; 9 more leave it
+; aligned again for the call.
+global wake_stub
+wake_stub:
+	push	rax
+	push	rcx
+	push	rdx
+	push	rsi
+	push	rdi
+	push	r8
+	push	r9
+	push	r10
+	push	r11
+	cld
+	call	apic_eoi
+	pop	r11
+	pop	r10
+	pop	r9
+	pop	r8
+	pop	rdi
+	pop	rsi
+	pop	rdx
+	pop	rcx
+	pop	rax
+	iretq
+
+global spurious_stub
+spurious_stub:
+	iretq
 
 section .rodata
 global exception_stubs

@@ -116,21 +116,27 @@ int smp_reserve_trampoline(void)
 	return 0;
 }
 
-/* ap_idle - the AP's life after start-up: run whatever the mailbox holds. */
+/*
+ * ap_idle - the AP's life after start-up: run whatever the mailbox holds,
+ * and halt while it is empty.  The mailbox is read with interrupts off;
+ * "sti; hlt" lets the wake-up IPI in only once hlt has begun, so an IPI
+ * sent after the read still ends this halt instead of being lost.  A
+ * halted vCPU costs the host nothing, where a spinning one burns a core.
+ */
 static __attribute__((noreturn)) void ap_idle(struct percpu *me)
 {
 	for (;;) {
-		u32 seq = me->work_seq;
+		u32 seq = __atomic_load_n(&me->work_seq, __ATOMIC_ACQUIRE);
 
-		if (seq != me->done_seq) {
-			u64 t0 = rdtsc();
-
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			me->work_fn(me->work_arg);
-			me->busy_tsc += rdtsc() - t0;
-			__atomic_store_n(&me->done_seq, seq, __ATOMIC_RELEASE);
+		if (seq == me->done_seq) {
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			continue;
 		}
-		cpu_relax();
+		u64 t0 = rdtsc();
+
+		me->work_fn(me->work_arg);
+		me->busy_tsc += rdtsc() - t0;
+		__atomic_store_n(&me->done_seq, seq, __ATOMIC_RELEASE);
 	}
 }
 
@@ -284,6 +290,9 @@ int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg)
 	p->work_fn = fn;
 	p->work_arg = arg;
 	__atomic_store_n(&p->work_seq, p->work_seq + 1, __ATOMIC_RELEASE);
+	/* A failed send is retried by smp_wait_cpu(); the work stays posted. */
+	if (apic_send_ipi(p->apic_id, IPI_WAKE_VECTOR))
+		pr_warn("wake-up IPI to CPU %d not delivered; waiting will send it again\n", cpu);
 	return 0;
 }
 
@@ -291,7 +300,14 @@ int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg)
 void smp_wait_cpu(int cpu)
 {
 	struct percpu *p = &percpu_area[cpu];
+	u64 rekick = tsc_khz ? tsc_khz * 100 : 300000000ULL, next = rdtsc() + rekick;
 
-	while (__atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE) != p->work_seq)
+	while (__atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE) != p->work_seq) {
+		if (rdtsc() > next) {
+			/* Harmless if it is awake: it finds no new work and halts. */
+			apic_send_ipi(p->apic_id, IPI_WAKE_VECTOR);
+			next = rdtsc() + rekick;
+		}
 		cpu_relax();
+	}
 }

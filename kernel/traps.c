@@ -17,6 +17,7 @@
 #include <kernel/symbols.h>
 #include <kernel/layout.h>
 #include <kernel/smp.h>
+#include <kernel/apic.h>
 #include <stdio.h>
 
 /* Offsets that kernel/idt.asm hard-codes (TF_*). */
@@ -41,6 +42,7 @@ _Static_assert(sizeof(struct idt_entry) == 16, "x86-64 gate descriptor");
 
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 extern const u64 exception_stubs[32];
+extern char wake_stub[], spurious_stub[];
 
 static const struct {
 	const char *mnemonic;
@@ -91,6 +93,8 @@ void trap_init(void)
 {
 	for (int v = 0; v < 32; v++)
 		set_gate(v, exception_stubs[v], v == 8 ? 1 : v == 2 ? 2 : 0);
+	set_gate(IPI_WAKE_VECTOR, (u64)(uintptr_t)wake_stub, 0);
+	set_gate(APIC_SPURIOUS_VECTOR, (u64)(uintptr_t)spurious_stub, 0);
 	trap_load();
 }
 

@@ -29,4 +29,19 @@ bool apic_is_x2apic(void);
 int apic_send_init(u32 dest);
 int apic_send_sipi(u32 dest, u8 page);
 
+/* The vector of the wake-up IPI an idle AP halts for (kernel/smp.c). */
+#define IPI_WAKE_VECTOR		0xf0
+/* Where the APIC sends a spurious interrupt (its SVR); ignored. */
+#define APIC_SPURIOUS_VECTOR	0xff
+
+/**
+ * apic_send_ipi - a fixed-delivery IPI with @vector to APIC id @dest.
+ *
+ * Return: 0, or -ETIMEDOUT if an xAPIC never reported the IPI delivered.
+ */
+int apic_send_ipi(u32 dest, u8 vector);
+
+/* apic_eoi - end of interrupt for the one this CPU is handling. */
+void apic_eoi(void);
+
 #endif /* KERNEL_APIC_H */

@@ -2,8 +2,10 @@
  * kernel/smp.h - the other CPUs: bring-up, identity, and running work on them.
  *
  * CPUs are numbered 0..nr_cpus_online()-1 in MADT order, 0 being the boot
- * CPU.  kholab takes no interrupts: an idle AP spins on its own mailbox,
- * so handing it work is a store and waiting for it is a load.
+ * CPU.  Handing an AP work is a store to its mailbox plus one wake-up IPI;
+ * waiting for it is a load.  The only interrupt kholab takes is that IPI:
+ * an idle AP halts with interrupts enabled until it arrives, and runs
+ * everything else with them off.
  */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H

@@ -27,7 +27,10 @@ struct trap_frame {
  */
 void gdt_init(int cpu);
 
-/* trap_init - build the IDT (32 exception vectors) and load it on this CPU. */
+/*
+ * trap_init - build the IDT (32 exception vectors, the idle AP's wake-up
+ * IPI and the APIC's spurious vector) and load it on this CPU.
+ */
 void trap_init(void);
 
 /* trap_load - load the already built IDT on this CPU (APs). */

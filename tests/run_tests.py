@@ -19,6 +19,7 @@ build/test-runs/<name>/.  See docs/testing.md.
 import argparse
 import concurrent.futures
 import glob
+import json
 import os
 import shlex
 import shutil
@@ -41,6 +42,8 @@ BUILD_DIR = BUILD if os.path.isabs(BUILD) else os.path.join(ROOT, BUILD)
 RUN_QEMU = os.path.join(ROOT, "run-qemu.sh")
 CFG = os.path.join(ROOT, "tests", "scenarios.cfg")
 LOG_TAIL = 30
+# How long each test took last time, to start the longest first.
+DURATIONS = os.path.join(BUILD_DIR, "test-runs", "durations.json")
 
 
 def tail(text, n):
@@ -214,6 +217,59 @@ def build(jobs, no_build):
     return extra
 
 
+# ------------------------------------------------------------ ordering
+# Jobs start longest first (LPT), so the pool does not end with one slow
+# scenario running alone while the other cores idle.  "Longest" is the time
+# the job took in the last run in this build directory, or, for a job never
+# timed here (a clean clone), a guess from its kind and the boots it makes.
+
+def guess_seconds(job):
+    """Rough seconds for a job with no recorded time."""
+    if isinstance(job, HostJob):
+        return 0.5
+    if isinstance(job, SelfJob):
+        return 8.0
+    scn = job.scn
+    if scn.kind == "usage":
+        return 0.5
+    if scn.kind == "script":
+        return 15.0 if "interop" in scn.groups else 8.0
+    gens = int(scn.kv.get("gens", "1"))
+    doors = [label if label in ("uefi", "direct") else scn.boot for label, _ in scn.boot_plan()]
+    runs = max(len(scn.seeds), 1) * len(doors)
+    return runs * (0.6 * gens + sum(5.0 if d == "uefi" else 0.5 for d in doors) / len(doors))
+
+
+def load_durations():
+    """{test name: seconds} from the last run, or {} when there is none."""
+    try:
+        with open(DURATIONS, encoding="utf-8") as f:
+            d = json.load(f)
+        return {k: float(v) for k, v in d.items()} if isinstance(d, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def save_durations(times):
+    """Merge this run's {name: seconds} into DURATIONS (best effort)."""
+    d = load_durations()
+    d.update(times)
+    try:
+        os.makedirs(os.path.dirname(DURATIONS), exist_ok=True)
+        with open(DURATIONS + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(d, f, indent=0, sort_keys=True)
+        os.replace(DURATIONS + ".tmp", DURATIONS)
+    except OSError as e:
+        print("run_tests: could not record durations in %s: %s (next run orders by guess)"
+              % (DURATIONS, e))
+
+
+def longest_first(jobs):
+    """@jobs, the longest expected first (stable for equal guesses)."""
+    known = load_durations()
+    return sorted(jobs, key=lambda j: -known.get(j.name, guess_seconds(j)))
+
+
 # ---------------------------------------------------------------- main
 
 def host_jobs():
@@ -298,6 +354,7 @@ def main():
     results = build(jobs, a.no_build)
     lock = threading.Lock()
     done = [0]
+    times = {}
     width = len(str(len(jobs)))
 
     def work(job):
@@ -310,6 +367,7 @@ def main():
         dt = time.time() - start
         with lock:
             done[0] += 1
+            times[job.name] = round(dt, 2)
             bad = [r for r in res if r[1] == "fail"]
             if len(res) == 1 and res[0][0] == job.name:
                 what = job.name
@@ -327,8 +385,9 @@ def main():
         return res
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        for res in ex.map(work, jobs):
+        for res in ex.map(work, longest_first(jobs)):
             results += res
+    save_durations(times)
 
     failed = [r for r in results if r[1] == "fail"]
     passed = [r for r in results if r[1] == "pass"]

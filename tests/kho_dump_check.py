@@ -5,7 +5,8 @@
     tests/kho_dump_check.py [--keep]
 
 For each wire format, kho-v4 (the default) and kho-v1 (kho.abi=v1):
-1. ./run-qemu.sh --quiet --gens 2 --kho-dump TMP: generation 0 dumps the
+1. ./run-qemu.sh --boot direct --quiet --gens 2 --kho-dump TMP (the dump is
+   the kernel's, so the firmware is skipped): generation 0 dumps the
    handoff it gives generation 1; run-qemu.sh rebuilds TMP/gen0.
 2. build/host/test_kho_dump TMP/gen0: decode it with hosted libfdt and check
    it against the format and the sender's preserved.txt (it must pass).
@@ -129,7 +130,7 @@ def check_format(top, abi):
     """Steps 1-3 of the module comment for wire format @abi ("kho-v4" or
     "kho-v1"), in a fresh directory under @top; -> (ok, its directory)."""
     tmp = tempfile.mkdtemp(prefix="dump-%s." % abi, dir=top)
-    rc, _ = run(["./run-qemu.sh", "--quiet", "--gens", "2", "--cmdline",
+    rc, _ = run(["./run-qemu.sh", "--boot", "direct", "--quiet", "--gens", "2", "--cmdline",
                  "kho.abi=" + abi[len("kho-"):], "--kho-dump", tmp])
     if rc:
         say("FAIL: %s: run-qemu.sh --kho-dump exited %d" % (abi, rc))

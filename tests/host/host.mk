@@ -17,9 +17,20 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
 host_srcs = $(shell sed -n 's/^ \* SOURCES: *//p' tests/host/$(1).c)
 HOST_SHIM_SRCS := $(wildcard tests/host/shim.c) kernel/json.c kernel/printk.c
 
+# Every source is compiled once into $(BUILD)/host/obj/<its path>.o and
+# shared by all the programs that name it (the flags are the same for
+# all), so the 20-odd programs do not each recompile the shim and the
+# mm/kho code they have in common.
+HOST_OBJ := $(BUILD)/host/obj
+host_objs = $(patsubst %.c,$(HOST_OBJ)/%.o,tests/host/$(1).c $(call host_srcs,$(1)) $(HOST_SHIM_SRCS))
+
+$(HOST_OBJ)/%.o: %.c tests/host/host.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
 .SECONDEXPANSION:
-$(BUILD)/host/%: tests/host/%.c $$(call host_srcs,$$*) $(HOST_SHIM_SRCS) tests/host/host.mk
+$(BUILD)/host/%: $$(call host_objs,$$*)
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(call host_srcs,$*) $(HOST_SHIM_SRCS) -lcmocka \
-		$(shell sed -n 's/^ \* LDLIBS: *//p' $<)
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka \
+		$(shell sed -n 's/^ \* LDLIBS: *//p' tests/host/$*.c)

@@ -224,20 +224,28 @@ def build(jobs, no_build):
 # timed here (a clean clone), a guess from its kind and the boots it makes.
 
 def guess_seconds(job):
-    """Rough seconds for a job with no recorded time."""
+    """Rough seconds for a job with no recorded time: the scenario's weight,
+    or a guess from its kind, front doors, generations and memory."""
     if isinstance(job, HostJob):
         return 0.5
     if isinstance(job, SelfJob):
         return 8.0
     scn = job.scn
+    if scn.weight is not None:
+        return scn.weight
     if scn.kind == "usage":
         return 0.5
     if scn.kind == "script":
         return 15.0 if "interop" in scn.groups else 8.0
     gens = int(scn.kv.get("gens", "1"))
+    try:
+        gib = sc._size_bytes(scn.kv.get("mem", "1G")) / 2**30
+    except ValueError:
+        gib = 1.0
     doors = [label if label in ("uefi", "direct") else scn.boot for label, _ in scn.boot_plan()]
     runs = max(len(scn.seeds), 1) * len(doors)
-    return runs * (0.6 * gens + sum(5.0 if d == "uefi" else 0.5 for d in doors) / len(doors))
+    firmware = sum(5.0 if d == "uefi" else 0.5 for d in doors) / len(doors)
+    return runs * (firmware + 0.6 * gens + gib / 32)
 
 
 def load_durations():

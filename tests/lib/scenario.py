@@ -29,6 +29,9 @@ KEYS = {
     "args": "extra run-qemu.sh arguments (shell words)",
     "env": "extra environment for run-qemu.sh, space separated K=V",
     "timeout": "--timeout in seconds (default 120)",
+    "weight": "about how many seconds it runs, for ordering only: the runner "
+              "starts long jobs first and, with no time recorded from an "
+              "earlier run, guesses one from the keys unless this is given",
     "expect_exit": "run-qemu.sh exit status (default 0)",
     "expect_json": "facts about the results, space separated (see docs)",
     "expect_log": "quoted substrings that must be in the serial log",
@@ -79,6 +82,7 @@ class Scenario:
             self.expect_exit = int(kv.get("expect_exit", "0"))
             self.timeout = int(kv.get("timeout", "120"))
             self.seeds = [int(s, 0) for s in kv.get("seeds", "").split()]
+            self.weight = float(kv["weight"]) if "weight" in kv else None
         except ValueError as e:
             raise ConfigError("[%s]: %s" % (name, e))
         try:

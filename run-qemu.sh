@@ -406,7 +406,7 @@ start_ns=$(date +%s%N)
 timed_out=0
 if [ $gdb -eq 1 ]; then
 	if [ -f "$ROOT/tools/kholab.gdb" ]; then
-		attach="cd $ROOT && gdb -x tools/kholab.gdb"
+		attach="cd $ROOT && gdb -ex 'set \$kholab_phys = ${load_addr:-0x1000000}' -ex 'set \$kholab_elf = \"${kernel:-$BUILD_DIR/kholab.elf}\"' -x tools/kholab.gdb"
 	else
 		attach="gdb $BUILD/kholab.elf -ex 'target remote :1234'"
 	fi

@@ -28,9 +28,11 @@ $(HOST_OBJ)/%.o: %.c tests/host/host.mk
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
 
+# A static pattern rule: only the programs link this way (the .d files
+# under $(BUILD)/host/obj must not look like programs to make).
 .SECONDEXPANSION:
-$(BUILD)/host/%: $$(call host_objs,$$*)
+$(HOST_TESTS): $(BUILD)/host/%: $$(call host_objs,$$*)
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka \
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^) -lcmocka \
 		$(shell sed -n 's/^ \* LDLIBS: *//p' tests/host/$*.c)

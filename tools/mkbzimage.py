@@ -27,10 +27,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from abs_relocs import absolute_relocs  # noqa: E402
+
 SETUP_BYTES = 1024
 HDR = 0x1f1
 PMD = 2 << 20
-ABSOLUTE = {"R_X86_64_64", "R_X86_64_32", "R_X86_64_32S"}
 
 
 def die(msg):
@@ -68,13 +70,11 @@ def kernel_span(path):
 
 
 def check_position_independent(elf):
-    out = subprocess.run(["readelf", "-r", elf], check=True, capture_output=True, text=True).stdout
-    bad, loaded = [], False
-    for line in out.splitlines():
-        if line.startswith("Relocation section"):
-            loaded = ".debug" not in line    # debug info is never loaded
-        elif loaded and any(r in line for r in ABSOLUTE):
-            bad.append(line.strip())
+    """Refuse a payload with an absolute relocation (tools/abs_relocs.py)."""
+    try:
+        bad = absolute_relocs(elf)
+    except (OSError, subprocess.CalledProcessError) as e:
+        die("cannot read %s with readelf: %s" % (elf, e))
     if bad:
         die("the payload uses absolute addresses, so it cannot run where it is loaded:\n  "
             + "\n  ".join(bad[:5]))

@@ -39,7 +39,7 @@ $(BZ_DIR)/payload.elf: $(BZ_OBJS) boot/bzimage/bzimage.ld
 	$(Q)$(LD) -nostdlib -q -z noexecstack --no-warn-rwx-segments -T boot/bzimage/bzimage.ld \
 		-o $@ $(BZ_OBJS)
 
-$(BUILD)/kholab.bzImage: $(BZ_DIR)/payload.elf tools/mkbzimage.py $(BUILD)/kholab.elf
+$(BUILD)/kholab.bzImage: $(BZ_DIR)/payload.elf tools/mkbzimage.py tools/abs_relocs.py $(BUILD)/kholab.elf
 	$(Q)echo "  BZIMAGE $@"
 	$(Q)python3 tools/mkbzimage.py $(BZ_DIR)/payload.elf $(BUILD)/kholab.elf $@
 

@@ -15,21 +15,19 @@ PVH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin 
 	-isystem $(shell $(CC) -print-file-name=include) -Iinclude -I. -MMD -MP
 PVH_OBJS := $(PVH_DIR)/entry.asm.o $(PVH_DIR)/pvh.o $(PVH_DIR)/common.o $(PVH_DIR)/elf_check.o
 
-# pvh_cc SRC OBJ: compile, then refuse absolute relocations outside .debug*.
+# pvh_cc SRC OBJ: compile, then refuse absolute relocations outside .debug*
+# (tools/abs_relocs.py, the same check tools/mkbzimage.py makes).
 define pvh_cc
 	@mkdir -p $(dir $(2))
 	$(Q)echo "  PVHCC   $(1)"
 	$(Q)$(CC) $(PVH_CFLAGS) -c $(1) -o $(2)
-	$(Q)if readelf -rW $(2) | awk '/^Relocation section/ { dbg = /\.debug/ } \
-		!dbg && / R_X86_64_(64|32|32S) / { bad = 1; print "  " $$0 } END { exit !bad }'; then \
-		echo "pvh.mk: $(1) has absolute relocations (above); it must run at any address" >&2; \
-		rm -f $(2); exit 1; fi
+	$(Q)python3 tools/abs_relocs.py $(2) >&2 || { rm -f $(2); exit 1; }
 endef
 
-$(PVH_DIR)/%.o: boot/adapter/%.c boot/pvh/pvh.mk
+$(PVH_DIR)/%.o: boot/adapter/%.c boot/pvh/pvh.mk tools/abs_relocs.py
 	$(call pvh_cc,$<,$@)
 
-$(PVH_DIR)/elf_check.o: boot/elf_check.c boot/pvh/pvh.mk
+$(PVH_DIR)/elf_check.o: boot/elf_check.c boot/pvh/pvh.mk tools/abs_relocs.py
 	$(call pvh_cc,$<,$@)
 
 $(PVH_DIR)/entry.asm.o: boot/pvh/entry.asm kernel/entry.inc

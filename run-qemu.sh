@@ -44,8 +44,9 @@ loader first; --boot direct starts build/kholab.elf through its PVH entry
   --timeout SEC        kill QEMU after SEC seconds (default 120) -> exit 3
   --accel tcg|kvm      default kvm when /dev/kvm is usable and the CPU has
                        vmx/svm, else tcg (-cpu max on tcg, -cpu host on kvm)
-  --gdb                start QEMU halted with a gdb stub on :1234 (-s -S),
-                       no timeout; load address 0x4000000 unless --load-addr
+  --gdb                start QEMU halted with a gdb stub on localhost:1234
+                       (KHOLAB_GDB_PORT), no timeout; UEFI load address
+                       0x4000000 unless --load-addr
   --firmware FILE      OVMF code image (its VARS is looked up next to it)
   --load-addr A        auto | random | 0xHEX (2 MiB aligned), to kholab.cfg
   --loader-cfg K=V     extra kholab.cfg line (repeatable)
@@ -73,7 +74,7 @@ Environment: KHOLAB_QEMU=/path/to/qemu-system-x86_64, KHOLAB_QEMU_BUNDLE=DIR
 (a bundle made by tools/make-qemu-bundle.sh DIR: DIR/qemu and OVMF in
 DIR/share; ./qemu-bundle is used when no QEMU is installed),
 KHOLAB_OVMF_DIR=DIR, KHOLAB_NO_BUILD=1 (never run make), KHOLAB_NO_DEPS=1
-(never run scripts/deps.sh), BUILD=dir.
+(never run scripts/deps.sh), KHOLAB_GDB_PORT=N (--gdb's port), BUILD=dir.
 
 Exit status: 0 pass, 1 kernel/loader failure, 2 usage error, 3 timeout,
 4 no verdict.
@@ -394,7 +395,12 @@ else
 	args+=(-chardev "stdio,id=ser0,signal=off,logfile=$(qesc "$log")")
 fi
 args+=(-serial chardev:ser0)
-[ $gdb -eq 0 ] || args+=(-s -S)
+gdb_port=${KHOLAB_GDB_PORT:-1234}
+if [ $gdb -eq 1 ]; then
+	is_uint "$gdb_port" && [ "$gdb_port" -ge 1 ] && [ "$gdb_port" -le 65535 ] ||
+		fatal $EXIT_USAGE "KHOLAB_GDB_PORT='$gdb_port' is not a TCP port (1..65535)"
+	args+=(-gdb "tcp:localhost:$gdb_port" -S)
+fi
 args+=("${qemu_extra[@]+"${qemu_extra[@]}"}")
 
 desc="$cpus cpus, ${mem_mib}M${numa:+, numa $numa}, $accel, boot $boot"
@@ -406,12 +412,12 @@ start_ns=$(date +%s%N)
 timed_out=0
 if [ $gdb -eq 1 ]; then
 	if [ -f "$ROOT/tools/kholab.gdb" ]; then
-		attach="cd $ROOT && gdb -ex 'set \$kholab_phys = ${load_addr:-0x1000000}' -ex 'set \$kholab_elf = \"${kernel:-$BUILD_DIR/kholab.elf}\"' -x tools/kholab.gdb"
+		attach="cd $ROOT && gdb -ex 'set \$kholab_phys = ${load_addr:-0x1000000}' -ex 'set \$kholab_elf = \"${kernel:-$BUILD_DIR/kholab.elf}\"' -ex 'set \$kholab_port = $gdb_port' -x tools/kholab.gdb"
 	else
-		attach="gdb $BUILD/kholab.elf -ex 'target remote :1234'"
+		attach="gdb $BUILD/kholab.elf -ex 'target remote localhost:$gdb_port'"
 	fi
 	cat >&2 <<EOF
-$PROG: QEMU is halted waiting for gdb on localhost:1234 (no timeout; the
+$PROG: QEMU is halted waiting for gdb on localhost:$gdb_port (no timeout; the
 kernel is loaded at physical ${load_addr:-0x1000000}). In a second terminal run:
   $attach
 See docs/debugging.md. Quit QEMU with Ctrl-C here or 'kill' in gdb.

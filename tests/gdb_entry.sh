@@ -20,7 +20,10 @@ out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 
 # make debug = ./run-qemu.sh --gdb; run it the same way, in the background.
-KHOLAB_NO_BUILD=1 ./run-qemu.sh --boot "$boot" --gdb --quiet --timeout 100 >"$out/qemu.txt" 2>&1 &
+# A port of its own, so that two of these (or a `make debug`) can run at once.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+KHOLAB_NO_BUILD=1 KHOLAB_GDB_PORT=$port ./run-qemu.sh --boot "$boot" --gdb --quiet --timeout 100 \
+	>"$out/qemu.txt" 2>&1 &
 for _ in $(seq 50); do
 	grep -q 'waiting for gdb' "$out/qemu.txt" 2>/dev/null && break
 	sleep 0.2

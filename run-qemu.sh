@@ -178,6 +178,11 @@ if [ -n "$kho_dump" ]; then
 	kho_dump=$(cd "$kho_dump" && pwd)
 fi
 
+gdb_port=${KHOLAB_GDB_PORT:-1234}
+if [ $gdb -eq 1 ] && ! { is_uint "$gdb_port" && [ "$gdb_port" -ge 1 ] && [ "$gdb_port" -le 65535 ]; }; then
+	usage_error "KHOLAB_GDB_PORT='$gdb_port' is not a TCP port (1..65535)"
+fi
+
 # --gdb pins the kernel at a known physical address (docs/debugging.md);
 # a PVH loader always puts it at KERNEL_LOAD_PHYS (kernel/entry.inc).
 if [ $gdb -eq 1 ] && [ -z "$load_addr" ] && [ "$boot" = uefi ]; then
@@ -395,12 +400,7 @@ else
 	args+=(-chardev "stdio,id=ser0,signal=off,logfile=$(qesc "$log")")
 fi
 args+=(-serial chardev:ser0)
-gdb_port=${KHOLAB_GDB_PORT:-1234}
-if [ $gdb -eq 1 ]; then
-	is_uint "$gdb_port" && [ "$gdb_port" -ge 1 ] && [ "$gdb_port" -le 65535 ] ||
-		fatal $EXIT_USAGE "KHOLAB_GDB_PORT='$gdb_port' is not a TCP port (1..65535)"
-	args+=(-gdb "tcp:localhost:$gdb_port" -S)
-fi
+[ $gdb -eq 0 ] || args+=(-gdb "tcp:localhost:$gdb_port" -S)
 args+=("${qemu_extra[@]+"${qemu_extra[@]}"}")
 
 desc="$cpus cpus, ${mem_mib}M${numa:+, numa $numa}, $accel, boot $boot"

@@ -80,21 +80,16 @@ def python_first(env):
     return env
 
 
-_deps_ok = []
-
-
 def scenario_env():
     """The environment scenarios run in: make_env(), this Python first on
-    PATH, and KHOLAB_NO_DEPS=1 once `scripts/deps.sh --check` has passed
-    here, so each of the 150-odd boots does not check the packages again
-    (when it fails, run-qemu.sh still runs the installer as usual)."""
+    PATH, and KHOLAB_NO_DEPS=1 when `scripts/deps.sh --check` passes here,
+    so each of the 150-odd boots does not check the packages again (when
+    it fails, run-qemu.sh still runs the installer as usual)."""
     env = python_first(make_env())
-    if not _deps_ok:
-        p = subprocess.run([os.path.join(ROOT, "scripts", "deps.sh"), "--check"], env=env,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-        _deps_ok.append(p.returncode == 0)
-    if _deps_ok[0]:
+    p = subprocess.run([os.path.join(ROOT, "scripts", "deps.sh"), "--check"], env=env,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    if p.returncode == 0:
         env.setdefault("KHOLAB_NO_DEPS", "1")
     return env
 
@@ -272,7 +267,7 @@ def guess_seconds(job):
         return 15.0 if "interop" in scn.groups else 8.0
     gens = int(scn.kv.get("gens", "1"))
     try:
-        gib = sc._size_bytes(scn.kv.get("mem", "1G")) / 2**30
+        gib = sc.size_bytes(scn.kv.get("mem", "1G")) / 2**30
     except ValueError:
         gib = 1.0
     doors = [label if label in ("uefi", "direct") else scn.boot for label, _ in scn.boot_plan()]

@@ -571,7 +571,7 @@ def boot_matches_config(scn, run):
 
 
 
-def _size_bytes(text):
+def size_bytes(text):
     """'512M' / '8G' / '1024' (MiB, as run-qemu.sh reads a bare number) -> bytes."""
     t = text.strip().upper()
     mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -582,14 +582,14 @@ def _size_bytes(text):
 
 def _layout_node_sizes(scn):
     """The node sizes in bytes the scenario asked QEMU for."""
-    mem = _size_bytes(scn.kv.get("mem", "1G"))
+    mem = size_bytes(scn.kv.get("mem", "1G"))
     numa = scn.kv.get("numa", "")
     if not numa:
         return [mem]
     if numa.isdigit():
         n = int(numa)
         return [mem // n] * n
-    return [_size_bytes(x) for x in numa.split(",")]
+    return [size_bytes(x) for x in numa.split(",")]
 
 
 MEMMAP_SLACK = 64 << 20  # firmware, ACPI and legacy holes a node may lose

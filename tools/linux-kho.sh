@@ -10,6 +10,8 @@
 #   tools/linux-kho.sh run [opts]    boot it under QEMU like run-qemu.sh does
 #                                    and turn the init's verdict into an exit
 #                                    status
+#   tools/linux-kho.sh lpj           print the lpj= word run adds under TCG,
+#                                    for a kernel another program starts
 #
 # tools/linux-kho.sh --help for the options; docs/interop.md for the rig.
 #
@@ -38,6 +40,7 @@ usage() {
 	cat <<EOF
 usage: tools/linux-kho.sh [build] [--jobs N] [--refresh]
        tools/linux-kho.sh run [options]
+       tools/linux-kho.sh lpj
 
 build (the default): make sure the cache holds a KHO-enabled Linux:
   1. apt (with a sources file and lists of its own; the system's apt setup
@@ -64,7 +67,9 @@ starts it).  Builds first when needed.
                        1G, TCG unless KVM is usable, 120 s)
   --cpu-model M        QEMU -cpu (default max on tcg, host on kvm)
   --append STR         more words for the command line, which starts with
-                       "$BASE_CMDLINE"
+                       "$BASE_CMDLINE"; under TCG the cached kernel also
+                       gets lpj=N (the host's TSC rate / CONFIG_HZ) unless
+                       STR has an lpj=, so that no CPU times its delay loop
   --next PATH          the first kernel kexecs PATH (a guest path; /kernel
                        is this Linux itself) with the initrd /next.cpio (the
                        initramfs without /kernel) and its own command line
@@ -365,12 +370,25 @@ ensure_built() {
 
 # ------------------------------------------------------------------- run
 
+# tcg_lpj DIR: the lpj= word for the kernel built in DIR, or nothing when
+# the host's clock rate or the kernel's CONFIG_HZ cannot be read.  Under
+# TCG the guest's TSC is the host's, and x86 Linux counts its delay loop
+# in TSC cycles, so loops per jiffy is the host's TSC rate over HZ; Linux
+# computes the same figure on the boot CPU ("lpj=9781528" here, HZ 250).
+tcg_lpj() {
+	local mhz hz
+	mhz=$(sed -n 's/^cpu MHz[[:space:]]*:[[:space:]]*\([0-9][0-9.]*\).*/\1/p' /proc/cpuinfo 2>/dev/null | head -n 1)
+	hz=$(sed -n 's/^CONFIG_HZ=\([0-9][0-9]*\)$/\1/p' "$1/config" 2>/dev/null)
+	[ -n "$mhz" ] && [ -n "$hz" ] || return 0
+	awk -v m="$mhz" -v h="$hz" 'BEGIN { printf "lpj=%d\n", m * 1000000 / h }'
+}
+
 run_main() {
 	# cpus, mem_str, numa, accel and timeout are set by layout_option.
 	# shellcheck disable=SC2034
 	local cpus=2 mem_str='' numa='' accel='' timeout=120 cpu_model='' qemu=''
 	local append='' next='' next_initrd='' next_cmdline='' next_append='' kernel='' initrd=''
-	local log='' quiet=0 verbose=0 opt cmdline tmp rc timed_out=0
+	local log='' quiet=0 verbose=0 opt cmdline tmp rc timed_out=0 own_kernel=0 lpj
 	local status verdict start_ns wall_ms desc spec
 	local -a puts=() extras=() args=()
 	while [ $# -gt 0 ]; do
@@ -412,6 +430,7 @@ run_main() {
 		[ -z "$spec" ] || [ -f "$spec" ] || usage_error "'$spec' is not a file"
 	done
 
+	[ -n "$kernel" ] || own_kernel=1
 	if [ -z "$kernel" ] || [ -z "$initrd" ]; then
 		ensure_built >/dev/null
 		[ -n "$kernel" ] || kernel=$dir/bzImage
@@ -419,14 +438,6 @@ run_main() {
 			initrd=$dir/initramfs.cpio
 			[ -z "$next" ] || initrd=$dir/initramfs-kexec.cpio
 		fi
-	fi
-
-	cmdline="$BASE_CMDLINE${append:+ $append}"
-	if [ -n "$next" ]; then
-		[ -n "$next_initrd" ] || next_initrd=/next.cpio
-		[ -z "$next_append" ] || next_cmdline="$cmdline $next_append"
-		cmdline+=" kholab.next=$next kholab.next_initrd=$next_initrd"
-		[ -z "$next_cmdline" ] || cmdline+=" kholab.next_cmdline=\"$next_cmdline\""
 	fi
 
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/linux-kho.XXXXXX")
@@ -447,6 +458,20 @@ run_main() {
 	layout_accel
 	if [ -z "$cpu_model" ]; then
 		if [ "$accel" = kvm ]; then cpu_model=host; else cpu_model=max; fi
+	fi
+	# The cached kernel under TCG gets lpj= unless the caller chose one:
+	# without it every AP times its delay loop against the timer, which
+	# took up to 1.5 s of a 4-CPU boot here (tcg_lpj).
+	if [ "$accel" = tcg ] && [ $own_kernel -eq 1 ] && [[ " $append " != *" lpj="* ]]; then
+		lpj=$(tcg_lpj "$dir")
+		[ -z "$lpj" ] || append="${append:+$append }$lpj"
+	fi
+	cmdline="$BASE_CMDLINE${append:+ $append}"
+	if [ -n "$next" ]; then
+		[ -n "$next_initrd" ] || next_initrd=/next.cpio
+		[ -z "$next_append" ] || next_cmdline="$cmdline $next_append"
+		cmdline+=" kholab.next=$next kholab.next_initrd=$next_initrd"
+		[ -z "$next_cmdline" ] || cmdline+=" kholab.next_cmdline=\"$next_cmdline\""
 	fi
 	[ -n "$log" ] || log=$tmp/serial.log
 	mkdir -p "$(dirname "$log")" && : >"$log" || usage_error "cannot write --log '$log'"
@@ -513,6 +538,12 @@ run_main() {
 cmd=build
 case ${1:-} in
 build | run) cmd=$1; shift ;;
+lpj)
+	# For a kernel that another program starts (kholab's kexec.next=linux).
+	ensure_built >/dev/null
+	tcg_lpj "$dir"
+	exit 0
+	;;
 -h | --help) usage; exit 0 ;;
 esac
 if [ "$cmd" = run ]; then

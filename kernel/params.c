@@ -24,7 +24,7 @@ struct kernel_params kparams = {
 };
 
 static const char *const selftest_choices[] = {
-	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", "grow", NULL,
+	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", "grow", "lostipi", NULL,
 };
 
 static const char *const memblock_choices[] = { "quiet", "debug", NULL };

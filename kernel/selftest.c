@@ -110,6 +110,15 @@ void selftest_run(bool early)
 	switch (kparams.selftest) {
 	case SELFTEST_NONE:
 		return;
+	case SELFTEST_LOSTIPI:
+		if (smp_held_ipi_cpu < 0)
+			panic("selftest=lostipi: no work went to an AP, so no IPI was held back (needs 2 CPUs and memmap_init=deferred)");
+		if (!smp_ipis_resent)
+			panic("selftest=lostipi: CPU %d took its work without any IPI (it was not halted), so the resend was not tested",
+			      smp_held_ipi_cpu);
+		pr_info("lostipi: CPU %d finished the work whose IPI was held back; wake-up IPIs resent: %llu\n",
+			smp_held_ipi_cpu, (unsigned long long)smp_ipis_resent);
+		return;
 	case SELFTEST_GROW:
 		if (selftest_grow())
 			panic("selftest=grow: buddy did not grow into deferred memory");

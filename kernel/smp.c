@@ -274,8 +274,13 @@ int smp_init(int fail_cpu, u64 timeout_ms)
 		(unsigned long long)(tsc_to_ns(rdtsc() - t0) / 1000000),
 		apic_is_x2apic() ? "x2APIC" : "xAPIC", failed ? ", some left out" : "");
 	emit_smp_event(n, failed, tsc_to_ns(rdtsc() - t0));
+	smp_hold_next_ipi = kparams.selftest == SELFTEST_LOSTIPI;
 	return cpus_online;
 }
+
+bool smp_hold_next_ipi;
+int smp_held_ipi_cpu = -1;
+u64 smp_ipis_resent;
 
 /* smp_call_on_cpu_async - see smp.h. */
 int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg)
@@ -290,6 +295,12 @@ int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg)
 	p->work_fn = fn;
 	p->work_arg = arg;
 	__atomic_store_n(&p->work_seq, p->work_seq + 1, __ATOMIC_RELEASE);
+	if (smp_hold_next_ipi) {	/* selftest=lostipi: as if the IPI was lost */
+		smp_hold_next_ipi = false;
+		smp_held_ipi_cpu = cpu;
+		pr_info("selftest=lostipi: not sending CPU %d its wake-up IPI\n", cpu);
+		return 0;
+	}
 	/* A failed send is retried by smp_wait_cpu(); the work stays posted. */
 	if (apic_send_ipi(p->apic_id, IPI_WAKE_VECTOR))
 		pr_warn("wake-up IPI to CPU %d not delivered; waiting will send it again\n", cpu);
@@ -306,6 +317,7 @@ void smp_wait_cpu(int cpu)
 		if (rdtsc() > next) {
 			/* Harmless if it is awake: it finds no new work and halts. */
 			apic_send_ipi(p->apic_id, IPI_WAKE_VECTOR);
+			smp_ipis_resent++;
 			next = rdtsc() + rekick;
 		}
 		cpu_relax();

@@ -13,9 +13,10 @@ enum selftest_mode {
 	SELFTEST_PANIC,		/* panic() with formatted values -> fail */
 	SELFTEST_HANG,		/* spin forever: the harness's timeout path */
 	SELFTEST_TRIPLE,	/* triple fault: the harness's no-verdict path */
-	SELFTEST_BUDDY,
+	SELFTEST_BUDDY,		/* buddy invariants + random alloc/free stress */
 	SELFTEST_APFAULT,	/* page fault on CPU 1: reported like on CPU 0 */
-	SELFTEST_GROW,		/* allocate past the early memory before SMP */		/* buddy invariants + random alloc/free stress */
+	SELFTEST_GROW,		/* allocate past the early memory before SMP */
+	SELFTEST_LOSTIPI,	/* hold back one wake-up IPI: waiting must resend it */
 };
 
 struct kernel_params {

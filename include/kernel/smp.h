@@ -32,8 +32,20 @@ int cpu_node(int cpu);
  */
 int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg);
 
-/* smp_wait_cpu - wait until CPU @cpu has finished the work it was given. */
+/*
+ * smp_wait_cpu - wait until CPU @cpu has finished the work it was given,
+ * sending the wake-up IPI again every 100 ms in case one was lost.
+ */
 void smp_wait_cpu(int cpu);
+
+/*
+ * selftest=lostipi: smp_init() sets smp_hold_next_ipi, the next
+ * smp_call_on_cpu_async() posts its work without the IPI and records the
+ * CPU in smp_held_ipi_cpu; smp_ipis_resent counts smp_wait_cpu()'s resends.
+ */
+extern bool smp_hold_next_ipi;
+extern int smp_held_ipi_cpu;
+extern u64 smp_ipis_resent;
 
 /**
  * smp_reserve_trampoline - reserve the page below 1 MiB the APs start in.

@@ -22,6 +22,9 @@
 #                                  cold and says so
 #   scratch-small                  scratch too small for Linux: refused with
 #                                  the size needed
+#   straddles-selftest             no QEMU: straddles() on made-up kholab
+#                                  lines must refuse 0 of B, B of B and a
+#                                  missing line, and accept 1472 of 4102
 #
 # Prints the interesting serial lines and "CASE: PASS" or "CASE: FAIL: why";
 # exits 0 only on a pass.  Logs stay in $BUILD/interop/<case>/.
@@ -92,6 +95,33 @@ straddles() {
 	[ "$1" -gt 0 ] || fail "no folio lay at or above first_deferred_pfn (0 of $2 pages), so this run proved nothing about deferred init"
 	[ "$1" -lt "$2" ] || fail "no folio lay below first_deferred_pfn ($1 of $2 pages above it)"
 }
+
+# straddles_selftest: the check must be able to fail.  Each case runs in a
+# subshell, since fail() exits.
+straddles_selftest() {
+	local line want got bad=0
+	while IFS='|' read -r line want; do
+		printf '%s\n' "$line" >"$out/fake.log"
+		got=$( (log=$out/fake.log; straddles && echo accepted) 2>&1 | tail -n 1)
+		if [[ $got == *"$want"* ]]; then
+			echo "$NAME: ok: '${line:-<no line>}' -> $got"
+		else
+			echo "$NAME: wrong: '${line:-<no line>}' -> '$got', want '$want'"
+			bad=1
+		fi
+	done <<'EOF'
+[    0.19] KHO: 1472 of 4102 preserved pages lie at or above first_deferred_pfn|accepted
+[    0.19] KHO: 0 of 4102 preserved pages lie at or above first_deferred_pfn|no folio lay at or above first_deferred_pfn
+[    0.19] KHO: 4102 of 4102 preserved pages lie at or above first_deferred_pfn|no folio lay below first_deferred_pfn
+[    0.19] KHO: deserialized 25 blocks|no 'KHO: A of B preserved pages
+EOF
+	[ $bad -eq 0 ] || fail "straddles() judged a made-up log wrongly"
+	echo "$NAME: PASS"
+}
+if [ "$1" = straddles-selftest ]; then
+	straddles_selftest
+	exit 0
+fi
 
 [ -f "$BUILD/kholab.bzImage" ] || fail "$BUILD/kholab.bzImage is missing; run make"
 lx=$(timeout --kill-after=10 2400 tools/linux-kho.sh build | tail -n 1)

@@ -35,6 +35,7 @@ static const char *const kho_deferred_choices[] = { "off", "unsafe", "deserializ
 static const char *const kho_test_mode_choices[] = { "random", "edges", "empty", NULL };
 static const char *const kho_test_choices[] = { "kholab", "linux", "both", NULL };
 static const char *const kexec_next_choices[] = { "self", "linux", NULL };
+static const char *const idle_choices[] = { "halt", "poll", NULL };
 static int memblock_mode;
 
 static const struct kernel_param param_table[] = {
@@ -106,6 +107,8 @@ static const struct kernel_param param_table[] = {
 	  .help = "do not send CPU N (MADT order) its start-up IPIs: tests the timeout path" },
 	{ .name = "smp.timeout_ms", .type = PARAM_U64, .value = &kparams.smp_timeout_ms,
 	  .min = 1, .max = 60000, .help = "how long to wait for each AP to come online" },
+	{ .name = "idle", .type = PARAM_ENUM, .value = &kparams.idle, .choices = idle_choices,
+	  .help = "idle APs: halt until a wake-up IPI, or poll the mailbox (burns a host core per vCPU)" },
 	{ .name = "gens", .type = PARAM_U64, .value = &kparams.gens, .min = 1, .max = 1000,
 	  .help = "kexec generations to boot in total (run-qemu.sh --gens)" },
 };

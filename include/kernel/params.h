@@ -26,7 +26,11 @@ struct kernel_params {
 	u64 smp_fail_cpu;	/* MADT index not sent IPIs; ~0 = none */
 	u64 smp_timeout_ms;	/* wait per AP */
 	int kexec_next;		/* enum kexec_next */
+	int idle;		/* enum idle_mode: how an idle AP waits */
 };
+
+/* enum idle_mode - what an AP does while its mailbox is empty (idle=). */
+enum idle_mode { IDLE_HALT, IDLE_POLL };
 
 /* enum kexec_next - what the generation hands over to (kexec.next=). */
 enum kexec_next { KEXEC_NEXT_SELF, KEXEC_NEXT_LINUX };

@@ -25,7 +25,8 @@ int cpu_node(int cpu);
 
 /**
  * smp_call_on_cpu_async - start @fn(@arg) on CPU @cpu, which must be an
- * online AP other than the caller.
+ * online AP other than the caller: post it in the CPU's mailbox and, with
+ * idle=halt, send the wake-up IPI (idle=poll needs none).
  *
  * Return: 0, -EBUSY if that CPU is still running earlier work, -EINVAL for
  * a CPU that is not online or is the caller.
@@ -33,8 +34,9 @@ int cpu_node(int cpu);
 int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg);
 
 /*
- * smp_wait_cpu - wait until CPU @cpu has finished the work it was given,
- * sending the wake-up IPI again every 100 ms in case one was lost.
+ * smp_wait_cpu - wait until CPU @cpu has finished the work it was given;
+ * with idle=halt, send the wake-up IPI again every 100 ms in case one was
+ * lost.
  */
 void smp_wait_cpu(int cpu);
 

@@ -26,10 +26,14 @@ $(BUILD)/%.o: %.c
 	$(Q)echo "  CC      $<"
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.asm.o: %.asm
+# Dependencies come from a separate -M pass: NASM 2.16's -MD, given while
+# assembling, leaves the %include files (kernel/entry.inc) out of the .d,
+# so editing entry.inc left a stale entry.asm.o behind.
+$(BUILD)/%.asm.o: %.asm kernel/kernel.mk
 	@mkdir -p $(dir $@)
 	$(Q)echo "  NASM    $<"
-	$(Q)$(NASM) -f elf64 -g -F dwarf -Iinclude/ -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(NASM) -f elf64 -Iinclude/ -M -MT $@ -MF $(@:.o=.d) -MP $<
+	$(Q)$(NASM) -f elf64 -g -F dwarf -Iinclude/ $< -o $@
 
 $(BUILD)/kholab.elf: $(KERNEL_OBJS) linker.ld $(LIBFDT_A)
 	$(Q)echo "  LD      $@"

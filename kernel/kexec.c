@@ -205,6 +205,7 @@ static int plan_layout(const struct kholab_bootinfo *bi, struct kexec_plan *k)
 		       (unsigned long long)((k->bi_dst + BI_BYTES - k->slot) >> 10));
 		return -ENOSPC;
 	}
+	/* kholab puts its own global area below this; a Linux sender's may not be. */
 	if (k->bi_dst + BI_BYTES > (u64)DIRECT_MAP_MAX_GIB << 30) {
 		pr_err("global scratch ends at 0x%llx, above the %u GiB the next kernel's boot page tables map (DIRECT_MAP_MAX_GIB); not kexecing\n",
 		       (unsigned long long)(k->bi_dst + BI_BYTES), (unsigned)DIRECT_MAP_MAX_GIB);

@@ -55,7 +55,7 @@ static struct page *add_metadata(void)
 int kho_finalize(u64 *fdt_phys)
 {
 	const struct kho_abi *abi = kho_abi_send();
-	struct page *p = kho_alloc_pages(0), *meta = NULL;
+	struct page *p = kho_alloc_meta_pages(0), *meta = NULL;	/* the root FDT */
 	u64 map = 0;
 	int err;
 

@@ -66,9 +66,25 @@ struct page *kho_alloc_pages(unsigned int order)
 	return NULL;
 }
 
+/*
+ * kho_alloc_meta_pages - see kho_internal.h: like kho_alloc_pages(), but
+ * below DIRECT_MAP_MAX_GIB as well.
+ */
+struct page *kho_alloc_meta_pages(unsigned int order)
+{
+	for (int nid = 0; nid < nr_online_nodes; nid++) {
+		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(KHO_MIN_PRESERVE_PHYS),
+						   PHYS_PFN((u64)DIRECT_MAP_MAX_GIB << 30));
+
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
 void *kho_page_alloc(void)
 {
-	struct page *page = kho_alloc_pages(0);	/* above 1 MiB: never scratch */
+	struct page *page = kho_alloc_meta_pages(0);	/* above 1 MiB: never scratch */
 	void *va;
 
 	if (!page)

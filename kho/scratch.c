@@ -7,8 +7,10 @@
  *
  * A cold boot reserves nr_nodes + 2 areas: [0] lowmem (below 4 GiB: the
  * next kernel's page-table root must be there), [1] global (the next
- * kernel image, its ELF copy and boot info, then any-node allocations),
- * [2 + n] one per node (its memmap, allocated on the node).  Sizes follow
+ * kernel image, its ELF copy and boot info, then any-node allocations;
+ * below DIRECT_MAP_MAX_GIB, since the next kernel starts there on boot page
+ * tables that map no more), [2 + n] one per node (its memmap, allocated on
+ * the node, anywhere in it).  Sizes follow
  * Linux: by default 200% of the memory this kernel itself reserved from
  * memblock (RSRV_KERN) below 4 GiB, in total minus that, and per node;
  * kho_scratch=N% changes the percentage, kho_scratch=L,G,N gives sizes.
@@ -173,7 +175,8 @@ void kho_reserve_scratch(void)
 			  scale(memblock_reserved_kern_size(MEMBLOCK_ALLOC_ANYWHERE, n));
 
 	kho_scratch[0] = (struct kho_scratch){ alloc_area("lowmem", low, 1ULL << 20, 1ULL << 32, -1), low };
-	kho_scratch[1] = (struct kho_scratch){ alloc_area("global", global, 0, MEMBLOCK_ALLOC_ANYWHERE, -1), global };
+	kho_scratch[1] = (struct kho_scratch){ alloc_area("global", global, 0,
+							 (u64)DIRECT_MAP_MAX_GIB << 30, -1), global };
 	ok = kho_scratch[0].addr && kho_scratch[1].addr;
 	for (int n = 0; n < nr_online_nodes && ok; n++) {
 		kho_scratch[2 + n].size = node[n];

@@ -33,7 +33,16 @@ static bool overlaps(u64 a, u64 al, u64 b, u64 bl)
 	return a < b + bl && b < a + al;
 }
 
-/* ram_ok - walker callback: readable RAM, per memblock. */
+/* ram_present - [phys, phys + len) is RAM, per memblock (it need not be mapped yet). */
+static bool ram_present(u64 phys, u64 len)
+{
+	return len && phys + len > phys && memblock_is_region_memory(phys, len);
+}
+
+/*
+ * ram_ok - walker callback: RAM this kernel can read now, before
+ * paging_init(): present and within entry.asm's direct map.
+ */
 static bool ram_ok(u64 phys, u64 len, void *arg)
 {
 	(void)arg;
@@ -41,7 +50,7 @@ static bool ram_ok(u64 phys, u64 len, void *arg)
 	if (phys + len > direct_map_gib << 30)	/* not yet mapped: entry.asm's reach */
 		return false;
 #endif
-	return len && phys + len > phys && memblock_is_region_memory(phys, len);
+	return ram_present(phys, len);
 }
 
 /*
@@ -211,7 +220,7 @@ static int validate_scratch(const struct kho_data *kd)
 			continue;
 		if (s[i].addr & (PAGE_SIZE - 1) || s[i].size & (PAGE_SIZE - 1))
 			return reject("scratch area not page aligned", s[i].addr);
-		if (!ram_ok(s[i].addr, s[i].size, NULL))
+		if (!ram_present(s[i].addr, s[i].size))	/* not read here */
 			return reject("scratch area outside RAM", s[i].addr);
 		for (u64 j = 0; j < i; j++)
 			if (overlaps(s[i].addr, s[i].size, s[j].addr, s[j].size))
@@ -239,7 +248,7 @@ static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_da
 	for (u64 i = 0; i < kho_in.nr_blocks; i++) {
 		const struct kho_block *b = &blocks[i];
 
-		if (!ram_ok(b->phys, b->size, NULL))
+		if (!ram_present(b->phys, b->size))	/* not read here */
 			return reject("preserved block outside RAM", b->phys);
 		for (size_t k = 0; k < ARRAY_SIZE(keep); k++)
 			if (overlaps(b->phys, b->size, keep[k].a, keep[k].l))

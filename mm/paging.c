@@ -4,8 +4,8 @@
  * entry.asm starts the kernel on page tables in .bss that cover at most
  * DIRECT_MAP_MAX_GIB.  Once memblock knows where RAM is, paging_init()
  * builds the real ones from memblock pages: the direct map of every RAM
- * range (rounded out to whole large pages), the same tables at PML4 slot
- * 0 as an identity map, and the kernel image at KERNEL_VIRT.  The vmemmap
+ * range (rounded out to whole large pages), the same tables from PML4
+ * slot 0 on as an identity map, and the kernel image at KERNEL_VIRT.  The vmemmap
  * is added afterwards by mm/vmemmap.c through map_kernel_range().
  *
  * The identity map stays: the AP trampoline and the kexec relocation stub
@@ -117,7 +117,7 @@ int map_kernel_range(u64 va, u64 pa, u64 size, int nid)
 int paging_init(void)
 {
 	u32 a, b, c, d;
-	u64 *root, mapped = 0;
+	u64 *root, mapped = 0, end_of_ram = 4ULL << 30;
 	phys_addr_t start, end;
 	bool use_1g;
 	u64 i;
@@ -134,6 +134,7 @@ int paging_init(void)
 	for_each_mem_range(i, &start, &end) {
 		start = ALIGN_DOWN(start, PMD_SIZE);
 		end = ALIGN_UP(end, PMD_SIZE);
+		end_of_ram = end > end_of_ram ? end : end_of_ram;
 		err = map_range_in(root, PAGE_OFFSET + start, start, end - start, NUMA_NO_NODE,
 				   use_1g);
 		if (err)
@@ -147,8 +148,13 @@ int paging_init(void)
 	err = map_range_in(root, PAGE_OFFSET, 0, 4ULL << 30, NUMA_NO_NODE, use_1g);
 	if (err)
 		return err;
-	/* Identity map: share the direct map's PDPT (PML4 entry 0 <- 273). */
-	root[0] = root[(PAGE_OFFSET >> 39) & 511];
+	/*
+	 * Identity map of all RAM: share the direct map's PDPTs, one PML4
+	 * entry per 512 GiB (entry 0 <- 273, 1 <- 274, ...).  The kexec stub
+	 * runs at the physical address of whatever page buddy gave it.
+	 */
+	for (u64 s = 0; s < ALIGN_UP(end_of_ram, 1ULL << 39) >> 39; s++)
+		root[s] = root[((PAGE_OFFSET >> 39) & 511) + s];
 	/* The kernel image. */
 	err = map_range_in(root, KERNEL_VIRT, kernel_phys_base,
 			   ALIGN_UP((u64)(_kernel_end - _kernel_start), PMD_SIZE), NUMA_NO_NODE,

@@ -63,8 +63,17 @@ struct kho_table_page *kho_order_table(unsigned int order);
 void kho_track_lock(void);
 void kho_track_unlock(void);
 
+/*
+ * kho_alloc_meta_pages - 2^@order pages for the handoff's own structures
+ * (the root FDT, the preserved-memory map): above 1 MiB, which is always
+ * scratch, and below DIRECT_MAP_MAX_GIB, because the next kernel reads
+ * them before paging_init(), on entry.asm's page tables.  NULL if none.
+ */
+struct page *kho_alloc_meta_pages(unsigned int order);
+
 /**
- * kho_page_alloc - one zeroed page for KHO's own use.
+ * kho_page_alloc - one zeroed page for KHO's own use, from
+ * kho_alloc_meta_pages().
  * Return: its direct-map address, or NULL when memory is out.
  */
 void *kho_page_alloc(void);

@@ -301,10 +301,50 @@ static void test_mode(void **state)
 	}
 }
 
+/*
+ * test_global_scratch_reach - on a machine with RAM far above
+ * DIRECT_MAP_MAX_GIB the global scratch area, which the next kernel is
+ * loaded into and runs from on its boot page tables, must still lie below
+ * that limit; the per-node area may lie anywhere.  Before this rule a
+ * 600 GiB guest could not kexec at all ("global scratch ends at ...,
+ * above the 512 GiB the next kernel's boot page tables map").
+ */
+static void test_global_scratch_reach(void **state)
+{
+	const u64 high = 600ULL << 30;
+	const u64 reach = (u64)DIRECT_MAP_MAX_GIB << 30;
+	struct kholab_mmap_entry map[8] = {	/* room for the sanitized map */
+		{ .base = 0, .size = 0x9f000, .type = KHOLAB_MEM_USABLE, .efi_type = 7 },
+		{ .base = BOOT_SIM_MIB, .size = BOOT_SIM_BYTES - BOOT_SIM_MIB,
+		  .type = KHOLAB_MEM_USABLE, .efi_type = 7 },
+		{ .base = high, .size = BOOT_SIM_BYTES, .type = KHOLAB_MEM_USABLE, .efi_type = 7 },
+		{ .base = BOOT_SIM_GEN0_KERNEL, .size = BOOT_SIM_KERNEL_BYTES,
+		  .type = KHOLAB_MEM_KERNEL, .efi_type = 7 },
+	};
+	u32 nmap = 4;
+
+	(void)state;
+	shim_phys_init(high + BOOT_SIM_BYTES);	/* lazily backed: only what is written costs */
+	assert_int_equal(bootmem_map_sanitize(map, &nmap, ARRAY_SIZE(map)), 0);
+	memblock_reset_for_test();
+	memset(node_data, 0, sizeof(node_data));
+	nr_online_nodes = 1;
+	assert_int_equal(memblock_init_from_map(map, nmap), 0);
+	kho_reserve_scratch();
+
+	assert_int_equal(kho_nr_scratch, 3);
+	assert_true(kho_scratch[1].size >= 16 * BOOT_SIM_MIB);
+	assert_true(kho_scratch[1].addr + kho_scratch[1].size <= reach);
+	assert_true(kho_scratch[2].addr >= high);	/* top-down: the high RAM was there to take */
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(mode_cases)];
+	struct CMUnitTest tests[ARRAY_SIZE(mode_cases) + 1];
 	size_t n = CASE_TABLE_ADD(tests, 0, mode_cases, test_mode, boot_sim_setup, boot_sim_teardown);
+
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(test_global_scratch_reach,
+									boot_sim_setup, boot_sim_teardown);
 
 	return CASE_TABLE_RUN(tests, n, boot_sim_group_setup, NULL);
 }

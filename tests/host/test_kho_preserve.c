@@ -24,7 +24,9 @@
 #include <errno.h>
 
 #include <kho/kho_internal.h>
+#include <kernel/layout.h>
 #include <mm/page.h>
+#include <mm/page_alloc.h>
 #include "shim.h"
 #include "kho_sim.h"
 
@@ -361,6 +363,42 @@ static void test_for_each_order_then_address(void **state)
 	assert_int_equal(n, 3);
 }
 
+/*
+ * test_meta_pages_within_boot_reach - the handoff's own pages (the tracker
+ * that becomes the preserved-memory map) come from below
+ * DIRECT_MAP_MAX_GIB, because the next kernel reads them on entry.asm's
+ * page tables; a client's data may lie anywhere.  The case maps simulated
+ * RAM up to just past the limit (lazily backed) and puts it back after.
+ */
+static void test_meta_pages_within_boot_reach(void **state)
+{
+	const u64 reach = (u64)DIRECT_MAP_MAX_GIB << 30;
+	struct page *data;
+	void *meta;
+
+	(void)state;
+	shim_phys_init(reach + 4 * MIB);
+	assert_int_equal(shim_vmemmap_init(PHYS_PFN(reach + 4 * MIB)), 0);
+
+	shim_page_pool_init(PHYS_PFN(reach), 4);	/* free memory only above the limit */
+	assert_null(kho_page_alloc());
+	assert_int_equal(kho_preserve_pages(pfn_to_page(PHYS_PFN(64 * MIB)), 1), -ENOMEM);
+	data = kho_alloc_pages(0);
+	assert_non_null(data);
+	assert_true(page_to_pfn(data) >= PHYS_PFN(reach));
+	free_pages(data, 0);
+
+	shim_page_pool_init(PHYS_PFN(reach) - 4, 4);	/* and only just below it */
+	meta = kho_page_alloc();
+	assert_non_null(meta);
+	assert_true(virt_to_page(meta) < pfn_to_page(PHYS_PFN(reach)));
+	kho_page_free(meta);
+
+	shim_phys_init(KHO_SIM_BYTES);
+	assert_int_equal(shim_vmemmap_init(SIM_MAX_PFN), 0);
+	shim_page_pool_init(KHO_SIM_POOL_FIRST, PHYS_PFN(KHO_SIM_BYTES) - KHO_SIM_POOL_FIRST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_many_bitmaps_sorted),
 		cmocka_unit_test(test_for_each_order_then_address),
 		cmocka_unit_test(test_random_model),
+		cmocka_unit_test(test_meta_pages_within_boot_reach),
 	};
 
 	return kho_sim_run(tests, ARRAY_SIZE(tests), group_setup, kho_sim_setup, kho_sim_teardown);

@@ -54,6 +54,19 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		}
 		kernel_exit(true, "kho.corrupt=bitflip: the flips were harmless and every preserved byte verified");
 	}
+	if ((bi->flags & (KHOLAB_BI_FLAG_KEXEC | KHOLAB_BI_FLAG_BZIMAGE)) == KHOLAB_BI_FLAG_KEXEC &&
+	    kho_rejected_reason()) {
+		/*
+		 * Our own previous generation handed over and nothing was
+		 * damaged on purpose: a refusal is a bug in one of the two
+		 * kernels, and everything preserved is lost.  (A Linux sender
+		 * - the bzImage door - may hand over nothing; that boots cold.)
+		 */
+		snprintf(why, sizeof(why), "generation %llu refused the handoff of generation %llu (%s); everything it preserved is lost",
+			 (unsigned long long)bi->generation, (unsigned long long)bi->generation - 1,
+			 kho_rejected_reason());
+		kernel_exit(false, why);
+	}
 	if (bi->generation + 1 >= kparams.gens)
 		return;
 	err = kho_test_preserve(bi->generation);

@@ -426,6 +426,10 @@ bool kho_populate(const struct kholab_bootinfo *bi)
 		pr_info("handoff present but kho=off; booting cold\n");
 		return false;
 	}
+	if (kho_cfg.refuse) {
+		reject("kho.refuse=1: refusing the handoff on purpose", bi->handoff_phys);
+		return false;
+	}
 	if (validate(bi, kd)) {
 		kho_forget_received();
 		return false;

@@ -46,6 +46,7 @@ struct kho_config {
 	int test;			/* enum kho_test_client (kho.test=) */
 	u64 test_linux_mem;		/* kho.test_linux_mem= bytes (test_kho's max_mem) */
 	bool test_relay;		/* kho.test_relay=1: hand on the test_kho data received */
+	bool refuse;			/* kho.refuse=1: refuse a sound handoff (tests the verdict) */
 	char abi_arg[48];		/* raw kho.abi= value */
 	u8 abi[KHO_ABI_LIST_MAX];	/* wire format written by generation g: abi[min(g, nr_abi - 1)] */
 	u8 nr_abi;

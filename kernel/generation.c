@@ -23,6 +23,7 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 	struct kho_test_result r;
 	u64 fdt_phys;
 	char why[192];
+	bool from_kholab;
 	int err;
 
 	if (!kho_cfg.enabled) {
@@ -54,17 +55,22 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		}
 		kernel_exit(true, "kho.corrupt=bitflip: the flips were harmless and every preserved byte verified");
 	}
-	if ((bi->flags & (KHOLAB_BI_FLAG_KEXEC | KHOLAB_BI_FLAG_BZIMAGE)) == KHOLAB_BI_FLAG_KEXEC &&
-	    kho_rejected_reason()) {
+	from_kholab = (bi->flags & (KHOLAB_BI_FLAG_KEXEC | KHOLAB_BI_FLAG_BZIMAGE)) == KHOLAB_BI_FLAG_KEXEC;
+	if (kho_rejected_reason() && (kho_handoff_refused() || from_kholab)) {
 		/*
-		 * Our own previous generation handed over and nothing was
-		 * damaged on purpose: a refusal is a bug in one of the two
-		 * kernels, and everything preserved is lost.  (A Linux sender
-		 * - the bzImage door - may hand over nothing; that boots cold.)
+		 * A handoff came and was refused, or our own previous
+		 * generation sent none, and nothing was damaged on purpose:
+		 * everything preserved is lost, a bug in one of the two
+		 * kernels.  (A Linux sender - the bzImage door - may send no
+		 * record at all, with kho=off; that boots cold.)
 		 */
-		snprintf(why, sizeof(why), "generation %llu refused the handoff of generation %llu (%s); everything it preserved is lost",
-			 (unsigned long long)bi->generation, (unsigned long long)bi->generation - 1,
-			 kho_rejected_reason());
+		if (from_kholab)
+			snprintf(why, sizeof(why), "generation %llu refused the handoff of generation %llu (%s); everything it preserved is lost",
+				 (unsigned long long)bi->generation, (unsigned long long)bi->generation - 1,
+				 kho_rejected_reason());
+		else
+			snprintf(why, sizeof(why), "refused the handoff Linux sent (%s); everything it preserved is lost",
+				 kho_rejected_reason());
 		kernel_exit(false, why);
 	}
 	if (bi->generation + 1 >= kparams.gens)

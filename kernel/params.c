@@ -90,7 +90,7 @@ static const struct kernel_param param_table[] = {
 	  .choices = kho_test_mode_choices,
 	  .help = "random folios; edges: also blocks at node edges, section boundaries and first_deferred_pfn; empty: preserve nothing" },
 	{ .name = "kho.refuse", .type = PARAM_BOOL, .value = &kho_cfg.refuse,
-	  .help = "refuse the handoff a previous generation made, however sound: the run must fail" },
+	  .help = "refuse the handoff the previous kernel made, however sound: the run must fail" },
 	{ .name = "kho.test_busy", .type = PARAM_BOOL, .value = &kho_cfg.test_busy,
 	  .help = "keep the other CPUs busy when the kexec starts (it must wait for them)" },
 	{ .name = "kho.test_seed", .type = PARAM_U64, .value = &kho_cfg.test_seed,

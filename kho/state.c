@@ -52,6 +52,12 @@ const char *kho_rejected_reason(void)
 	return kho_stats.rejected;
 }
 
+/* kho_handoff_refused - see kho.h. */
+bool kho_handoff_refused(void)
+{
+	return kho_stats.record_found && kho_stats.rejected;
+}
+
 /* kho_received_fdt - see kho_internal.h. */
 const void *kho_received_fdt(void)
 {

@@ -422,6 +422,7 @@ bool kho_populate(const struct kholab_bootinfo *bi)
 		}
 		return false;
 	}
+	kho_stats.record_found = true;
 	if (!kho_cfg.enabled) {
 		pr_info("handoff present but kho=off; booting cold\n");
 		return false;

@@ -216,7 +216,9 @@ def build(jobs, no_build):
     """Run make for what the selected jobs need; mark jobs it could not
     build as broken.  Returns extra failed results (the build itself)."""
     host = [j for j in jobs if isinstance(j, HostJob)]
-    qemu = [j for j in jobs if isinstance(j, ScenarioJob) and j.scn.kind == "qemu"]
+    # Scripts boot the build too (the interop ones hand build/kholab.bzImage
+    # to Linux without building it), so they need `make all` as well.
+    qemu = [j for j in jobs if isinstance(j, ScenarioJob) and j.scn.kind in ("qemu", "script")]
     extra = []
     if no_build:
         return extra
@@ -239,7 +241,7 @@ def build(jobs, no_build):
                            env=env, stdin=subprocess.DEVNULL)
         if p.returncode != 0 or not os.path.isfile(os.path.join(BUILD_DIR, "esp.img")):
             extra.append(("build:make-all", "fail",
-                          "make all failed (output above); QEMU scenarios not run", ""))
+                          "make all failed (output above); QEMU and script scenarios not run", ""))
             for j in qemu:
                 j.broken = "not run: make all failed"
     return extra

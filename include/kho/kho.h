@@ -221,8 +221,14 @@ u64 kho_lost_count(void);
 /* kho_is_revived - this boot received and accepted a handoff. */
 bool kho_is_revived(void);
 
-/* kho_rejected_reason - why this boot refused a received handoff, or NULL. */
+/*
+ * kho_rejected_reason - why this boot refused a received handoff, or why
+ * a kexec'd boot has none ("no KHO handoff record ..."); NULL otherwise.
+ */
 const char *kho_rejected_reason(void);
+
+/* kho_handoff_refused - a handoff record came and this boot refused it. */
+bool kho_handoff_refused(void);
 
 /*
  * kho_alloc_pages - 2^@order pages that can be preserved: never below

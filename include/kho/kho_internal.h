@@ -106,6 +106,7 @@ struct kho_boot_stats {
 	u64 pages_inited_late;		/* struct pages initialised after SMP (restore) */
 	u64 late_ns;			/* that parallel pass */
 	const char *rejected;		/* why a received handoff was refused, or NULL */
+	bool record_found;		/* the boot info carried a KHO handoff record */
 	u64 rejected_addr;
 	char sender[65];		/* kexec-metadata: who handed over ("" if unknown) */
 	u32 kexec_count;		/* kexec-metadata: kexecs in the chain so far (0: none) */

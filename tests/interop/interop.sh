@@ -20,6 +20,9 @@
 #                                  bzImage / a too old one: refused, nothing run
 #   linux-kho-off                  Linux with kho=off kexecs kholab: it boots
 #                                  cold and says so
+#   linux-refused                  kholab refuses Linux's sound handoff on
+#                                  purpose (kho.refuse=1): the run must fail,
+#                                  naming the loss
 #   scratch-small                  scratch too small for Linux: refused with
 #                                  the size needed
 #   straddles-selftest             no QEMU: straddles() on made-up kholab
@@ -220,6 +223,13 @@ linux-kho-off)
 	linux_to_kholab "kho.test=linux memmap_poison=1" --cpus 2 --mem 2G --append "kho=off"
 	ended $? 0 'KHO: |kholab-bzimage: |exit: verdict'
 	need 'handed over no KHO record .*booting cold' "kholab did not say it boots cold"
+	;;
+linux-refused)
+	linux_to_kholab "kho.test=linux kho.refuse=1" --cpus 2 --mem 2G --append "test_kho.max_mem=$MAX_MEM"
+	ended $? 1 'KHO: |exit: verdict'
+	need 'kho.refuse=1: refusing the handoff on purpose' "kholab did not refuse the handoff"
+	need "verdict FAIL: refused the handoff Linux sent .*everything it preserved is lost" \
+		"the refusal did not fail the run"
 	;;
 scratch-small)
 	kholab_to_linux "kho_scratch=8M,8M,8M"

@@ -54,16 +54,22 @@ void kho_track_unlock(void)
 	spin_unlock(&track_lock);
 }
 
-/* kho_alloc_pages - see kho.h: memory KHO can preserve (not below 1 MiB). */
-struct page *kho_alloc_pages(unsigned int order)
+/* alloc_above_1m - 2^@order pages from 1 MiB (always scratch) up to @end_pfn, any node. */
+static struct page *alloc_above_1m(unsigned int order, u64 end_pfn)
 {
 	for (int nid = 0; nid < nr_online_nodes; nid++) {
-		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(KHO_MIN_PRESERVE_PHYS), ~0ULL);
+		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(KHO_MIN_PRESERVE_PHYS), end_pfn);
 
 		if (p)
 			return p;
 	}
 	return NULL;
+}
+
+/* kho_alloc_pages - see kho.h: memory KHO can preserve (not below 1 MiB). */
+struct page *kho_alloc_pages(unsigned int order)
+{
+	return alloc_above_1m(order, ~0ULL);
 }
 
 /*
@@ -72,14 +78,7 @@ struct page *kho_alloc_pages(unsigned int order)
  */
 struct page *kho_alloc_meta_pages(unsigned int order)
 {
-	for (int nid = 0; nid < nr_online_nodes; nid++) {
-		struct page *p = alloc_pages_range(order, nid, PHYS_PFN(KHO_MIN_PRESERVE_PHYS),
-						   PHYS_PFN((u64)DIRECT_MAP_MAX_GIB << 30));
-
-		if (p)
-			return p;
-	}
-	return NULL;
+	return alloc_above_1m(order, PHYS_PFN((u64)DIRECT_MAP_MAX_GIB << 30));
 }
 
 void *kho_page_alloc(void)

@@ -44,6 +44,11 @@ loader first; --boot direct starts build/kholab.elf through its PVH entry
   --timeout SEC        kill QEMU after SEC seconds (default 120) -> exit 3
   --accel tcg|kvm      default kvm when /dev/kvm is usable and the CPU has
                        vmx/svm, else tcg (-cpu max on tcg, -cpu host on kvm)
+  --prealloc           RAM backends with prealloc=on: QEMU faults all guest
+                       RAM in on the host before the guest starts (no host
+                       page faults inside the guest's timings); refused,
+                       exit 4, unless guest RAM fits in MemAvailable with a
+                       margin (an eighth of it, at least 1G)
   --gdb                start QEMU halted with a gdb stub on localhost:1234
                        (KHOLAB_GDB_PORT), no timeout; UEFI load address
                        0x4000000 unless --load-addr
@@ -96,6 +101,7 @@ linux_image='' linux_initrd=
 loader_cfg=() qemu_extra=()
 boot=uefi
 kho_dump='' # --kho-dump DIR
+prealloc=0  # --prealloc (scripts/qemu-layout.sh)
 
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -109,6 +115,7 @@ while [ $# -gt 0 ]; do
 	--results) need_arg "$opt" $#; results=$2; shift 2 ;;
 	--log) need_arg "$opt" $#; log=$2; shift 2 ;;
 	--gdb) gdb=1; shift ;;
+	--prealloc) prealloc=1; shift ;;
 	--firmware) need_arg "$opt" $#; firmware=$2; shift 2 ;;
 	--load-addr) need_arg "$opt" $#; load_addr=$2; shift 2 ;;
 	--loader-cfg) need_arg "$opt" $#; loader_cfg+=("$2"); shift 2 ;;

@@ -171,18 +171,35 @@ layout_memory() {
 	mem_mib=$((mem / MIB))
 }
 
+# layout_backend_opts - the options every RAM backend gets after its id and
+# size: reserve=off (see layout_memory_args), or with --prealloc ($prealloc
+# = 1) prealloc=on and prealloc-threads=<host cores, at most 16>: QEMU
+# faults every page of guest RAM in on the host before the guest runs its
+# first instruction (QEMU refuses prealloc=on together with reserve=off).
+layout_backend_opts() {
+	local t
+	if [ "${prealloc:-0}" = 1 ]; then
+		t=$(nproc 2>/dev/null || echo 1)
+		[ "$t" -le 16 ] || t=16
+		echo "prealloc=on,prealloc-threads=$t"
+	else
+		echo "reserve=off"
+	fi
+}
+
 # layout_numa_args - append to the array args one memory-backend-ram and one
 # -numa node per node, CPUs split evenly (the last node takes the rest).
-# Every backend is reserve=off (see layout_memory_args).
+# Every backend gets layout_backend_opts.
 layout_numa_args() {
-	local per_cpu first last i
+	local per_cpu first last i opts
 	[ -n "$numa" ] || return 0
+	opts=$(layout_backend_opts)
 	per_cpu=$((cpus / nodes))
 	for ((i = 0; i < nodes; i++)); do
 		first=$((i * per_cpu))
 		last=$((first + per_cpu - 1))
 		[ $i -ne $((nodes - 1)) ] || last=$((cpus - 1))
-		args+=(-object "memory-backend-ram,id=m$i,size=${numa_sizes[$i]}M,reserve=off"
+		args+=(-object "memory-backend-ram,id=m$i,size=${numa_sizes[$i]}M,$opts"
 			-numa "node,nodeid=$i,memdev=m$i,cpus=$first-$last")
 	done
 }
@@ -190,15 +207,17 @@ layout_numa_args() {
 # layout_memory_args - append to the array args the guest memory: -m SIZE and
 # RAM backends with reserve=off (MAP_NORESERVE: no swap reservation), so that
 # a guest larger than the host starts and only the pages it touches cost
-# host memory (layout_host_fit checks those fit).  Without --numa one backend
-# is the machine's RAM (-machine memory-backend=, whose size -m must equal);
-# with --numa each node has its own (layout_numa_args).
+# host memory (layout_host_fit checks those fit); with --prealloc instead
+# prealloc=on, all of guest RAM faulted in before the guest starts
+# (layout_backend_opts; layout_host_fit checks all of it fits).  Without
+# --numa one backend is the machine's RAM (-machine memory-backend=, whose
+# size -m must equal); with --numa each node has its own (layout_numa_args).
 layout_memory_args() {
 	args+=(-m "${mem_mib}M")
 	if [ -n "$numa" ]; then
 		layout_numa_args
 	else
-		args+=(-object "memory-backend-ram,id=ram0,size=${mem_mib}M,reserve=off"
+		args+=(-object "memory-backend-ram,id=ram0,size=${mem_mib}M,$(layout_backend_opts)"
 			-machine memory-backend=ram0)
 	fi
 }
@@ -262,10 +281,11 @@ fit_kbytes() {
 #     per-CPU data (mem/64 * 5/4), page tables (mem/1024), and 512M for QEMU
 #     and a distribution kernel that stops at mount-root.
 # MemAvailable in /proc/meminfo is what the host can give.
-# KHOLAB_NO_FIT_CHECK=1 skips the check.
+# KHOLAB_NO_FIT_CHECK=1 skips the check (but not layout_prealloc_fit's).
 layout_host_fit() {
 	local cmdline=$1 kind=${2:-kholab} avail_kb avail need memmap tables fixed kho=0
 	local gens test test_mem linux_mem parts
+	layout_prealloc_fit "$kind"
 	[ "${KHOLAB_NO_FIT_CHECK:-0}" != 1 ] || return 0
 	avail_kb=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo 2>/dev/null || true)
 	[ -n "$avail_kb" ] || return 0 # no /proc/meminfo: nothing to compare with
@@ -305,4 +325,27 @@ layout_host_fit() {
 	[ "$kho" -eq 0 ] || parts+=", KHO test sets $(fit_fmt "$kho")"
 	parts+=", QEMU/firmware/kernel $(fit_fmt "$fixed")"
 	fatal 4 "a $(fit_fmt "$mem") guest would touch about $(fit_fmt "$need") of host memory ($parts) but only $(fit_fmt "$avail") is available (MemAvailable); nothing was booted. Use a smaller --mem or free host memory (KHOLAB_NO_FIT_CHECK=1 boots anyway)"
+}
+
+# layout_prealloc_fit [KIND] - with --prealloc ($prealloc = 1), refuse (exit
+# 4, nothing booted) a guest whose whole RAM, plus what QEMU, the firmware
+# and the kernel take besides (256M; 512M for KIND linux), plus a margin for
+# the rest of the host (an eighth of MemAvailable, at least 1G), is more
+# than MemAvailable: prealloc=on makes QEMU fault in every page of guest
+# RAM before the guest starts, so a guest that does not fit would have the
+# host's OOM killer end QEMU (or something else) instead of failing here.
+# Not skipped by KHOLAB_NO_FIT_CHECK=1.
+layout_prealloc_fit() {
+	local kind=${1:-kholab} avail_kb avail fixed margin need
+	[ "${prealloc:-0}" = 1 ] || return 0
+	avail_kb=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo 2>/dev/null || true)
+	[ -n "$avail_kb" ] || return 0 # no /proc/meminfo: nothing to compare with
+	avail=$((avail_kb * 1024))
+	fixed=$((256 << 20))
+	[ "$kind" != linux ] || fixed=$((512 << 20))
+	margin=$((avail / 8))
+	[ "$margin" -ge $((1 << 30)) ] || margin=$((1 << 30))
+	need=$((mem + fixed + margin))
+	[ "$need" -gt "$avail" ] || return 0
+	fatal 4 "--prealloc: a $(fit_fmt "$mem") guest would fault all of its RAM in on the host before it starts: $(fit_fmt "$mem") + QEMU/firmware/kernel $(fit_fmt "$fixed") + a margin of $(fit_fmt "$margin") for the rest of the host = $(fit_fmt "$need"), but only $(fit_fmt "$avail") is available (MemAvailable); nothing was booted. Use a smaller --mem, free host memory, or leave out --prealloc"
 }

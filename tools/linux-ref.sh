@@ -5,7 +5,11 @@
 # layout as ./run-qemu.sh and report its deferred struct page init time as one
 # JSON line:
 #
-#   {"event":"linux_deferred","series":"6.1","kernel":"6.1.176",...,"nodes":[{"nid":0,"ms":228}],"max_ms":228}
+#   {"event":"linux_deferred","series":"6.1","kernel":"6.1.176",...,"nodes":[{"nid":0,"ms":228,"t_ms":1734.118}],"max_ms":228,"ready_ms":1734.118,...}
+#
+# max_ms: the deferred-init figure (the largest "node N deferred pages
+# initialised in Xms"); ready_ms: the printk timestamp of the last node's
+# line (Linux's clock since its early TSC setup: all RAM in buddy).
 #
 # tools/linux-ref.sh --help for the options; docs/benchmarks.md for how
 # tools/bench uses it.
@@ -32,8 +36,11 @@ usage: tools/linux-ref.sh [options]
 Fetches a Debian Linux image into a cache, boots its vmlinuz in QEMU with no
 initrd (it would panic at mount-root after deferred struct page init;
 panic=-1 plus -no-reboot make QEMU exit then) and prints one JSON line with
-the 'node N deferred pages initialised in Xms' figures.  QEMU is stopped as
-soon as every node has printed its figure; wall_ms ends there.  The image:
+the 'node N deferred pages initialised in Xms' figures (max_ms: the largest)
+and ready_ms, the printk timestamp of the last node's line (Linux's clock,
+which starts at its early TSC setup: the time from there until all RAM is in
+the buddy allocator).  QEMU is stopped as soon as every node has printed its
+figure; wall_ms ends there.  The image:
   --linux 6.1 (default): $DEFAULT_PKG (or the newest
     linux-image-6.1.0-N-amd64-unsigned apt offers when that one is gone),
     through the system's apt (Debian 12);
@@ -50,6 +57,9 @@ Layout options (same meaning as ./run-qemu.sh):
                        comma list of node sizes (sum = --mem; sets it if absent)
   --accel tcg|kvm      default kvm when /dev/kvm is usable, else tcg
   --timeout SEC        kill QEMU after SEC seconds (default 120) -> exit 3
+  --prealloc           RAM backends with prealloc=on: QEMU faults all guest
+                       RAM in on the host before the guest starts; refused,
+                       exit 4, unless it fits in MemAvailable with a margin
 
 Other options:
   --linux 6.1|7.2      which kernel (default 6.1)
@@ -92,7 +102,7 @@ json_str() { # minimal JSON string escaping for our own values
 
 # ---------------------------------------------------------------- options
 cpus=2 mem_str='' numa='' accel='' timeout=120 cpu_model='' pkg='' vmlinuz=''
-series=6.1 refresh=0 fetch_only=0 log='' append_extra='' verbose=0
+series=6.1 refresh=0 fetch_only=0 log='' append_extra='' verbose=0 prealloc=0
 while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
@@ -103,6 +113,7 @@ while [ $# -gt 0 ]; do
 	--package) need_arg "$opt" $#; pkg=$2; shift 2 ;;
 	--vmlinuz) need_arg "$opt" $#; vmlinuz=$2; shift 2 ;;
 	--fetch-only) fetch_only=1; shift ;;
+	--prealloc) prealloc=1; shift ;;
 	--refresh) refresh=1; shift ;;
 	--log) need_arg "$opt" $#; log=$2; shift 2 ;;
 	--append) need_arg "$opt" $#; append_extra=$2; shift 2 ;;
@@ -370,9 +381,22 @@ qpid=
 wall_ms=$((($(date +%s%N) - start_ns) / 1000000))
 
 # ---------------------------------------------------------------- parse
-# "[    1.234567] node 0 deferred pages initialised in 228ms"
-mapfile -t figs < <(tr -d '\r' <"$log" |
-	sed -n 's/.*node \([0-9][0-9]*\) deferred pages initiali[sz]ed in \([0-9][0-9]*\)ms.*/\1 \2/p')
+# "[    1.234567] node 0 deferred pages initialised in 228ms" -> "0 228 1234.567"
+# (nid, the deferred figure in ms, the printk timestamp in ms, "-" when the
+# line has none).
+mapfile -t figs < <(tr -d '\r' <"$log" | awk '
+	match($0, /node [0-9]+ deferred pages initiali[sz]ed in [0-9]+ms/) {
+		split(substr($0, RSTART, RLENGTH), w, " ")
+		ms = w[7]
+		sub(/ms$/, "", ms)
+		t = "-"
+		if (match($0, /\[ *[0-9]+\.[0-9]+\]/)) {
+			t = substr($0, RSTART + 1, RLENGTH - 2)
+			gsub(/ /, "", t)
+			t = sprintf("%.3f", t * 1000)
+		}
+		print w[2], ms, t
+	}')
 if [ ${#figs[@]} -eq 0 ]; then
 	tail -n 15 "$log" | sed "s/^/$PROG: serial: /" >&2
 	[ ! -s "$tmp/qemu.err" ] || sed "s/^/$PROG: qemu: /" "$tmp/qemu.err" >&2
@@ -385,24 +409,39 @@ if [ ${#figs[@]} -eq 0 ]; then
 	fatal $EXIT_NOFIG "no 'node N deferred pages initialised in Xms' line (QEMU status $rc); is DEFERRED_STRUCT_PAGE_INIT on?"
 fi
 
-nodes_json='' max=0 seen=0
+# ready_ms: the printk timestamp of the last node's line, i.e. Linux's
+# clock (sched_clock, from its early TSC setup after decompression) when
+# the last deferred struct page reached the buddy allocator; null when the
+# kernel prints no timestamps (CONFIG_PRINTK_TIME off, printk.time=0).
+nodes_json='' max=0 seen=0 ready=null
 declare -A got=()
 for f in "${figs[@]}"; do
-	read -r nid ms <<<"$f"
+	read -r nid ms t <<<"$f"
 	[ -z "${got[$nid]:-}" ] || continue
 	got[$nid]=$ms
 	seen=$((seen + 1))
-	nodes_json+="${nodes_json:+,}{\"nid\":$nid,\"ms\":$ms}"
+	if [ "$t" = - ]; then
+		nodes_json+="${nodes_json:+,}{\"nid\":$nid,\"ms\":$ms,\"t_ms\":null}"
+		ready=none
+	else
+		nodes_json+="${nodes_json:+,}{\"nid\":$nid,\"ms\":$ms,\"t_ms\":$t}"
+		if [ "$ready" = null ] || { [ "$ready" != none ] && awk -v a="$t" -v b="$ready" 'BEGIN { exit !(a > b) }'; }; then
+			ready=$t
+		fi
+	fi
 	[ "$ms" -le "$max" ] || max=$ms
 done
+[ "$ready" != none ] || ready=null
 numa_json=null
 [ -z "$numa" ] || numa_json=$(json_str "$numa")
 # The release the kernel itself prints ("Linux version 7.2.13+deb14-amd64 ...").
 release=$(tr -d '\r' <"$log" | sed -n 's/.*Linux version \([^ ]*\).*/\1/p' | head -n1)
-printf '{"event":"linux_deferred","series":%s,"kernel":%s,"release":%s,"package":%s,"cpus":%d,"mem":%s,"mem_mib":%d,"numa":%s,"accel":%s,"cpu_model":%s,"append":%s,"nodes":[%s],"max_ms":%d,"wall_ms":%d}\n' \
+prealloc_json=false
+[ "$prealloc" -eq 0 ] || prealloc_json=true
+printf '{"event":"linux_deferred","series":%s,"kernel":%s,"release":%s,"package":%s,"cpus":%d,"mem":%s,"mem_mib":%d,"numa":%s,"accel":%s,"cpu_model":%s,"append":%s,"prealloc":%s,"nodes":[%s],"max_ms":%d,"ready_ms":%s,"wall_ms":%d}\n' \
 	"$(json_str "$series")" "$(json_str "$kver")" "$(json_str "${release:-unknown}")" "$(json_str "${pkg:-}")" \
 	"$cpus" "$(json_str "${mem_str:-${mem_mib}M}")" "$mem_mib" "$numa_json" "$(json_str "$accel")" \
-	"$(json_str "$cpu_model")" "$(json_str "$append_extra")" "$nodes_json" "$max" "$wall_ms"
+	"$(json_str "$cpu_model")" "$(json_str "$append_extra")" "$prealloc_json" "$nodes_json" "$max" "$ready" "$wall_ms"
 if [ "$seen" -lt "$nodes" ]; then
 	echo "$PROG: error: only $seen of $nodes nodes printed a deferred-init figure (nodes with no deferred memory print none); max_ms covers those only" >&2
 	exit $EXIT_NOFIG

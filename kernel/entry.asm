@@ -13,7 +13,9 @@
 ;                instruction after "mov cr3" is still mapped
 ; where N = max(4, phys_top in GiB) capped at DIRECT_MAP_MAX_GIB.  Then it
 ; jumps to the link address, switches to the boot stack and calls
-; start_kernel(bootinfo_phys, kernel_phys).
+; start_kernel(bootinfo_phys, kernel_phys, entry_tsc), where entry_tsc is
+; the TSC read by the very first instruction: time zero of every figure
+; the kernel reports (kernel/timeline.c).
 
 %include "kernel/entry.inc"
 
@@ -26,6 +28,10 @@ extern start_kernel
 extern _kernel_end
 
 _start:
+	rdtsc					; time zero: before anything else
+	shl	rdx, 32
+	or	rax, rdx
+	mov	r15, rax			; r15 = entry TSC, kept to the call
 	cli
 	cld
 	mov	r12, rdi			; boot info (physical)
@@ -125,7 +131,8 @@ _start:
 	mov	rbp, rsp
 	sub	rsp, 8				; SysV: rsp = 8 (mod 16) at function entry
 	mov	rdi, r12			; start_kernel(bootinfo_phys,
-	mov	rsi, r13			;              kernel_phys)
+	mov	rsi, r13			;              kernel_phys,
+	mov	rdx, r15			;              entry_tsc)
 	call	start_kernel
 .dead:
 	cli

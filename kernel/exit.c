@@ -14,6 +14,7 @@
 #include <kernel/acpi.h>
 #include <kernel/io.h>
 #include <kernel/tsc.h>
+#include <kernel/timeline.h>
 #include <kholab/exitcodes.h>
 
 static int exiting;
@@ -26,6 +27,7 @@ void kernel_exit(bool pass, const char *reason)
 	__asm__ volatile("cli");
 	if (__atomic_fetch_add(&exiting, 1, __ATOMIC_SEQ_CST))
 		goto out;	/* a fault on the way out, or another CPU exiting */
+	timeline_emit("exit");		/* kernel/timeline.c: once per generation */
 
 	printk(KERN_NOTICE "exit: verdict %s: %s (after %llu ms)\n", pass ? "PASS" : "FAIL",
 	       reason, (unsigned long long)(ktime_ns() / 1000000));

@@ -9,6 +9,7 @@
 #include <kernel/params.h>
 #include <kernel/kexec.h>
 #include <kernel/exit.h>
+#include <kernel/timeline.h>
 #include <kernel/printk.h>
 #include <kho/kho_boot.h>
 #include <kho/kho.h>
@@ -32,7 +33,10 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 				(unsigned long long)kparams.gens, (unsigned long long)bi->generation);
 		return;
 	}
-	if (kho_test_restore(bi->generation, &r)) {	/* kho/test.c */
+	timeline_begin(PHASE_KHO_RESTORE);
+	err = kho_test_restore(bi->generation, &r);	/* kho/test.c */
+	timeline_end(PHASE_KHO_RESTORE);
+	if (err) {
 		snprintf(why, sizeof(why), "KHO restore failed in generation %llu: %llu lost, %llu mismatched, %llu of %llu restored; test_kho %u of %u, checksum %s",
 			 (unsigned long long)bi->generation, (unsigned long long)r.lost,
 			 (unsigned long long)r.mismatches, (unsigned long long)r.restored,
@@ -75,10 +79,13 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 	}
 	if (bi->generation + 1 >= kparams.gens)
 		return;
+	timeline_begin(PHASE_KHO_PRESERVE);
 	err = kho_test_preserve(bi->generation);
 	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: the wire format */
+	timeline_end(PHASE_KHO_PRESERVE);
 	if (!err && kho_cfg.test_busy)
 		kho_test_make_busy();			/* the kexec must wait for them */
+	timeline_begin(PHASE_KEXEC);			/* ends in kexec_jump() */
 	if (kparams.kexec_next == KEXEC_NEXT_LINUX && bi->generation + 2 == kparams.gens)
 		err = err ?: kexec_linux(bi, map, map_count, fdt_phys);	/* kernel/kexec_linux.c */
 	else

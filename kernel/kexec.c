@@ -22,6 +22,7 @@
 #define pr_fmt(fmt) "kexec: " fmt
 
 #include <kernel/kexec.h>
+#include <kernel/timeline.h>
 #include <kernel/elf64.h>
 #include <kernel/layout.h>
 #include <kernel/percpu.h>
@@ -384,6 +385,8 @@ void kexec_jump(struct page *stub_page, const struct kexec_segment *seg, u64 ent
 	u8 *stub = page_address(stub_page);
 	void (*relocate)(u64, u64, u64, u64) = (void (*)(u64, u64, u64, u64))(uintptr_t)stub_pa;
 
+	timeline_end(PHASE_KEXEC);
+	timeline_emit("kexec");		/* kernel/timeline.c: this generation ends here */
 	kexec_park_others();
 	if (tsc)
 		*tsc = rdtsc();		/* the next kernel's loader_tsc: the jump itself */

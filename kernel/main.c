@@ -34,7 +34,7 @@
 #include <kernel/generation.h>
 #include <kho/kho_boot.h>
 #include <kernel/mm_boot.h>
-#include <kernel/tsc.h>
+#include <kernel/timeline.h>
 #include <string.h>
 #include <stdio.h>
 #include "entry_inc.h"		/* kernel/entry.inc turned into #defines by kernel.mk */
@@ -55,7 +55,7 @@ u64 kholab_generation;
 static char cmdline[KHOLAB_CMDLINE_MAX];
 static struct kholab_mmap_entry boot_map[KHOLAB_MMAP_MAX];	/* sanitized copy */
 
-void start_kernel(u64 bootinfo_phys, u64 kernel_phys) __attribute__((noreturn));
+void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc) __attribute__((noreturn));
 
 /* boot_info_get - map, validate and return the boot info; panics if unusable. */
 static const struct kholab_bootinfo *boot_info_get(u64 pa)
@@ -120,6 +120,8 @@ static void emit_boot_event(const struct kholab_bootinfo *bi, int cpus, int node
 	json_u64(&j, "mem_usable_bytes", usable);
 	json_u64(&j, "kernel_phys", kernel_phys_base);
 	json_u64(&j, "tsc_khz", tsc_khz);
+	json_str(&j, "tsc_source", tsc_source);
+	json_u64(&j, "tsc_cal_ns", tsc_cal_ns);
 	json_str(&j, "cmdline", cmdline);
 	json_end(&j);
 }
@@ -132,7 +134,9 @@ static void cpu_early_init(void)
 	percpu_init(0);				/* kernel/percpu.c: GS base -> CPU 0 */
 	trap_init();				/* kernel/traps.c: exceptions report */
 	stackprot_init();			/* kernel/stackprot.c: %fs canary for libfdt */
-	tsc_calibrate();			/* kernel/tsc.c: TSC vs PIT */
+	timeline_begin(PHASE_TSC_CALIBRATE);
+	tsc_calibrate();			/* kernel/tsc.c: the TSC's rate */
+	timeline_end(PHASE_TSC_CALIBRATE);
 }
 
 /* read_boot_info - the boot info, our copy of the command line, the boot switches. */
@@ -174,20 +178,25 @@ static int firmware_init(const struct kholab_bootinfo *bi, u64 usable, int *node
  * start_kernel - the C entry point, called once by kernel/entry.asm.
  * @bootinfo_phys: physical address of the struct kholab_bootinfo
  * @kernel_phys:   physical address the image was loaded at
+ * @entry_tsc:     the TSC at the kernel's first instruction: time zero
+ *
+ * Each step is bracketed by the phase of the boot timeline it belongs to
+ * (kernel/timeline.c, docs/results.md).
  */
-void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
+void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 {
 	const struct kholab_bootinfo *bi;
 	u64 usable, t0;
 	u32 map_count;
 	int cpus, nodes, err;
 
-	tsc_boot = rdtsc();			/* time zero for every timestamp */
+	tsc_boot = entry_tsc;			/* time zero for every timestamp */
 	kernel_phys_base = kernel_phys;		/* __pa() of image addresses */
 	cpu_early_init();			/* console, GDT, per-CPU, traps, TSC */
 	bi = read_boot_info(bootinfo_phys, kernel_phys);	/* kernel/bootinfo.c: trust nothing before */
 
 	/* memblock: what RAM there is, and what the previous kernel handed over */
+	timeline_begin(PHASE_MEMBLOCK);
 	usable = setup_memory_map(bi, &map_count);	/* mm/bootmem_map.c: sanitized copy */
 	memblock_set_current_limit(direct_map_gib << 30);	/* boot page tables' reach */
 	if (memblock_init_from_map(boot_map, map_count))	/* mm/bootmem_map.c */
@@ -198,42 +207,71 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys)
 	if (fdt_selfcheck())			/* kernel/fdt_check.c: libfdt works */
 		panic("libfdt self-check failed; KHO could not work");
 	emit_boot_event(bi, cpus, nodes, usable);
+	timeline_end(PHASE_MEMBLOCK);
 
 	/* from memblock to buddy, on the boot CPU */
+	timeline_begin(PHASE_PAGING_INIT);
 	err = paging_init();			/* mm/paging.c: direct map of all RAM */
 	if (err)
 		panic("no memory for the kernel page tables (%d)", err);
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
-	mm_boot.sections = sparse_init(memmap_poison, &mm_boot.floor_ns);	/* mm/sparse.c: memmap */
+	timeline_end(PHASE_PAGING_INIT);
+	timeline_begin(PHASE_SPARSE_INIT);
+	mm_boot.sections = sparse_init(memmap_poison);	/* mm/sparse.c: memmap backing */
 	if (mm_boot.sections < 0)
 		panic("no memory for the memmap (%ld)", mm_boot.sections);
+	timeline_end(PHASE_SPARSE_INIT);
+	if (memmap_floor)			/* memmap_floor=1: a measurement, not a boot step */
+		memmap_store_floor(&mm_boot.floor_first_ns, &mm_boot.floor_warm_ns);
+	timeline_begin(PHASE_MEMMAP_EARLY);
 	free_area_init();			/* mm/mm_init.c: node and zone sizes */
 	deferred_setup();			/* mm/deferred.c: first_deferred_pfn per node */
 	t0 = rdtsc();
 	mm_boot.early_pages = memmap_init();	/* mm/mm_init.c: struct pages below it */
 	mm_boot.early_ns = mm_boot_ns_since(t0);
 	smp_reserve_trampoline();		/* kernel/smp.c: a page below 1 MiB for APs */
+	timeline_end(PHASE_MEMMAP_EARLY);
+	timeline_begin(PHASE_KHO_SCRATCH);
 	kho_reserve_scratch();			/* kho/scratch.c: cold boot: for the next kernel */
+	timeline_end(PHASE_KHO_SCRATCH);
+	timeline_begin(PHASE_KHO_DESERIALIZE);
 	kho_deserialize();			/* kho/deserialize.c: KHO boot: preserved blocks */
+	timeline_end(PHASE_KHO_DESERIALIZE);
+	timeline_begin(PHASE_MEMBLOCK_FREE_ALL);
 	t0 = rdtsc();
 	memblock_free_all();			/* mm/mm_init.c: reserved -> PageReserved, free -> buddy */
 	mm_boot.free_ns = mm_boot_ns_since(t0);
+	timeline_end(PHASE_MEMBLOCK_FREE_ALL);
 	if (deferred_cfg.strategy == MEMMAP_DEFERRED)
 		page_alloc_grow = deferred_grow_zone;	/* mm/deferred.c: buddy may grow before SMP */
+	else
+		timeline_mm_ready();		/* eager: all RAM is in buddy now */
 	mm_report_early();			/* kernel/mm_boot.c */
-	selftest_run(true);			/* selftest=grow: past the early memory */
+	selftest_run(true);			/* selftest=grow, deferred_touch: before SMP */
+	mm_check_deferred_untouched();		/* kernel/mm_boot.c: nothing deferred written yet */
 
 	/* every CPU, then the rest of the memmap on all of them */
+	timeline_begin(PHASE_SMP_INIT);
 	apic_init(true);			/* kernel/apic.c: x2APIC or xAPIC */
 	cpus = smp_init((int)kparams.smp_fail_cpu, kparams.smp_timeout_ms);	/* kernel/smp.c */
+	timeline_end(PHASE_SMP_INIT);
 	if (deferred_cfg.strategy == MEMMAP_DEFERRED) {
+		timeline_begin(PHASE_DEFERRED_INIT);
 		mm_boot.deferred_ns = page_alloc_init_late(mm_boot.nodes);	/* mm/deferred.c */
+		timeline_end(PHASE_DEFERRED_INIT);
+		timeline_mm_ready();		/* all RAM is in buddy now */
 		mm_deferred_done();
 	}
+	timeline_begin(PHASE_KHO_INIT_LATE);
 	kho_init_late();			/* kho/deserialize.c: kho.deferred=restore */
+	timeline_end(PHASE_KHO_INIT_LATE);
+	timeline_begin(PHASE_MM_CHECK);
 	mm_check_and_report();			/* kernel/mm_boot.c: accounting, poison, results */
+	timeline_end(PHASE_MM_CHECK);
 
+	timeline_begin(PHASE_SELFTEST);
 	selftest_run(false);			/* kernel/selftest.c: selftest= */
+	timeline_end(PHASE_SELFTEST);
 	kho_generation(bi, boot_map, map_count);	/* kernel/generation.c: restore, preserve, kexec */
-	kernel_exit(true, "boot complete");	/* kernel/exit.c: verdict */
+	kernel_exit(true, "boot complete");	/* kernel/exit.c: timeline, verdict */
 }

@@ -14,6 +14,9 @@
 #include <kernel/exit.h>
 #include <mm/memmap_check.h>
 #include <mm/mm_init.h>
+#include <mm/memblock.h>
+#include <mm/sparse.h>
+#include <kernel/timeline.h>
 
 struct mm_boot_stats mm_boot = { .threads = 1 };
 
@@ -28,10 +31,58 @@ u64 mm_boot_ns_since(u64 t0)
 /* mm_report_early - see mm_boot.h. */
 void mm_report_early(void)
 {
-	pr_info("memmap: %llu struct pages initialised early in %llu us (store floor for all: %llu us), hand-over in %llu us\n",
+	pr_info("memmap: %llu struct pages initialised early in %llu us, hand-over in %llu us\n",
 		(unsigned long long)mm_boot.early_pages, (unsigned long long)(mm_boot.early_ns / 1000),
-		(unsigned long long)(mm_boot.floor_ns / 1000),
 		(unsigned long long)(mm_boot.free_ns / 1000));
+}
+
+/*
+ * untouched_sections - the dirty-bit half of mm_check_deferred_untouched():
+ * every section wholly inside free memory at or above its node's
+ * first_deferred_pfn must have a clean memmap.  Return: sections checked.
+ */
+static u64 untouched_sections(void)
+{
+	phys_addr_t start, end;
+	u64 i, n = 0;
+	int nid;
+
+	for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, &nid) {
+		u64 s = PFN_UP(start), e = PFN_DOWN(end), fdp = NODE_DATA(nid)->first_deferred_pfn;
+
+		s = ALIGN_UP(s > fdp ? s : fdp, PAGES_PER_SECTION);
+		for (; s + PAGES_PER_SECTION <= e; s += PAGES_PER_SECTION, n++)
+			if (vmemmap_section_written(pfn_to_section_nr(s)))
+				panic("the memmap of section %llu (pfns 0x%llx-0x%llx, node %d, all free and at or above first_deferred_pfn 0x%llx) was written before SMP: the early path did deferred init's work",
+				      (unsigned long long)pfn_to_section_nr(s), (unsigned long long)s,
+				      (unsigned long long)(s + PAGES_PER_SECTION - 1), nid,
+				      (unsigned long long)fdp);
+	}
+	return n;
+}
+
+/* mm_check_deferred_untouched - see mm_boot.h. */
+void mm_check_deferred_untouched(void)
+{
+	if (deferred_cfg.strategy != MEMMAP_DEFERRED) {
+		mm_boot.untouched_by = "none";
+		return;
+	}
+	if (memmap_poison) {
+		mm_boot.untouched_by = "poison";
+		if (memmap_check_deferred_poison(&mm_boot.untouched_checked))	/* mm/memmap_check.c */
+			panic("struct pages that deferred init owns were written before SMP");
+	} else if (memmap_floor) {
+		mm_boot.untouched_by = "none";
+		pr_info("memmap_floor=1 wrote the whole memmap: no check that the early path left the deferred part alone\n");
+		return;
+	} else {
+		mm_boot.untouched_by = "dirty";
+		mm_boot.untouched_checked = untouched_sections();
+	}
+	pr_info("before SMP: deferred memmap untouched (%llu %s checked by %s)\n",
+		(unsigned long long)mm_boot.untouched_checked,
+		memmap_poison ? "struct pages" : "sections", mm_boot.untouched_by);
 }
 
 /* mm_deferred_done - see mm_boot.h. */
@@ -100,7 +151,14 @@ static void emit_memmap_event(void)
 	json_u64(&j, "early_ns", mm_boot.early_ns);
 	json_u64(&j, "free_ns", mm_boot.free_ns);
 	json_u64(&j, "deferred_ns", mm_boot.deferred_ns);
-	json_u64(&j, "store_floor_ns", mm_boot.floor_ns);
+	if (memmap_floor) {
+		json_u64(&j, "floor_first_ns", mm_boot.floor_first_ns);
+		json_u64(&j, "floor_warm_ns", mm_boot.floor_warm_ns);
+	}
+	json_u64(&j, "memmap_bytes", memmap_bytes());
+	json_str(&j, "untouched_by", mm_boot.untouched_by);
+	json_u64(&j, "untouched_checked", mm_boot.untouched_checked);
+	json_u64(&j, "mm_ready_ns", timeline_mm_ready_ns());
 	json_bool(&j, "poison_checked", memmap_poison);
 	json_end(&j);
 }

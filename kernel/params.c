@@ -11,6 +11,7 @@
 #include <kernel/layout.h>
 #include <mm/memblock.h>
 #include <mm/mm_init.h>
+#include <mm/sparse.h>
 #include <mm/deferred.h>
 #include <kho/kho_boot.h>
 #include <kho/kho_corrupt.h>
@@ -24,7 +25,7 @@ struct kernel_params kparams = {
 };
 
 static const char *const selftest_choices[] = {
-	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", "grow", "lostipi", NULL,
+	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", "grow", "lostipi", "earlytouch", NULL,
 };
 
 static const char *const memblock_choices[] = { "quiet", "debug", NULL };
@@ -49,6 +50,8 @@ static const struct kernel_param param_table[] = {
 	  .help = "debug: log every memblock call with its caller and dump the arrays" },
 	{ .name = "memmap_poison", .type = PARAM_BOOL, .value = &memmap_poison,
 	  .help = "poison the memmap before init and check every struct page after it" },
+	{ .name = "memmap_floor", .type = PARAM_BOOL, .value = &memmap_floor,
+	  .help = "measure the memmap store floor (first touch and warm); pre-touches the memmap, so this boot's other figures are not the strategy's" },
 	{ .name = "memmap_init", .type = PARAM_ENUM, .value = &deferred_cfg.strategy,
 	  .choices = memmap_init_choices,
 	  .help = "eager: all struct pages on the boot CPU before SMP; deferred: most after SMP on all CPUs" },

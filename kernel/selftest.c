@@ -16,6 +16,7 @@
 #include <mm/mmzone.h>
 #include <mm/page_alloc.h>
 #include <mm/deferred.h>
+#include <mm/memblock.h>
 #include <errno.h>
 
 /* Far from anything entry.asm maps: a guaranteed not-present page. */
@@ -95,17 +96,45 @@ static int selftest_grow(void)
 	return err;
 }
 
+/*
+ * selftest_earlytouch - before SMP, write one word of a struct page that
+ * deferred init owns (free memory in a whole section at or above its
+ * node's first_deferred_pfn), as a buggy early path would.  The check that
+ * follows must fail the boot.  Return: 0, or -ENOENT if there is none.
+ */
+static int selftest_earlytouch(void)
+{
+	phys_addr_t start, end;
+	u64 i;
+	int nid;
+
+	for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, &nid) {
+		u64 fdp = NODE_DATA(nid)->first_deferred_pfn;
+		u64 s = ALIGN_UP(PFN_UP(start) > fdp ? PFN_UP(start) : fdp, PAGES_PER_SECTION);
+
+		if (s + PAGES_PER_SECTION > PFN_DOWN(end))
+			continue;
+		s += PAGES_PER_SECTION / 2;
+		pr_info("earlytouch: writing the struct page of pfn 0x%llx (node %d, first_deferred_pfn 0x%llx) before SMP\n",
+			(unsigned long long)s, nid, (unsigned long long)fdp);
+		*(volatile u64 *)&pfn_to_page(s)->private = 0x6b686f6c6162ULL;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /**
  * selftest_run - run the selftest chosen with selftest=, if it belongs to
  * this point of the boot: @early is before SMP (only selftest=grow, which
- * needs deferred memory still pending), otherwise the end of boot.  Returns
+ * needs deferred memory still pending, and selftest=earlytouch), otherwise
+ * the end of boot.  Returns
  * for selftest=none and for checks that passed; the failure modes end the run.
  */
 void selftest_run(bool early)
 {
 	static struct mm_node_counts counts[MAX_NUMNODES];
 
-	if (early != (kparams.selftest == SELFTEST_GROW))
+	if (early != (kparams.selftest == SELFTEST_GROW || kparams.selftest == SELFTEST_EARLYTOUCH))
 		return;
 	switch (kparams.selftest) {
 	case SELFTEST_NONE:
@@ -123,6 +152,10 @@ void selftest_run(bool early)
 		if (selftest_grow())
 			panic("selftest=grow: buddy did not grow into deferred memory");
 		return;
+	case SELFTEST_EARLYTOUCH:
+		if (selftest_earlytouch())
+			panic("selftest=earlytouch: no free section above first_deferred_pfn to write into (needs memmap_init=deferred and more than 256 MiB)");
+		return;		/* mm_check_deferred_untouched() must now fail the boot */
 	case SELFTEST_BUDDY:
 		if (buddy_selftest(rdtsc()) || mm_check_accounting(counts))
 			panic("selftest=buddy: the buddy allocator is inconsistent");

@@ -98,6 +98,48 @@ int memmap_check_poison(void)
 	return 0;
 }
 
+/* page_all_poison - true if every 8-byte word of @p still holds the poison. */
+static bool page_all_poison(const struct page *p)
+{
+	const u64 *w = (const u64 *)p;
+
+	for (size_t i = 0; i < sizeof(*p) / 8; i++)
+		if (w[i] != MEMMAP_POISON64)
+			return false;
+	return true;
+}
+
+/* memmap_check_deferred_poison - see memmap_check.h. */
+int memmap_check_deferred_poison(u64 *checked)
+{
+	phys_addr_t start, end;
+	u64 i, bad = 0, first_bad = 0;
+	int nid, first_nid = 0;
+
+	*checked = 0;
+	for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, &nid) {
+		u64 s = PFN_UP(start), e = PFN_DOWN(end);
+
+		if (s < NODE_DATA(nid)->first_deferred_pfn)
+			s = NODE_DATA(nid)->first_deferred_pfn;
+		for (u64 pfn = s; pfn < e; pfn++) {
+			(*checked)++;
+			if (!page_all_poison(pfn_to_page(pfn)) && !bad++) {
+				first_bad = pfn;
+				first_nid = nid;
+			}
+		}
+	}
+	if (bad) {
+		pr_err("%llu of %llu deferred struct pages were written before SMP; first pfn 0x%llx (node %d, first_deferred_pfn 0x%llx)\n",
+		       (unsigned long long)bad, (unsigned long long)*checked,
+		       (unsigned long long)first_bad, first_nid,
+		       (unsigned long long)NODE_DATA(first_nid)->first_deferred_pfn);
+		return -EFAULT;
+	}
+	return 0;
+}
+
 /* count_range_pages - pages of [start, end) entirely inside it (page-granular). */
 static u64 whole_pages(phys_addr_t start, phys_addr_t end)
 {

@@ -113,6 +113,26 @@ int map_kernel_range(u64 va, u64 pa, u64 size, int nid)
 	return err;
 }
 
+/* lookup_address - see paging.h. */
+u64 *lookup_address(u64 va, u64 *page_size)
+{
+	static const u64 sizes[5] = { 0, 0, PUD_SIZE, PMD_SIZE, PAGE_SIZE };
+	u64 *table = pml4;
+
+	for (int level = 1; table && level <= 4; level++) {
+		u64 *e = &table[(va >> (48 - 9 * level)) & 511];
+
+		if (!(*e & PTE_PRESENT))
+			return NULL;
+		if (level == 4 || (level >= 2 && *e & PTE_PS)) {
+			*page_size = sizes[level];
+			return e;
+		}
+		table = __va(*e & PTE_ADDR_MASK);
+	}
+	return NULL;
+}
+
 /* paging_init - see paging.h. */
 int paging_init(void)
 {

@@ -11,6 +11,7 @@
 #include <mm/sparse.h>
 #include <mm/memblock.h>
 #include <kernel/printk.h>
+#include <mm/mm_init.h>
 #include <kernel/exit.h>
 #include <kernel/io.h>
 #include <kernel/tsc.h>
@@ -45,6 +46,8 @@ void memmap_fill(void *va, u64 bytes, u8 byte)
 #endif
 }
 
+bool memmap_floor;
+
 /* memmap_fill_all - fill every present section's memmap with @byte. */
 static void memmap_fill_all(u8 byte)
 {
@@ -52,6 +55,33 @@ static void memmap_fill_all(u8 byte)
 		if (mem_section[sec].flags & SECTION_HAS_MEMMAP)
 			memmap_fill(pfn_to_page(section_nr_to_pfn(sec)),
 				    PAGES_PER_SECTION * sizeof(struct page), byte);
+}
+
+/* memmap_store_floor - see sparse.h. */
+void memmap_store_floor(u64 *first_ns, u64 *warm_ns)
+{
+	u8 byte = memmap_poison ? MEMMAP_POISON_BYTE : 0;
+	u64 t0 = rdtsc();
+
+	memmap_fill_all(byte);		/* first touch: pays the host's faults under QEMU */
+	*first_ns = tsc_to_ns(rdtsc() - t0);
+	t0 = rdtsc();
+	memmap_fill_all(byte);		/* the same bytes again, now faulted in */
+	*warm_ns = tsc_to_ns(rdtsc() - t0);
+	pr_info("store floor: %llu MiB of memmap written in %llu us on first touch, %llu us warm\n",
+		(unsigned long long)(memmap_bytes() >> 20), (unsigned long long)(*first_ns / 1000),
+		(unsigned long long)(*warm_ns / 1000));
+}
+
+/* memmap_bytes - see sparse.h. */
+u64 memmap_bytes(void)
+{
+	u64 n = 0;
+
+	for (u64 sec = 0; sec < nr_sections; sec++)
+		if (mem_section[sec].flags & SECTION_HAS_MEMMAP)
+			n += PAGES_PER_SECTION * sizeof(struct page);
+	return n;
 }
 
 /* mark_present - record that [start_pfn, end_pfn) of node @nid holds RAM. */
@@ -78,9 +108,9 @@ static void mark_present(u64 start_pfn, u64 end_pfn, int nid)
 }
 
 /* sparse_init - see sparse.h. */
-long sparse_init(bool poison, u64 *floor_ns)
+long sparse_init(bool poison)
 {
-	u64 start_pfn, end_pfn, t0, present_sections = 0;
+	u64 start_pfn, end_pfn, present_sections = 0;
 	int i, nid;
 
 	max_pfn = PFN_DOWN(memblock_end_of_DRAM());
@@ -110,22 +140,13 @@ long sparse_init(bool poison, u64 *floor_ns)
 	}
 
 	/*
-	 * The store floor: the time to write the same bytes the memmap init
-	 * will write, with plain stores.  The first pass is not timed: under
-	 * QEMU the first touch of guest RAM also pays the host's page faults,
-	 * which the init (running on memory touched here) does not.  Best of
-	 * two timed passes.
+	 * The backing is not written here: memmap init writes every byte of
+	 * each struct page itself, in the phase its strategy gives it.  Only
+	 * the poison check mode fills it first, so that a struct page no one
+	 * initialised still reads as poison.
 	 */
-	memmap_fill_all(poison ? MEMMAP_POISON_BYTE : 0);
-	*floor_ns = ~0ULL;
-	for (int pass = 0; pass < 2; pass++) {
-		u64 ns;
-
-		t0 = rdtsc();
-		memmap_fill_all(poison ? MEMMAP_POISON_BYTE : 0);
-		ns = tsc_to_ns(rdtsc() - t0);
-		*floor_ns = ns < *floor_ns ? ns : *floor_ns;
-	}
+	if (poison)
+		memmap_fill_all(MEMMAP_POISON_BYTE);
 
 	pr_info("%llu of %llu sections present, %llu MiB of memmap%s\n",
 		(unsigned long long)present_sections, (unsigned long long)nr_sections,

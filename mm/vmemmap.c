@@ -50,3 +50,20 @@ int vmemmap_populate(u64 section_nr, int nid)
 	return 0;
 	/* LAB sparse-vmemmap: END */
 }
+
+/* vmemmap_section_written - see sparse.h. */
+bool vmemmap_section_written(u64 section_nr)
+{
+	u64 va = (u64)(uintptr_t)pfn_to_page(section_nr_to_pfn(section_nr));
+	u64 end = va + SECTION_MEMMAP_BYTES, size = PAGE_SIZE;
+
+	for (; va < end; va += size) {
+		u64 *e = lookup_address(va, &size);
+
+		if (!e)
+			return false;	/* not mapped: nothing can have been written */
+		if (*e & PTE_DIRTY)
+			return true;
+	}
+	return false;
+}

@@ -15,7 +15,9 @@
 /* struct mm_boot_stats - the memory steps' results, for the "memmap" event. */
 struct mm_boot_stats {
 	long sections;			/* sparse_init(): sections with a memmap */
-	u64 floor_ns;			/* the memmap store floor (sparse_init()) */
+	u64 floor_first_ns, floor_warm_ns; /* memmap_floor=1: memmap_store_floor() */
+	const char *untouched_by;	/* how mm_check_deferred_untouched() looked */
+	u64 untouched_checked;		/* sections (dirty bits) or pages (poison) */
 	u64 early_ns, early_pages;	/* memmap_init() below first_deferred_pfn */
 	u64 free_ns;			/* memblock_free_all() */
 	u64 deferred_ns, deferred_pages; /* page_alloc_init_late() on all CPUs */
@@ -33,6 +35,18 @@ void mm_report_early(void);
 
 /* mm_deferred_done - add up the per-node deferred init figures. */
 void mm_deferred_done(void);
+
+/*
+ * mm_check_deferred_untouched - just before SMP, in deferred mode: no
+ * struct page of free memory at or above its node's first_deferred_pfn
+ * has been written (on-demand growth moves that mark, so what it grew is
+ * below).  With memmap_poison=1 page by page (each still all poison);
+ * otherwise section by section, by the dirty bits of the vmemmap
+ * mappings of sections that lie wholly in such memory; with
+ * memmap_floor=1 (which wrote everything) it cannot look.  Panics on a
+ * written one: the early path did work that belongs to deferred init.
+ */
+void mm_check_deferred_untouched(void);
 
 /*
  * mm_check_and_report - with every struct page initialised: the page

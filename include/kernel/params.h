@@ -17,6 +17,7 @@ enum selftest_mode {
 	SELFTEST_APFAULT,	/* page fault on CPU 1: reported like on CPU 0 */
 	SELFTEST_GROW,		/* allocate past the early memory before SMP */
 	SELFTEST_LOSTIPI,	/* hold back one wake-up IPI: waiting must resend it */
+	SELFTEST_EARLYTOUCH,	/* write a deferred struct page before SMP: the check must fail */
 };
 
 struct kernel_params {

@@ -8,6 +8,7 @@
 
 #define PTE_PRESENT	(1ULL << 0)
 #define PTE_WRITE	(1ULL << 1)
+#define PTE_DIRTY	(1ULL << 6)	/* set by the CPU on the first write */
 #define PTE_PS		(1ULL << 7)	/* 2 MiB / 1 GiB page in a PDE / PDPTE */
 #define PTE_GLOBAL	(1ULL << 8)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL
@@ -30,5 +31,12 @@ int paging_init(void);
  * Return: 0, or -ENOMEM.
  */
 int map_kernel_range(u64 va, u64 pa, u64 size, int nid);
+
+/**
+ * lookup_address - the leaf entry that maps @va in the live page tables
+ * (a PDPTE for 1 GiB, a PDE for 2 MiB, a PTE for 4 KiB pages); its page
+ * size goes to *@page_size.  Return: NULL when @va is not mapped.
+ */
+u64 *lookup_address(u64 va, u64 *page_size);
 
 #endif /* MM_PAGING_H */

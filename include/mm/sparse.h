@@ -7,16 +7,38 @@
 #include <mm/page.h>
 
 /**
- * sparse_init - mark the sections that hold RAM present (with their node,
- * from memblock) and give each a memmap: 2 MiB of backing on the section's
- * node mapped into the vmemmap.  With @poison the backing is filled with
- * MEMMAP_POISON_BYTE, otherwise with zeroes; either way that fill is timed
- * and is kholab's store floor.
- * @floor_ns: receives the fill time in ns
+ * sparse_init - mark the sections that hold RAM present (with the node of
+ * the first memblock range in each) and give each a memmap: 2 MiB of
+ * backing on that node mapped into the vmemmap.  The backing is not
+ * written (memmap init writes every byte of each struct page), except
+ * with @poison, which fills it with MEMMAP_POISON_BYTE for the checks.
  *
  * Return: the number of present sections, or -ENOMEM.
  */
-long sparse_init(bool poison, u64 *floor_ns);
+long sparse_init(bool poison);
+
+/* memmap_floor=1: measure the store floor (memmap_store_floor()). */
+extern bool memmap_floor;
+
+/**
+ * memmap_store_floor - the store floor: write every present section's
+ * memmap with plain 8-byte stores, twice.  @first_ns gets the first pass
+ * (first touch: under QEMU it pays the host's page faults), @warm_ns the
+ * second (memory already faulted in).  It pre-touches the memmap, so the
+ * other figures of a boot that runs it are not the strategy's own.
+ */
+void memmap_store_floor(u64 *first_ns, u64 *warm_ns);
+
+/* memmap_bytes - bytes of memmap backing of all present sections. */
+u64 memmap_bytes(void);
+
+/**
+ * vmemmap_section_written - true if any byte of section @section_nr's
+ * memmap has been written since vmemmap_populate() mapped it, as the
+ * CPU's dirty bits in the vmemmap's page tables say.  Kernel only
+ * (mm/vmemmap.c).
+ */
+bool vmemmap_section_written(u64 section_nr);
 
 /**
  * vmemmap_populate - map backing for the struct pages of one section

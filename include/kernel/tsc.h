@@ -1,5 +1,6 @@
 /*
- * kernel/tsc.h - time from the TSC, calibrated against the PIT.
+ * kernel/tsc.h - time from the TSC, its rate from CPUID (checked against
+ * the PIT) or measured against the PIT (kernel/tsc.c).
  */
 #ifndef KERNEL_TSC_H
 #define KERNEL_TSC_H
@@ -10,12 +11,23 @@
 extern u64 tsc_boot;
 /* Calibrated TSC frequency in kHz; 0 until tsc_calibrate() ran. */
 extern u64 tsc_khz;
+/*
+ * Where tsc_khz came from: "cpuid15", "cpuid16", "hypervisor" (CPUID leaf
+ * 0x40000010) or "pit"; "none" before calibration or when it failed.
+ */
+extern const char *tsc_source;
+/* How long tsc_calibrate() took, in ns (0 when it failed). */
+extern u64 tsc_cal_ns;
 
 /**
- * tsc_calibrate - measure the TSC frequency against PIT channel 2.
+ * tsc_calibrate - set tsc_khz, tsc_source and tsc_cal_ns: the first CPUID
+ * rate that a short PIT channel 2 measurement confirms to 0.5%, otherwise
+ * the rate measured against PIT channel 2 (about 10 ms).  Logs the CPUID
+ * leaves seen, any rate rejected, the source, the accuracy and the time.
  *
- * Return: 0, or -ENODEV when the PIT never counted down (tsc_khz then
- * stays 0 and timestamps read 0).
+ * Return: 0 (also when the PIT does not count but CPUID gives a rate,
+ * which is then used unchecked), or -ENODEV when there is no rate at all
+ * (tsc_khz then stays 0 and timestamps read 0).
  */
 int tsc_calibrate(void);
 

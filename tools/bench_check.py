@@ -2,14 +2,32 @@
 # SPDX-License-Identifier: MIT
 """tools/bench_check.py - the bench-quick scenario (tests/scenarios.cfg).
 
-Runs `make bench BENCH=quick BOOT=direct` into a temporary directory and checks only that
-its files exist and are well-formed: results.csv (header = the bench's
-columns, one row per planned run, a known status in each, the log of every
-failed run kept), summary.md, and the four pictures as PNG (signature, IHDR
-with a non-zero size) and SVG (XML whose root is <svg>).  Never timings.
-Prints "bench-check: PASS" and exits 0, or names what is wrong and exits 1.
+Runs `make bench BENCH=quick BOOT=direct` into a temporary directory and
+fails (exit 1, naming each problem) when
+  - the bench exits non-zero,
+  - any row is `failed` (each failed row is named with its error, its log
+    and the log's panic line, if any),
+  - a planned cell has no `ok` row (Linux cells `skipped` because no Linux
+    kernel can be fetched only pass with --allow-no-linux or
+    KHOLAB_BENCH_ALLOW_NO_LINUX=1, and then with a loud warning),
+  - an ok row lacks a figure its kind must have (kholab: ready_ms, boot_ms
+    and its deferred figure; Linux: ready_ms and linux_max_ms; floor:
+    floor_first_ms and floor_warm_ms) -- present, never compared with a
+    time,
+  - results.csv, summary.md or a picture (PNG signature and IHDR size, SVG
+    whose root is <svg>) is missing or malformed.
+Never timings.  Prints "bench-check: PASS" and exits 0, or one
+"bench-check: FAIL: ..." line per problem and "bench-check: FAIL (N
+problem(s))", exit 1.
+
+--only REGEX and --kholab-cmdline WORDS run `tools/bench --preset quick
+--boot direct --only REGEX --kholab-cmdline WORDS` instead (a subset: the
+pictures and the summary's sections are then not required).  The scenario
+bench-check-catches-failure uses them to boot one kholab cell with
+selftest=panic and expects this check to fail.
 """
 
+import argparse
 import csv
 import os
 import re
@@ -24,6 +42,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from bench_lib import runner, plots  # noqa: E402
 
+KHOLAB_KINDS = ("kholab", "kho", "timeline")
+SECTIONS = ("# kholab benchmark", "## Memmap init", "ready kholab/Linux",
+            "## Boot timeline", "## Store floor", "## Host page faults", "## Linux reference",
+            "## KHO", "## Pictures")
+
 errors = []
 
 
@@ -32,70 +55,114 @@ def bad(msg):
     print("bench-check: FAIL: %s" % msg)
 
 
-def main():
-    keep = "--keep" in sys.argv
-    tmp = tempfile.mkdtemp(prefix="kholab-bench-check.")
-    out = os.path.join(tmp, "r")
-    # Planned runs, from the tool itself.
-    p = subprocess.run([os.path.join(ROOT, "tools", "bench"), "--preset", "quick", "--list"],
-                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    m = re.search(r"runs: (\d+)", p.stdout)
-    if p.returncode != 0 or not m:
-        bad("tools/bench --preset quick --list: exit %d\n%s" % (p.returncode, p.stdout))
-        return 1
-    planned = int(m.group(1))
-    env = dict(os.environ)
-    env.pop("REPEATS", None)
-    # Through the PVH door: this checks the bench's files, not the firmware.
-    p = subprocess.run(["make", "-s", "bench", "BENCH=quick", "BOOT=direct", "BENCH_OUT=" + out],
-                       cwd=ROOT, env=env)
-    # 0: every run ok; 1: some run failed (recorded, still well-formed output)
-    print("bench-check: make bench BENCH=quick exited %d" % p.returncode)
-    if p.returncode not in (0, 1):
-        bad("make bench BENCH=quick exited %d" % p.returncode)
+def panic_line(path):
+    """The first 'Kernel panic' (or 'panic') line of a serial log, or None."""
+    try:
+        with open(path, errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    hit = [l for l in lines if "Kernel panic" in l] or [l for l in lines if "panic" in l.lower()]
+    return hit[0].strip() if hit else None
 
+
+def planned_cells(only):
+    """[(cell id, runs)] of the quick preset (--only applied) from
+    tools/bench --list; None when it fails."""
+    cmd = [os.path.join(ROOT, "tools", "bench"), "--preset", "quick", "--boot", "direct", "--list"]
+    if only:
+        cmd += ["--only", only]
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    m = re.search(r"^cells: (\d+), runs: (\d+)$", p.stdout, re.M)
+    if p.returncode != 0 or not m:
+        bad("%s: exit %d\n%s" % (" ".join(cmd[1:]), p.returncode, p.stdout))
+        return None
+    cells = [(mm.group(1), int(mm.group(3))) for mm in
+             re.finditer(r"^  (\S+)\s+(\S+)\s+x(\d+)\s", p.stdout, re.M)]
+    if len(cells) != int(m.group(1)):
+        bad("tools/bench --list: %d cell lines, it says %s" % (len(cells), m.group(1)))
+    return cells
+
+
+def check_rows(out, cells, allow_no_linux):
+    """results.csv against the planned @cells."""
     path = os.path.join(out, "results.csv")
     try:
         with open(path, newline="") as fh:
             rd = csv.reader(fh)
             header = next(rd, None)
-            rows = list(rd)
+            raw = list(rd)
     except OSError as e:
         bad("results.csv: %s" % e)
-        header, rows = None, []
-    if header is not None:
-        if header != runner.COLUMNS:
-            bad("results.csv header is not the bench's %d columns" % len(runner.COLUMNS))
-        if len(rows) != planned:
-            bad("results.csv has %d rows, %d runs were planned" % (len(rows), planned))
-        ix = {k: i for i, k in enumerate(header)}
-        for n, r in enumerate(rows, 2):
-            if len(r) != len(header):
-                bad("results.csv line %d has %d fields, not %d" % (n, len(r), len(header)))
-                continue
-            st = r[ix["status"]]
-            if st not in ("ok", "failed", "skipped"):
-                bad("results.csv line %d: status '%s'" % (n, st))
-            if st == "failed" and not os.path.exists(os.path.join(out, r[ix["serial_log"]])):
-                bad("results.csv line %d: failed run without its log" % n)
-        kinds = {r[ix["kind"]] for r in rows if len(r) == len(header)}
-        for k in ("kholab", "linux", "kho", "timeline"):
-            if k not in kinds:
-                bad("results.csv has no %s row" % k)
-        print("bench-check: results.csv: %d columns, %d rows (%s)" % (
-            len(header), len(rows), ", ".join("%s %d" % (s, sum(1 for r in rows if r[ix["status"]] == s))
-                                            for s in ("ok", "failed", "skipped"))))
+        return []
+    if header is None:
+        bad("results.csv is empty")
+        return []
+    if header != runner.COLUMNS:
+        bad("results.csv header is not the bench's %d columns" % len(runner.COLUMNS))
+    rows = []
+    for n, r in enumerate(raw, 2):
+        if len(r) != len(header):
+            bad("results.csv line %d has %d fields, not %d" % (n, len(r), len(header)))
+            continue
+        rows.append(dict(zip(header, r), _line=n))
+    planned = sum(k for _, k in cells)
+    if len(raw) != planned:
+        bad("results.csv has %d rows, %d runs were planned" % (len(raw), planned))
+    for r in rows:
+        st, what = r.get("status"), "%s run %s" % (r.get("cell"), r.get("repeat"))
+        if st not in ("ok", "failed", "skipped"):
+            bad("results.csv line %d (%s): status '%s'" % (r["_line"], what, st))
+        elif st == "failed":
+            log = os.path.join(out, r.get("serial_log") or "")
+            pl = panic_line(log) if r.get("serial_log") else None
+            bad("failed run: %s (%s): %s (log: %s)%s" % (
+                what, r.get("kind"), r.get("error"), log if r.get("serial_log") else "none",
+                "; serial: %s" % pl if pl else ""))
+            if not r.get("serial_log") or not os.path.exists(log):
+                bad("failed run %s has no log kept" % what)
+        elif st == "skipped" and r.get("kind") != "linux":
+            bad("%s (%s) was skipped: %s" % (what, r.get("kind"), r.get("error")))
+        elif st == "ok":
+            need = {"linux": ("ready_ms", "linux_max_ms"),
+                    "floor": ("floor_first_ms", "floor_warm_ms")}.get(
+                r.get("kind"), ("ready_ms", "boot_ms", "kholab_ms"))
+            miss = [k for k in need if r.get(k, "") == ""]
+            if miss:
+                bad("ok run %s (%s) has no %s" % (what, r.get("kind"), ", ".join(miss)))
+    skipped_linux = []
+    for cid, _ in cells:
+        mine = [r for r in rows if r.get("cell") == cid]
+        if any(r["status"] == "ok" for r in mine):
+            continue
+        if mine and all(r["status"] == "skipped" and r.get("kind") == "linux" for r in mine):
+            skipped_linux.append((cid, mine[0].get("error")))
+            continue
+        bad("cell %s has no ok run (%s)" % (cid, ", ".join(
+            "%s %s" % (r["status"], r.get("repeat")) for r in mine) or "no row at all"))
+    if skipped_linux:
+        why = sorted({w for _, w in skipped_linux})
+        if allow_no_linux:
+            print("bench-check: " + "!" * 70)
+            print("bench-check: WARNING: %d Linux cell(s) were SKIPPED, so the kholab/Linux "
+                  "comparison was NOT checked: %s" % (len(skipped_linux),
+                                                      ", ".join(c for c, _ in skipped_linux)))
+            for w in why:
+                print("bench-check: WARNING: why: %s" % w)
+            print("bench-check: WARNING: allowed only because of --allow-no-linux / "
+                  "KHOLAB_BENCH_ALLOW_NO_LINUX=1")
+            print("bench-check: " + "!" * 70)
+        else:
+            bad("%d Linux cell(s) skipped, no Linux kernel to compare with (%s): %s; "
+                "fetch one (tools/linux-ref.sh --fetch-only) or pass --allow-no-linux" % (
+                    len(skipped_linux), "; ".join(why), ", ".join(c for c, _ in skipped_linux)))
+    print("bench-check: results.csv: %d columns, %d rows (%s)" % (
+        len(header), len(raw), ", ".join("%s %d" % (s, sum(1 for r in rows if r["status"] == s))
+                                         for s in ("ok", "failed", "skipped"))))
+    return rows
 
-    try:
-        with open(os.path.join(out, "summary.md")) as fh:
-            sm = fh.read()
-        for want in ("# kholab benchmark", "## Memmap init", "## KHO", "## Pictures"):
-            if want not in sm:
-                bad("summary.md has no '%s'" % want)
-        print("bench-check: summary.md: %d lines" % sm.count("\n"))
-    except OSError as e:
-        bad("summary.md: %s" % e)
 
+def check_pictures(out):
     for name, _ in plots.PICTURES:
         png = os.path.join(out, name + ".png")
         try:
@@ -121,7 +188,85 @@ def main():
         except (OSError, ET.ParseError) as e:
             bad("%s.svg: %s" % (name, e))
 
-    if errors or keep:
+
+def check_dir(out, cells, rc, what, subset, allow_no_linux):
+    """Every check of a finished bench's directory @out; @rc its exit status."""
+    print("bench-check: %s exited %s" % (what, rc))
+    if rc != 0:
+        bad("%s exited %s (0 = every run ok)" % (what, rc))
+    rows = check_rows(out, cells, allow_no_linux)
+    kinds = {r.get("kind") for r in rows}
+    if not subset:
+        for k in KHOLAB_KINDS + ("linux", "floor"):
+            if k not in kinds:
+                bad("results.csv has no %s row" % k)
+    try:
+        with open(os.path.join(out, "summary.md")) as fh:
+            sm = fh.read()
+        for want in (SECTIONS if not subset else SECTIONS[:1]):
+            if want not in sm:
+                bad("summary.md has no '%s'" % want)
+        if any(r["status"] == "failed" for r in rows) and "## Failed runs" not in sm:
+            bad("summary.md does not list the failed runs")
+        print("bench-check: summary.md: %d lines" % sm.count("\n"))
+    except OSError as e:
+        bad("summary.md: %s" % e)
+    if not subset:
+        check_pictures(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="tools/bench_check.py",
+                                 description="make bench BENCH=quick, checked (never timings)")
+    ap.add_argument("--keep", action="store_true", help="keep the result directory")
+    ap.add_argument("--out", metavar="DIR",
+                    help="write the bench's results into DIR (emptied first; kept) instead "
+                         "of a temporary directory")
+    ap.add_argument("--only", metavar="REGEX", help="tools/bench --only: a subset of quick's cells")
+    ap.add_argument("--kholab-cmdline", default="", metavar="WORDS",
+                    help="tools/bench --kholab-cmdline: words for every kholab boot")
+    ap.add_argument("--allow-no-linux", action="store_true",
+                    default=os.environ.get("KHOLAB_BENCH_ALLOW_NO_LINUX") == "1",
+                    help="let Linux cells skipped for want of a kernel pass, with a loud warning")
+    ap.add_argument("--dir", metavar="DIR",
+                    help="check an existing result directory of the quick preset (with "
+                         "--rc, the bench's exit status) instead of running the bench")
+    ap.add_argument("--rc", type=int, default=0, help="with --dir: the bench's exit status")
+    a = ap.parse_args()
+    subset = bool(a.only or a.kholab_cmdline)
+    cells = planned_cells(a.only)
+    if cells is None:
+        return 1
+    if a.dir:
+        check_dir(a.dir, cells, a.rc, "the bench", subset, a.allow_no_linux)
+        out, tmp = a.dir, None
+    else:
+        if a.out:
+            out, tmp = os.path.abspath(a.out), None
+            shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+        else:
+            tmp = tempfile.mkdtemp(prefix="kholab-bench-check.")
+            out = os.path.join(tmp, "r")
+        env = dict(os.environ)
+        env.pop("REPEATS", None)
+        # Through the PVH door: this checks the bench's files, not the firmware.
+        if subset:
+            cmd = [os.path.join(ROOT, "tools", "bench"), "--preset", "quick", "--boot", "direct",
+                   "--out", out]
+            if a.only:
+                cmd += ["--only", a.only]
+            if a.kholab_cmdline:
+                cmd += ["--kholab-cmdline", a.kholab_cmdline]
+            what = "tools/bench --preset quick" + (" --only '%s'" % a.only if a.only else "") + \
+                (" --kholab-cmdline '%s'" % a.kholab_cmdline if a.kholab_cmdline else "")
+        else:
+            cmd = ["make", "-s", "bench", "BENCH=quick", "BOOT=direct", "BENCH_OUT=" + out]
+            what = "make bench BENCH=quick"
+        p = subprocess.run(cmd, cwd=ROOT, env=env)
+        check_dir(out, cells, p.returncode, what, subset, a.allow_no_linux)
+
+    if not tmp or errors or a.keep:
         print("bench-check: results kept in %s" % out)
     else:
         shutil.rmtree(tmp, ignore_errors=True)

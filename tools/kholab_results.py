@@ -28,7 +28,10 @@ API:
         res.boots()       how many boot events
         res.max_gen()     the highest gen of a boot event, or None
         res.timings()     ["memmap[gen 0].init=17.142 ms", ...]: every
-                          numeric *_ns field of every event, in order
+                          numeric *_ns field of every event, in order, and
+                          the duration of every phase of a timeline event
+                          ("timeline[gen 0].phase.memblock=0.310 ms")
+        res.timeline(gen) generation gen's timeline event, or None
         res.table()       the per-generation table run-qemu.sh prints
                           (header line first; empty without generations)
 
@@ -104,14 +107,23 @@ class Results:
         return max(gens) if gens else None
 
     def timings(self):
-        """Every numeric field ending in _ns, as "event[gen G].field=X.XXX ms"."""
+        """Every numeric field ending in _ns, as "event[gen G].field=X.XXX ms",
+        and after a timeline event's fields the duration of each of its
+        phases, as "timeline[gen G].phase.NAME=X.XXX ms"."""
         out = []
         for ev in self.events:
             tag = ev["event"] + ("[gen %s]" % ev["gen"] if "gen" in ev else "")
             for k, v in ev.items():
                 if k.endswith("_ns") and isinstance(v, (int, float)):
                     out.append("%s.%s=%.3f ms" % (tag, k[:-3], v / 1e6))
+            if ev["event"] == "timeline":
+                for name, ns in phase_durations(ev).items():
+                    out.append("%s.phase.%s=%.3f ms" % (tag, name, ns / 1e6))
         return out
+
+    def timeline(self, gen=0):
+        """Generation @gen's timeline event (the first one), or None."""
+        return next((ev for ev in self.named("timeline") if ev.get("gen") == gen), None)
 
     def table(self):
         """One line per generation: memmap strategy and deferred time, the
@@ -136,6 +148,23 @@ class Results:
                 r.get("lost", "-"), r.get("mismatches", "-"), _linux(r),
                 _ms(r.get("deserialize_ns")), kexec))
         return out
+
+
+def phase_durations(timeline):
+    """{phase name: end_ns - start_ns} of a timeline event, in its order; a
+    name that occurs more than once gets the sum of its durations; entries
+    that are not objects with a string name and numeric start_ns <= end_ns
+    are left out."""
+    out = {}
+    for ph in timeline.get("phases") or []:
+        if not isinstance(ph, dict) or not isinstance(ph.get("name"), str):
+            continue
+        a, b = ph.get("start_ns"), ph.get("end_ns")
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)) \
+                or b < a:
+            continue
+        out[ph["name"]] = out.get(ph["name"], 0) + (b - a)
+    return out
 
 
 def _linux(r):

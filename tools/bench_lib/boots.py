@@ -13,8 +13,10 @@ import time
 import kholab_results  # tools/kholab_results.py
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUN_QEMU = os.path.join(ROOT, "run-qemu.sh")
-LINUX_REF = os.path.join(ROOT, "tools", "linux-ref.sh")
+# KHOLAB_BENCH_RUN_QEMU / KHOLAB_BENCH_LINUX_REF replace the two scripts
+# (tests/bench_selftest.py runs the whole bench on fakes of them).
+RUN_QEMU = os.environ.get("KHOLAB_BENCH_RUN_QEMU") or os.path.join(ROOT, "run-qemu.sh")
+LINUX_REF = os.environ.get("KHOLAB_BENCH_LINUX_REF") or os.path.join(ROOT, "tools", "linux-ref.sh")
 
 
 def tail(text, n=6):
@@ -60,7 +62,10 @@ def run_kholab(cell, opts, repeat, workdir, env):
     """Boot kholab once as @cell asks; -> dict with ok, error, rc, wall_s
     (the run-qemu.sh process), qemu_wall_s (its "wall time" line: QEMU
     alone), verdict, results_file, serial_log, events (the results),
-    compare_ns and compare_basis (from generation 0's memmap event)."""
+    compare_ns and compare_basis (from generation 0's memmap event).  Not
+    ok: a non-zero exit, no memmap event, no figure, no generation-0
+    timeline event (every cell but floor), or a floor cell whose memmap
+    event lacks floor_first_ns / floor_warm_ns."""
     res_path = os.path.join(workdir, "kholab-%d.jsonl" % repeat)
     log = os.path.join(workdir, "kholab-%d.log" % repeat)
     cmd = [RUN_QEMU, "--quiet", "--results", res_path, "--log", log] + layout_args(cell, opts)
@@ -82,31 +87,48 @@ def run_kholab(cell, opts, repeat, workdir, env):
     memmap = next((e for e in r["events"] if e["event"] == "memmap"), None)
     if memmap:
         r["compare_ns"], r["compare_basis"] = compare_ns(memmap)
+    timeline = next((e for e in r["events"] if e["event"] == "timeline"
+                     and e.get("gen", 0) == 0), None)
     if rc != 0:
         r["error"] = "run-qemu.sh exit %s: %s" % (rc, r["verdict"] or " | ".join(tail(err, 3)))
     elif memmap is None:
         r["error"] = "passed but the results hold no memmap event"
+    elif cell.kind == "floor":
+        miss = [k for k in ("floor_first_ns", "floor_warm_ns") if memmap.get(k) is None]
+        if miss:
+            r["error"] = "memmap_floor=1 boot whose memmap event has no %s" % " or ".join(miss)
+        else:
+            r["ok"] = True
     elif r["compare_ns"] is None:
         r["error"] = "memmap event has neither deferred_ns nor init_ns+free_ns"
+    elif timeline is None:
+        r["error"] = "passed but the results hold no timeline event of generation 0"
+    elif timeline.get("mm_ready_ns") is None or timeline.get("boot_ns") is None:
+        r["error"] = "generation 0's timeline event has no %s" % " or ".join(
+            k for k in ("mm_ready_ns", "boot_ns") if timeline.get(k) is None)
     else:
         r["ok"] = True
     return r
 
 
 def run_linux(cell, opts, repeat, workdir, env):
-    """Boot Linux once on @cell's layout, series, CPU model and extra words;
-    -> dict with ok, error, rc, wall_s, serial_log and the linux_deferred
-    figures kernel, release, cpu_model, nodes, max_ms."""
+    """Boot Linux once on @cell's layout, series, CPU model and extra words
+    (and --prealloc); -> dict with ok, error, rc, wall_s, serial_log and the
+    linux_deferred figures kernel, release, cpu_model, nodes, max_ms,
+    ready_ms.  Not ok without a ready_ms (no printk timestamps)."""
     log = os.path.join(workdir, "linux-%d.log" % repeat)
     cmd = [LINUX_REF, "--log", log] + layout_args(cell, opts) + cell.linux_args()
     rc, out, err, wall = _run(cmd, env, opts.timeout + 600, "linux-ref.sh")
     ev = kholab_results.parse(out).last("linux_deferred")
     r = {"ok": rc == 0 and ev is not None, "rc": rc, "wall_s": wall, "serial_log": log}
-    for k in ("kernel", "release", "cpu_model", "nodes", "max_ms"):
+    for k in ("kernel", "release", "cpu_model", "nodes", "max_ms", "ready_ms"):
         r[k] = (ev or {}).get(k)
     if not r["ok"]:
         msgs = [line for line in err.splitlines() if "error" in line]
         r["error"] = "linux-ref.sh exit %s: %s" % (rc, msgs[-1] if msgs else " | ".join(tail(err, 3)))
+    elif r["ready_ms"] is None:
+        r["ok"] = False
+        r["error"] = "linux-ref.sh printed no ready_ms (the deferred-init line had no printk timestamp)"
     return r
 
 

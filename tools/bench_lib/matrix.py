@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Benchmark cells: one cell = one configuration booted `repeats` times."""
 
-import os
+import copy
 
-KINDS = ("kholab", "linux", "kho", "timeline")
+KINDS = ("kholab", "linux", "kho", "timeline", "floor")
 LINUX_SERIES = ("6.1", "7.2")
 PRESETS = ("quick", "full", "scale", "cpumodel", "boot")
 BOOTS = ("uefi", "direct")
@@ -31,14 +31,18 @@ def size_str(mib):
 class Cell:
     """One configuration.  kind: kholab (memmap figures), linux (its
     deferred-init line), kho (a kexec chain; KHO figures of generations >= 1),
-    timeline (one kholab boot with trace=memmap for the per-CPU picture).
+    timeline (one kholab boot with trace=memmap for the per-CPU picture),
+    floor (a kholab boot with memmap_floor=1: only its store-floor figures
+    count, since the floor pass pre-touches the memmap).
     Linux cells name their series (6.1 or 7.2) and may ask for a QEMU CPU
     model and extra kernel words; kholab boots go through a front door
-    (boot: uefi or direct; None until tools/bench applies --boot)."""
+    (boot: uefi or direct; None until tools/bench applies --boot).
+    prealloc: QEMU faults all guest RAM in before the guest starts
+    (run-qemu.sh / linux-ref.sh --prealloc)."""
 
     def __init__(self, kind, mem, cpus, numa="", strategy="deferred", threads=0,
                  kho_mode="", kho_mem="", gens=1, repeats=None, series="6.1",
-                 cpu_model="", append="", boot=None):
+                 cpu_model="", append="", boot=None, prealloc=False):
         self.kind, self.mem, self.cpus, self.numa = kind, mem, int(cpus), str(numa or "")
         self.strategy, self.threads = strategy, int(threads or 0)
         self.kho_mode, self.kho_mem, self.gens = kho_mode, kho_mem, int(gens)
@@ -48,6 +52,7 @@ class Cell:
         self.series = series if kind == "linux" else ""
         self.cpu_model, self.append = (cpu_model, append) if kind == "linux" else ("", "")
         self.boot = None if kind == "linux" else boot
+        self.prealloc = bool(prealloc)
 
     def _variant_words(self):
         """What sets a cell apart beyond layout and kind: a non-default CPU
@@ -61,6 +66,8 @@ class Cell:
             w.append("gens%d" % self.gens)
         if self.boot == "direct":
             w.append("direct")
+        if self.prealloc:
+            w.append("prealloc")
         return w
 
     # ---- identity and labels
@@ -76,6 +83,8 @@ class Cell:
             return ("linux-" if self.series == "6.1" else "linux%s-" % self.series) + "-".join(p + v)
         if self.kind == "kho":
             return "kho-%s-%s-%s-gens%d" % ("-".join(p + v), self.kho_mode, self.kho_mem, self.gens)
+        if self.kind == "floor":
+            return "floor-" + "-".join(p + v)
         p.append(self.strategy)
         if self.threads:
             p.append("T%d" % self.threads)
@@ -92,6 +101,8 @@ class Cell:
                 p.append("'%s'" % self.append)
         elif self.kind == "kho":
             p += ["KHO", self.kho_mode, self.kho_mem, "gens=%d" % self.gens]
+        elif self.kind == "floor":
+            p.append("store floor (memmap_floor=1)")
         else:
             p.append(self.strategy)
             if self.strategy == "deferred":
@@ -102,12 +113,15 @@ class Cell:
                 p.append("gens=%d" % self.gens)
         if self.boot == "direct":
             p.append("(direct)")
+        if self.prealloc:
+            p.append("(prealloc)")
         return " ".join(p)
 
     @property
     def layout(self):
-        """Cells with the same layout boot the same QEMU machine."""
-        return (self.mem_mib, self.cpus, self.numa)
+        """Cells with the same layout boot the same QEMU machine (prealloc
+        included: with it the host has faulted all guest RAM in)."""
+        return (self.mem_mib, self.cpus, self.numa, self.prealloc)
 
     def cmdline(self):
         c = []
@@ -119,6 +133,8 @@ class Cell:
                 c.append("trace=memmap")
         elif self.kind == "kho":
             c += ["kho.deferred=%s" % self.kho_mode, "kho.test_mem=%s" % self.kho_mem]
+        elif self.kind == "floor":
+            c.append("memmap_floor=1")
         if self.kind != "linux" and self.extra_cmdline:
             c.append(self.extra_cmdline)
         return " ".join(c)
@@ -128,6 +144,8 @@ class Cell:
         a = ["--gens", str(self.gens)] if self.kind != "linux" and self.gens > 1 else []
         if self.boot:
             a += ["--boot", self.boot]
+        if self.prealloc:
+            a.append("--prealloc")
         return a
 
     def linux_args(self):
@@ -137,6 +155,8 @@ class Cell:
             a += ["--cpu-model", self.cpu_model]
         if self.append:
             a += ["--append", self.append]
+        if self.prealloc:
+            a.append("--prealloc")
         return a
 
 
@@ -157,19 +177,27 @@ def _linux_both(mem, cpus, numa=""):
     return [Cell("linux", mem, cpus, numa=numa, series=v) for v in LINUX_SERIES]
 
 
+def _floors(mems, cpus):
+    """One floor cell (memmap_floor=1) per memory size, at @cpus vCPUs."""
+    return [Cell("floor", m, cpus) for m in mems]
+
+
 def _quick(vcpus):
-    """~15 boots: 2 points on every picture, Linux 6.1 and 7.2 once, 1 repeat."""
+    """~17 boots: 2 points on every picture, Linux 6.1 and 7.2 once, the
+    floor at both sizes, one prealloc twin, 1 repeat."""
     top = vcpus[-1]
     lo = 1 if top > 1 else top
     cells = [Cell("kholab", "2G", lo, strategy="deferred")]
     if top > 1:
         cells += [Cell("kholab", "2G", top, strategy="deferred")]
+    cells.append(Cell("kholab", "2G", top, strategy="deferred", prealloc=True))
     cells += [Cell("kholab", "1G", top, strategy="deferred"),
               Cell("kholab", "1G", top, strategy="eager"),
               Cell("kholab", "2G", top, strategy="eager")]
     if top >= 2:
         cells.append(Cell("kholab", "2G", top, numa="2", strategy="deferred"))
     cells += _linux_both("2G", top)
+    cells += _floors(("1G", "2G"), top)
     for mode in ("deserialize", "restore"):
         for m in ("16M", "64M"):
             cells.append(Cell("kho", "1G", top, kho_mode=mode, kho_mem=m, gens=2))
@@ -195,6 +223,7 @@ def _full(vcpus):
         cells.append(Cell("kholab", "8G", top, strategy="deferred", threads=1))
         cells.append(Cell("kholab", "8G", top, numa="2", strategy="deferred"))
         cells += _linux_both("8G", top, numa="2")
+    cells += _floors(("2G", "8G", "16G"), top)
     for mode in ("deserialize", "restore"):
         for m in ("64M", "256M"):
             cells.append(Cell("kho", "1G", top, kho_mode=mode, kho_mem=m, gens=2))
@@ -203,11 +232,14 @@ def _full(vcpus):
 
 
 SCALE_MEMS = ("1G", "16G", "64G", "256G")
+SCALE_PREALLOC_MEM = "16G"
 
 
 def _scale(vcpus):
     """Memory from 1G to 256G: kholab deferred at nproc and 1 vCPU, eager,
-    and Linux 6.1 and 7.2 at nproc vCPUs, at every size."""
+    and Linux 6.1 and 7.2 at nproc vCPUs, at every size; the floor at every
+    size; and at SCALE_PREALLOC_MEM kholab deferred and both Linux series
+    again with prealloc (the twins of the plain cells of that size)."""
     top = vcpus[-1]
     cells = []
     for m in SCALE_MEMS:
@@ -216,6 +248,9 @@ def _scale(vcpus):
             cells.append(Cell("kholab", m, 1, strategy="deferred"))
         cells.append(Cell("kholab", m, top, strategy="eager"))
         cells += _linux_both(m, top)
+    cells += _floors(SCALE_MEMS, top)
+    cells.append(Cell("kholab", SCALE_PREALLOC_MEM, top, strategy="deferred", prealloc=True))
+    cells += [Cell("linux", SCALE_PREALLOC_MEM, top, series=v, prealloc=True) for v in LINUX_SERIES]
     return cells
 
 
@@ -229,7 +264,7 @@ def _cpumodel(vcpus):
     """8G at nproc vCPUs: Linux 6.1 and 7.2 under each CPU_VARIANTS entry,
     and kholab deferred (-cpu max) for scale."""
     top = vcpus[-1]
-    cells = [Cell("kholab", "8G", top, strategy="deferred")]
+    cells = [Cell("kholab", "8G", top, strategy="deferred")] + _floors(("8G",), top)
     for v in LINUX_SERIES:
         for model, append in CPU_VARIANTS:
             cells.append(Cell("linux", "8G", top, series=v, cpu_model=model, append=append))
@@ -247,6 +282,30 @@ def _boot(vcpus):
     return cells
 
 
+def with_prealloc(cells, how):
+    """--prealloc: @how 'on' boots every cell with prealloc; 'both' puts a
+    prealloc twin (same id + '-prealloc') right after every cell that has
+    none, so the two boot a few boots apart."""
+    if how == "on":
+        for c in cells:
+            c.prealloc = True
+        return cells
+    if how == "both":
+        ids = {c.id for c in cells}
+        out = []
+        for c in cells:
+            out.append(c)
+            if c.prealloc:
+                continue
+            t = copy.copy(c)
+            t.prealloc = True
+            if t.id not in ids:
+                out.append(t)
+                ids.add(t.id)
+        return out
+    return cells
+
+
 def preset(name, nproc):
     """The cells of a preset.  Only vCPU counts up to nproc are used."""
     vcpus = vcpu_list(nproc)
@@ -257,9 +316,11 @@ def preset(name, nproc):
     return make(vcpus)
 
 
-def custom(mems, cpus, numas, strategies, linux, kho_modes, kho_mems, kho_layout, gens):
+def custom(mems, cpus, numas, strategies, linux, kho_modes, kho_mems, kho_layout, gens,
+           floor=True):
     """Cartesian product from the command line (numa > cpus is skipped);
-    @linux lists the Linux series to boot on each layout."""
+    @linux lists the Linux series to boot on each layout; with @floor a
+    floor cell per memory size at the largest vCPU count."""
     cells, layouts = [], []
     for m in mems:
         for c in cpus:
@@ -276,6 +337,8 @@ def custom(mems, cpus, numas, strategies, linux, kho_modes, kho_mems, kho_layout
                     layouts.append((m, c, n))
     for v in linux:
         cells += [Cell("linux", m, c, numa=n, series=v) for (m, c, n) in layouts]
+    if floor and layouts:
+        cells += _floors(list(dict.fromkeys(m for m, _, _ in layouts)), max(cpus))
     km, _, kc = kho_layout.partition(":")
     for mode in kho_modes:
         for sz in kho_mems:

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The five pictures, drawn with gnuplot (Debian: gnuplot-nox), each as PNG
+"""The six pictures, drawn with gnuplot (Debian: gnuplot-nox), each as PNG
 and SVG, with its data (.dat) and script (.gp) kept beside it so anyone can
 redraw or restyle it: gnuplot NAME.gp."""
 
@@ -10,11 +10,12 @@ import subprocess
 from . import summary
 
 PICTURES = [
+    ("ready_vs_memory", "Ready time (all RAM in buddy, end to end) vs memory size (kholab, Linux 6.1 and 7.2)"),
     ("deferred_vs_vcpus", "Deferred struct page init time vs vCPUs (kholab, Linux, floor)"),
-    ("time_vs_memory", "Memmap init time vs memory size"),
+    ("time_vs_memory", "Deferred phase (memmap init) time vs memory size"),
     ("kho_vs_preserved", "KHO cost vs preserved size (deserialize and restore modes)"),
     ("timeline", "Per-CPU timeline of one boot's deferred init (trace=memmap chunks)"),
-    ("cost_per_gib", "Memmap init cost per GiB vs memory size (kholab, Linux 6.1 and 7.2)"),
+    ("cost_per_gib", "Cost per GiB vs memory size: ready time and deferred phase (kholab, Linux 6.1 and 7.2)"),
 ]
 
 STYLE = {  # series kind -> gnuplot line style
@@ -35,7 +36,9 @@ def _dat(path, rows):
 
 
 def _gnuplot(out, name, body, w=960, h=600):
-    """body: gnuplot commands ending in a plot; drawn to NAME.png and NAME.svg."""
+    """body: gnuplot commands ending in a plot (or a multiplot); drawn to
+    NAME.png and NAME.svg (the body is written once per terminal: replot
+    would redraw only the last panel of a multiplot)."""
     gp = os.path.join(out, name + ".gp")
     with open(gp, "w") as fh:
         fh.write("# redraw: cd %s && gnuplot %s.gp\n" % ("<this directory>", name))
@@ -43,7 +46,9 @@ def _gnuplot(out, name, body, w=960, h=600):
         fh.write("set output '%s.png'\n" % name)
         fh.write(body)
         fh.write("\nset terminal svg size %d,%d enhanced font 'DejaVu Sans,11' background rgb 'white'\n" % (w, h))
-        fh.write("set output '%s.svg'\nreplot\nunset output\n" % name)
+        fh.write("set output '%s.svg'\n" % name)
+        fh.write(body)
+        fh.write("\nunset output\n")
     p = subprocess.run(["gnuplot", name + ".gp"], cwd=out, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     err = os.path.join(out, name + ".gnuplot.err")
@@ -65,7 +70,7 @@ def _series(agg, cid, key):
 def p_vcpus(out, agg, host_cores):
     cells = [agg.cells[c] for c in agg.order]
     deferred = [c for c in cells if c.kind == "kholab" and c.strategy == "deferred"
-                and not c.threads and not c.numa]
+                and not c.threads and not c.numa and not c.prealloc]
     mems = sorted({c.mem_mib for c in deferred})
     multi = [m for m in mems if len({c.cpus for c in deferred if c.mem_mib == m}) >= 2]
     mems = multi or mems
@@ -73,11 +78,12 @@ def p_vcpus(out, agg, host_cores):
     for j, m in enumerate(mems):
         k, fl, lx = [], [], {v: [] for v in agg.series()}
         for c in sorted((c for c in deferred if c.mem_mib == m), key=lambda c: c.cpus):
+            maxc = max(maxc, c.cpus)
             s = _series(agg, c.id, "kholab_ms")
             if s:
                 k.append((c.cpus,) + s)
-                maxc = max(maxc, c.cpus)
-            s = _series(agg, c.id, "store_floor_ms")
+            fc = agg.floor_for(c)
+            s = _series(agg, fc, "floor_warm_ms") if fc else None
             if s:
                 fl.append((c.cpus,) + s)
             for v in lx:
@@ -87,7 +93,7 @@ def p_vcpus(out, agg, host_cores):
                     lx[v].append((c.cpus,) + s)
         lines = [("kholab", k, "kholab deferred")]
         lines += [(_ltag(v), lx[v], "Linux %s deferred" % v) for v in lx]
-        lines += [("floor", fl, "store floor (boot CPU, whole memmap)")]
+        lines += [("floor", fl, "store floor, warm (boot CPU, whole memmap)")]
         for tag, rows, what in lines:
             if rows:
                 fn = "deferred_vs_vcpus.%s.%dM.dat" % (tag, m)
@@ -113,9 +119,67 @@ def _gib(mib):
     return "%g GiB" % (mib / 1024.0)
 
 
+def _xtics(xs):
+    return ", ".join("'%g' %g" % (x, x) for x in xs)
+
+
+def p_ready(out, agg):
+    """Ready time (kholab mm_ready_ns, Linux's last deferred-init printk
+    timestamp) against memory size: kholab deferred at the top vCPU count
+    and at 1 vCPU, eager, Linux 6.1 and 7.2 at the top vCPU count."""
+    cells = summary._plain(agg)
+    if not cells:
+        return None
+    top = max(c.cpus for c in cells)
+    series = {"kholab": [], "deferred1": [], "eager": []}
+    series.update({_ltag(v): [] for v in agg.series()})
+    for c in sorted(cells, key=lambda c: c.mem_mib):
+        x = c.mem_mib / 1024.0
+        tag = ("kholab" if c.strategy == "deferred" and c.cpus == top else
+               "deferred1" if c.strategy == "deferred" and c.cpus == 1 else
+               "eager" if c.strategy == "eager" and c.cpus == top else None)
+        if tag is None:
+            continue
+        s = _series(agg, c.id, "ready_ms")
+        if s:
+            series[tag].append((x,) + s)
+        if tag == "kholab":
+            for v in agg.series():
+                lc = agg.linux_for(c, v)
+                s = _series(agg, lc, "ready_ms") if lc else None
+                if s:
+                    series[_ltag(v)].append((x,) + s)
+    names = {"kholab": "kholab deferred, %d vCPU(s)" % top,
+             "deferred1": "kholab deferred, 1 vCPU",
+             "eager": "kholab eager, %d vCPU(s)" % top}
+    names.update({_ltag(v): "Linux %s, %d vCPU(s)" % (v, top) for v in agg.series()})
+    plots, ys = [], []
+    for tag, rows in series.items():
+        if rows:
+            fn = "ready_vs_memory.%s.dat" % tag
+            _dat(os.path.join(out, fn), rows)
+            plots.append("'%s' u 1:2:3:4 w yerrorlines %s t '%s'" % (fn, STYLE[tag], names[tag]))
+            ys += [r[2] for r in rows] + [r[3] for r in rows]
+    if not plots:
+        return None
+    xs = sorted({r[0] for v in series.values() for r in v})
+    logy = min(ys) > 0 and max(ys) / min(ys) > 20
+    body = ("set title \"Ready: kernel entry until all RAM is in the buddy allocator "
+            "(medians, bars = min-max)\\nkholab: from its first instruction; "
+            "Linux: printk time of its last deferred-init line (its clock starts at its early TSC setup)\"\n"
+            "set xlabel 'guest memory (GiB, log scale)'\nset ylabel 'ready time (ms%s)'\n"
+            "set grid\nset logscale x 2\n%sset xrange [%g:%g]\nset xtics (%s)\n%s"
+            "set key inside top left box opaque font ',10'\n"
+            "plot %s\n" % (", log scale" if logy else "", "set logscale y\n" if logy else "",
+                           xs[0] / 1.5, xs[-1] * 1.5, _xtics(xs),
+                           "" if logy else "set yrange [0:*]\n", ", \\\n     ".join(plots)))
+    return _gnuplot(out, "ready_vs_memory", body)
+
+
 def p_memory(out, agg):
     cells = [agg.cells[c] for c in agg.order]
-    km = [c for c in cells if c.kind == "kholab" and not c.numa and not c.threads]
+    km = [c for c in cells if c.kind == "kholab" and not c.numa and not c.threads
+          and not c.prealloc]
     if not km:
         return None
     top = max(c.cpus for c in km)
@@ -129,7 +193,8 @@ def p_memory(out, agg):
         if s:
             series["kholab" if c.strategy == "deferred" else "eager"].append((x,) + s)
         if c.strategy == "deferred":
-            s = _series(agg, c.id, "store_floor_ms")
+            fc = agg.floor_for(c)
+            s = _series(agg, fc, "floor_warm_ms") if fc else None
             if s:
                 series["floor"].append((x,) + s)
             for v in agg.series():
@@ -139,7 +204,7 @@ def p_memory(out, agg):
                     series[_ltag(v)].append((x,) + s)
     names = {"kholab": "kholab deferred (deferred\\_ns)",
              "eager": "kholab eager (init\\_ns + free\\_ns, 1 CPU)",
-             "floor": "store floor (boot CPU, whole memmap)"}
+             "floor": "store floor, warm (boot CPU, whole memmap)"}
     names.update({_ltag(v): "Linux %s deferred (max over nodes)" % v for v in agg.series()})
     for tag in series:
         if series[tag]:
@@ -150,7 +215,7 @@ def p_memory(out, agg):
     if not plots:
         return None
     xs = sorted({r[0] for v in series.values() for r in v})
-    body = ("set title 'Memmap init time vs memory size, %d vCPU(s) (medians, bars = min-max)'\n"
+    body = ("set title 'Deferred phase vs memory size, %d vCPU(s) (medians, bars = min-max)'\n"
             "set xlabel 'guest memory (GiB, log scale)'\nset ylabel 'time (ms)'\nset grid\n"
             "set logscale x 2\nset xrange [%g:%g]\nset xtics (%s)\nset yrange [0:*]\n"
             "set key inside top left box opaque font ',10'\nset offsets 0, 0, graph 0.35, 0\n"
@@ -242,32 +307,39 @@ def p_timeline(out, agg, chunks_by_cell):
 
 
 def p_per_gib(out, agg):
-    """ms per GiB against memory size (summary.per_gib_rows), log x."""
-    rows = summary.per_gib_rows(agg)
-    if not rows:
+    """ms per GiB against memory size (summary.per_gib_rows), log x: two
+    panels, the ready time (left) and the deferred phase (right)."""
+    if not summary.sweep_rows(agg):
         return None
     names = [("deferred", "kholab", "kholab deferred"),
              ("deferred 1 vCPU", "deferred1", "kholab deferred, 1 vCPU"),
-             ("eager", "eager", "kholab eager (1 CPU)")]
-    names += [("linux " + v, _ltag(v), "Linux %s deferred" % v) for v in agg.series()]
-    plots = []
-    for key, tag, title in names:
-        pts = [(m / 1024.0, d[key][0]) for m, d in rows if key in d]
-        if not pts:
-            continue
-        fn = "cost_per_gib.%s.dat" % tag
-        _dat(os.path.join(out, fn), pts)
-        plots.append("'%s' u 1:2 w linespoints %s t '%s'" % (fn, STYLE[tag], title))
-    if not plots:
+             ("eager", "eager", "kholab eager")]
+    names += [("linux " + v, _ltag(v), "Linux %s" % v) for v in agg.series()]
+    panels = []
+    for which, title in (("ready", "Ready time (end to end) per GiB"),
+                         ("deferred", "Deferred phase per GiB")):
+        rows = summary.per_gib_rows(agg, which)
+        plots = []
+        for key, tag, what in names:
+            pts = [(m / 1024.0, d[key][0]) for m, d in rows if key in d]
+            if not pts:
+                continue
+            fn = "cost_per_gib.%s.%s.dat" % (which, tag)
+            _dat(os.path.join(out, fn), pts)
+            plots.append("'%s' u 1:2 w linespoints %s t '%s'" % (fn, STYLE[tag], what))
+        if plots:
+            xs = [m / 1024.0 for m, _ in rows]
+            panels.append(
+                "set title '%s (medians)'\nset xrange [%g:%g]\nset xtics (%s)\n"
+                "plot %s\n" % (title, xs[0] / 1.5, xs[-1] * 1.5, _xtics(xs),
+                               ", \\\n     ".join(plots)))
+    if not panels:
         return None
-    xs = [m / 1024.0 for m, _ in rows]
-    body = ("set title 'Memmap init cost per GiB vs memory size (medians)'\n"
+    body = ("set multiplot layout 1,%d title 'Cost per GiB of guest memory vs memory size'\n"
             "set xlabel 'guest memory (GiB, log scale)'\nset ylabel 'ms per GiB'\nset grid\n"
-            "set logscale x 2\nset xrange [%g:%g]\nset xtics (%s)\nset yrange [0:*]\n"
-            "set key outside right top vertical font ',10'\n"
-            "plot %s\n" % (xs[0] / 1.5, xs[-1] * 1.5, ", ".join("'%g' %g" % (x, x) for x in xs),
-                            ", \\\n     ".join(plots)))
-    return _gnuplot(out, "cost_per_gib", body, w=1100)
+            "set logscale x 2\nset yrange [0:*]\nset key below box font ',9'\n"
+            "%sunset multiplot\n" % (len(panels), "".join(panels)))
+    return _gnuplot(out, "cost_per_gib", body, w=1400)
 
 
 def draw_all(out, agg, chunks_by_cell, host_cores):
@@ -276,6 +348,7 @@ def draw_all(out, agg, chunks_by_cell, host_cores):
         return [(n, t, False) for n, t in PICTURES]
     res = []
     for (name, title), fn in zip(PICTURES, (
+            lambda: p_ready(out, agg),
             lambda: p_vcpus(out, agg, host_cores), lambda: p_memory(out, agg),
             lambda: p_kho(out, agg), lambda: p_timeline(out, agg, chunks_by_cell),
             lambda: p_per_gib(out, agg))):

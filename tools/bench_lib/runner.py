@@ -10,9 +10,20 @@ import subprocess
 import sys
 import time
 
+import kholab_results  # tools/kholab_results.py
+
 from . import boots
 
 ROOT = boots.ROOT
+
+# The phases of the kernel's timeline event (docs/results.md), in boot
+# order: one results.csv column ph_<name>_ms each (its duration; empty when
+# the phase did not run).  A phase the kernel reports that is not listed
+# here goes to ph_other as name=ms;...
+PHASES = ("tsc_calibrate", "memblock", "paging_init", "sparse_init", "memmap_early",
+          "kho_scratch", "kho_deserialize", "memblock_free_all", "smp_init", "deferred_init",
+          "kho_init_late", "mm_check", "selftest", "kho_restore", "kho_preserve", "kexec")
+PHASE_COLUMNS = ["ph_%s_ms" % p for p in PHASES]
 
 # Every column of results.csv, in order.  Times are milliseconds.
 COLUMNS = [
@@ -23,23 +34,29 @@ COLUMNS = [
     # host and bookkeeping (wall_s: the whole run-qemu.sh / linux-ref.sh
     # process; qemu_wall_s: QEMU alone, run-qemu.sh's "wall time" line)
     "started", "wall_s", "qemu_wall_s", "host_load1_before", "other_qemus_before",
-    "serial_log", "results_file",
+    "serial_log", "results_file", "prealloc",
+    # end to end: kholab generation 0's timeline (mm_ready_ns, boot_ns: from
+    # kernel entry); Linux: the printk timestamp of its last deferred-init line
+    "ready_ms", "boot_ms", "timeline_end",
     # kholab memmap (generation 0)
     "strategy", "threads", "nodes", "tsc_khz", "pages_total", "early_pages",
     "deferred_pages", "early_ms", "deferred_ms", "init_ms", "free_ms",
-    "store_floor_ms", "kholab_ms", "kholab_basis", "node_deferred_ms",
+    "kholab_ms", "kholab_basis", "node_deferred_ms",
     "zone_lock_contended", "chunks",
+    # floor cells (memmap_floor=1) only: the store floor's two passes
+    "floor_first_ms", "floor_warm_ms",
     # Linux (series 6.1 or 7.2, the package's upstream version, the release
     # the kernel printed; cpu_model and linux_append: QEMU -cpu and kernel
     # words when a cell asks for them)
     "linux_series", "linux_kernel", "linux_release", "cpu_model", "linux_append",
-    "linux_max_ms", "linux_node_ms",
+    "linux_max_ms", "linux_node_ms", "linux_node_t_ms",
     # KHO (generations >= 1: median over them; kexec: over handoffs)
     "kho_gens_received", "folios", "kho_bytes", "restored", "lost", "mismatches",
     "blocks_received", "deserialize_ms", "late_init_ms", "restore_ms",
     "pages_inited_at_deserialize", "pages_inited_after_smp",
     "handoff_ms", "preserved_bytes", "preserved_blocks",
-]
+    # kholab generation 0's timeline: each phase's duration
+] + PHASE_COLUMNS + ["ph_other"]
 
 
 def ms(ns):
@@ -51,17 +68,49 @@ def med(vals):
     return statistics.median(vals) if vals else None
 
 
-def kholab_figures(row, evs):
-    """Fill row from the results file's events; return the gen-0 chunk list."""
+def timeline0(evs):
+    """Generation 0's timeline event (the first timeline event when none
+    says gen 0), or None."""
+    tl = [e for e in evs if e["event"] == "timeline"]
+    return next((e for e in tl if e.get("gen") == 0), None) or \
+        next((e for e in tl if "gen" not in e), None)
+
+
+def kholab_figures(row, evs, floor=False):
+    """Fill row from the results file's events; return the gen-0 chunk list
+    and the TSC rate.  @floor (a memmap_floor=1 boot): only the floor
+    figures and the page counts, since the floor pass pre-touched the
+    memmap and every other figure of that boot is off."""
     boot0 = next((e for e in evs if e["event"] == "boot"), None)
     mm = next((e for e in evs if e["event"] == "memmap"), None)
+    tl = timeline0(evs)
     if boot0:
         row["tsc_khz"] = boot0.get("tsc_khz")
         row["nodes"] = boot0.get("nodes")
     if mm:
-        for k in ("strategy", "threads", "pages_total", "early_pages", "deferred_pages"):
+        for k in ("pages_total", "early_pages", "deferred_pages"):
             row[k] = mm.get(k)
-        for k in ("early", "deferred", "init", "free", "store_floor"):
+        row["floor_first_ms"] = ms(mm.get("floor_first_ns"))
+        row["floor_warm_ms"] = ms(mm.get("floor_warm_ns"))
+    if floor:
+        return [], (boot0 or {}).get("tsc_khz")
+    if tl:
+        row["ready_ms"] = ms(tl.get("mm_ready_ns"))
+        row["boot_ms"] = ms(tl.get("boot_ns"))
+        row["timeline_end"] = tl.get("end")
+        if not row.get("tsc_khz"):
+            row["tsc_khz"] = tl.get("tsc_khz")
+        other = []
+        for name, ns in kholab_results.phase_durations(tl).items():
+            if name in PHASES:
+                row["ph_%s_ms" % name] = ms(ns)
+            else:
+                other.append("%s=%s" % (name, ms(ns)))
+        row["ph_other"] = ";".join(other) or None
+    if mm:
+        for k in ("strategy", "threads"):
+            row[k] = mm.get(k)
+        for k in ("early", "deferred", "init", "free"):
             row[k + "_ms"] = ms(mm.get(k + "_ns"))
         nodes = mm.get("nodes") or []
         row["node_deferred_ms"] = ";".join("%s" % ms(n.get("deferred_ns")) for n in nodes)
@@ -92,6 +141,23 @@ def kholab_figures(row, evs):
         row["preserved_bytes"] = med([e.get("preserved_bytes") for e in kx])
         row["preserved_blocks"] = med([e.get("preserved_blocks") for e in kx])
     return chunks, (boot0 or {}).get("tsc_khz")
+
+
+def _f(v):
+    return "-" if v in (None, "") else "%.1f" % float(v)
+
+
+def progress_figures(row):
+    """What the progress line says about an ok row."""
+    k = row["kind"]
+    if k == "floor":
+        return "floor first %s ms, warm %s ms" % (_f(row["floor_first_ms"]), _f(row["floor_warm_ms"]))
+    if k == "linux":
+        return "ready %s ms, deferred max %s ms" % (_f(row["ready_ms"]), _f(row["linux_max_ms"]))
+    if k == "kho":
+        return "ready %s ms, deserialize %s ms" % (_f(row["ready_ms"]), _f(row["deserialize_ms"]))
+    return "ready %s ms, %s %s ms" % (_f(row["ready_ms"]), row["kholab_basis"] or "kholab",
+                                      _f(row["kholab_ms"]))
 
 
 def host_info(env):
@@ -179,7 +245,7 @@ class Runner:
                    numa=cell.numa, strategy_req=cell.strategy if cell.kind in ("kholab", "timeline") else "",
                    deferred_threads=cell.threads if cell.kind in ("kholab", "timeline") else "",
                    kho_mode=cell.kho_mode, kho_test_mem=cell.kho_mem, gens=cell.gens,
-                   cmdline=cell.cmdline(), boot=cell.boot or "",
+                   cmdline=cell.cmdline(), boot=cell.boot or "", prealloc=int(cell.prealloc),
                    linux_series=cell.series, cpu_model=cell.cpu_model, linux_append=cell.append,
                    started=time.strftime("%Y-%m-%dT%H:%M:%S"))
         if cell.kind == "linux" and cell.series in self.linux_why:
@@ -196,15 +262,18 @@ class Runner:
             row["linux_release"] = res.get("release")
             row["cpu_model"] = res.get("cpu_model") or cell.cpu_model
             row["linux_max_ms"] = res.get("max_ms")
+            row["ready_ms"] = res.get("ready_ms")
             row["linux_node_ms"] = ";".join(str(n.get("ms")) for n in (res.get("nodes") or []))
+            row["linux_node_t_ms"] = ";".join(str(n.get("t_ms")) for n in (res.get("nodes") or []))
         else:
             res = boots.run_kholab(cell, self.o, r, wd, self.env)
             row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
             row["results_file"] = os.path.relpath(res["results_file"], self.out)
             row["qemu_wall_s"] = res.get("qemu_wall_s")
-            row["kholab_ms"] = ms(res["compare_ns"])
-            row["kholab_basis"] = res["compare_basis"]
-            chunks, khz = kholab_figures(row, res["events"])
+            if cell.kind != "floor":
+                row["kholab_ms"] = ms(res["compare_ns"])
+                row["kholab_basis"] = res["compare_basis"]
+            chunks, khz = kholab_figures(row, res["events"], floor=cell.kind == "floor")
             if cell.kind == "timeline":
                 self.chunks[cell.id] = (chunks, khz)
             if res["ok"] and cell.kind == "kho":
@@ -243,12 +312,8 @@ class Runner:
                     if row["status"] != "skipped" and row["wall_s"]:
                         self.walls.setdefault(cell.id, []).append(row["wall_s"])
                     if row["status"] == "ok":
-                        fig = (row["linux_max_ms"] if cell.kind == "linux" else
-                               row["deserialize_ms"] if cell.kind == "kho" else row["kholab_ms"])
-                        what = ("linux max" if cell.kind == "linux" else
-                                "deserialize" if cell.kind == "kho" else
-                                row["kholab_basis"] or "kholab")
-                        sys.stderr.write("        ok: %s %s ms (%.1f s)\n" % (what, fig, row["wall_s"] or 0))
+                        sys.stderr.write("        ok: %s (%.1f s)\n" % (progress_figures(row),
+                                                                     row["wall_s"] or 0))
                     else:
                         sys.stderr.write("        %s: %s%s\n" % (
                             row["status"].upper(), row["error"],

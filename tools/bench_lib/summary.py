@@ -1,10 +1,26 @@
 # SPDX-License-Identifier: MIT
 """summary.md from the runs: medians with min-max per cell, and ratios
 computed per repeat (kholab run i with Linux run i of the same layout, or
-with the 1-thread cell's run i) and then medianed."""
+with the 1-thread cell's run i) and then medianed.
 
-import os
+Two comparisons with Linux, always in this order (docs/benchmarks.md):
+  ready     end to end: kholab's `mm_ready_ns` (kernel entry until all RAM
+            is in the buddy allocator) against Linux's ready time (the
+            printk timestamp of its last `deferred pages initialised` line);
+            results.csv column ready_ms for both;
+  deferred  the deferred phase: kholab* (`deferred_ns`, or `init_ns +
+            free_ns` for eager; kholab_ms) against Linux's `node N deferred
+            pages initialised in Xms` (max over nodes; linux_max_ms)."""
+
+import copy
 import statistics
+
+from .runner import PHASES
+
+# results.csv column of each comparison's figure, per kind of cell
+FIG = {"ready": {"kholab": "ready_ms", "linux": "ready_ms"},
+       "deferred": {"kholab": "kholab_ms", "linux": "linux_max_ms"}}
+WHICH = ("ready", "deferred")  # the order every table shows them in
 
 
 def st(vals):
@@ -27,6 +43,11 @@ def num(v):
     return None if v in (None, "") else float(v)
 
 
+def fig_key(cell, which):
+    """The results.csv column of @cell's @which figure (ready / deferred)."""
+    return FIG[which]["linux" if cell.kind == "linux" else "kholab"]
+
+
 class Agg:
     """Per-cell groups of ok runs, keyed by cell id."""
 
@@ -46,11 +67,25 @@ class Agg:
                 if num(r.get(key)) is not None}
 
     def stat(self, cid, key):
-        return st([r.get(key) for r in self.ok.get(cid, [])])
+        return st([r.get(key) for r in self.ok.get(cid, [])]) if cid else None
+
+    def fig(self, cid, which):
+        """Stats of cell @cid's @which figure."""
+        return self.stat(cid, fig_key(self.cells[cid], which)) if cid else None
+
+    def fig_ratio(self, num_cid, den_cid, which):
+        """Per-repeat ratio of two cells' @which figures, medianed."""
+        if not num_cid or not den_cid:
+            return None
+        return self.ratio(num_cid, fig_key(self.cells[num_cid], which),
+                          den_cid, fig_key(self.cells[den_cid], which))
+
+    def n(self, cid):
+        return "%d/%d" % (len(self.ok.get(cid, [])), self.tried.get(cid, 0))
 
     def linux_for(self, cell, series="6.1"):
         """The plain Linux @series cell (default CPU model, no extra words)
-        on @cell's layout, or None."""
+        on @cell's layout (prealloc included), or None."""
         for cid, c in self.cells.items():
             if c.kind == "linux" and c.layout == cell.layout and c.series == series \
                     and not c.cpu_model and not c.append:
@@ -62,12 +97,13 @@ class Agg:
         return sorted({c.series for c in self.cells.values() if c.kind == "linux"})
 
     def one_thread_for(self, cell):
-        """The deferred cell with one thread at the same memory and NUMA layout:
-        one vCPU if there is such a cell, else deferred_threads=1."""
+        """The deferred cell with one thread at the same memory, NUMA layout
+        and prealloc: one vCPU if there is such a cell, else
+        deferred_threads=1."""
         best = None
         for cid, c in self.cells.items():
             if c.kind != "kholab" or c.strategy != "deferred" or c.mem_mib != cell.mem_mib \
-                    or c.numa != cell.numa:
+                    or c.numa != cell.numa or c.prealloc != cell.prealloc:
                 continue
             if c.cpus == 1 and c.threads in (0, 1):
                 return cid
@@ -75,22 +111,39 @@ class Agg:
                 best = cid
         return best
 
+    def floor_for(self, cell):
+        """The floor cell of @cell's memory size (the same prealloc if there
+        is one, else without), or None."""
+        cands = [c for c in self.cells.values() if c.kind == "floor" and c.mem_mib == cell.mem_mib]
+        for want in (cell.prealloc, False, True):
+            for c in cands:
+                if c.prealloc == want:
+                    return c.id
+        return None
+
+    def twin(self, cell, prealloc):
+        """The cell that differs from @cell only in prealloc, or None."""
+        t = copy.copy(cell)
+        t.prealloc = prealloc
+        return t.id if t.id in self.cells and t.id != cell.id else None
+
     def ratio(self, num_cid, num_key, den_cid, den_key):
         a, b = self.by_rep(num_cid, num_key), self.by_rep(den_cid, den_key)
         return st([a[i] / b[i] for i in a if i in b and b[i]])
 
     def memmap_row(self, cid):
         c = self.cells[cid]
-        d = {"cell": c, "kholab": self.stat(cid, "kholab_ms"),
-             "floor": self.stat(cid, "store_floor_ms"),
-             "threads": self.stat(cid, "threads"), "linux": {}, "k_over_l": {},
-             "k_over_floor": self.ratio(cid, "kholab_ms", cid, "store_floor_ms"),
+        fc = self.floor_for(c)
+        d = {"cell": c, "ready": self.fig(cid, "ready"), "deferred": self.fig(cid, "deferred"),
+             "floor": self.stat(fc, "floor_warm_ms"),
+             "threads": self.stat(cid, "threads"), "linux": {}, "ratio": {},
+             "k_over_floor": self.ratio(cid, "kholab_ms", fc, "floor_warm_ms") if fc else None,
              "speedup": None, "efficiency": None}
         for v in self.series():
             lc = self.linux_for(c, v)
-            if lc:
-                d["linux"][v] = self.stat(lc, "linux_max_ms")
-                d["k_over_l"][v] = self.ratio(cid, "kholab_ms", lc, "linux_max_ms")
+            for which in WHICH:
+                d["linux"][(v, which)] = self.fig(lc, which)
+                d["ratio"][(v, which)] = self.fig_ratio(cid, lc, which)
         if c.strategy == "deferred":
             base = self.one_thread_for(c)
             if base:
@@ -108,15 +161,20 @@ def _med(agg, cid, key):
 
 
 def _plain(agg):
-    """kholab cells of a memory sweep: no NUMA, default threads, gen 0 only."""
+    """kholab cells of a memory sweep: no NUMA, default threads, gen 0 only,
+    no prealloc."""
     return [agg.cells[c] for c in agg.order if agg.cells[c].kind == "kholab"
-            and not agg.cells[c].numa and not agg.cells[c].threads and agg.cells[c].gens == 1]
+            and not agg.cells[c].numa and not agg.cells[c].threads and agg.cells[c].gens == 1
+            and not agg.cells[c].prealloc]
 
 
-def per_gib_rows(agg):
-    """[(mem_mib, {name: (ms per GiB, cell id)})] for every memory size of the
-    sweep, when it has two or more sizes; [] otherwise.  Names: deferred,
-    eager (top vCPU count), deferred 1 vCPU, linux SERIES (top vCPU count)."""
+SWEEP_NAMES = ("deferred", "deferred 1 vCPU", "eager")  # + "linux SERIES"
+
+
+def sweep_rows(agg):
+    """[(mem_mib, {name: cell id})] for every memory size of a memory sweep
+    (two or more sizes; [] otherwise).  Names: deferred, eager (top vCPU
+    count), deferred 1 vCPU, linux SERIES (the top count's layout)."""
     cells = _plain(agg)
     mems = sorted({c.mem_mib for c in cells})
     if len(mems) < 2:
@@ -124,63 +182,180 @@ def per_gib_rows(agg):
     top = max(c.cpus for c in cells)
     out = []
     for m in mems:
-        gib = m / 1024.0
         d = {}
         for c in (c for c in cells if c.mem_mib == m):
             if c.strategy == "eager" and c.cpus == top:
-                name = "eager"
+                d["eager"] = c.id
             elif c.strategy == "deferred" and c.cpus == top:
-                name = "deferred"
+                d["deferred"] = c.id
                 for v in agg.series():
                     lc = agg.linux_for(c, v)
-                    x = _med(agg, lc, "linux_max_ms")
-                    if x is not None:
-                        d["linux " + v] = (x / gib, lc)
-            elif c.strategy == "deferred" and c.cpus == 1:
-                name = "deferred 1 vCPU"
-            else:
-                continue
-            x = _med(agg, c.id, "kholab_ms")
-            if x is not None:
-                d[name] = (x / gib, c.id)
+                    if lc:
+                        d["linux " + v] = lc
+            elif c.strategy == "deferred" and c.cpus == 1 and top > 1:
+                d["deferred 1 vCPU"] = c.id
         out.append((m, d))
     return out
 
 
-def write_per_gib(w, agg):
-    """The cost per GiB table of a memory sweep (BENCH=scale)."""
-    rows = per_gib_rows(agg)
+def per_gib_rows(agg, which="deferred"):
+    """[(mem_mib, {name: (median ms per GiB, cell id)})] of sweep_rows, for
+    the @which figure (ready or deferred)."""
+    out = []
+    for m, d in sweep_rows(agg):
+        gib = m / 1024.0
+        e = {}
+        for name, cid in d.items():
+            s = agg.fig(cid, which)
+            if s:
+                e[name] = (s["median"] / gib, cid)
+        out.append((m, e))
+    return out
+
+
+def write_sweep(w, agg):
+    """A memory sweep (BENCH=scale): the ready time and the deferred phase
+    against memory size, in ms and in ms per GiB."""
+    rows = sweep_rows(agg)
     if not rows:
         return
     ser = agg.series()
-    w("## Cost per GiB against memory size")
+    w("## Memory sweep: ready time and deferred phase against memory size")
     w("")
-    w("Medians divided by the guest size; kholab deferred and eager at the top vCPU "
-      "count of the matrix, deferred also at 1 vCPU; Linux at the top vCPU count. "
-      "kholab/Linux = the per-repeat ratio of the deferred figures (median), at each "
-      "size Linux reached.")
+    w("kholab deferred and eager at the top vCPU count of the matrix, deferred also at "
+      "1 vCPU; Linux at the top vCPU count. Ready first (end to end: kholab `mm_ready_ns` "
+      "from kernel entry, Linux the printk time of its last deferred-init line), then the "
+      "deferred phase (kholab* against Linux's deferred-init figure). kholab/Linux = the "
+      "per-repeat ratio against kholab deferred at the top vCPU count, medianed.")
+    for unit in ("ms", "ms/GiB"):
+        w("")
+        head = ["memory"]
+        for which in WHICH:
+            head += ["%s: kholab deferred %s" % (which, unit),
+                     "%s: kholab deferred, 1 vCPU %s" % (which, unit),
+                     "%s: kholab eager %s" % (which, unit)]
+            for v in ser:
+                head += ["%s: Linux %s %s" % (which, v, unit), "%s: kholab/Linux %s" % (which, v)]
+        w("| %s |" % " | ".join(head))
+        w("|%s" % ("---|" * len(head)))
+        for m, d in rows:
+            gib = m / 1024.0
+            cols = ["%gG" % gib]
+
+            def g(name, which):
+                s = agg.fig(d.get(name), which)
+                if not s:
+                    return "-"
+                if unit == "ms":
+                    return f(s, 1)
+                return "%.2f" % (s["median"] / gib)
+            for which in WHICH:
+                cols += [g(n, which) for n in SWEEP_NAMES]
+                for v in ser:
+                    cols += [g("linux " + v, which),
+                             f(agg.fig_ratio(d.get("deferred"), d.get("linux " + v), which), 2)]
+            w("| %s |" % " | ".join(cols))
     w("")
-    w("| memory | kholab deferred ms/GiB | deferred, 1 vCPU ms/GiB | eager ms/GiB | %s |" %
-      " | ".join("Linux %s ms/GiB | kholab/Linux %s" % (v, v) for v in ser))
-    w("|---|---|---|---|%s" % ("---|---|" * len(ser)))
-    for m, d in rows:
-        def g(name):
-            return "%.2f" % d[name][0] if name in d else "-"
-        cols = []
-        for v in ser:
-            r = None
-            if "deferred" in d and ("linux " + v) in d:
-                r = agg.ratio(d["deferred"][1], "kholab_ms", d["linux " + v][1], "linux_max_ms")
-            cols.append("%s | %s" % (g("linux " + v), f(r, 2)))
-        w("| %gG | %s | %s | %s | %s |" % (m / 1024.0, g("deferred"), g("deferred 1 vCPU"),
-                                          g("eager"), " | ".join(cols)))
+
+
+def write_timeline(w, agg, run_phases):
+    """Median duration of every phase of generation 0's timeline event, per
+    kholab cell (floor cells left out)."""
+    cids = [cid for cid in agg.order if agg.cells[cid].kind in ("kholab", "kho", "timeline")
+            and agg.ok.get(cid)]
+    phases = [p for p in run_phases
+              if any(agg.stat(cid, "ph_%s_ms" % p) for cid in cids)]
+    if not cids:
+        return
+    w("## Boot timeline (kholab, generation 0)")
+    w("")
+    w("Median duration of each phase of generation 0's `timeline` event, ms (- = the phase "
+      "did not run); ready = `mm_ready_ns`, boot = `boot_ns`, both from kernel entry (the "
+      "first instruction of kernel/entry.asm). The clock starts at kernel entry, so the "
+      "firmware (OVMF or SeaBIOS) is outside every figure.")
+    w("")
+    head = ["cell", "n", "ready ms", "boot ms"] + phases
+    w("| %s |" % " | ".join(head))
+    w("|%s" % ("---|" * len(head)))
+    for cid in cids:
+        def m(key, nd=2):
+            s = agg.stat(cid, key)
+            return "%.*f" % (nd, s["median"]) if s else "-"
+        w("| %s |" % " | ".join([agg.cells[cid].label, agg.n(cid), m("ready_ms"), m("boot_ms")] +
+                                [m("ph_%s_ms" % p) for p in phases]))
+    w("")
+
+
+def write_prealloc(w, agg):
+    """Cells booted with and without --prealloc: each kernel's ready and
+    deferred figures with and without host page faults."""
+    pairs = []
+    for cid in agg.order:
+        c = agg.cells[cid]
+        if c.prealloc or c.kind not in ("kholab", "linux", "timeline", "kho"):
+            continue
+        t = agg.twin(c, True)
+        if t:
+            pairs.append((cid, t))
+    if not pairs:
+        return
+    w("## Host page faults: without and with --prealloc")
+    w("")
+    w("With `--prealloc` QEMU faults every page of guest RAM in on the host before the guest "
+      "starts (`prealloc=on`), so no host page fault lands inside either kernel's timings; "
+      "without it (`reserve=off`) the first guest write to each page pays one. "
+      "prealloc/plain = per-repeat ratio, medianed.")
+    w("")
+    w("| cell | n plain/prealloc | ready ms | ready ms, prealloc | ready prealloc/plain | "
+      "deferred ms | deferred ms, prealloc | deferred prealloc/plain |")
+    w("|---|---|---|---|---|---|---|---|")
+    for a, b in pairs:
+        cols = [agg.cells[a].label, "%s / %s" % (agg.n(a), agg.n(b))]
+        for which in WHICH:
+            cols += [f(agg.fig(a, which)), f(agg.fig(b, which)),
+                     f(agg.fig_ratio(b, a, which), 2)]
+        w("| %s |" % " | ".join(cols))
+    w("")
+
+
+def write_floor(w, agg):
+    """The floor cells: first-touch and warm store floors per size, beside
+    kholab's deferred figure of the same size."""
+    fl = [cid for cid in agg.order if agg.cells[cid].kind == "floor"]
+    if not fl:
+        return
+    w("## Store floor (memmap_floor=1 boots)")
+    w("")
+    w("The boot CPU writing every byte of the memmap with plain 8-byte stores, in boots of "
+      "their own (`memmap_floor=1` pre-touches the memmap, so nothing else of those boots is "
+      "used): first = the first pass over fresh memory (under QEMU it pays the host's page "
+      "faults), warm = a second pass over the same, now faulted, memory. kholab* = deferred "
+      "at the floor cell's vCPU count, same size, from its own cell; kholab*/warm = "
+      "per-repeat ratio, medianed (the floor covers the whole memmap on one CPU, kholab* "
+      "only the deferred part, on all CPUs).")
+    w("")
+    w("| memory | cell | n | floor first ms | floor warm ms | first/warm | kholab* deferred ms | kholab*/floor warm |")
+    w("|---|---|---|---|---|---|---|---|")
+    for cid in fl:
+        c = agg.cells[cid]
+        k = next((x for x in (agg.cells[y] for y in agg.order)
+                  if x.kind == "kholab" and x.strategy == "deferred" and not x.numa
+                  and not x.threads and x.gens == 1 and x.boot == c.boot
+                  and x.mem_mib == c.mem_mib and x.cpus == c.cpus
+                  and x.prealloc == c.prealloc), None)
+        w("| %gG | %s | %s | %s | %s | %s | %s | %s |" % (
+            c.mem_mib / 1024.0, c.label, agg.n(cid), f(agg.stat(cid, "floor_first_ms")),
+            f(agg.stat(cid, "floor_warm_ms")),
+            f(agg.ratio(cid, "floor_first_ms", cid, "floor_warm_ms"), 2),
+            f(agg.stat(k.id, "kholab_ms")) if k else "-",
+            f(agg.ratio(k.id, "kholab_ms", cid, "floor_warm_ms"), 2) if k else "-"))
     w("")
 
 
 def write_boot(w, agg):
     """--boot uefi against direct for cells that differ only in the front
     door: the wall time of the whole run-qemu.sh, QEMU's alone, and the
-    memmap figure measured inside the kernel (which must not depend on it)."""
+    figures measured inside the kernel (which must not depend on it)."""
     pairs = [(cid, cid + "-direct") for cid in agg.order
              if agg.cells[cid].kind == "kholab" and agg.cells[cid].boot == "uefi"
              and cid + "-direct" in agg.cells]
@@ -189,18 +364,19 @@ def write_boot(w, agg):
     w("## Front door: --boot uefi against --boot direct")
     w("")
     w("Wall = the run-qemu.sh process from start to exit (its verdict); QEMU = "
-      "run-qemu.sh's `wall time` line (QEMU alone). kholab* = the memmap figure of "
-      "generation 0, measured inside the kernel.")
+      "run-qemu.sh's `wall time` line (QEMU alone). ready = `mm_ready_ns` and kholab* = the "
+      "memmap figure of generation 0, both measured inside the kernel from kernel entry.")
     w("")
-    w("| cell | gens | n uefi/direct | wall uefi s | wall direct s | direct/uefi | QEMU uefi s | QEMU direct s | kholab* uefi ms | kholab* direct ms |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| cell | gens | n uefi/direct | wall uefi s | wall direct s | direct/uefi | QEMU uefi s | QEMU direct s | ready uefi ms | ready direct ms | kholab* uefi ms | kholab* direct ms |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for u, d in pairs:
         c = agg.cells[u]
-        w("| %s | %d | %d/%d | %s | %s | %s | %s | %s | %s | %s |" % (
+        w("| %s | %d | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             c.label, c.gens, len(agg.ok.get(u, [])), len(agg.ok.get(d, [])),
             f(agg.stat(u, "wall_s"), 2), f(agg.stat(d, "wall_s"), 2),
             f(agg.ratio(d, "wall_s", u, "wall_s"), 2),
             f(agg.stat(u, "qemu_wall_s"), 2), f(agg.stat(d, "qemu_wall_s"), 2),
+            f(agg.stat(u, "ready_ms")), f(agg.stat(d, "ready_ms")),
             f(agg.stat(u, "kholab_ms")), f(agg.stat(d, "kholab_ms"))))
     w("")
 
@@ -216,19 +392,20 @@ def write_cpu_models(w, agg):
     w("CPU model against the default (`-cpu max`), same series and layout; "
       "ratio per repeat, then median:")
     w("")
-    w("| series | layout | -cpu | kernel words | deferred max ms | default ms | ratio to default |")
-    w("|---|---|---|---|---|---|---|")
+    w("| series | layout | -cpu | kernel words | ready ms | default ready ms | ready ratio | deferred max ms | default ms | deferred ratio |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for cid in var:
         c = agg.cells[cid]
         base = agg.linux_for(c, c.series)
-        w("| %s | %s | %s | %s | %s | %s | %s |" % (
-            c.series, " ".join(c._layout_words()), c.cpu_model or "max (default)",
-            c.append or "-", f(agg.stat(cid, "linux_max_ms"), 0),
-            f(agg.stat(base, "linux_max_ms"), 0) if base else "-",
-            f(agg.ratio(cid, "linux_max_ms", base, "linux_max_ms"), 2) if base else "-"))
+        cols = [c.series, " ".join(c._layout_words()), c.cpu_model or "max (default)",
+                c.append or "-"]
+        for which in WHICH:
+            cols += [f(agg.fig(cid, which), 0), f(agg.fig(base, which), 0) if base else "-",
+                     f(agg.fig_ratio(cid, base, which), 2) if base else "-"]
+        w("| %s |" % " | ".join(cols))
 
 
-def write(path, agg, meta, pictures):
+def write(path, agg, meta, pictures, run_phases=PHASES):
     L = []
     w = L.append
     h = meta["host"]
@@ -254,51 +431,71 @@ def write(path, agg, meta, pictures):
     w("")
     w("Medians with min–max over the ok runs (n = ok runs / tried). Times in ms. "
       "kholab boots went through the %s front door unless the cell says (direct). "
-      "kholab* = the `memmap` event's `deferred_ns` (deferred) or `init_ns + free_ns` "
-      "(eager); floor = `store_floor_ns` (boot CPU writing the whole memmap with plain "
-      "stores); Linux = max over nodes of `node N deferred pages initialised in Xms`. "
-      "Ratios are taken per repeat (run i with run i) and then medianed. Speed-up = "
-      "the 1-thread deferred cell of the same memory and NUMA layout over this one; "
-      "efficiency = speed-up / threads. With more vCPUs than host cores "
-      "(%s here) the vCPUs are oversubscribed under TCG." % (
+      "Two comparisons with Linux, end to end first: **ready** = kholab's `mm_ready_ns` "
+      "(from kernel entry, its first instruction, until all RAM is in the buddy allocator) "
+      "against Linux's ready time (the printk timestamp of its last `node N deferred pages "
+      "initialised` line; Linux's clock starts at its early TSC setup, after the "
+      "decompressor, so Linux's figure leaves out its decompression and earliest setup); "
+      "then the **deferred** phase: kholab* = the `memmap` event's `deferred_ns` (deferred) "
+      "or `init_ns + free_ns` (eager) against Linux's max over nodes of `node N deferred "
+      "pages initialised in Xms`. floor = the warm store floor (`floor_warm_ns`) of the "
+      "floor cell of the same size. Ratios are taken per repeat (run i with run i) and "
+      "then medianed. Speed-up = the 1-thread deferred cell of the same memory and NUMA "
+      "layout over this one (deferred phase); efficiency = speed-up / threads. With more "
+      "vCPUs than host cores (%s here) the vCPUs are oversubscribed under TCG." % (
           meta.get("boot", "uefi"), h.get("nproc")))
     w("")
     w("## Memmap init")
     w("")
     ser = agg.series() or ["6.1"]
-    w("| cell | strategy | threads | n | kholab* ms | floor ms | %s | kholab/floor | speed-up vs 1 thread | efficiency |"
-      % " | ".join("Linux %s ms | kholab/Linux %s" % (v, v) for v in ser))
-    w("|---|---|---|---|---|---|%s---|---|---|" % ("---|---|" * len(ser)))
+    head = ["cell", "strategy", "threads", "n", "ready ms"]
+    for v in ser:
+        head += ["Linux %s ready ms" % v, "ready kholab/Linux %s" % v]
+    head.append("kholab* ms")
+    for v in ser:
+        head += ["Linux %s deferred ms" % v, "kholab*/Linux %s" % v]
+    head += ["floor ms", "kholab*/floor", "speed-up vs 1 thread", "efficiency"]
+    w("| %s |" % " | ".join(head))
+    w("|%s" % ("---|" * len(head)))
     for cid in agg.order:
         c = agg.cells[cid]
         if c.kind != "kholab":
             continue
         d = agg.memmap_row(cid)
         th = "%g" % d["threads"]["median"] if d["threads"] else "-"
-        w("| %s | %s | %s | %d/%d | %s | %s | %s | %s | %s | %s |" % (
-            c.label, c.strategy, th, len(agg.ok.get(cid, [])), agg.tried.get(cid, 0),
-            f(d["kholab"]), f(d["floor"]),
-            " | ".join("%s | %s" % (f(d["linux"].get(v), 0), f(d["k_over_l"].get(v), 2)) for v in ser),
-            f(d["k_over_floor"], 2), f(d["speedup"], 2), f(d["efficiency"], 2)))
+        cols = [c.label, c.strategy, th, agg.n(cid), f(d["ready"])]
+        for v in ser:
+            cols += [f(d["linux"].get((v, "ready")), 0), f(d["ratio"].get((v, "ready")), 2)]
+        cols.append(f(d["deferred"]))
+        for v in ser:
+            cols += [f(d["linux"].get((v, "deferred")), 0), f(d["ratio"].get((v, "deferred")), 2)]
+        cols += [f(d["floor"]), f(d["k_over_floor"], 2), f(d["speedup"], 2),
+                 f(d["efficiency"], 2)]
+        w("| %s |" % " | ".join(cols))
     w("")
-    write_per_gib(w, agg)
+    write_sweep(w, agg)
+    write_timeline(w, agg, run_phases)
+    write_floor(w, agg)
+    write_prealloc(w, agg)
     write_boot(w, agg)
     lin = [cid for cid in agg.order if agg.cells[cid].kind == "linux"]
     if lin:
         w("## Linux reference")
         w("")
         w("The same `-cpu` model as kholab's boots (run-qemu.sh: `max` on TCG) unless the "
-          "cell names one. Deferred max = the largest `node N deferred pages initialised "
-          "in Xms` of a boot.")
+          "cell names one. Ready = the printk timestamp of the last node's `deferred pages "
+          "initialised` line (Linux's clock, from its early TSC setup); deferred max = the "
+          "largest `node N deferred pages initialised in Xms` of a boot.")
         w("")
-        w("| layout | series | -cpu | kernel words | n | deferred max ms | min ms | per node (first ok run) | kernel (release) |")
-        w("|---|---|---|---|---|---|---|---|---|")
+        w("| layout | series | -cpu | kernel words | n | ready ms | deferred max ms | min ms | per node (first ok run) | kernel (release) |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
         for cid in lin:
             c, rows = agg.cells[cid], agg.ok.get(cid, [])
             sm = agg.stat(cid, "linux_max_ms")
-            w("| %s | %s | %s | %s | %d/%d | %s | %s | %s | %s |" % (
-                " ".join(c._layout_words()), c.series, c.cpu_model or "default",
-                c.append or "-", len(rows), agg.tried.get(cid, 0), f(sm, 0),
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                " ".join(c._layout_words()) + (" prealloc" if c.prealloc else ""), c.series,
+                c.cpu_model or "default", c.append or "-", agg.n(cid),
+                f(agg.stat(cid, "ready_ms"), 0), f(sm, 0),
                 "%.0f" % sm["min"] if sm else "-",
                 rows[0]["linux_node_ms"] if rows else "-",
                 "%s (%s)" % (rows[0]["linux_kernel"], rows[0].get("linux_release") or "?")

@@ -63,7 +63,7 @@ def timeline(gen, end):
             t += d
             if name == ("memblock_free_all" if eager else "deferred_init"):
                 ready = t
-    return {"event": "timeline", "gen": gen, "tsc_khz": 2000000, "phases": ph,
+    return {"event": "timeline", "gen": gen, "tsc_khz": 2000000, "entry_tsc": 900000000, "phases": ph,
             "mm_ready_ns": ns(ready), "boot_ns": ns(t + 3), "end": end}
 with open(log, "w") as fh:
     fh.write("kholab: booting generation 0\n")
@@ -86,6 +86,7 @@ for g in range(gens):
           "nodes": [{"nid": 0, "deferred_ns": ns(5 * gib / cpus), "zone_lock_contended": 0}]}
     if "memmap_floor=1" in cmd:
         mm["floor_first_ns"], mm["floor_warm_ns"] = ns(9 * gib), ns((3 if not pre else 2.9) * gib)
+        mm["memmap_bytes"] = int(gib * (16 << 20))
     ev.append(mm)
     if "trace=memmap" in cmd and g == 0:
         for i in range(4):
@@ -151,7 +152,7 @@ def unit():
         '{"name":"memblock_free_all","start_ns":20000000,"end_ns":20500000},'
         '{"name":"deferred_init","start_ns":30000000,"end_ns":35000000},'
         '{"name":"brand_new","start_ns":35000000,"end_ns":35250000}],'
-        '"mm_ready_ns":35000000,"boot_ns":41000000,"end":"kexec"}',
+        '"mm_ready_ns":35000000,"boot_ns":41000000,"end":"kexec","entry_tsc":1000000000}',
         '{"event":"timeline","gen":1,"phases":[],"mm_ready_ns":1,"boot_ns":2,"end":"exit"}',
     ])).events
     row = {k: None for k in runner.COLUMNS}
@@ -162,6 +163,7 @@ def unit():
           and row["ph_smp_init_ms"] is None, "phase durations in ph_<name>_ms")
     check(row["ph_other"] == "brand_new=0.25", "an unknown phase goes to ph_other (%s)" % row["ph_other"])
     check(row["timeline_end"] == "kexec" and row["deferred_ms"] == 5.0, "timeline end, deferred_ms")
+    check(row["entry_ms"] == 400.0, "entry_ms = entry_tsc / tsc_khz (%s)" % row["entry_ms"])
     check("store_floor_ms" not in runner.COLUMNS and "floor_warm_ms" in runner.COLUMNS
           and "prealloc" in runner.COLUMNS, "columns: store_floor_ms gone; floor_*, prealloc in")
     frow = {k: None for k in runner.COLUMNS}
@@ -245,7 +247,7 @@ def bench(tmp):
     check(ln is not None and ln["ready_ms"] == "1500.0", "a Linux row has ready_ms")
     with open(os.path.join(good, "summary.md")) as fh:
         sm = fh.read()
-    for s in ("ready kholab/Linux 6.1", "## Boot timeline", "## Store floor",
+    for s in ("ready kholab/Linux 6.1", "## Boot timeline", "## Store floor", "| 32 | 18.0 | 6.0 | 3.00 | 5.59 |",
               "## Host page faults", "| 2G smp2 deferred T=2 (direct) (prealloc) |"):
         check(s in sm, "summary.md has %r" % s)
     i_ready, i_def = sm.find("ready kholab/Linux 6.1"), sm.find("kholab*/Linux 6.1")

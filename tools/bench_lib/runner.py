@@ -37,9 +37,11 @@ COLUMNS = [
     "serial_log", "results_file", "prealloc",
     # end to end: kholab generation 0's timeline (mm_ready_ns, boot_ns: from
     # kernel entry); Linux: the printk timestamp of its last deferred-init line
-    "ready_ms", "boot_ms", "timeline_end",
+    # kernel entry; entry_ms: the TSC at kernel entry in ms, which under QEMU
+    # is about the time since the vCPUs started (firmware and loader)
+    "ready_ms", "boot_ms", "timeline_end", "entry_ms",
     # kholab memmap (generation 0)
-    "strategy", "threads", "nodes", "tsc_khz", "pages_total", "early_pages",
+    "strategy", "threads", "nodes", "tsc_khz", "pages_total", "memmap_bytes", "early_pages",
     "deferred_pages", "early_ms", "deferred_ms", "init_ms", "free_ms",
     "kholab_ms", "kholab_basis", "node_deferred_ms",
     "zone_lock_contended", "chunks",
@@ -88,7 +90,7 @@ def kholab_figures(row, evs, floor=False):
         row["tsc_khz"] = boot0.get("tsc_khz")
         row["nodes"] = boot0.get("nodes")
     if mm:
-        for k in ("pages_total", "early_pages", "deferred_pages"):
+        for k in ("pages_total", "memmap_bytes", "early_pages", "deferred_pages"):
             row[k] = mm.get(k)
         row["floor_first_ms"] = ms(mm.get("floor_first_ns"))
         row["floor_warm_ms"] = ms(mm.get("floor_warm_ns"))
@@ -100,6 +102,8 @@ def kholab_figures(row, evs, floor=False):
         row["timeline_end"] = tl.get("end")
         if not row.get("tsc_khz"):
             row["tsc_khz"] = tl.get("tsc_khz")
+        if tl.get("entry_tsc") is not None and tl.get("tsc_khz"):
+            row["entry_ms"] = round(tl["entry_tsc"] / tl["tsc_khz"], 3)
         other = []
         for name, ns in kholab_results.phase_durations(tl).items():
             if name in PHASES:

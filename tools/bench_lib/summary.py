@@ -334,8 +334,8 @@ def write_floor(w, agg):
       "per-repeat ratio, medianed (the floor covers the whole memmap on one CPU, kholab* "
       "only the deferred part, on all CPUs).")
     w("")
-    w("| memory | cell | n | floor first ms | floor warm ms | first/warm | kholab* deferred ms | kholab*/floor warm |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("| memory | cell | n | memmap MiB | floor first ms | floor warm ms | first/warm | warm GB/s | kholab* deferred ms | kholab*/floor warm |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for cid in fl:
         c = agg.cells[cid]
         k = next((x for x in (agg.cells[y] for y in agg.order)
@@ -343,10 +343,13 @@ def write_floor(w, agg):
                   and not x.threads and x.gens == 1 and x.boot == c.boot
                   and x.mem_mib == c.mem_mib and x.cpus == c.cpus
                   and x.prealloc == c.prealloc), None)
-        w("| %gG | %s | %s | %s | %s | %s | %s | %s |" % (
-            c.mem_mib / 1024.0, c.label, agg.n(cid), f(agg.stat(cid, "floor_first_ms")),
+        mb, warm = _med(agg, cid, "memmap_bytes"), _med(agg, cid, "floor_warm_ms")
+        w("| %gG | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            c.mem_mib / 1024.0, c.label, agg.n(cid),
+            "%.0f" % (mb / 2 ** 20) if mb else "-", f(agg.stat(cid, "floor_first_ms")),
             f(agg.stat(cid, "floor_warm_ms")),
             f(agg.ratio(cid, "floor_first_ms", cid, "floor_warm_ms"), 2),
+            "%.2f" % (mb / (warm * 1e6)) if mb and warm else "-",
             f(agg.stat(k.id, "kholab_ms")) if k else "-",
             f(agg.ratio(k.id, "kholab_ms", cid, "floor_warm_ms"), 2) if k else "-"))
     w("")

@@ -59,21 +59,26 @@ static void write_marker(phys_addr_t phys, unsigned int order)
 
 /*
  * init_block_pages - initialise the struct pages of a block with the same
- * fast range loop the memmap init uses; @deferred_only skips the pages
- * below the node's first_deferred_pfn (already initialised early).  A
- * block is naturally aligned and at most 4 MiB, so it never straddles a
- * zone or a (section-aligned) node boundary.  Return: pages initialised.
+ * fast range loop the memmap init uses, as pages of the block's node
+ * (early_pfn_to_nid(), from memblock: a section may hold several nodes);
+ * @deferred_only skips the pages below that node's first_deferred_pfn
+ * (already initialised early).  A block is naturally aligned and at most
+ * one section, so it never straddles a zone (zone boundaries are section
+ * aligned), and it was one allocation of the sender's, from buddy or
+ * memblock, neither of which hands out memory across a node boundary, so
+ * it lies in one node.  Return: pages initialised.
  */
 static u64 init_block_pages(phys_addr_t phys, u64 size, bool deferred_only)
 {
 	/* LAB kho-deferred: BEGIN */
-	/* LAB kho-deferred: HINT the block's pfns are [PHYS_PFN(phys), PHYS_PFN(phys + size)); with */
-	/* LAB kho-deferred: HINT @deferred_only start no lower than the node's first_deferred_pfn (pages */
-	/* LAB kho-deferred: HINT below it were initialised early).  memmap_init_range() does the work. */
+	/* LAB kho-deferred: HINT the block's pfns are [PHYS_PFN(phys), PHYS_PFN(phys + size)), its node */
+	/* LAB kho-deferred: HINT early_pfn_to_nid(start); with @deferred_only start no lower than that */
+	/* LAB kho-deferred: HINT node's first_deferred_pfn (pages below it were initialised early). */
+	/* LAB kho-deferred: HINT memmap_init_range() does the work. */
 	/* LAB kho-deferred: STUB (void)phys; (void)size; (void)deferred_only; */
 	/* LAB kho-deferred: STUB return 0; */
 	u64 start = PHYS_PFN(phys), end = PHYS_PFN(phys + size);
-	int nid = pfn_to_nid(start);
+	int nid = early_pfn_to_nid(start);
 
 	if (deferred_only && start < NODE_DATA(nid)->first_deferred_pfn)
 		start = NODE_DATA(nid)->first_deferred_pfn;
@@ -83,13 +88,14 @@ static u64 init_block_pages(phys_addr_t phys, u64 size, bool deferred_only)
 
 /*
  * deferred_pages_of - how many pages of the block at @phys, @size bytes,
- * lie at or above their node's first_deferred_pfn: the struct pages that
- * only deferred init would write.  A block never straddles a node.
+ * lie at or above the first_deferred_pfn of their node (early_pfn_to_nid(),
+ * not the section's): the struct pages that only deferred init would
+ * write.  A block lies in one node (init_block_pages()).
  */
 static u64 deferred_pages_of(phys_addr_t phys, u64 size)
 {
 	u64 start = PHYS_PFN(phys), end = PHYS_PFN(phys + size);
-	u64 fdp = NODE_DATA(pfn_to_nid(start))->first_deferred_pfn;
+	u64 fdp = NODE_DATA(early_pfn_to_nid(start))->first_deferred_pfn;
 
 	if (start < fdp)
 		start = fdp;

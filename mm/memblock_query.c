@@ -82,6 +82,32 @@ static s64 search(const struct memblock_type *t, phys_addr_t addr)
 	return -1;
 }
 
+/*
+ * early_pfn_to_nid - see memblock.h.  The region holding the pfn, or the
+ * last region below it, is found with search()'s bisection: lo ends as
+ * the number of regions that start at or below the pfn's address.
+ */
+int early_pfn_to_nid(u64 pfn)
+{
+	const struct memblock_type *t = &memblock.memory;
+	phys_addr_t addr = PFN_PHYS(pfn);
+	u64 lo = 0, hi = t->cnt;
+	int nid;
+
+	if (!t->cnt)
+		return 0;
+	while (lo < hi) {
+		u64 mid = lo + (hi - lo) / 2;
+
+		if (addr < t->regions[mid].base)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	nid = t->regions[lo ? lo - 1 : 0].nid;	/* below all memory: the first region */
+	return nid < 0 ? 0 : nid;
+}
+
 /* memblock_is_memory - see memblock.h. */
 bool memblock_is_memory(phys_addr_t addr)
 {

@@ -140,15 +140,23 @@ u64 memmap_init_range(u64 start_pfn, u64 end_pfn, int zone, int nid)
 	return end_pfn - start_pfn;
 }
 
-/* init_unavailable_range - holes inside present sections: reserved struct pages. */
+/*
+ * init_unavailable_range - the holes inside present sections: initialise
+ * the struct pages of [start_pfn, end_pfn), a range with no memory in it,
+ * as reserved pages.  A hole has no node of its own; its pages get
+ * early_pfn_to_nid()'s answer for holes (the node of the memory just
+ * below), the same for every pfn of the range, so it is looked up once.
+ * Return: struct pages initialised.
+ */
 static u64 init_unavailable_range(u64 start_pfn, u64 end_pfn)
 {
+	int nid = early_pfn_to_nid(start_pfn);
 	u64 n = 0;
 
 	for (u64 pfn = start_pfn; pfn < end_pfn; pfn++) {
 		if (!pfn_valid(pfn))
 			continue;
-		__init_single_page(pfn_to_page(pfn), pfn, zone_for_pfn(pfn), pfn_to_nid(pfn));
+		__init_single_page(pfn_to_page(pfn), pfn, zone_for_pfn(pfn), nid);
 		set_page_flag(pfn_to_page(pfn), PG_reserved);
 		n++;
 	}
@@ -182,25 +190,33 @@ u64 memmap_init(void)
 
 /*
  * reserve_pages - mark the struct pages of [start, end) PageReserved,
- * initialising first those that deferred init would otherwise reach
- * (it only covers free memory).  Regions come in address order and two
- * may share a boundary page: *@next skips pfns an earlier call did.
+ * initialising first those of memory that the early memmap init left to
+ * deferred init, which would never reach them (it only covers free
+ * memory): the pfns at or above the first_deferred_pfn of the page's own
+ * node, early_pfn_to_nid(), which in a section shared by nodes need not
+ * be the section's.  Pfns in holes were initialised early.  When one
+ * memory region holds the whole range, every pfn has that region's node
+ * and is memory, so neither is looked up per pfn.  Regions come in
+ * address order and two may share a boundary page: *@next skips pfns an
+ * earlier call did.
  * Return: pages initialised here.
  */
 static u64 reserve_pages(phys_addr_t start, phys_addr_t end, u64 *next)
 {
 	u64 inited = 0, pfn = PFN_DOWN(start) > *next ? PFN_DOWN(start) : *next;
 	bool all_memory = memblock_is_region_memory(start, end - start);
+	int region_nid = all_memory ? early_pfn_to_nid(PHYS_PFN(start)) : NUMA_NO_NODE;
 
 	for (; pfn < PFN_UP(end); pfn++) {
 		struct page *p;
-		int nid;
+		int nid = region_nid;
 
 		if (!pfn_valid(pfn))
 			continue;
 		p = pfn_to_page(pfn);
-		nid = pfn_to_nid(pfn);
-		if (pfn_deferred(pfn, nid) && (all_memory || memblock_is_memory(PFN_PHYS(pfn)))) {
+		if (!all_memory)
+			nid = memblock_is_memory(PFN_PHYS(pfn)) ? early_pfn_to_nid(pfn) : NUMA_NO_NODE;
+		if (nid != NUMA_NO_NODE && pfn_deferred(pfn, nid)) {
 			__init_single_page(p, pfn, zone_for_pfn(pfn), nid);
 			inited++;
 		}

@@ -346,6 +346,24 @@ phys_addr_t memblock_start_of_DRAM(void);
 phys_addr_t memblock_end_of_DRAM(void);
 
 /**
+ * early_pfn_to_nid - the NUMA node of page frame @pfn: the node memblock
+ * gives the memory region holding the pfn's first byte.  This is the
+ * node of the page itself (its struct page's links, its zone, the
+ * first_deferred_pfn that decides when it is initialised), which in a
+ * section shared by several nodes need not be the node the section's
+ * memmap was allocated on (section_memmap_nid() in mm/page.h).
+ *
+ * A pfn in no memory region (a hole) gets the node of the nearest region
+ * below it, or of the first region when it lies below all memory, so
+ * that every pfn of a hole between two regions has one node; a region
+ * that no node was set on yet (NUMA_NO_NODE, before numa_init()) and an
+ * empty memblock give node 0.  O(log n) in the memory regions.
+ *
+ * Return: a node id >= 0.
+ */
+int early_pfn_to_nid(u64 pfn);
+
+/**
  * memblock_is_memory - is @addr inside a memory region?
  * Return: true if it is.
  */

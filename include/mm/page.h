@@ -6,10 +6,13 @@
  * Every 4 KiB page frame of RAM has one 64-byte struct page (1/64 of RAM).
  * Physical memory is cut into 128 MiB sections (SECTION_SIZE_BITS 27,
  * 32768 pages); a section whose range holds any RAM is "present" and gets
- * memmap backing, exactly 2 MiB = one PMD, allocated on the section's own
- * node.  All memmaps sit in one virtually contiguous array at VMEMMAP_START,
- * so pfn_to_page(pfn) is vmemmap + pfn and holes (sections without RAM)
- * cost no memory, only unmapped virtual space.
+ * memmap backing, exactly 2 MiB = one PMD, allocated on the section's node
+ * (the first node with RAM in it; section_memmap_nid()).  Node boundaries
+ * need not be section aligned, so a section may hold pages of several
+ * nodes: each page's own node comes from memblock (early_pfn_to_nid()),
+ * never from its section.  All memmaps sit in one virtually contiguous
+ * array at VMEMMAP_START, so pfn_to_page(pfn) is vmemmap + pfn and holes
+ * (sections without RAM) cost no memory, only unmapped virtual space.
  *
  * The node and zone of a page are kept in the top bits of page->flags, as
  * Linux does, so they need no extra bytes.
@@ -149,8 +152,15 @@ static inline bool pfn_valid(u64 pfn)
 	return pfn_valid_section(pfn);
 }
 
-/* pfn_to_nid - the node of @pfn's section. */
-static inline int pfn_to_nid(u64 pfn)
+/*
+ * section_memmap_nid - the node @pfn's section's memmap was allocated on:
+ * the first node sparse_init() found RAM of in the section.  Only where
+ * the struct pages live, not the page's own node: a section may hold RAM
+ * of several nodes, and a page's node (its links, zone, and which
+ * first_deferred_pfn applies to it) is early_pfn_to_nid() (mm/memblock.h)
+ * or, once its struct page is initialised, page_to_nid().
+ */
+static inline int section_memmap_nid(u64 pfn)
 {
 	return mem_section[pfn_to_section_nr(pfn)].nid;
 }

@@ -207,7 +207,7 @@ static u64 received_pages(const struct boot_sim_gen *g, bool deferred_only)
 
 	for (u64 i = 0; i < n; i++)
 		for (u64 pfn = PHYS_PFN(b[i].phys); pfn < PHYS_PFN(b[i].phys + b[i].size); pfn++)
-			pages += !deferred_only || pfn >= g->fdp[pfn_to_nid(pfn)];
+			pages += !deferred_only || pfn >= g->fdp[early_pfn_to_nid(pfn)];
 	return pages;
 }
 

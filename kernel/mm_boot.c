@@ -37,26 +37,48 @@ void mm_report_early(void)
 }
 
 /*
+ * noinit_overlaps - true if a RSRV_NOINIT reservation overlaps pfns
+ * [s, e).  *@cur walks the reserved regions in step with ascending calls.
+ */
+static bool noinit_overlaps(u64 s, u64 e, struct memblock_region **cur)
+{
+	struct memblock_region *end = memblock.reserved.regions + memblock.reserved.cnt;
+	struct memblock_region *r;
+
+	while (*cur < end && PFN_UP((*cur)->base + (*cur)->size) <= s)
+		(*cur)++;
+	for (r = *cur; r < end && PFN_DOWN(r->base) < e; r++)
+		if (r->flags & MEMBLOCK_RSRV_NOINIT)
+			return true;
+	return false;
+}
+
+/*
  * untouched_sections - the dirty-bit half of mm_check_deferred_untouched():
- * every section wholly inside free memory at or above its node's
- * first_deferred_pfn must have a clean memmap.  Return: sections checked.
+ * every section wholly inside one node's RAM at or above its
+ * first_deferred_pfn, with no RSRV_NOINIT page (KHO may initialise those
+ * early), must have a clean memmap.  Return: sections checked.
  */
 static u64 untouched_sections(void)
 {
-	phys_addr_t start, end;
-	u64 i, n = 0;
-	int nid;
+	struct memblock_region *cur = memblock.reserved.regions;
+	u64 s, e, n = 0;
+	int i, nid;
 
-	for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, &nid) {
-		u64 s = PFN_UP(start), e = PFN_DOWN(end), fdp = NODE_DATA(nid)->first_deferred_pfn;
+	for_each_mem_pfn_range(i, NUMA_NO_NODE, &s, &e, &nid) {
+		u64 fdp = NODE_DATA(nid)->first_deferred_pfn;
 
 		s = ALIGN_UP(s > fdp ? s : fdp, PAGES_PER_SECTION);
-		for (; s + PAGES_PER_SECTION <= e; s += PAGES_PER_SECTION, n++)
+		for (; s + PAGES_PER_SECTION <= e; s += PAGES_PER_SECTION) {
+			if (noinit_overlaps(s, s + PAGES_PER_SECTION, &cur))
+				continue;
+			n++;
 			if (vmemmap_section_written(pfn_to_section_nr(s)))
-				panic("the memmap of section %llu (pfns 0x%llx-0x%llx, node %d, all free and at or above first_deferred_pfn 0x%llx) was written before SMP: the early path did deferred init's work",
+				panic("the memmap of section %llu (pfns 0x%llx-0x%llx, node %d, at or above first_deferred_pfn 0x%llx) was written before SMP: the early path did deferred init's work",
 				      (unsigned long long)pfn_to_section_nr(s), (unsigned long long)s,
 				      (unsigned long long)(s + PAGES_PER_SECTION - 1), nid,
 				      (unsigned long long)fdp);
+		}
 	}
 	return n;
 }

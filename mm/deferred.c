@@ -6,21 +6,29 @@
  *
  * Early (before SMP), each node initialises its lower zones fully and only
  * the first section of its highest zone; first_deferred_pfn marks where
- * the rest begins.  memblock_free_all() initialises the reserved pages
- * above that mark itself (they are few) and frees only memory below it.
+ * the rest begins.  The boot CPU writes no struct page of the node's RAM
+ * at or above that mark: memblock_free_all() marks reserved pages below
+ * it and frees free memory below it, and leaves everything above to the
+ * late pass - reserved pages too, unlike Linux, whose boot CPU initialises
+ * every reserved page (the memmap itself, and KHO scratch: 20 GiB of a
+ * 256 GiB guest).  RSRV_NOINIT pages (KHO's preserved memory) belong to
+ * their owner and are left alone.
  *
- * Late (page_alloc_init_late(), after SMP), every node's deferred free
- * ranges are split into section-aligned chunks and handed out dynamically
- * to the node's CPUs by the parallel job helper (kernel/jobs.c).  A chunk
- * works in MAX_ORDER_NR_PAGES (1024-page) steps: first initialise the
+ * Late (page_alloc_init_late(), after SMP), every node's deferred range is
+ * split into section-aligned chunks and handed out dynamically to the
+ * node's CPUs by the parallel job helper (kernel/jobs.c).  A chunk first
+ * initialises its reserved pages as PageReserved, then works through its
+ * free memory in MAX_ORDER_NR_PAGES (1024-page) steps: initialise the
  * step's struct pages, then free them to buddy in whole max-order blocks,
- * so the freshly written struct pages are still in cache.  Section
- * alignment keeps two CPUs off the same section's memmap and pageblock
- * bits.  All nodes run at once: the boot CPU leads its own node and the
- * first CPU of every other node leads that node.
+ * so the freshly written struct pages are still in cache.  Reserved pages
+ * go first because freeing looks at a block's buddy, which may be one of
+ * them.  Section alignment keeps two CPUs off the same section's memmap
+ * and pageblock bits, and a max-order block never spans two sections.
+ * All nodes run at once: the boot CPU leads its own node and the first
+ * CPU of every other node leads that node.
  *
  * Between the two, an allocation that finds buddy empty grows the zone
- * synchronously, a section at a time (deferred_grow_zone()).
+ * synchronously, a section at a time, in the same way (deferred_grow_zone()).
  */
 #define pr_fmt(fmt) "deferred: " fmt
 
@@ -116,13 +124,85 @@ static u64 deferred_free_ranges(int nid, u64 start_pfn, u64 end_pfn)
 	return done;
 }
 
+/*
+ * deferred_nomap_range - the pages of NOMAP memory region @r of node @nid
+ * inside [start_pfn, end_pfn) as PageReserved, except those a reservation
+ * covers (deferred_reserved_ranges() or their owner does them).
+ * Return: pages done.
+ */
+static u64 deferred_nomap_range(int nid, const struct memblock_region *r, u64 start_pfn,
+				u64 end_pfn)
+{
+	u64 s = PFN_DOWN(r->base), e = PFN_UP(r->base + r->size), done = 0;
+
+	if (r->nid != nid)
+		return 0;
+	for (u64 pfn = s > start_pfn ? s : start_pfn; pfn < e && pfn < end_pfn; pfn++) {
+		if (memblock_is_reserved(PFN_PHYS(pfn)))
+			continue;
+		__init_single_page(pfn_to_page(pfn), pfn, zone_for_pfn(pfn), nid);
+		set_page_flag(pfn_to_page(pfn), PG_reserved);
+		done++;
+	}
+	return done;
+}
+
+/*
+ * deferred_reserved_ranges - initialise as PageReserved the struct pages of
+ * node @nid's RAM inside [start_pfn, end_pfn) that memblock reserved
+ * (except RSRV_NOINIT, whose owner initialises them) or that is NOMAP.  A page that two
+ * unaligned reservations share is done once.  Reads memblock only, so
+ * chunks on different CPUs can run it at once.  Return: pages done.
+ */
+static u64 deferred_reserved_ranges(int nid, u64 start_pfn, u64 end_pfn)
+{
+	struct memblock_region *r;
+	u64 done = 0, next = start_pfn;
+
+	for_each_mem_region(r)		/* RAM the direct map leaves out: no owner either */
+		if (r->flags & MEMBLOCK_NOMAP)
+			done += deferred_nomap_range(nid, r, start_pfn, end_pfn);
+	for_each_reserved_mem_region(r) {
+		u64 rs = PFN_DOWN(r->base), re = PFN_UP(r->base + r->size), ms, me;
+		int i;
+
+		if (r->flags & MEMBLOCK_RSRV_NOINIT || re <= next || rs >= end_pfn)
+			continue;
+		rs = rs > next ? rs : next;
+		re = re < end_pfn ? re : end_pfn;
+		for_each_mem_pfn_range(i, nid, &ms, &me, NULL) {
+			u64 s = ms > rs ? ms : rs, e = me < re ? me : re;
+
+			for (u64 pfn = s; pfn < e; pfn++) {
+				__init_single_page(pfn_to_page(pfn), pfn, zone_for_pfn(pfn), nid);
+				set_page_flag(pfn_to_page(pfn), PG_reserved);
+			}
+			done += s < e ? e - s : 0;
+		}
+		next = re;
+	}
+	return done;
+}
+
+/*
+ * deferred_init_range - all of node @nid's deferred work in the
+ * section-aligned [start_pfn, end_pfn): reserved pages, then free memory.
+ * Return: pages initialised.
+ */
+static u64 deferred_init_range(int nid, u64 start_pfn, u64 end_pfn)
+{
+	u64 reserved = deferred_reserved_ranges(nid, start_pfn, end_pfn);
+
+	return reserved + deferred_free_ranges(nid, start_pfn, end_pfn);
+}
+
 /* deferred_grow_zone - see deferred.h. */
 bool deferred_grow_zone(int nid, unsigned int order)
 {
 	/* LAB deferred-init: BEGIN */
 	/* LAB deferred-init: HINT node @nid first, then any other node: take the next section of still */
-	/* LAB deferred-init: HINT deferred pages from first_deferred_pfn, initialise and free its free */
-	/* LAB deferred-init: HINT ranges (deferred_free_ranges), count them in grown_pages and move */
+	/* LAB deferred-init: HINT deferred pages from first_deferred_pfn, initialise it (reserved pages, */
+	/* LAB deferred-init: HINT then free ones: deferred_init_range), count them in grown_pages and move */
 	/* LAB deferred-init: HINT first_deferred_pfn up (~0 once the node is done).  false: none left. */
 	/* LAB deferred-init: STUB (void)nid; (void)order; */
 	/* LAB deferred-init: STUB return false; */
@@ -136,7 +216,7 @@ bool deferred_grow_zone(int nid, unsigned int order)
 			if ((pass == 0) != (n == nid) || s >= node_end)
 				continue;
 			e = s + PAGES_PER_SECTION < node_end ? s + PAGES_PER_SECTION : node_end;
-			grown_pages += deferred_free_ranges(n, s, e);
+			grown_pages += deferred_init_range(n, s, e);
 			pgdat->first_deferred_pfn = e < node_end ? e : ~0ULL;
 			return true;
 		}
@@ -165,7 +245,7 @@ struct node_job {
 static void deferred_chunk(u64 start_pfn, u64 end_pfn, void *arg)
 {
 	struct node_job *nj = arg;
-	u64 n = deferred_free_ranges(nj->nid, start_pfn, end_pfn);
+	u64 n = deferred_init_range(nj->nid, start_pfn, end_pfn);
 
 	__atomic_fetch_add(&nj->pages, n, __ATOMIC_RELAXED);
 }

@@ -112,17 +112,17 @@ static bool page_all_poison(const struct page *p)
 /* memmap_check_deferred_poison - see memmap_check.h. */
 int memmap_check_deferred_poison(u64 *checked)
 {
-	phys_addr_t start, end;
-	u64 i, bad = 0, first_bad = 0;
-	int nid, first_nid = 0;
+	struct noinit_cursor nc = { memblock.reserved.regions };
+	u64 s, e, bad = 0, first_bad = 0;
+	int i, nid, first_nid = 0;
 
 	*checked = 0;
-	for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, &nid) {
-		u64 s = PFN_UP(start), e = PFN_DOWN(end);
-
+	for_each_mem_pfn_range(i, NUMA_NO_NODE, &s, &e, &nid) {
 		if (s < NODE_DATA(nid)->first_deferred_pfn)
 			s = NODE_DATA(nid)->first_deferred_pfn;
 		for (u64 pfn = s; pfn < e; pfn++) {
+			if (in_noinit(&nc, pfn))
+				continue;	/* the owner's (KHO): it may init them early */
 			(*checked)++;
 			if (!page_all_poison(pfn_to_page(pfn)) && !bad++) {
 				first_bad = pfn;

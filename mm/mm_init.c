@@ -188,43 +188,45 @@ u64 memmap_init(void)
 	return n;
 }
 
-/*
- * reserve_pages - mark the struct pages of [start, end) PageReserved,
- * initialising first those of memory that the early memmap init left to
- * deferred init, which would never reach them (it only covers free
- * memory): the pfns at or above the first_deferred_pfn of the page's own
- * node, early_pfn_to_nid(), which in a section shared by nodes need not
- * be the section's.  Pfns in holes were initialised early.  When one
- * memory region holds the whole range, every pfn has that region's node
- * and is memory, so neither is looked up per pfn.  Regions come in
- * address order and two may share a boundary page: *@next skips pfns an
- * earlier call did.
- * Return: pages initialised here.
- */
-static u64 reserve_pages(phys_addr_t start, phys_addr_t end, u64 *next)
+/* mark_reserved - set PageReserved on the struct pages of pfns [s, e). */
+static void mark_reserved(u64 s, u64 e)
 {
-	u64 inited = 0, pfn = PFN_DOWN(start) > *next ? PFN_DOWN(start) : *next;
-	bool all_memory = memblock_is_region_memory(start, end - start);
-	int region_nid = all_memory ? early_pfn_to_nid(PHYS_PFN(start)) : NUMA_NO_NODE;
+	for (u64 pfn = s; pfn < e; pfn++)
+		if (pfn_valid(pfn))
+			set_page_flag(pfn_to_page(pfn), PG_reserved);
+}
 
-	for (; pfn < PFN_UP(end); pfn++) {
-		struct page *p;
-		int nid = region_nid;
+/*
+ * reserve_pages - mark PageReserved the struct pages of [start, end) that
+ * the early memmap init wrote: RAM below the first_deferred_pfn of the
+ * page's own node (the node of its memblock range, which in a section
+ * shared by nodes need not be the section's), and holes in present
+ * sections.  RAM at or above that mark is left alone: the late pass
+ * initialises it as reserved after SMP (mm/deferred.c), so the boot CPU
+ * writes none of it.  Setting the flag twice is harmless, so regions that
+ * share a boundary page need no bookkeeping.
+ */
+static void reserve_pages(phys_addr_t start, phys_addr_t end)
+{
+	u64 pos = PFN_DOWN(start), e = PFN_UP(end), ms, me;
+	int i, nid;
 
-		if (!pfn_valid(pfn))
+	for_each_mem_pfn_range(i, NUMA_NO_NODE, &ms, &me, &nid) {
+		u64 early_end;
+
+		if (me <= pos || ms >= me)
 			continue;
-		p = pfn_to_page(pfn);
-		if (!all_memory)
-			nid = memblock_is_memory(PFN_PHYS(pfn)) ? early_pfn_to_nid(pfn) : NUMA_NO_NODE;
-		if (nid != NUMA_NO_NODE && pfn_deferred(pfn, nid)) {
-			__init_single_page(p, pfn, zone_for_pfn(pfn), nid);
-			inited++;
-		}
-		set_page_flag(p, PG_reserved);
+		if (ms >= e)
+			break;
+		mark_reserved(pos, ms > pos ? ms : pos);	/* a hole below this RAM */
+		pos = ms > pos ? ms : pos;
+		early_end = me < e ? me : e;
+		if (early_end > NODE_DATA(nid)->first_deferred_pfn)
+			early_end = NODE_DATA(nid)->first_deferred_pfn;
+		mark_reserved(pos, early_end);
+		pos = me < e ? me : e;
 	}
-	if (PFN_UP(end) > *next)
-		*next = PFN_UP(end);
-	return inited;
+	mark_reserved(pos, e);					/* a hole above all of it */
 }
 
 /* free_range - give [s, e) (pfns) to buddy, split at zone boundaries. */
@@ -246,17 +248,17 @@ u64 memblock_free_all(void)
 {
 	struct memblock_region *r;
 	phys_addr_t start, end;
-	u64 i, freed = 0, next = 0, next_nomap = 0;
+	u64 i, freed = 0;
 	int nid;
 
 	for_each_reserved_mem_region(r) {
 		if (r->flags & MEMBLOCK_RSRV_NOINIT)
 			continue;	/* the owner initialises these struct pages */
-		reserve_pages(r->base, r->base + r->size, &next);
+		reserve_pages(r->base, r->base + r->size);
 	}
 	for_each_mem_region(r)
 		if (r->flags & MEMBLOCK_NOMAP)
-			reserve_pages(r->base, r->base + r->size, &next_nomap);
+			reserve_pages(r->base, r->base + r->size);
 
 	for_each_free_mem_range(i, NUMA_NO_NODE, MEMBLOCK_NONE, &start, &end, &nid) {
 		u64 s = PFN_UP(start), e = PFN_DOWN(end);

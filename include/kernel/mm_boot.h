@@ -38,11 +38,12 @@ void mm_deferred_done(void);
 
 /*
  * mm_check_deferred_untouched - just before SMP, in deferred mode: no
- * struct page of free memory at or above its node's first_deferred_pfn
- * has been written (on-demand growth moves that mark, so what it grew is
- * below).  With memmap_poison=1 page by page (each still all poison);
- * otherwise section by section, by the dirty bits of the vmemmap
- * mappings of sections that lie wholly in such memory; with
+ * struct page of RAM at or above its node's first_deferred_pfn has been
+ * written, reserved pages included (on-demand growth moves that mark, so
+ * what it grew is below; RSRV_NOINIT pages are KHO's to initialise).
+ * With memmap_poison=1 page by page (each still all poison); otherwise
+ * section by section, by the dirty bits of the vmemmap mappings of
+ * sections that lie wholly in such memory; with
  * memmap_floor=1 (which wrote everything) it cannot look.  Panics on a
  * written one: the early path did work that belongs to deferred init.
  */

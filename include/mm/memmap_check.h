@@ -36,10 +36,11 @@ int memmap_check_poison(void);
  */
 /**
  * memmap_check_deferred_poison - with memmap_poison=1, before SMP: every
- * struct page of free memory at or above its node's first_deferred_pfn
- * (what deferred init will initialise) must still be all poison, i.e. the
- * boot CPU wrote none of them early.  Pages grown on demand lie below the
- * moved first_deferred_pfn, reserved ones are not free: neither is read.
+ * struct page of RAM at or above its node's first_deferred_pfn (what
+ * deferred init will initialise, reserved pages included) must still be
+ * all poison, i.e. the boot CPU wrote none of them early.  Pages grown on
+ * demand lie below the moved first_deferred_pfn, RSRV_NOINIT ones belong
+ * to their owner: neither is read.
  * @checked: receives the number of struct pages checked
  *
  * Return: 0, or -EFAULT after logging how many were written and the first.

@@ -42,7 +42,9 @@ u64 memmap_init(void);
 /**
  * memblock_free_all - the hand-over from memblock to buddy: reserved pages
  * become PageReserved (except RSRV_NOINIT ranges, left untouched) and every
- * free range goes to buddy in the largest naturally aligned blocks.
+ * free range goes to buddy in the largest naturally aligned blocks - all
+ * of it below each node's first_deferred_pfn only: above it, reserved and
+ * free pages alike are the late pass's (mm/deferred.c).
  *
  * Return: the number of pages given to buddy.
  */

@@ -125,7 +125,6 @@ static inline void boot_sim_memory(struct boot_sim_gen *g,
 {
 	struct deferred_node_stats late[MAX_NUMNODES];
 	struct mm_node_counts counts[MAX_NUMNODES];
-	u64 floor_ns;
 
 	/* a new kernel: empty memblock, nodes and buddy */
 	memblock_reset_for_test();
@@ -141,7 +140,7 @@ static inline void boot_sim_memory(struct boot_sim_gen *g,
 		deferred_cfg.strategy = MEMMAP_EAGER;
 	memblock_allow_resize();
 	boot_sim_two_nodes();
-	assert_true(sparse_init(true, &floor_ns) > 0);
+	assert_true(sparse_init(true) > 0);
 	free_area_init();
 	deferred_setup();
 	for (int n = 0; n < BOOT_SIM_NODES; n++) {

@@ -228,7 +228,7 @@ def bench(tmp):
     env["KHOLAB_BENCH_RUN_QEMU"] = os.path.join(tmp, "fake-run-qemu")
     env["KHOLAB_BENCH_LINUX_REF"] = os.path.join(tmp, "fake-linux-ref")
     bench_cmd = [os.path.join(ROOT, "tools", "bench"), "--preset", "quick", "--boot", "direct",
-                 "--no-build", "--wait-idle", "0"]
+                 "--no-build", "--wait-idle", "0", "--no-warm-host"]
     check_cmd = [os.path.join(ROOT, "tools", "bench_check.py")]
 
     good = os.path.join(tmp, "good")

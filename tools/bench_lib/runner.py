@@ -33,7 +33,7 @@ COLUMNS = [
     "kho_mode", "kho_test_mem", "gens", "cmdline", "boot",
     # host and bookkeeping (wall_s: the whole run-qemu.sh / linux-ref.sh
     # process; qemu_wall_s: QEMU alone, run-qemu.sh's "wall time" line)
-    "started", "wall_s", "qemu_wall_s", "host_load1_before", "other_qemus_before",
+    "started", "wall_s", "qemu_wall_s", "host_load1_before", "other_qemus_before", "host_warm_s",
     "serial_log", "results_file", "prealloc",
     # end to end: kholab generation 0's timeline (mm_ready_ns, boot_ns: from
     # kernel entry); Linux: the printk timestamp of its last deferred-init line
@@ -258,6 +258,8 @@ class Runner:
         others = boots.wait_idle(self.o.wait_idle) if self.o.wait_idle > 0 \
             else boots.foreign_qemus()
         row["other_qemus_before"] = len(others)
+        if self.o.warm_host:
+            row["host_warm_s"] = round(boots.warm_host(boots.host_touch_bytes(cell)), 2)
         row["host_load1_before"] = round(os.getloadavg()[0], 2)
         if cell.kind == "linux":
             res = boots.run_linux(cell, self.o, r, wd, self.env)

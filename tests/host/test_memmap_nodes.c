@@ -21,11 +21,11 @@
  *  are PageReserved; then the kernel's own checks (poison, accounting).
  *
  *  test_*_early_untouched: the early path writes no struct page of RAM at
- *  or above its node's first_deferred_pfn - not memmap_init() (before
- *  memblock_free_all(), not even reserved pages), and afterwards at most
- *  memblock-reserved pages (which memblock_free_all() may initialise, as
- *  Linux's init_reserved_page() does) and the sections deferred_grow_zone()
- *  grew; every other such struct page still holds the poison byte.
+ *  or above its node's first_deferred_pfn - not memmap_init(), not
+ *  memblock_free_all(), reserved pages included (unlike Linux's
+ *  init_reserved_page(), kholab leaves them to the late pass) - except in
+ *  the sections deferred_grow_zone() grew; every other such struct page
+ *  still holds the poison byte.
  *
  *  test_*_kho_deserialize: a KHO handoff's blocks (put straight into the
  *  received state, as validation would leave it) placed on each side of
@@ -372,12 +372,12 @@ static void test_init_once(void **state)
 /*
  * untouched_above_fdp - every struct page of RAM at or above its node's
  * first_deferred_pfn of deferred_setup() still holds the poison byte,
- * except (when @reserved_ok) pages memblock reserved, which may have been
- * initialised, and those below the node's first_deferred_pfn now (what
+ * reserved pages included (the late pass initialises those too), except
+ * (when @grown_ok) those below the node's first_deferred_pfn now (what
  * deferred_grow_zone() grew).
  * Return: the number of struct pages that break it (the first few printed).
  */
-static u64 untouched_above_fdp(const struct layout_case *c, const char *when, bool reserved_ok)
+static u64 untouched_above_fdp(const struct layout_case *c, const char *when, bool grown_ok)
 {
 	u64 bad = 0;
 
@@ -388,8 +388,7 @@ static u64 untouched_above_fdp(const struct layout_case *c, const char *when, bo
 		for (u64 pfn = PHYS_PFN(r->base); pfn < PHYS_PFN(r->base + r->size); pfn++) {
 			if (pfn < fdp_setup[r->nid])
 				continue;
-			if (reserved_ok && (pfn < fdp_now ||
-					    memblock_is_region_reserved(PFN_PHYS(pfn), PAGE_SIZE)))
+			if (grown_ok && pfn < fdp_now)
 				continue;
 			if (poisoned(pfn_to_page(pfn)))
 				continue;
@@ -408,10 +407,12 @@ static u64 untouched_above_fdp(const struct layout_case *c, const char *when, bo
 
 /*
  * test_early_untouched - the early path on @state's layout leaves the
- * deferred struct pages poisoned: after memmap_init() all of them; after
- * memblock_free_all() and one deferred_grow_zone() per node, all but the
- * reserved and the grown ones.  Then the rest of the boot, and every
- * struct page initialised once (the kernel's poison check).
+ * deferred struct pages poisoned: after memmap_init() and after
+ * memblock_free_all() all of them, reserved ones included (the kernel's
+ * own before-SMP check, memmap_check_deferred_poison(), agrees); after one
+ * deferred_grow_zone() per node, all but the grown ones.  Then the rest of
+ * the boot, and every struct page initialised once (the kernel's poison
+ * check).
  */
 static void test_early_untouched(void **state)
 {
@@ -428,14 +429,23 @@ static void test_early_untouched(void **state)
 		fail_msg("memmap_init() wrote %llu deferred struct pages", (unsigned long long)bad);
 
 	assert_true(memblock_free_all() > 0);
+	bad = untouched_above_fdp(c, "after memblock_free_all", false);
+	if (bad)
+		fail_msg("memblock_free_all() wrote %llu deferred struct pages", (unsigned long long)bad);
+	{
+		u64 checked;
+
+		assert_int_equal(memmap_check_deferred_poison(&checked), 0);
+		assert_true(checked > 0);
+	}
 	for (int n = 0; n < c->nodes; n++)
 		if (NODE_DATA(n)->first_deferred_pfn != ~0ULL)
 			assert_true(deferred_grow_zone(n, 0));
 	assert_true(deferred_grown_pages() > grown_before);
 	bad = untouched_above_fdp(c, "after memblock_free_all and deferred_grow_zone", true);
 	if (bad)
-		fail_msg("the early path wrote %llu deferred struct pages that are neither "
-			 "reserved nor grown", (unsigned long long)bad);
+		fail_msg("the early path wrote %llu deferred struct pages it did not grow",
+			 (unsigned long long)bad);
 
 	boot_late();
 	assert_int_equal(memmap_check_poison(), 0);

@@ -212,6 +212,19 @@ layout_numa_args() {
 # (layout_backend_opts; layout_host_fit checks all of it fits).  Without
 # --numa one backend is the machine's RAM (-machine memory-backend=, whose
 # size -m must equal); with --numa each node has its own (layout_numa_args).
+# host_tsc_khz: the host's TSC rate in kHz, or nothing when it cannot be
+# read.  Under TCG a guest's TSC runs at exactly this rate.  From the host
+# kernel's log when readable (/proc/cpuinfo's "cpu MHz" can be the current
+# clock, not the TSC's).
+host_tsc_khz() {
+	local mhz
+	mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9][0-9.]*\) MHz.*/\1/p; s/.*tsc: Detected \([0-9][0-9.]*\) MHz processor.*/\1/p' | tail -n 1)
+	[ -n "$mhz" ] ||
+		mhz=$(sed -n 's/^cpu MHz[[:space:]]*:[[:space:]]*\([0-9][0-9.]*\).*/\1/p' /proc/cpuinfo 2>/dev/null | head -n 1)
+	[ -n "$mhz" ] || return 0
+	awk -v m="$mhz" 'BEGIN { printf "%d\n", m * 1000 }'
+}
+
 layout_memory_args() {
 	args+=(-m "${mem_mib}M")
 	if [ -n "$numa" ]; then

@@ -378,13 +378,11 @@ ensure_built() {
 # The host's TSC rate comes from its kernel log when that is readable
 # (/proc/cpuinfo's "cpu MHz" can be the current clock, not the TSC's).
 tcg_lpj() {
-	local mhz hz
-	mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9][0-9.]*\) MHz.*/\1/p; s/.*tsc: Detected \([0-9][0-9.]*\) MHz processor.*/\1/p' | tail -n 1)
-	[ -n "$mhz" ] ||
-		mhz=$(sed -n 's/^cpu MHz[[:space:]]*:[[:space:]]*\([0-9][0-9.]*\).*/\1/p' /proc/cpuinfo 2>/dev/null | head -n 1)
+	local khz hz
+	khz=$(host_tsc_khz)			# scripts/qemu-layout.sh
 	hz=$(sed -n 's/^CONFIG_HZ=\([0-9][0-9]*\)$/\1/p' "$1/config" 2>/dev/null)
-	[ -n "$mhz" ] && [ -n "$hz" ] || return 0
-	awk -v m="$mhz" -v h="$hz" 'BEGIN { printf "lpj=%d\n", m * 1000000 / h }'
+	[ -n "$khz" ] && [ -n "$hz" ] || return 0
+	awk -v k="$khz" -v h="$hz" 'BEGIN { printf "lpj=%d\n", k * 1000 / h }'
 }
 
 run_main() {

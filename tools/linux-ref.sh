@@ -73,8 +73,19 @@ Other options:
                        one is cached (otherwise the newest cached one is used)
   --log FILE           keep the serial console here (default: temp, removed)
   --append STR         extra kernel command line after "console=ttyS0 panic=-1"
+  --late-clock         under TCG, do not add tsc_early_khz= (below)
   -v, --verbose        print the package and QEMU command line to stderr
   -h, --help           this text
+
+Linux's clock.  Under TCG Linux cannot calibrate its TSC early ("tsc: Unable
+to calibrate against PIT"), so its printk clock reads 0 until tsc_init() in
+late time init, after memblock, the page tables, sparse, the early memmap
+init and memblock_free_all(): all of that would be off the clock of its
+ready time.  So under TCG the kernel gets tsc_early_khz=<the host's TSC rate>
+(the guest TSC's rate under TCG) unless --append has one or --late-clock is
+given: the clock then starts at its early TSC setup in setup_arch(), before
+its memory init (only the decompressor and the first steps of setup_arch()
+stay off it).  The JSON line says which ("clock": "early-tsc" or "late").
 
 Environment: KHOLAB_LINUX_CACHE=DIR (default build/linux-cache),
 KHOLAB_QEMU=/path/to/qemu-system-x86_64, KHOLAB_QEMU_BUNDLE=DIR (uses DIR/qemu),
@@ -102,7 +113,7 @@ json_str() { # minimal JSON string escaping for our own values
 
 # ---------------------------------------------------------------- options
 cpus=2 mem_str='' numa='' accel='' timeout=120 cpu_model='' pkg='' vmlinuz=''
-series=6.1 refresh=0 fetch_only=0 log='' append_extra='' verbose=0 prealloc=0
+series=6.1 refresh=0 fetch_only=0 log='' append_extra='' verbose=0 prealloc=0 late_clock=0
 while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
@@ -117,6 +128,7 @@ while [ $# -gt 0 ]; do
 	--refresh) refresh=1; shift ;;
 	--log) need_arg "$opt" $#; log=$2; shift 2 ;;
 	--append) need_arg "$opt" $#; append_extra=$2; shift 2 ;;
+	--late-clock) late_clock=1; shift ;;
 	-v | --verbose) verbose=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage_error "unknown option '$opt'" ;;
@@ -324,6 +336,18 @@ if [ -z "$cpu_model" ]; then
 	if [ "$accel" = kvm ]; then cpu_model=host; else cpu_model=max; fi
 fi
 
+# Under TCG, start Linux's clock before its memory init (see --help).
+clock=late
+case " $append_extra " in
+*" tsc_early_khz="*) clock=early-tsc ;;
+*)	if [ "$accel" = tcg ] && [ $late_clock -eq 0 ]; then
+		khz=$(host_tsc_khz)		# scripts/qemu-layout.sh
+		if [ -n "$khz" ]; then
+			append_extra="${append_extra:+$append_extra }tsc_early_khz=$khz"
+			clock=early-tsc
+		fi
+	fi ;;
+esac
 append="console=ttyS0 panic=-1${append_extra:+ $append_extra}"
 layout_host_fit "$append" linux
 args=(-machine q35 -smp "$cpus" -accel "$accel" -cpu "$cpu_model")
@@ -438,10 +462,10 @@ numa_json=null
 release=$(tr -d '\r' <"$log" | sed -n 's/.*Linux version \([^ ]*\).*/\1/p' | head -n1)
 prealloc_json=false
 [ "$prealloc" -eq 0 ] || prealloc_json=true
-printf '{"event":"linux_deferred","series":%s,"kernel":%s,"release":%s,"package":%s,"cpus":%d,"mem":%s,"mem_mib":%d,"numa":%s,"accel":%s,"cpu_model":%s,"append":%s,"prealloc":%s,"nodes":[%s],"max_ms":%d,"ready_ms":%s,"wall_ms":%d}\n' \
+printf '{"event":"linux_deferred","series":%s,"kernel":%s,"release":%s,"package":%s,"cpus":%d,"mem":%s,"mem_mib":%d,"numa":%s,"accel":%s,"cpu_model":%s,"append":%s,"clock":%s,"prealloc":%s,"nodes":[%s],"max_ms":%d,"ready_ms":%s,"wall_ms":%d}\n' \
 	"$(json_str "$series")" "$(json_str "$kver")" "$(json_str "${release:-unknown}")" "$(json_str "${pkg:-}")" \
 	"$cpus" "$(json_str "${mem_str:-${mem_mib}M}")" "$mem_mib" "$numa_json" "$(json_str "$accel")" \
-	"$(json_str "$cpu_model")" "$(json_str "$append_extra")" "$prealloc_json" "$nodes_json" "$max" "$ready" "$wall_ms"
+	"$(json_str "$cpu_model")" "$(json_str "$append_extra")" "$(json_str "$clock")" "$prealloc_json" "$nodes_json" "$max" "$ready" "$wall_ms"
 if [ "$seen" -lt "$nodes" ]; then
 	echo "$PROG: error: only $seen of $nodes nodes printed a deferred-init figure (nodes with no deferred memory print none); max_ms covers those only" >&2
 	exit $EXIT_NOFIG

@@ -50,7 +50,7 @@ COLUMNS = [
     # Linux (series 6.1 or 7.2, the package's upstream version, the release
     # the kernel printed; cpu_model and linux_append: QEMU -cpu and kernel
     # words when a cell asks for them)
-    "linux_series", "linux_kernel", "linux_release", "cpu_model", "linux_append",
+    "linux_series", "linux_kernel", "linux_release", "cpu_model", "linux_append", "linux_clock",
     "linux_max_ms", "linux_node_ms", "linux_node_t_ms",
     # KHO (generations >= 1: median over them; kexec: over handoffs)
     "kho_gens_received", "folios", "kho_bytes", "restored", "lost", "mismatches",
@@ -269,6 +269,7 @@ class Runner:
             row["cpu_model"] = res.get("cpu_model") or cell.cpu_model
             row["linux_max_ms"] = res.get("max_ms")
             row["ready_ms"] = res.get("ready_ms")
+            row["linux_clock"] = res.get("clock")
             row["linux_node_ms"] = ";".join(str(n.get("ms")) for n in (res.get("nodes") or []))
             row["linux_node_t_ms"] = ";".join(str(n.get("t_ms")) for n in (res.get("nodes") or []))
         else:

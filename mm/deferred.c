@@ -81,11 +81,15 @@ void deferred_setup(void)
 }
 
 /*
- * init_and_free - the work on [s, e) of free memory of node @nid: in
- * 1024-page steps, initialise the struct pages, then free them to buddy.
+ * init_in_steps - initialise the struct pages of [s, e) of node @nid in
+ * 1024-page steps with the fast range loop, and finish each step while its
+ * struct pages are still in cache: free memory goes to buddy, @reserved
+ * memory gets PageReserved.  (The loop writes without reading first: a
+ * read of a never-touched memmap page would map the host's zero page under
+ * QEMU, and the write would then fault a second time.)
  * Return: pages done.
  */
-static u64 init_and_free(u64 s, u64 e, int nid)
+static u64 init_in_steps(u64 s, u64 e, int nid, bool reserved)
 {
 	u64 done = 0;
 
@@ -95,14 +99,20 @@ static u64 init_and_free(u64 s, u64 e, int nid)
 		if (step_end > e)
 			step_end = e;
 		memmap_init_range(s, step_end, zone_for_pfn(s), nid);
-		done += __free_pages_bulk(s, step_end);
+		if (reserved) {
+			for (u64 pfn = s; pfn < step_end; pfn++)
+				set_page_flag(pfn_to_page(pfn), PG_reserved);
+			done += step_end - s;
+		} else {
+			done += __free_pages_bulk(s, step_end);
+		}
 		s = step_end;
 	}
 	return done;
 }
 
 /*
- * deferred_free_ranges - init_and_free() every free memblock range of
+ * deferred_free_ranges - init_in_steps() every free memblock range of
  * node @nid inside [start_pfn, end_pfn).  Reads memblock only, so chunks
  * on different CPUs can run it at once.  Return: pages done.
  */
@@ -119,32 +129,7 @@ static u64 deferred_free_ranges(int nid, u64 start_pfn, u64 end_pfn)
 		if (e > end_pfn)
 			e = end_pfn;
 		if (s < e)
-			done += init_and_free(s, e, nid);
-	}
-	return done;
-}
-
-/*
- * init_reserved - initialise the struct pages of [s, e) of node @nid as
- * PageReserved, in 1024-page steps with the fast range loop, each step's
- * flags set while its struct pages are still in cache.  (The loop writes
- * without reading first: a read of a never-touched memmap page would map
- * the host's zero page under QEMU, and the write then pays a second
- * fault.)  Return: pages done.
- */
-static u64 init_reserved(u64 s, u64 e, int nid)
-{
-	u64 done = 0;
-
-	while (s < e) {
-		u64 step_end = ALIGN_UP(s + 1, MAX_ORDER_NR_PAGES);
-
-		if (step_end > e)
-			step_end = e;
-		done += memmap_init_range(s, step_end, zone_for_pfn(s), nid);
-		for (u64 pfn = s; pfn < step_end; pfn++)
-			set_page_flag(pfn_to_page(pfn), PG_reserved);
-		s = step_end;
+			done += init_in_steps(s, e, nid, false);
 	}
 	return done;
 }
@@ -164,7 +149,7 @@ static u64 deferred_nomap_range(int nid, const struct memblock_region *r, u64 st
 		return 0;
 	for (u64 pfn = s > start_pfn ? s : start_pfn; pfn < e && pfn < end_pfn; pfn++) {
 		if (!memblock_is_reserved(PFN_PHYS(pfn)))
-			done += init_reserved(pfn, pfn + 1, nid);
+			done += init_in_steps(pfn, pfn + 1, nid, true);
 	}
 	return done;
 }
@@ -195,7 +180,7 @@ static u64 deferred_reserved_ranges(int nid, u64 start_pfn, u64 end_pfn)
 		for_each_mem_pfn_range(i, nid, &ms, &me, NULL) {
 			u64 s = ms > rs ? ms : rs, e = me < re ? me : re;
 
-			done += init_reserved(s, e, nid);
+			done += init_in_steps(s, e, nid, true);
 		}
 		next = re;
 	}

@@ -7,7 +7,7 @@
 
 #include <kholab/types.h>
 
-/* TSC value when start_kernel() began: time zero for timestamps. */
+/* TSC at kernel entry (entry.asm's first instruction): time zero. */
 extern u64 tsc_boot;
 /* Calibrated TSC frequency in kHz; 0 until tsc_calibrate() ran. */
 extern u64 tsc_khz;
@@ -34,7 +34,7 @@ int tsc_calibrate(void);
 /* tsc_to_ns - convert a TSC delta to nanoseconds (0 before calibration). */
 u64 tsc_to_ns(u64 cycles);
 
-/* ktime_ns - nanoseconds since start_kernel() began. */
+/* ktime_ns - nanoseconds since kernel entry (tsc_boot). */
 u64 ktime_ns(void);
 
 #endif /* KERNEL_TSC_H */

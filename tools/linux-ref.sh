@@ -85,7 +85,8 @@ ready time.  So under TCG the kernel gets tsc_early_khz=<the host's TSC rate>
 (the guest TSC's rate under TCG) unless --append has one or --late-clock is
 given: the clock then starts at its early TSC setup in setup_arch(), before
 its memory init (only the decompressor and the first steps of setup_arch()
-stay off it).  The JSON line says which ("clock": "early-tsc" or "late").
+stay off it).  The JSON line says which ("clock": "early-tsc", "late", or
+"own" under KVM, where Linux calibrates early by itself).
 
 Environment: KHOLAB_LINUX_CACHE=DIR (default build/linux-cache),
 KHOLAB_QEMU=/path/to/qemu-system-x86_64, KHOLAB_QEMU_BUNDLE=DIR (uses DIR/qemu),
@@ -338,6 +339,7 @@ fi
 
 # Under TCG, start Linux's clock before its memory init (see --help).
 clock=late
+[ "$accel" = tcg ] || clock=own		# KVM: Linux calibrates early by itself
 case " $append_extra " in
 *" tsc_early_khz="*) clock=early-tsc ;;
 *)	if [ "$accel" = tcg ] && [ $late_clock -eq 0 ]; then

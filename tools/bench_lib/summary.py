@@ -358,7 +358,8 @@ def write_floor(w, agg):
 def write_boot(w, agg):
     """--boot uefi against direct for cells that differ only in the front
     door: the wall time of the whole run-qemu.sh, QEMU's alone, and the
-    figures measured inside the kernel (which must not depend on it)."""
+    figures measured inside the kernel (which differ: docs/benchmarks.md,
+    Front door)."""
     pairs = [(cid, cid + "-direct") for cid in agg.order
              if agg.cells[cid].kind == "kholab" and agg.cells[cid].boot == "uefi"
              and cid + "-direct" in agg.cells]
@@ -446,7 +447,7 @@ def write(path, agg, meta, pictures, run_phases=PHASES):
       "then medianed. Speed-up = the 1-thread deferred cell of the same memory and NUMA "
       "layout over this one (deferred phase); efficiency = speed-up / threads. With more "
       "vCPUs than host cores (%s here) the vCPUs are oversubscribed under TCG." % (
-          meta.get("boot", "uefi"), h.get("nproc")))
+          meta.get("boot", "direct"), h.get("nproc")))
     w("")
     w("## Memmap init")
     w("")

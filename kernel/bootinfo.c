@@ -6,8 +6,13 @@
  * different trees, and guessing at field meanings would corrupt memory.
  */
 #include <kernel/boot.h>
+#include <kernel/layout.h>
 #include <stdio.h>
 #include <errno.h>
+
+/* What this kernel was booted as: start_kernel() sets both first thing. */
+phys_addr_t kernel_phys_base;	/* where the image runs (layout.h: __pa()) */
+u64 kholab_generation;		/* the boot info's generation: 0 on a cold boot */
 
 static const char *const type_names[KHOLAB_MEM_NR_TYPES] = {
 	[KHOLAB_MEM_RESERVED] = "reserved",

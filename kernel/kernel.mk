@@ -1,4 +1,4 @@
-# kernel/kernel.mk - the freestanding kernel: kernel/, mm/, kho/ and libfdt.
+# kernel/kernel.mk - the freestanding kernel: init/, kho/, mm/, kernel/ and libfdt.
 #
 # Code model: -mcmodel=kernel.  The image is linked at 0xffffffff80000000
 # (linker.ld) and entry.asm maps that address to wherever the loader put it,
@@ -8,7 +8,7 @@
 # PVH_OBJS) are linked in too.  It expects glibc's stack-protector canary at %fs:0x28;
 # kernel/stackprot.c provides that slot and __stack_chk_fail.
 
-KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c mm/*.c kho/*.c)
+KERNEL_SRCS := $(wildcard init/*.c kernel/*.c kernel/lib/*.c mm/*.c kho/*.c)
 KERNEL_ASMS := $(wildcard kernel/*.asm)
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(BUILD)/%.o) $(KERNEL_ASMS:%.asm=$(BUILD)/%.asm.o)
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
@@ -41,12 +41,12 @@ $(BUILD)/kholab.elf: $(KERNEL_OBJS) linker.ld $(LIBFDT_A)
 		-T linker.ld -o $@ $(KERNEL_OBJS) $(PVH_OBJS) $(LIBFDT_A) -Map=$(BUILD)/kholab.map
 
 # kernel/entry.inc (NASM %defines) as C #defines with an ENTRY_ prefix, so
-# kernel/main.c can static_assert that both languages agree.
+# init/main.c can static_assert that both languages agree.
 $(BUILD)/gen/entry_inc.h: kernel/entry.inc
 	@mkdir -p $(dir $@)
 	$(Q)sed -n 's/^%define[[:space:]]\+\([A-Z0-9_]\+\)[[:space:]]\+\([0-9a-fA-Fx]\+\).*/#define ENTRY_\1 \2ULL/p' $< > $@
 
-$(BUILD)/kernel/main.o: $(BUILD)/gen/entry_inc.h
+$(BUILD)/init/main.o: $(BUILD)/gen/entry_inc.h
 KERNEL_CFLAGS += -I$(BUILD)/gen
 
 # kernel/trampoline.inc the same way (TR_ prefix + the %define name).

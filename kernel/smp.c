@@ -29,17 +29,13 @@
 #include <kernel/io.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
-#include <kernel/params.h>
 #include <kernel/results.h>
 #include <kernel/boot.h>
-#include <mm/memblock.h>
-#include <mm/page_alloc.h>
-#include <mm/numa.h>
 #include <string.h>
 #include <errno.h>
 #include "trampoline_inc.h"	/* kernel/trampoline.inc as #defines (kernel.mk) */
 
-#define AP_STACK_ORDER	2	/* 16 KiB */
+#define AP_STACK_BYTES	(16ULL << 10)
 
 /* The parameter block at TR_PARAMS_OFF of the trampoline page. */
 struct trampoline_params {
@@ -102,15 +98,16 @@ static void udelay(u64 us)
 		cpu_relax();
 }
 
-/**
- * smp_reserve_trampoline - reserve the page below 1 MiB the APs start in.
- * Must run while memblock still hands out memory (before buddy).
- *
- * Return: 0, or -ENOMEM when no page below 1 MiB is free (no SMP then).
- */
-int smp_reserve_trampoline(void)
+/* node_of - the node smp_cfg.node_of() gives CPU @apic_id (0 without one). */
+static int node_of(u32 apic_id)
 {
-	trampoline_pa = memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0x1000, 0x100000);
+	return smp_cfg.node_of ? smp_cfg.node_of(apic_id) : 0;
+}
+
+/* smp_set_trampoline - see smp.h. */
+int smp_set_trampoline(phys_addr_t pa)
+{
+	trampoline_pa = pa;
 	if (!trampoline_pa) {
 		pr_err("no free page below 1 MiB for the AP trampoline; running on the boot CPU only\n");
 		return -ENOMEM;
@@ -130,7 +127,7 @@ int smp_reserve_trampoline(void)
  */
 static __attribute__((noreturn)) void ap_idle(struct percpu *me)
 {
-	bool poll = kparams.idle == IDLE_POLL;
+	bool poll = smp_cfg.idle == IDLE_POLL;
 
 	for (;;) {
 		u32 seq = __atomic_load_n(&me->work_seq, __ATOMIC_ACQUIRE);
@@ -170,15 +167,15 @@ static bool start_one(int cpu, bool skip_ipis)
 	struct percpu *p = &percpu_area[cpu];
 	struct trampoline_params *tp;
 	u8 *page = __va(trampoline_pa);
-	struct page *stack;
+	void *stack;
 	u64 deadline;
 
-	stack = alloc_pages(AP_STACK_ORDER, p->node);
+	stack = smp_cfg.alloc_stack ? smp_cfg.alloc_stack(p->node, AP_STACK_BYTES) : NULL;
 	if (!stack) {
 		pr_err("no memory for CPU %d's stack; leaving it out\n", cpu);
 		return false;
 	}
-	p->stack_top = (u64)(uintptr_t)page_address(stack) + (PAGE_SIZE << AP_STACK_ORDER);
+	p->stack_top = (u64)(uintptr_t)stack + AP_STACK_BYTES;
 
 	memset(page, 0xcc, PAGE_SIZE);	/* int3: a stray AP faults, never runs junk */
 	memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
@@ -236,7 +233,7 @@ static void emit_smp_event(int listed, int failed, u64 ns)
 		json_u64(&j, NULL, percpu_area[cpu].apic_id);
 	json_array_end(&j);
 	json_u64(&j, "bringup_ns", ns);
-	json_str(&j, "idle", kparams.idle == IDLE_POLL ? "poll" : "halt");
+	json_str(&j, "idle", smp_cfg.idle == IDLE_POLL ? "poll" : "halt");
 	json_end(&j);
 }
 
@@ -256,7 +253,7 @@ int smp_init(int fail_cpu, u64 timeout_ms)
 
 	smp_timeout_ms = timeout_ms;
 	percpu_area[0].apic_id = self;
-	percpu_area[0].node = cpu_to_node(self);
+	percpu_area[0].node = node_of(self);
 	percpu_area[0].online = 1;
 	if (!trampoline_pa || n <= 1) {
 		emit_smp_event(n ? n : 1, 0, 0);
@@ -274,7 +271,7 @@ int smp_init(int fail_cpu, u64 timeout_ms)
 			continue;
 		p->cpu = cpu;
 		p->apic_id = ids[i];
-		p->node = cpu_to_node(ids[i]);
+		p->node = node_of(ids[i]);
 		p->online = 0;
 		if (start_one(cpu, i == fail_cpu))
 			cpus_online++;
@@ -285,10 +282,11 @@ int smp_init(int fail_cpu, u64 timeout_ms)
 		(unsigned long long)(tsc_to_ns(rdtsc() - t0) / 1000000),
 		apic_is_x2apic() ? "x2APIC" : "xAPIC", failed ? ", some left out" : "");
 	emit_smp_event(n, failed, tsc_to_ns(rdtsc() - t0));
-	smp_hold_next_ipi = kparams.selftest == SELFTEST_LOSTIPI;
+	smp_hold_next_ipi = smp_cfg.hold_first_ipi;
 	return cpus_online;
 }
 
+struct smp_config smp_cfg = { .idle = IDLE_HALT };
 bool smp_hold_next_ipi;
 int smp_held_ipi_cpu = -1;
 u64 smp_ipis_resent;
@@ -312,7 +310,7 @@ int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg)
 		pr_info("selftest=lostipi: not sending CPU %d its wake-up IPI\n", cpu);
 		return 0;
 	}
-	if (kparams.idle == IDLE_POLL)	/* it is spinning on the mailbox */
+	if (smp_cfg.idle == IDLE_POLL)	/* it is spinning on the mailbox */
 		return 0;
 	/* A failed send is retried by smp_wait_cpu(); the work stays posted. */
 	if (apic_send_ipi(p->apic_id, IPI_WAKE_VECTOR))
@@ -327,7 +325,7 @@ void smp_wait_cpu(int cpu)
 	u64 rekick = tsc_khz ? tsc_khz * 100 : 300000000ULL, next = rdtsc() + rekick;
 
 	while (__atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE) != p->work_seq) {
-		if (kparams.idle == IDLE_HALT && rdtsc() > next) {
+		if (smp_cfg.idle == IDLE_HALT && rdtsc() > next) {
 			/* Harmless if it is awake: it finds no new work and halts. */
 			apic_send_ipi(p->apic_id, IPI_WAKE_VECTOR);
 			smp_ipis_resent++;

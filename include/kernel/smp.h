@@ -40,6 +40,26 @@ int smp_call_on_cpu_async(int cpu, void (*fn)(void *), void *arg);
  */
 void smp_wait_cpu(int cpu);
 
+/* enum idle_mode - what an AP does while its mailbox is empty (idle=). */
+enum idle_mode { IDLE_HALT, IDLE_POLL };
+
+/*
+ * struct smp_config - what SMP needs from above, set by init/ before
+ * smp_init(): @idle is an enum idle_mode (idle=); @hold_first_ipi
+ * (selftest=lostipi) makes smp_init() arm smp_hold_next_ipi;
+ * @alloc_stack returns @bytes of stack for an AP on @node (NULL: none);
+ * @node_of gives the NUMA node of a CPU's APIC id.  The base layer thus
+ * needs neither the allocator nor the NUMA tables.
+ */
+struct smp_config {
+	int idle;
+	bool hold_first_ipi;
+	void *(*alloc_stack)(int node, u64 bytes);
+	int (*node_of)(u32 apic_id);
+};
+
+extern struct smp_config smp_cfg;
+
 /*
  * selftest=lostipi: smp_init() sets smp_hold_next_ipi, the next
  * smp_call_on_cpu_async() posts its work without the IPI and records the
@@ -50,11 +70,12 @@ extern int smp_held_ipi_cpu;
 extern u64 smp_ipis_resent;
 
 /**
- * smp_reserve_trampoline - reserve the page below 1 MiB the APs start in.
+ * smp_set_trampoline - the page below 1 MiB the APs start in, reserved by
+ * the caller (init/, from memblock, before buddy) at @pa; 0 if none.
  * Must run while memblock still hands out memory (before buddy).
  * Return: 0, or -ENOMEM when no page below 1 MiB is free (no SMP then).
  */
-int smp_reserve_trampoline(void);
+int smp_set_trampoline(phys_addr_t pa);
 
 /**
  * smp_init - start every CPU the MADT lists; those that come up are

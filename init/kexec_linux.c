@@ -1,5 +1,5 @@
 /*
- * kernel/kexec_linux.c - kexec.next=linux: hand the KHO handoff to a Linux
+ * init/kexec_linux.c - kexec.next=linux: hand the KHO handoff to a Linux
  * kernel through the x86 64-bit boot protocol.
  *
  * DOC: kexec into Linux
@@ -26,7 +26,7 @@
  */
 #define pr_fmt(fmt) "kexec: " fmt
 
-#include <kernel/kexec.h>
+#include <init/kexec.h>
 #include <kernel/layout.h>
 #include <kernel/results.h>
 #include <kernel/tsc.h>

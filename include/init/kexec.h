@@ -1,8 +1,8 @@
 /*
- * kernel/kexec.h - booting the next generation of kholab without firmware.
+ * init/kexec.h - booting the next generation of kholab without firmware.
  */
-#ifndef KERNEL_KEXEC_H
-#define KERNEL_KEXEC_H
+#ifndef INIT_KEXEC_H
+#define INIT_KEXEC_H
 
 #include <kholab/bootinfo.h>
 
@@ -28,7 +28,7 @@ int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry 
  * "linux/initrd" if there is one) through the x86 64-bit boot protocol
  * into free KHO scratch, with boot_params carrying the e820 map, the ACPI
  * RSDP, the command line and the KHO record (setup_data type 10) naming
- * @fdt_phys, and jump to it (kernel/kexec_linux.c).
+ * @fdt_phys, and jump to it (init/kexec_linux.c).
  *
  * Return: only on failure, before anything was overwritten: -ENOENT
  * without the module, -ENOEXEC for an image that is not a usable bzImage,
@@ -38,7 +38,7 @@ int kexec_self(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry 
 int kexec_linux(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
 		u32 count, u64 fdt_phys);
 
-/* ---- shared by kernel/kexec.c and kernel/kexec_linux.c ---- */
+/* ---- shared by init/kexec.c and init/kexec_linux.c ---- */
 
 struct page;
 
@@ -71,4 +71,4 @@ void kexec_park_others(void);
 void kexec_jump(struct page *stub_page, const struct kexec_segment *seg, u64 entry, u64 arg,
 		int mode, u64 *tsc) __attribute__((noreturn));
 
-#endif /* KERNEL_KEXEC_H */
+#endif /* INIT_KEXEC_H */

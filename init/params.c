@@ -1,12 +1,13 @@
 /*
- * kernel/params.c - the table of every boot parameter kholab understands.
+ * init/params.c - the table of every boot parameter kholab understands.
  *
  * One table, so that a reader (and docs/params.md) sees all the switches in
  * one place; every subsystem's parameters are rows here.  Defaults live in
  * kparams' initialiser.
  */
-#include <kernel/params.h>
+#include <init/params.h>
 #include <kernel/cmdline.h>
+#include <kernel/smp.h>
 #include <kernel/printk.h>
 #include <kernel/layout.h>
 #include <mm/memblock.h>
@@ -112,7 +113,7 @@ static const struct kernel_param param_table[] = {
 	  .help = "do not send CPU N (MADT order) its start-up IPIs: tests the timeout path" },
 	{ .name = "smp.timeout_ms", .type = PARAM_U64, .value = &kparams.smp_timeout_ms,
 	  .min = 1, .max = 60000, .help = "how long to wait for each AP to come online" },
-	{ .name = "idle", .type = PARAM_ENUM, .value = &kparams.idle, .choices = idle_choices,
+	{ .name = "idle", .type = PARAM_ENUM, .value = &smp_cfg.idle, .choices = idle_choices,
 	  .help = "idle APs: halt until a wake-up IPI, or poll the mailbox (burns a host core per vCPU)" },
 	{ .name = "gens", .type = PARAM_U64, .value = &kparams.gens, .min = 1, .max = 1000,
 	  .help = "kexec generations to boot in total (run-qemu.sh --gens)" },

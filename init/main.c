@@ -1,5 +1,5 @@
 /*
- * kernel/main.c - start_kernel(): the boot sequence, one step per line.
+ * init/main.c - start_kernel(): the boot sequence, one step per line.
  *
  * Read this function first: it is the table of contents of kholab.  Each
  * step names the file that does the work; docs/architecture.md draws the
@@ -18,7 +18,7 @@
 #include <kernel/symbols.h>
 #include <kernel/results.h>
 #include <kernel/acpi.h>
-#include <kernel/params.h>
+#include <init/params.h>
 #include <kernel/percpu.h>
 #include <kernel/apic.h>
 #include <mm/memblock.h>
@@ -30,10 +30,10 @@
 #include <mm/mm_init.h>
 #include <mm/page_alloc.h>
 #include <kernel/smp.h>
-#include <kernel/selftest.h>
-#include <kernel/generation.h>
+#include <init/selftest.h>
+#include <init/generation.h>
 #include <kho/kho_boot.h>
-#include <kernel/mm_boot.h>
+#include <init/mm_boot.h>
 #include <kernel/timeline.h>
 #include <string.h>
 #include <stdio.h>
@@ -50,8 +50,6 @@ _Static_assert(ENTRY_BI_OFF_MAGIC == offsetof(struct kholab_bootinfo, magic), "e
 _Static_assert(ENTRY_BI_OFF_PHYS_TOP == offsetof(struct kholab_bootinfo, phys_top),
 	       "entry.inc BI_OFF_PHYS_TOP");
 
-phys_addr_t kernel_phys_base;
-u64 kholab_generation;
 static char cmdline[KHOLAB_CMDLINE_MAX];
 static struct kholab_mmap_entry boot_map[KHOLAB_MMAP_MAX];	/* sanitized copy */
 
@@ -124,6 +122,18 @@ static void emit_boot_event(const struct kholab_bootinfo *bi, int cpus, int node
 	json_u64(&j, "tsc_cal_ns", tsc_cal_ns);
 	json_str(&j, "cmdline", cmdline);
 	json_end(&j);
+}
+
+/* ap_stack_alloc - smp_cfg.alloc_stack: @bytes of stack on @node from buddy. */
+static void *ap_stack_alloc(int node, u64 bytes)
+{
+	unsigned int order = 0;
+	struct page *p;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	p = alloc_pages(order, node);
+	return p ? page_address(p) : NULL;
 }
 
 /* cpu_early_init - this CPU's console, descriptor tables, traps and clock. */
@@ -229,7 +239,7 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	t0 = rdtsc();
 	mm_boot.early_pages = memmap_init();	/* mm/mm_init.c: struct pages below it */
 	mm_boot.early_ns = mm_boot_ns_since(t0);
-	smp_reserve_trampoline();		/* kernel/smp.c: a page below 1 MiB for APs */
+	smp_set_trampoline(memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0x1000, 0x100000));	/* APs start below 1 MiB */
 	timeline_end(PHASE_MEMMAP_EARLY);
 	timeline_begin(PHASE_KHO_SCRATCH);
 	kho_reserve_scratch();			/* kho/scratch.c: cold boot: for the next kernel */
@@ -253,6 +263,9 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	/* every CPU, then the rest of the memmap on all of them */
 	timeline_begin(PHASE_SMP_INIT);
 	apic_init(true);			/* kernel/apic.c: x2APIC or xAPIC */
+	smp_cfg.hold_first_ipi = kparams.selftest == SELFTEST_LOSTIPI;	/* selftest=lostipi */
+	smp_cfg.alloc_stack = ap_stack_alloc;	/* AP stacks from buddy, on their node */
+	smp_cfg.node_of = cpu_to_node;		/* mm/numa.c: the SRAT's answer */
 	cpus = smp_init((int)kparams.smp_fail_cpu, kparams.smp_timeout_ms);	/* kernel/smp.c */
 	timeline_end(PHASE_SMP_INIT);
 	if (deferred_cfg.strategy == MEMMAP_DEFERRED) {

@@ -1,9 +1,9 @@
 /*
- * kernel/selftest.h - the boot-time self-checks: libfdt works, the stack
+ * init/selftest.h - the boot-time self-checks: libfdt works, the stack
  * protector is armed, and the deliberate failures selftest= asks for.
  */
-#ifndef KERNEL_SELFTEST_H
-#define KERNEL_SELFTEST_H
+#ifndef INIT_SELFTEST_H
+#define INIT_SELFTEST_H
 
 #include <kholab/types.h>
 
@@ -15,8 +15,8 @@ int fdt_selfcheck(void);
 
 /*
  * selftest_run - run the selftest chosen with selftest=, if it belongs to
- * this point of the boot: @early before SMP, otherwise after (kernel/selftest.c).
+ * this point of the boot: @early before SMP, otherwise after (init/selftest.c).
  */
 void selftest_run(bool early);
 
-#endif /* KERNEL_SELFTEST_H */
+#endif /* INIT_SELFTEST_H */

@@ -1,5 +1,5 @@
 /*
- * kernel/kexec.c - kexec into itself, carrying a KHO handoff.
+ * init/kexec.c - kexec into itself, carrying a KHO handoff.
  *
  * DOC: kexec
  *
@@ -21,7 +21,7 @@
  */
 #define pr_fmt(fmt) "kexec: " fmt
 
-#include <kernel/kexec.h>
+#include <init/kexec.h>
 #include <kernel/timeline.h>
 #include <kernel/elf64.h>
 #include <kernel/layout.h>

@@ -1,9 +1,9 @@
 /*
- * kernel/params.h - the values of every boot parameter (kernel/params.c
+ * init/params.h - the values of every boot parameter (init/params.c
  * holds the one table that defines them; docs/params.md describes them).
  */
-#ifndef KERNEL_PARAMS_H
-#define KERNEL_PARAMS_H
+#ifndef INIT_PARAMS_H
+#define INIT_PARAMS_H
 
 #include <kholab/types.h>
 
@@ -27,16 +27,13 @@ struct kernel_params {
 	u64 smp_fail_cpu;	/* MADT index not sent IPIs; ~0 = none */
 	u64 smp_timeout_ms;	/* wait per AP */
 	int kexec_next;		/* enum kexec_next */
-	int idle;		/* enum idle_mode: how an idle AP waits */
 };
 
-/* enum idle_mode - what an AP does while its mailbox is empty (idle=). */
-enum idle_mode { IDLE_HALT, IDLE_POLL };
 
 /* enum kexec_next - what the generation hands over to (kexec.next=). */
 enum kexec_next { KEXEC_NEXT_SELF, KEXEC_NEXT_LINUX };
 
-/* kexec.linux_cmdline=: words added to a Linux kernel's command line (kernel/kexec_linux.c). */
+/* kexec.linux_cmdline=: words added to a Linux kernel's command line (init/kexec_linux.c). */
 extern char kexec_linux_cmdline[256];
 
 extern struct kernel_params kparams;
@@ -47,4 +44,4 @@ extern struct kernel_params kparams;
  */
 int kernel_params_parse(const char *cmdline);
 
-#endif /* KERNEL_PARAMS_H */
+#endif /* INIT_PARAMS_H */

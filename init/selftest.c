@@ -1,12 +1,12 @@
 /*
- * kernel/selftest.c - failures on demand (selftest=), so that every way a
+ * init/selftest.c - failures on demand (selftest=), so that every way a
  * kholab run can end is exercised by a test: an exception report, a panic,
  * a hang the harness must time out, and a triple fault it must call "no
  * verdict".
  */
 #define pr_fmt(fmt) "selftest: " fmt
 
-#include <kernel/params.h>
+#include <init/params.h>
 #include <kernel/printk.h>
 #include <kernel/exit.h>
 #include <kernel/io.h>

@@ -1,12 +1,12 @@
 /*
- * kernel/mm_boot.h - what start_kernel() measures of the memory steps, and
- * the "memmap" results event that reports them (kernel/mm_boot.c).
+ * init/mm_boot.h - what start_kernel() measures of the memory steps, and
+ * the "memmap" results event that reports them (init/mm_boot.c).
  *
  * start_kernel() calls the mm/ and kho/ steps itself, one line each; this
  * file only holds the figures they produce and the checks that end them.
  */
-#ifndef KERNEL_MM_BOOT_H
-#define KERNEL_MM_BOOT_H
+#ifndef INIT_MM_BOOT_H
+#define INIT_MM_BOOT_H
 
 #include <kholab/types.h>
 #include <mm/deferred.h>
@@ -56,4 +56,4 @@ void mm_check_deferred_untouched(void);
  */
 void mm_check_and_report(void);
 
-#endif /* KERNEL_MM_BOOT_H */
+#endif /* INIT_MM_BOOT_H */

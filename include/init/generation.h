@@ -1,10 +1,10 @@
 /*
- * kernel/generation.h - the end of a generation (kernel/generation.c):
+ * init/generation.h - the end of a generation (init/generation.c):
  * the KHO test client verifies what it was handed, then the run either
  * finishes or hands over to the next generation through kexec.
  */
-#ifndef KERNEL_GENERATION_H
-#define KERNEL_GENERATION_H
+#ifndef INIT_GENERATION_H
+#define INIT_GENERATION_H
 
 #include <kholab/bootinfo.h>
 
@@ -20,4 +20,4 @@
 void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
 		    u32 map_count);
 
-#endif /* KERNEL_GENERATION_H */
+#endif /* INIT_GENERATION_H */

@@ -1,11 +1,11 @@
 /*
- * kernel/mm_boot.c - the figures of the memory steps start_kernel() runs:
+ * init/mm_boot.c - the figures of the memory steps start_kernel() runs:
  * their timings, the log lines that summarise them, the checks that close
  * them and the "memmap" results event (docs/results.md).
  */
 #define pr_fmt(fmt) "kholab: " fmt
 
-#include <kernel/mm_boot.h>
+#include <init/mm_boot.h>
 #include <kernel/boot.h>
 #include <kernel/tsc.h>
 #include <kernel/printk.h>

@@ -1,13 +1,13 @@
 /*
- * kernel/generation.c - the end of a generation: the KHO test client
+ * init/generation.c - the end of a generation: the KHO test client
  * verifies what it was handed, then either finishes the run or preserves a
  * new set and kexecs into the next generation.
  */
 #define pr_fmt(fmt) "kholab: " fmt
 
-#include <kernel/generation.h>
-#include <kernel/params.h>
-#include <kernel/kexec.h>
+#include <init/generation.h>
+#include <init/params.h>
+#include <init/kexec.h>
 #include <kernel/exit.h>
 #include <kernel/timeline.h>
 #include <kernel/printk.h>

@@ -191,7 +191,7 @@ if [ $gdb -eq 1 ] && ! { is_uint "$gdb_port" && [ "$gdb_port" -ge 1 ] && [ "$gdb
 fi
 
 # --gdb pins the kernel at a known physical address (docs/debugging.md);
-# a PVH loader always puts it at KERNEL_LOAD_PHYS (kernel/entry.inc).
+# a PVH loader always puts it at KERNEL_LOAD_PHYS (kholab/entry.inc).
 if [ $gdb -eq 1 ] && [ -z "$load_addr" ] && [ "$boot" = uefi ]; then
 	load_addr=0x4000000
 fi

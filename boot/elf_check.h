@@ -1,11 +1,11 @@
 /*
  * boot/elf_check.h - the pure validation of a kernel image (no UEFI,
- * host-testable); the ELF64 structures are kernel/elf64.h.
+ * host-testable); the ELF64 structures are kholab/elf64.h.
  */
 #ifndef BOOT_ELF_CHECK_H
 #define BOOT_ELF_CHECK_H
 
-#include <kernel/elf64.h>
+#include <kholab/elf64.h>
 
 /* Alignment the lowest PT_LOAD must have (the kernel maps 2 MiB pages). */
 #define ELF_IMAGE_ALIGN		0x200000ULL

@@ -8,6 +8,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include <kholab/bootinfo.h>
+#include <kholab/x86.h>
 #include "boot/config.h"
 #include "boot/elf_check.h"
 
@@ -43,10 +44,5 @@ EFI_STATUS exit_boot_services(EFI_HANDLE image, void **map, UINTN *map_size,
 void serial_puts(const char *s);
 void serial_put_hex(u64 v);
 void serial_put_dec(u64 v);
-
-/* port.c */
-void port_outl(u16 port, u32 val);
-u8 port_inb(u16 port);
-void port_outb(u16 port, u8 val);
 
 #endif /* BOOT_LOADER_H */

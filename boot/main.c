@@ -25,7 +25,7 @@ static struct boot_config cfg;
 static EFI_STATUS fail(EFI_STATUS st)
 {
 	if (cfg.has_exit_port)
-		port_outl(cfg.exit_port, KHOLAB_EXIT_LOADER);
+		outl(cfg.exit_port, KHOLAB_EXIT_LOADER);
 	return st;
 }
 
@@ -145,15 +145,6 @@ static void apply_test_corrupt(struct kholab_bootinfo *bi)
 		bi->size = 8;
 }
 
-/* Read the time-stamp counter. */
-static u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
 /* Disable interrupts and jump to @entry with @bi in %rdi; never returns. */
 static __attribute__((noreturn)) void jump_to_kernel(u64 entry, u64 bi)
 {
@@ -165,7 +156,7 @@ static __attribute__((noreturn)) void jump_to_kernel(u64 entry, u64 bi)
 static __attribute__((noreturn)) void halt(void)
 {
 	if (cfg.has_exit_port)
-		port_outl(cfg.exit_port, KHOLAB_EXIT_LOADER);
+		outl(cfg.exit_port, KHOLAB_EXIT_LOADER);
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

@@ -13,15 +13,6 @@ static u64 mix(u64 x)
 	return x ^ (x >> 31);
 }
 
-/* Read the time-stamp counter. */
-static u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
 /* True if CPUID.1:ECX bit 30 (RDRAND) is set. */
 static bool have_rdrand(void)
 {

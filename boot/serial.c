@@ -1,34 +1,18 @@
 /*
  * boot/serial.c - raw COM1 output for after ExitBootServices, when ConOut is
- * gone.  The firmware already programmed the UART; we only poll the line
- * status register before each byte and never touch the baud divisor.
+ * gone.  The firmware already programmed the UART; com1_putc() (kholab/x86.h)
+ * only polls the line status register before each byte.
  */
 #include "boot/loader.h"
 #include "boot/utoa.h"
-
-#define COM1		0x3f8
-#define COM1_LSR	(COM1 + 5)
-#define LSR_THR_EMPTY	0x20
-#define SPIN_LIMIT	100000
-
-/* Send one byte, waiting (bounded, in case there is no UART) for room. */
-static void serial_putc(char c)
-{
-	int i;
-
-	for (i = 0; i < SPIN_LIMIT; i++)
-		if (port_inb(COM1_LSR) & LSR_THR_EMPTY)
-			break;
-	port_outb(COM1, (u8)c);
-}
 
 /* Send the C string @s, turning "\n" into "\r\n". */
 void serial_puts(const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\n')
-			serial_putc('\r');
-		serial_putc(*s);
+			com1_putc('\r');
+		com1_putc(*s);
 	}
 }
 

@@ -23,7 +23,7 @@
 
 #include <init/kexec.h>
 #include <kernel/timeline.h>
-#include <kernel/elf64.h>
+#include <kholab/elf64.h>
 #include <kernel/layout.h>
 #include <kernel/percpu.h>
 #include <kernel/results.h>

@@ -37,9 +37,9 @@
 #include <kernel/timeline.h>
 #include <string.h>
 #include <stdio.h>
-#include "entry_inc.h"		/* kernel/entry.inc turned into #defines by kernel.mk */
+#include "entry_inc.h"		/* kholab/entry.inc turned into #defines by kernel.mk */
 
-/* The C <-> NASM contract: kernel/entry.inc must agree with the C headers. */
+/* The C <-> NASM contract: kholab/entry.inc must agree with the C headers. */
 _Static_assert(ENTRY_KERNEL_VIRT == KERNEL_VIRT, "entry.inc KERNEL_VIRT");
 _Static_assert(ENTRY_PAGE_OFFSET_PML4_INDEX == ((PAGE_OFFSET >> 39) & 511), "entry.inc PML4 index");
 _Static_assert(ENTRY_KERNEL_PDPT_INDEX == ((KERNEL_VIRT >> 30) & 511), "entry.inc PDPT index");

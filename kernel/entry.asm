@@ -17,7 +17,7 @@
 ; the TSC read by the very first instruction: time zero of every figure
 ; the kernel reports (kernel/timeline.c).
 
-%include "kernel/entry.inc"
+%include "kholab/entry.inc"
 
 bits 64
 default rel

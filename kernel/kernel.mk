@@ -27,7 +27,7 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 # Dependencies come from a separate -M pass: NASM 2.16's -MD, given while
-# assembling, leaves the %include files (kernel/entry.inc) out of the .d,
+# assembling, leaves the %include files (kholab/entry.inc) out of the .d,
 # so editing entry.inc left a stale entry.asm.o behind.
 $(BUILD)/%.asm.o: %.asm kernel/kernel.mk
 	@mkdir -p $(dir $@)
@@ -40,9 +40,9 @@ $(BUILD)/kholab.elf: $(KERNEL_OBJS) linker.ld $(LIBFDT_A)
 	$(Q)$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 		-T linker.ld -o $@ $(KERNEL_OBJS) $(PVH_OBJS) $(LIBFDT_A) -Map=$(BUILD)/kholab.map
 
-# kernel/entry.inc (NASM %defines) as C #defines with an ENTRY_ prefix, so
+# kholab/entry.inc (NASM %defines) as C #defines with an ENTRY_ prefix, so
 # init/main.c can static_assert that both languages agree.
-$(BUILD)/gen/entry_inc.h: kernel/entry.inc
+$(BUILD)/gen/entry_inc.h: include/kholab/entry.inc
 	@mkdir -p $(dir $@)
 	$(Q)sed -n 's/^%define[[:space:]]\+\([A-Z0-9_]\+\)[[:space:]]\+\([0-9a-fA-Fx]\+\).*/#define ENTRY_\1 \2ULL/p' $< > $@
 

@@ -8,16 +8,13 @@
 #include <kernel/serial.h>
 #include <kernel/io.h>
 
-#define COM1		0x3f8
-#define UART_THR	0	/* transmit holding (DLAB=0) */
+#define COM1		COM1_PORT	/* kholab/x86.h */
 #define UART_IER	1	/* interrupt enable (DLAB=0) */
 #define UART_DLL	0	/* divisor low (DLAB=1) */
 #define UART_DLM	1	/* divisor high (DLAB=1) */
 #define UART_FCR	2
 #define UART_LCR	3
 #define UART_MCR	4
-#define UART_LSR	5
-#define LSR_THRE	0x20
 #define LCR_DLAB	0x80
 #define LCR_8N1		0x03
 
@@ -33,20 +30,12 @@ void serial_init(void)
 	outb(COM1 + UART_MCR, 0x03);		/* DTR, RTS */
 }
 
-/* serial_putc - send one byte, waiting at most ~100k polls for room. */
-static void serial_putc(char c)
-{
-	for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & LSR_THRE); i++)
-		cpu_relax();
-	outb(COM1 + UART_THR, (u8)c);
-}
-
 /* serial_write - see serial.h. */
 void serial_write(const char *s, unsigned long len)
 {
 	for (unsigned long i = 0; i < len; i++) {
 		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
+			com1_putc('\r');
+		com1_putc(s[i]);
 	}
 }

@@ -7,7 +7,7 @@
  * when something has already gone wrong.
  */
 #include <kernel/symbols.h>
-#include <kernel/elf64.h>
+#include <kholab/elf64.h>
 #include <string.h>
 #include <stdio.h>
 #include <errno.h>

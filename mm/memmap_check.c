@@ -14,6 +14,7 @@
 #include <mm/memblock.h>
 #include <mm/sparse.h>
 #include <kernel/printk.h>
+#include <kernel/random.h>
 #include <string.h>
 #include <errno.h>
 
@@ -239,15 +240,6 @@ int mm_check_accounting(struct mm_node_counts *counts)
 			(unsigned long long)total.reserved, (unsigned long long)total.noinit,
 			(unsigned long long)total.allocated);
 	return err;
-}
-
-/* xorshift64 - small deterministic PRNG for the stress test. */
-static u64 xorshift64(u64 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 #define STRESS_SLOTS	256

@@ -9,8 +9,8 @@
  */
 #include "boot/adapter/adapter.h"
 #include <kholab/exitcodes.h>
-
-#define COM1		0x3f8
+#include <kholab/x86.h>
+#include <kholab/x86_boot.h>
 
 _Static_assert(sizeof(struct kholab_bootinfo) <= ADAPTER_AREA_MODULES, "boot info fits");
 _Static_assert(ADAPTER_AREA_MODULES + KHOLAB_MODULES_MAX * sizeof(struct kholab_module) <=
@@ -20,9 +20,6 @@ _Static_assert(ADAPTER_AREA_CMDLINE + KHOLAB_CMDLINE_MAX <= ADAPTER_AREA_BYTES,
 
 static u8 area[ADAPTER_AREA_BYTES] __attribute__((aligned(4096)));
 static const char *msg_prefix;		/* set at run time: no absolute pointer in .data */
-
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 static struct kholab_bootinfo *bootinfo(void) { return (void *)area; }
 static struct kholab_mmap_entry *map(void) { return (void *)(area + ADAPTER_AREA_MAP); }
@@ -45,21 +42,13 @@ struct kholab_bootinfo *adapter_begin(const char *prefix, u64 generation, u32 fl
 	return bi;
 }
 
-/* putc_serial - one byte to COM1, waiting a bounded time for the transmitter. */
-static void putc_serial(char c)
-{
-	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
-		;
-	outb(COM1, (u8)c);
-}
-
 /* adapter_puts - see adapter.h. */
 void adapter_puts(const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\n')
-			putc_serial('\r');
-		putc_serial(*s);
+			com1_putc('\r');
+		com1_putc(*s);
 	}
 }
 
@@ -108,12 +97,12 @@ __attribute__((noreturn)) void adapter_fail(const char *what, u64 value)
 u32 adapter_e820_type(u32 e820)
 {
 	switch (e820) {
-	case 1:		return KHOLAB_MEM_USABLE;
-	case 3:		return KHOLAB_MEM_ACPI_RECLAIM;
-	case 4:		return KHOLAB_MEM_ACPI_NVS;
-	case 5:		return KHOLAB_MEM_UNUSABLE;
-	case 7:
-	case 12:	return KHOLAB_MEM_PERSISTENT;
+	case X86_E820_RAM:	return KHOLAB_MEM_USABLE;
+	case X86_E820_ACPI:	return KHOLAB_MEM_ACPI_RECLAIM;
+	case X86_E820_NVS:	return KHOLAB_MEM_ACPI_NVS;
+	case X86_E820_UNUSABLE:	return KHOLAB_MEM_UNUSABLE;
+	case X86_E820_PMEM:
+	case X86_E820_PRAM:	return KHOLAB_MEM_PERSISTENT;
 	default:	return KHOLAB_MEM_RESERVED;
 	}
 }

@@ -26,10 +26,11 @@
  */
 #include "boot/adapter/adapter.h"
 #include <kholab/hvm_start_info.h>
-#include <kernel/layout.h>
+#include <kholab/layout.h>
 #include "boot/elf_check.h"
 
-extern char _start[];		/* kernel/entry.asm; the image bounds are in layout.h */
+extern char _start[];		/* kernel/entry.asm */
+extern char _kernel_start[], _kernel_end[];	/* linker.ld: the image bounds */
 
 /* check_start_info - refuse a block that is not a usable PVH version 1. */
 static void check_start_info(const struct hvm_start_info *si)

@@ -17,7 +17,7 @@
 ; which never returns.  Its page tables and stack are in .bss; the kernel's
 ; own entry replaces them before it touches .bss.
 
-%include "kernel/entry.inc"
+%include "kholab/entry.inc"
 
 %define PHYS(x)		((x) - KERNEL_VIRT + KERNEL_LOAD_PHYS)
 %define XEN_ELFNOTE_PHYS32_ENTRY 18

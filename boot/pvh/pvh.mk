@@ -30,7 +30,7 @@ $(PVH_DIR)/%.o: boot/adapter/%.c boot/pvh/pvh.mk tools/abs_relocs.py
 $(PVH_DIR)/elf_check.o: boot/elf_check.c boot/pvh/pvh.mk tools/abs_relocs.py
 	$(call pvh_cc,$<,$@)
 
-$(PVH_DIR)/entry.asm.o: boot/pvh/entry.asm kernel/entry.inc
+$(PVH_DIR)/entry.asm.o: boot/pvh/entry.asm include/kholab/entry.inc
 	@mkdir -p $(dir $@)
 	$(Q)echo "  NASM    $<"
 	$(Q)$(NASM) -f elf64 -g -F dwarf -Iinclude/ -MD $(@:.o=.d) -MP $< -o $@

@@ -1,25 +1,12 @@
 /*
- * kernel/io.h - x86 port I/O, MSRs, TSC and CPUID as inline functions.
+ * kernel/io.h - MSRs, CPUID and control registers as inline functions; port
+ * I/O and the TSC come from kholab/x86.h, which the loader shares.
  */
 #ifndef KERNEL_IO_H
 #define KERNEL_IO_H
 
 #include <kholab/types.h>
-
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline u16 inw(u16 port) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
+#include <kholab/x86.h>
 
 static inline u64 rdmsr(u32 msr)
 {

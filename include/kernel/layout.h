@@ -1,29 +1,13 @@
 /*
- * kernel/layout.h - the kernel's virtual address space and the conversions
- * between physical and virtual addresses.
- *
- *   0x0000000000000000  identity map of low RAM (boot only; entry.asm)
- *   0xffff888000000000  PAGE_OFFSET: direct map of all RAM (Linux's base)
- *   0xffffffff80000000  KERNEL_VIRT: the kernel image, wherever it was loaded
- *
- * DIRECT_MAP_MAX_GIB bounds what entry.asm can map with the page tables it
- * carries in .bss; kernel/entry.asm uses the same numbers (%define), and
- * kernel/main.c checks them against each other.
+ * kernel/layout.h - conversions between physical and virtual addresses in
+ * the kernel's address space (its constants: kholab/layout.h, shared with
+ * the loader and the boot adapters).
  */
 #ifndef KERNEL_LAYOUT_H
 #define KERNEL_LAYOUT_H
 
 #include <kholab/types.h>
-
-#define PAGE_SHIFT		12
-#define PAGE_SIZE		(1ULL << PAGE_SHIFT)
-#define PMD_SIZE		(1ULL << 21)
-#define PUD_SIZE		(1ULL << 30)
-
-#define PAGE_OFFSET		0xffff888000000000ULL
-#define KERNEL_VIRT		0xffffffff80000000ULL
-#define DIRECT_MAP_MAX_GIB	512	/* pdpt_direct holds 512 PD pointers */
-#define DIRECT_MAP_MIN_GIB	4	/* always map the 32-bit MMIO window */
+#include <kholab/layout.h>
 
 /* GiB of physical memory the boot direct map covers (kernel/entry.asm). */
 extern u64 direct_map_gib;

@@ -9,7 +9,7 @@
 ; entry count, set to 0) and jumps to kholab's PVH entry, KHOLAB_PVH_ENTRY,
 ; with %ebx = the copy.  Nothing else differs from a real direct boot.
 
-%include "kernel/entry.inc"
+%include "kholab/entry.inc"
 
 %define FORGE_BASE		0x800000
 %define XEN_ELFNOTE_PHYS32_ENTRY 18

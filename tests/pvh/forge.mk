@@ -11,7 +11,7 @@ $(BUILD)/pvh-forge/kholab.bin: $(BUILD)/kholab.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
 # The physical address of kholab's PVH entry, read from its note.
-$(BUILD)/pvh-forge/%.o: tests/pvh/forge.asm $(BUILD)/pvh-forge/kholab.bin kernel/entry.inc
+$(BUILD)/pvh-forge/%.o: tests/pvh/forge.asm $(BUILD)/pvh-forge/kholab.bin include/kholab/entry.inc
 	$(Q)echo "  NASM    $@"
 	$(Q)entry=$$(readelf -nW $(BUILD)/kholab.elf | awk '/description data:/ { \
 		v = ""; for (i = NF; i > NF - 8; i--) v = v $$i; print "0x" v; exit }'); \

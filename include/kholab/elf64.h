@@ -1,14 +1,14 @@
 /*
- * kernel/elf64.h - the ELF64 structures and constants kholab reads, in one
+ * kholab/elf64.h - the ELF64 structures and constants kholab reads, in one
  * place for both sides: the loader validates and places the kernel image
  * (boot/elf_check.c, boot/elf.c), and the kernel finds its symbol table
- * (kernel/symbols.c) and re-reads its own image for kexec (kernel/kexec.c).
+ * (kernel/symbols.c) and re-reads its own image for kexec (init/kexec.c).
  *
  * Every name carries an ELF_ prefix so that the header can be included next
  * to a host's <elf.h> in the host tests.
  */
-#ifndef KERNEL_ELF64_H
-#define KERNEL_ELF64_H
+#ifndef KHOLAB_ELF64_H
+#define KHOLAB_ELF64_H
 
 #include <kholab/types.h>
 
@@ -87,4 +87,4 @@ _Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header layout");
 _Static_assert(sizeof(struct elf64_shdr) == 64, "ELF64 section header layout");
 _Static_assert(sizeof(struct elf64_sym) == 24, "ELF64 symbol layout");
 
-#endif /* KERNEL_ELF64_H */
+#endif /* KHOLAB_ELF64_H */

@@ -900,19 +900,22 @@ static void model_compare_lists(const u8 *model)
 				 model[p], seen[p]);
 }
 
-/* Thousands of random allocs/frees agree with a per-pfn free/allocated model. */
-static void test_random_vs_model(void **state)
-{
-	static u8 model[WORLD_MAX_PFN];
-	static struct live live[WORLD_MAX_PFN];
-	static struct blk initial[ARRAY_SIZE(rworld)][MAX_BLOCKS];
-	size_t ninitial[ARRAY_SIZE(rworld)];
-	size_t nlive = 0;
-	u64 model_free = 0, seed = shim_seed_init("test_buddy");
-	int ops = 20000, allocs = 0, frees = 0, fails = 0;
+/* The random test's state: the per-pfn model and what is allocated. */
+struct model_run {
+	u8 *model;			/* M_NONE / M_FREE / M_ALLOC per pfn */
+	struct live *live;		/* blocks handed out, not yet freed */
+	size_t nlive;
+	u64 model_free, seed;
+	int allocs, frees, fails;
+};
 
-	(void)state;
-	memset(model, M_NONE, sizeof(model));
+/*
+ * random_world_boot - the random test's world: every rworld zone's RAM
+ * initialised and freed to buddy (one range in bulk, the other page by
+ * page through the core path), recorded free in the model.
+ */
+static void random_world_boot(struct model_run *m)
+{
 	for (size_t i = 0; i < ARRAY_SIZE(rworld); i++) {
 		const struct rzone *rz = &rworld[i];
 
@@ -925,12 +928,11 @@ static void test_random_vs_model(void **state)
 		for (int r = 0; r < 2; r++)
 			for (u64 p = rz->ram[r].start; p < rz->ram[r].end; p++) {
 				clear_page_flag(pfn_to_page(p), PG_reserved);
-				model[p] = M_FREE;
-				model_free++;
+				m->model[p] = M_FREE;
+				m->model_free++;
 			}
 	}
 	assert_false(pfn_valid(0x8000));
-	/* Boot frees: one range by bulk, the other page by page through core. */
 	for (size_t i = 0; i < ARRAY_SIZE(rworld); i++) {
 		const struct rzone *rz = &rworld[i];
 
@@ -938,87 +940,128 @@ static void test_random_vs_model(void **state)
 		for (u64 p = rz->ram[1].start; p < rz->ram[1].end; p++)
 			__free_pages_core(pfn_to_page(p), 0);
 	}
-	assert_int_equal(nr_free_pages(), model_free);
+	assert_int_equal(nr_free_pages(), m->model_free);
 	assert_int_equal(buddy_check_invariants(), 0);
+}
+
+/* random_order - mostly small orders, some up to 10, a few impossible ones. */
+static unsigned int random_order(void)
+{
+	u64 r = shim_rand() % 100;
+
+	if (r < 50)
+		return 0;
+	if (r < 75)
+		return (unsigned int)(shim_rand() % 4);
+	if (r < 98)
+		return (unsigned int)(shim_rand() % 11);
+	return 11 + (unsigned int)(shim_rand() % 3);
+}
+
+/* random_alloc - one alloc_pages(); it must succeed exactly when the model has room. */
+static void random_alloc(struct model_run *m, int op)
+{
+	unsigned int order = random_order();
+	int nid = (int)(shim_rand() % 3) - 1;
+	struct zone *want = model_zone(m->model, order, nid);
+	struct page *p = alloc_pages(order, nid);
+	u64 pfn;
+
+	if (!want) {
+		if (p)
+			fail_msg("op %d seed %llu: alloc(%u, %d) gave pfn 0x%llx, model says none",
+				 op, (unsigned long long)m->seed, order, nid,
+				 (unsigned long long)page_to_pfn(p));
+		m->fails++;
+		return;
+	}
+	if (!p)
+		fail_msg("op %d seed %llu: alloc(%u, %d) failed, model has room in %s/%d",
+			 op, (unsigned long long)m->seed, order, nid, want->name, want->nid);
+	assert_ptr_equal(page_zone(p), want);
+	pfn = page_to_pfn(p);
+	assert_true(pfn_valid(pfn));
+	assert_true(pfn >= want->zone_start_pfn && pfn + (1UL << order) <= zone_end_pfn(want));
+	check_allocated(p, order);
+	for (u64 i = 0; i < (1UL << order); i++) {
+		if (m->model[pfn + i] != M_FREE)
+			fail_msg("op %d seed %llu: pfn 0x%llx handed out but model state %d",
+				 op, (unsigned long long)m->seed, (unsigned long long)(pfn + i),
+				 m->model[pfn + i]);
+		m->model[pfn + i] = M_ALLOC;
+	}
+	m->model_free -= 1UL << order;
+	m->live[m->nlive].page = p;
+	m->live[m->nlive].order = order;
+	m->nlive++;
+	m->allocs++;
+}
+
+/* random_free - free a random live block and mark it free in the model. */
+static void random_free(struct model_run *m)
+{
+	size_t k = shim_rand() % m->nlive;
+	struct live l = m->live[k];
+	u64 pfn = page_to_pfn(l.page);
+
+	m->live[k] = m->live[--m->nlive];
+	free_pages(l.page, l.order);
+	for (u64 i = 0; i < (1UL << l.order); i++) {
+		assert_int_equal(m->model[pfn + i], M_ALLOC);
+		m->model[pfn + i] = M_FREE;
+	}
+	m->model_free += 1UL << l.order;
+	m->frees++;
+}
+
+/* random_check - after operation @op: free count and invariants agree with the model. */
+static void random_check(const struct model_run *m, int op)
+{
+	if (nr_free_pages() != m->model_free)
+		fail_msg("op %d seed %llu: nr_free_pages %llu, model %llu", op,
+			 (unsigned long long)m->seed, (unsigned long long)nr_free_pages(),
+			 (unsigned long long)m->model_free);
+	if (buddy_check_invariants())
+		fail_msg("op %d seed %llu: invariants broken:\n%s", op,
+			 (unsigned long long)m->seed, shim_log_text());
+	if (op % 256 == 0)
+		model_compare_lists(m->model);
+}
+
+/* Thousands of random allocs/frees agree with a per-pfn free/allocated model. */
+static void test_random_vs_model(void **state)
+{
+	static u8 model[WORLD_MAX_PFN];
+	static struct live live[WORLD_MAX_PFN];
+	static struct blk initial[ARRAY_SIZE(rworld)][MAX_BLOCKS];
+	size_t ninitial[ARRAY_SIZE(rworld)];
+	struct model_run m = { .model = model, .live = live };
+
+	(void)state;
+	m.seed = shim_seed_init("test_buddy");
+	memset(model, M_NONE, sizeof(model));
+	random_world_boot(&m);
 	for (size_t i = 0; i < ARRAY_SIZE(rworld); i++)
 		ninitial[i] = zone_blocks(&NODE_DATA(rworld[i].nid)->node_zones[rworld[i].zt],
 					  initial[i], MAX_BLOCKS);
 	model_compare_lists(model);
 
-	for (int op = 0; op < ops; op++) {
+	for (int op = 0; op < 20000; op++) {
 		/* Bias: alloc more while little is live, free more when much is. */
-		bool do_alloc = nlive == 0 || shim_rand() % 100 < (model_free > 4000 ? 60 : 40);
-
-		if (do_alloc) {
-			u64 r = shim_rand() % 100;
-			unsigned int order = r < 50 ? 0 : r < 75 ? (unsigned int)(shim_rand() % 4) :
-					     r < 98 ? (unsigned int)(shim_rand() % 11) : 11 + (unsigned int)(shim_rand() % 3);
-			int nid = (int)(shim_rand() % 3) - 1;
-			struct zone *want = model_zone(model, order, nid);
-			struct page *p = alloc_pages(order, nid);
-
-			if (!want) {
-				if (p)
-					fail_msg("op %d seed %llu: alloc(%u, %d) gave pfn 0x%llx, model says none",
-						 op, (unsigned long long)seed, order, nid,
-						 (unsigned long long)page_to_pfn(p));
-				fails++;
-			} else {
-				u64 pfn;
-
-				if (!p)
-					fail_msg("op %d seed %llu: alloc(%u, %d) failed, model has room in %s/%d",
-						 op, (unsigned long long)seed, order, nid, want->name, want->nid);
-				assert_ptr_equal(page_zone(p), want);
-				pfn = page_to_pfn(p);
-				assert_true(pfn_valid(pfn));
-				assert_true(pfn >= want->zone_start_pfn &&
-					    pfn + (1UL << order) <= zone_end_pfn(want));
-				check_allocated(p, order);
-				for (u64 i = 0; i < (1UL << order); i++) {
-					if (model[pfn + i] != M_FREE)
-						fail_msg("op %d seed %llu: pfn 0x%llx handed out but model state %d",
-							 op, (unsigned long long)seed,
-							 (unsigned long long)(pfn + i), model[pfn + i]);
-					model[pfn + i] = M_ALLOC;
-				}
-				model_free -= 1UL << order;
-				live[nlive].page = p;
-				live[nlive].order = order;
-				nlive++;
-				allocs++;
-			}
-		} else {
-			size_t k = shim_rand() % nlive;
-			struct live l = live[k];
-			u64 pfn = page_to_pfn(l.page);
-
-			live[k] = live[--nlive];
-			free_pages(l.page, l.order);
-			for (u64 i = 0; i < (1UL << l.order); i++) {
-				assert_int_equal(model[pfn + i], M_ALLOC);
-				model[pfn + i] = M_FREE;
-			}
-			model_free += 1UL << l.order;
-			frees++;
-		}
-		if (nr_free_pages() != model_free)
-			fail_msg("op %d seed %llu: nr_free_pages %llu, model %llu", op,
-				 (unsigned long long)seed, (unsigned long long)nr_free_pages(),
-				 (unsigned long long)model_free);
-		if (buddy_check_invariants())
-			fail_msg("op %d seed %llu: invariants broken:\n%s", op,
-				 (unsigned long long)seed, shim_log_text());
-		if (op % 256 == 0)
-			model_compare_lists(model);
+		if (m.nlive == 0 || shim_rand() % 100 < (m.model_free > 4000 ? 60 : 40))
+			random_alloc(&m, op);
+		else
+			random_free(&m);
+		random_check(&m, op);
 	}
 	model_compare_lists(model);
-	print_message("test_buddy: %d allocs, %d frees, %d expected failures\n", allocs, frees, fails);
-	assert_true(allocs > 1000 && fails > 10);
+	print_message("test_buddy: %d allocs, %d frees, %d expected failures\n", m.allocs, m.frees,
+		      m.fails);
+	assert_true(m.allocs > 1000 && m.fails > 10);
 
-	while (nlive) {
-		nlive--;
-		free_pages(live[nlive].page, live[nlive].order);
+	while (m.nlive) {
+		m.nlive--;
+		free_pages(live[m.nlive].page, live[m.nlive].order);
 	}
 	assert_int_equal(buddy_check_invariants(), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(rworld); i++) {

@@ -9,11 +9,7 @@
 /* Send the C string @s, turning "\n" into "\r\n". */
 void serial_puts(const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\n')
-			com1_putc('\r');
-		com1_putc(*s);
-	}
+	com1_puts(s);
 }
 
 /* Send @v as "0x" and lower-case hex digits. */

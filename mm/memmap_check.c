@@ -18,8 +18,8 @@
 #include <string.h>
 #include <errno.h>
 
-/* page_has_poison - true if any 8-byte word of @p still holds the poison. */
-static bool page_has_poison(const struct page *p)
+/* page_has_poison - see memmap_check.h. */
+bool page_has_poison(const struct page *p)
 {
 	const u64 *w = (const u64 *)p;
 
@@ -99,8 +99,8 @@ int memmap_check_poison(void)
 	return 0;
 }
 
-/* page_all_poison - true if every 8-byte word of @p still holds the poison. */
-static bool page_all_poison(const struct page *p)
+/* page_all_poison - see memmap_check.h. */
+bool page_all_poison(const struct page *p)
 {
 	const u64 *w = (const u64 *)p;
 

@@ -45,11 +45,7 @@ struct kholab_bootinfo *adapter_begin(const char *prefix, u64 generation, u32 fl
 /* adapter_puts - see adapter.h. */
 void adapter_puts(const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\n')
-			com1_putc('\r');
-		com1_putc(*s);
-	}
+	com1_puts(s);
 }
 
 /* adapter_puthex - see adapter.h. */

@@ -41,4 +41,14 @@ static inline void com1_putc(char c)
 	outb(COM1_PORT, (u8)c);
 }
 
+/* com1_puts - write the C string @s to COM1, each "\n" as "\r\n". */
+static inline void com1_puts(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			com1_putc('\r');
+		com1_putc(*s);
+	}
+}
+
 #endif /* KHOLAB_X86_H */

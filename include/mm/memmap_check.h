@@ -5,6 +5,7 @@
 #define MM_MEMMAP_CHECK_H
 
 #include <kholab/types.h>
+#include <mm/page.h>
 
 struct mm_node_counts {
 	u64 present;		/* RAM pages memblock knows on the node */
@@ -14,6 +15,12 @@ struct mm_node_counts {
 	u64 allocated;		/* pages handed out by buddy */
 	u64 memblock_free;	/* what memblock says is free */
 };
+
+/* page_has_poison - true if any 8-byte word of @p still holds the poison. */
+bool page_has_poison(const struct page *p);
+
+/* page_all_poison - true if every 8-byte word of @p still holds the poison. */
+bool page_all_poison(const struct page *p);
 
 /**
  * memmap_check_poison - with memmap_poison=1: every struct page with a

@@ -297,27 +297,6 @@ static void boot_late(void)
 	page_alloc_init_late(late);
 }
 
-/* poisoned - is every byte of @p still MEMMAP_POISON_BYTE? */
-static bool poisoned(const struct page *p)
-{
-	const u8 *b = (const u8 *)p;
-
-	for (size_t i = 0; i < sizeof(*p); i++)
-		if (b[i] != MEMMAP_POISON_BYTE)
-			return false;
-	return true;
-}
-
-/* any_poison_word - does any 8-byte word of @p still hold the poison? */
-static bool any_poison_word(const struct page *p)
-{
-	const u64 *w = (const u64 *)p;
-
-	for (size_t i = 0; i < sizeof(*p) / 8; i++)
-		if (w[i] == MEMMAP_POISON64)
-			return true;
-	return false;
-}
 
 /*
  * test_init_once - the whole boot on @state's layout, then every struct
@@ -345,7 +324,7 @@ static void test_init_once(void **state)
 		nid = layout_nid(c, pfn, &ram);
 		zone = pfn < DMA32_END_PFN ? ZONE_DMA32 : ZONE_NORMAL;
 		rsv = !ram || layout_reserved(c, pfn);
-		poison = any_poison_word(p);
+		poison = page_has_poison(p);
 		checked++;
 		if (!poison && p->init_count == 1 && page_to_nid(p) == nid &&
 		    page_zonenum(p) == zone && (!rsv || PageReserved(p)))
@@ -390,7 +369,7 @@ static u64 untouched_above_fdp(const struct layout_case *c, const char *when, bo
 				continue;
 			if (grown_ok && pfn < fdp_now)
 				continue;
-			if (poisoned(pfn_to_page(pfn)))
+			if (page_all_poison(pfn_to_page(pfn)))
 				continue;
 			if (bad++ < REPORT_MAX)
 				print_message("%s: pfn 0x%llx of node %d (first_deferred_pfn 0x%llx, "
@@ -497,7 +476,7 @@ static void test_kho_deserialize(void **state)
 			bool ram;
 			int nid = layout_nid(c, pfn, &ram);
 
-			if (!any_poison_word(p) && p->init_count == 1 && page_to_nid(p) == nid &&
+			if (!page_has_poison(p) && p->init_count == 1 && page_to_nid(p) == nid &&
 			    page_zonenum(p) == zone_for_pfn(pfn))
 				continue;
 			if (bad++ < REPORT_MAX)
@@ -505,8 +484,8 @@ static void test_kho_deserialize(void **state)
 					      "memmap on node %d): %s, initialised %u times, node %d\n",
 					      (unsigned long long)pfn, nid, (unsigned long long)fdp_setup[nid],
 					      section_memmap_nid(pfn),
-					      any_poison_word(p) ? "still poisoned" : "no poison",
-					      any_poison_word(p) ? 0 : p->init_count, page_to_nid(p));
+					      page_has_poison(p) ? "still poisoned" : "no poison",
+					      page_has_poison(p) ? 0 : p->init_count, page_to_nid(p));
 		}
 	}
 	if (bad)

@@ -341,15 +341,18 @@ def main():
                       help="only the runner's self-tests (fake QEMU, no boot)")
     ap.add_argument("--list", action="store_true", help="list the selected tests and exit")
     ap.add_argument("--list-checks", action="store_true", help="document the named checks")
+    ap.add_argument("--list-keys", action="store_true",
+                    help="document the keys of a scenario section")
     ap.add_argument("--no-build", action="store_true", help="do not run make first")
     ap.add_argument("--config", default=CFG, help="scenario table (default tests/scenarios.cfg)")
     a = ap.parse_args()
     if a.jobs < 1:
         ap.error("-j must be at least 1")
 
-    if a.list_checks:
-        for n in sorted(sc.CHECKS):
-            print("%s\n    %s" % (n, " ".join((sc.CHECKS[n].__doc__ or "").split())))
+    if a.list_checks or a.list_keys:
+        docs = {n: sc.CHECKS[n].__doc__ for n in sorted(sc.CHECKS)} if a.list_checks else sc.KEYS
+        for n, doc in docs.items():
+            print("%s\n    %s" % (n, " ".join((doc or "").split())))
         return 0
 
     try:

@@ -13,9 +13,9 @@ from checks import CHECKS, Run, cross_run, per_run  # noqa: F401
 from checks_memmap import size_bytes  # noqa: F401
 from facts import check_fact, parse_fact  # noqa: F401
 from fixtures import FIXTURES, _real_elf, make_fixture  # noqa: F401
-from scenario_config import (BOOTS, KEYS, UEFI_ONLY_CHECKS, UEFI_ONLY_KEYS,  # noqa: F401
-                             WORD_KEYS, ConfigError, Scenario, expand_table, load,
-                             name_matches)
+from scenario_config import (BOOTS, KEYS, KINDS, UEFI_ONLY_CHECKS,  # noqa: F401
+                             UEFI_ONLY_KEYS, WORD_KEYS, ConfigError, Scenario,
+                             expand_table, load, name_matches)
 
 EXIT_NAMES = {0: "pass", 1: "failure", 2: "usage error", 3: "timeout",
               4: "no verdict"}

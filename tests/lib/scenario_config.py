@@ -12,11 +12,14 @@ from checks import CHECKS
 from facts import parse_fact
 from fixtures import FIXTURES
 
-# Keys a [section] may use, with what they mean (shown by --list -v and in
-# errors for unknown keys).
+# Keys a [section] may use, with what they mean (run_tests.py --list-keys
+# prints them; an unknown key's error names them all).  The header of
+# tests/scenarios.cfg and docs/testing.md list the same keys (self-test
+# self:documented_keys).
 KEYS = {
-    "kind": "qemu (default: boot with run-qemu.sh) or usage (run run-qemu.sh "
-            "with `args` only; never builds or boots)",
+    "kind": "qemu (default: boot with run-qemu.sh), usage (run run-qemu.sh "
+            "with `args` only; never builds or boots) or script (run the "
+            "repo-relative program args[0] with the rest of `args`)",
     "boot": "front door: direct (default; run-qemu.sh --boot direct, PVH), uefi "
             "(the UEFI loader and OVMF) or both (one run each; every expectation "
             "holds in both and check boot_paths_agree compares them)",
@@ -52,6 +55,7 @@ WORD_KEYS = ("args", "env", "loader_cfg", "expect_json", "expect_log", "reject_l
              "expect_output", "reject_output")
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_]\w*)\}")
 
+KINDS = ("qemu", "usage", "script")
 BOOTS = ("direct", "uefi", "both")
 # What only the UEFI loader has: a scenario using any of it must say boot = uefi.
 UEFI_ONLY_KEYS = ("load_addr", "loader_cfg", "seeds")
@@ -69,7 +73,7 @@ class Scenario:
         self.name = name
         self.kv = kv
         self.kind = kv.get("kind", "qemu")
-        if self.kind not in ("qemu", "usage", "script"):
+        if self.kind not in KINDS:
             raise ConfigError("[%s] kind = %r: want qemu, usage or script" % (name, self.kind))
         if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", name):
             raise ConfigError("[%s]: a name may hold letters, digits, _ . - only" % name)

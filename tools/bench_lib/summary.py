@@ -409,9 +409,9 @@ def write_cpu_models(w, agg):
         w("| %s |" % " | ".join(cols))
 
 
-def write(path, agg, meta, pictures, run_phases=PHASES):
-    L = []
-    w = L.append
+def write_header(w, agg, meta):
+    """The title, the command, the machine, the run counts and how to read
+    the tables."""
     h = meta["host"]
     w("# kholab benchmark: %s" % meta["stamp"])
     w("")
@@ -449,6 +449,10 @@ def write(path, agg, meta, pictures, run_phases=PHASES):
       "vCPUs than host cores (%s here) the vCPUs are oversubscribed under TCG." % (
           meta.get("boot", "direct"), h.get("nproc")))
     w("")
+
+
+def write_memmap(w, agg):
+    """## Memmap init: one row per kholab cell against Linux and the floor."""
     w("## Memmap init")
     w("")
     ser = agg.series() or ["6.1"]
@@ -477,101 +481,126 @@ def write(path, agg, meta, pictures, run_phases=PHASES):
                  f(d["efficiency"], 2)]
         w("| %s |" % " | ".join(cols))
     w("")
-    write_sweep(w, agg)
-    write_timeline(w, agg, run_phases)
-    write_floor(w, agg)
-    write_prealloc(w, agg)
-    write_boot(w, agg)
+
+
+def write_linux(w, agg):
+    """## Linux reference: every Linux cell, the CPU-model comparison and
+    why Linux runs were skipped (nothing without Linux cells)."""
     lin = [cid for cid in agg.order if agg.cells[cid].kind == "linux"]
-    if lin:
-        w("## Linux reference")
+    if not lin:
+        return
+    w("## Linux reference")
+    w("")
+    w("The same `-cpu` model as kholab's boots (run-qemu.sh: `max` on TCG) unless the "
+      "cell names one. Ready = the printk timestamp of the last node's `deferred pages "
+      "initialised` line (Linux's clock, from its early TSC setup); deferred max = the "
+      "largest `node N deferred pages initialised in Xms` of a boot.")
+    w("")
+    w("| layout | series | -cpu | kernel words | n | ready ms | deferred max ms | min ms | per node (first ok run) | kernel (release) |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for cid in lin:
+        c, rows = agg.cells[cid], agg.ok.get(cid, [])
+        sm = agg.stat(cid, "linux_max_ms")
+        w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            " ".join(c._layout_words()) + (" prealloc" if c.prealloc else ""), c.series,
+            c.cpu_model or "default", c.append or "-", agg.n(cid),
+            f(agg.stat(cid, "ready_ms"), 0), f(sm, 0),
+            "%.0f" % sm["min"] if sm else "-",
+            rows[0]["linux_node_ms"] if rows else "-",
+            "%s (%s)" % (rows[0]["linux_kernel"], rows[0].get("linux_release") or "?")
+            if rows else "-"))
+    write_cpu_models(w, agg)
+    skipped = {r["error"] for r in agg.rows if r["kind"] == "linux" and r["status"] == "skipped"}
+    for why in sorted(skipped):
         w("")
-        w("The same `-cpu` model as kholab's boots (run-qemu.sh: `max` on TCG) unless the "
-          "cell names one. Ready = the printk timestamp of the last node's `deferred pages "
-          "initialised` line (Linux's clock, from its early TSC setup); deferred max = the "
-          "largest `node N deferred pages initialised in Xms` of a boot.")
-        w("")
-        w("| layout | series | -cpu | kernel words | n | ready ms | deferred max ms | min ms | per node (first ok run) | kernel (release) |")
-        w("|---|---|---|---|---|---|---|---|---|---|")
-        for cid in lin:
-            c, rows = agg.cells[cid], agg.ok.get(cid, [])
-            sm = agg.stat(cid, "linux_max_ms")
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                " ".join(c._layout_words()) + (" prealloc" if c.prealloc else ""), c.series,
-                c.cpu_model or "default", c.append or "-", agg.n(cid),
-                f(agg.stat(cid, "ready_ms"), 0), f(sm, 0),
-                "%.0f" % sm["min"] if sm else "-",
-                rows[0]["linux_node_ms"] if rows else "-",
-                "%s (%s)" % (rows[0]["linux_kernel"], rows[0].get("linux_release") or "?")
-                if rows else "-"))
-        write_cpu_models(w, agg)
-        skipped = {r["error"] for r in agg.rows if r["kind"] == "linux" and r["status"] == "skipped"}
-        for why in sorted(skipped):
-            w("")
-            w("Linux runs skipped: %s" % why)
-        w("")
+        w("Linux runs skipped: %s" % why)
+    w("")
+
+
+def write_kho_runs(w, agg, kho):
+    """The KHO cells' per-run figures (medians over generations and handoffs)."""
+    w("## KHO")
+    w("")
+    w("Per run: the median over the generations that received a handoff "
+      "(`kho_restore`, gen >= 1) and over the handoffs (`kexec`). "
+      "deserialize = `kho_deserialize()` on the boot CPU before SMP; late init = "
+      "struct pages of preserved blocks initialised after SMP (restore mode); "
+      "restore = the test client restoring and verifying every folio (checksums "
+      "included); handoff = building the next kernel's boot info and segments.")
+    w("")
+    w("| cell | n | preserved MiB | folios | blocks | deserialize ms | late init ms | restore ms | handoff ms | pages init at deserialize | pages init after SMP |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    for cid in kho:
+        s = lambda k: agg.stat(cid, k)
+        pb = s("preserved_bytes")
+        w("| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            agg.cells[cid].label, len(agg.ok.get(cid, [])), agg.tried.get(cid, 0),
+            "%.1f" % (pb["median"] / 1048576) if pb else "-",
+            f(s("folios"), 0), f(s("preserved_blocks"), 0), f(s("deserialize_ms"), 2),
+            f(s("late_init_ms"), 2), f(s("restore_ms"), 1), f(s("handoff_ms"), 2),
+            f(s("pages_inited_at_deserialize"), 0), f(s("pages_inited_after_smp"), 0)))
+    w("")
+
+
+def write_kho_costs(w, agg, kho):
+    """The KHO cells' cost per preserved GiB and per folio."""
+    w("Cost per preserved GiB and per folio (medians):")
+    w("")
+    w("| cell | deserialize ms/GiB | late init ms/GiB | restore ms/GiB | handoff ms/GiB | deserialize µs/folio | restore µs/folio | handoff µs/block |")
+    w("|---|---|---|---|---|---|---|---|")
+    for cid in kho:
+        def m(k):
+            x = agg.stat(cid, k)
+            return x["median"] if x else None
+        gib = (m("preserved_bytes") or 0) / 2 ** 30
+        fol, blk = m("folios"), m("preserved_blocks")
+        def per(v, d, scale=1.0):
+            return "%.2f" % (v * scale / d) if v is not None and d else "-"
+        w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            agg.cells[cid].label, per(m("deserialize_ms"), gib), per(m("late_init_ms"), gib),
+            per(m("restore_ms"), gib), per(m("handoff_ms"), gib),
+            per(m("deserialize_ms"), fol, 1000), per(m("restore_ms"), fol, 1000),
+            per(m("handoff_ms"), blk, 1000)))
+    w("")
+
+
+def write_kho_modes(w, agg, kho):
+    """kho.deferred=deserialize against restore, for each size and layout
+    that has both."""
+    pairs = {}
+    for cid in kho:
+        c = agg.cells[cid]
+        pairs.setdefault((c.layout, c.kho_mem, c.gens), {})[c.kho_mode] = cid
+    rows = [(k, v) for k, v in pairs.items() if "deserialize" in v and "restore" in v]
+    if not rows:
+        return
+    w("`kho.deferred=deserialize` vs `restore` (struct page init of preserved "
+      "blocks: on the boot CPU before SMP, or after SMP on all CPUs):")
+    w("")
+    w("| test_mem | deserialize mode: boot CPU ms | restore mode: boot CPU ms | restore mode: after SMP ms | boot-CPU ratio restore/deserialize | pages on boot CPU (deserialize) | pages after SMP (restore) |")
+    w("|---|---|---|---|---|---|---|")
+    for (lay, sz, g), v in rows:
+        d, r = v["deserialize"], v["restore"]
+        w("| %s | %s | %s | %s | %s | %s | %s |" % (
+            sz, f(agg.stat(d, "deserialize_ms"), 2), f(agg.stat(r, "deserialize_ms"), 2),
+            f(agg.stat(r, "late_init_ms"), 2),
+            f(agg.ratio(r, "deserialize_ms", d, "deserialize_ms"), 2),
+            f(agg.stat(d, "pages_inited_at_deserialize"), 0),
+            f(agg.stat(r, "pages_inited_after_smp"), 0)))
+    w("")
+
+
+def write_kho(w, agg):
+    """## KHO (nothing without KHO cells)."""
     kho = [cid for cid in agg.order if agg.cells[cid].kind == "kho"]
     if kho:
-        w("## KHO")
-        w("")
-        w("Per run: the median over the generations that received a handoff "
-          "(`kho_restore`, gen >= 1) and over the handoffs (`kexec`). "
-          "deserialize = `kho_deserialize()` on the boot CPU before SMP; late init = "
-          "struct pages of preserved blocks initialised after SMP (restore mode); "
-          "restore = the test client restoring and verifying every folio (checksums "
-          "included); handoff = building the next kernel's boot info and segments.")
-        w("")
-        w("| cell | n | preserved MiB | folios | blocks | deserialize ms | late init ms | restore ms | handoff ms | pages init at deserialize | pages init after SMP |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|")
-        for cid in kho:
-            s = lambda k: agg.stat(cid, k)
-            pb = s("preserved_bytes")
-            w("| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                agg.cells[cid].label, len(agg.ok.get(cid, [])), agg.tried.get(cid, 0),
-                "%.1f" % (pb["median"] / 1048576) if pb else "-",
-                f(s("folios"), 0), f(s("preserved_blocks"), 0), f(s("deserialize_ms"), 2),
-                f(s("late_init_ms"), 2), f(s("restore_ms"), 1), f(s("handoff_ms"), 2),
-                f(s("pages_inited_at_deserialize"), 0), f(s("pages_inited_after_smp"), 0)))
-        w("")
-        w("Cost per preserved GiB and per folio (medians):")
-        w("")
-        w("| cell | deserialize ms/GiB | late init ms/GiB | restore ms/GiB | handoff ms/GiB | deserialize µs/folio | restore µs/folio | handoff µs/block |")
-        w("|---|---|---|---|---|---|---|---|")
-        for cid in kho:
-            def m(k):
-                x = agg.stat(cid, k)
-                return x["median"] if x else None
-            gib = (m("preserved_bytes") or 0) / 2 ** 30
-            fol, blk = m("folios"), m("preserved_blocks")
-            def per(v, d, scale=1.0):
-                return "%.2f" % (v * scale / d) if v is not None and d else "-"
-            w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                agg.cells[cid].label, per(m("deserialize_ms"), gib), per(m("late_init_ms"), gib),
-                per(m("restore_ms"), gib), per(m("handoff_ms"), gib),
-                per(m("deserialize_ms"), fol, 1000), per(m("restore_ms"), fol, 1000),
-                per(m("handoff_ms"), blk, 1000)))
-        w("")
-        # deserialize vs restore, same size and layout
-        pairs = {}
-        for cid in kho:
-            c = agg.cells[cid]
-            pairs.setdefault((c.layout, c.kho_mem, c.gens), {})[c.kho_mode] = cid
-        rows = [(k, v) for k, v in pairs.items() if "deserialize" in v and "restore" in v]
-        if rows:
-            w("`kho.deferred=deserialize` vs `restore` (struct page init of preserved "
-              "blocks: on the boot CPU before SMP, or after SMP on all CPUs):")
-            w("")
-            w("| test_mem | deserialize mode: boot CPU ms | restore mode: boot CPU ms | restore mode: after SMP ms | boot-CPU ratio restore/deserialize | pages on boot CPU (deserialize) | pages after SMP (restore) |")
-            w("|---|---|---|---|---|---|---|")
-            for (lay, sz, g), v in rows:
-                d, r = v["deserialize"], v["restore"]
-                w("| %s | %s | %s | %s | %s | %s | %s |" % (
-                    sz, f(agg.stat(d, "deserialize_ms"), 2), f(agg.stat(r, "deserialize_ms"), 2),
-                    f(agg.stat(r, "late_init_ms"), 2),
-                    f(agg.ratio(r, "deserialize_ms", d, "deserialize_ms"), 2),
-                    f(agg.stat(d, "pages_inited_at_deserialize"), 0),
-                    f(agg.stat(r, "pages_inited_after_smp"), 0)))
-            w("")
+        write_kho_runs(w, agg, kho)
+        write_kho_costs(w, agg, kho)
+        write_kho_modes(w, agg, kho)
+
+
+def write_tail(w, agg, pictures):
+    """## Failed runs (when there are any) and ## Pictures."""
     fails = [r for r in agg.rows if r["status"] == "failed"]
     if fails:
         w("## Failed runs")
@@ -587,5 +616,21 @@ def write(path, agg, meta, pictures, run_phases=PHASES):
         else:
             w("- %s: not drawn (%s)" % (title, ok is None and "no data" or "gnuplot failed"))
     w("")
+
+
+def write(path, agg, meta, pictures, run_phases=PHASES):
+    """summary.md at @path: every table of the run, section by section."""
+    L = []
+    w = L.append
+    write_header(w, agg, meta)
+    write_memmap(w, agg)
+    write_sweep(w, agg)
+    write_timeline(w, agg, run_phases)
+    write_floor(w, agg)
+    write_prealloc(w, agg)
+    write_boot(w, agg)
+    write_linux(w, agg)
+    write_kho(w, agg)
+    write_tail(w, agg, pictures)
     with open(path, "w") as fh:
         fh.write("\n".join(L))

@@ -198,35 +198,20 @@ def check_log(path):
     return problems, notes
 
 
-def check_results(c, path):
-    """Return (problems, stats) from a results file."""
+def check_events(c, res):
+    """Problems of a run's boot, smp, memmap and kexec events: every
+    generation booted with the CPUs asked for, the poison check passed,
+    and every handoff was written in the format kho.abi names."""
     problems = []
-    stats = {"gens": 0, "folios": 0, "restored": 0, "bytes": 0,
-             "mismatches": 0, "lost": 0, "linux_folios": 0, "linux_restored": 0}
-    kholab, linux = clients(c)
-    try:
-        res = kholab_results.read(path)
-    except OSError as e:
-        return [f"no results: {e}"], stats
-    problems += res.problems()
-    events = res.events
-
-    boots = res.named("boot")
-    restores = {}
-    for e in res.named("kho_restore"):
-        if e.get("gen") in restores:
-            problems.append(f"gen {e.get('gen')}: two kho_restore events")
-        restores[e.get("gen")] = e
-    boot_gens = [b.get("gen") for b in boots]
+    boot_gens = [b.get("gen") for b in res.named("boot")]
     if boot_gens != list(range(c["gens"])):
         problems.append(f"boot events for gens {boot_gens}, "
                         f"want 0..{c['gens'] - 1}")
-    stats["gens"] = len(set(g for g in boot_gens if isinstance(g, int)))
-    for b in boots:
+    for b in res.named("boot"):
         if b.get("cpus") != c["cpus"]:
             problems.append(f"gen {b.get('gen')}: boot.cpus {b.get('cpus')} "
                             f"!= {c['cpus']}")
-    for e in events:
+    for e in res.events:
         if e.get("event") == "smp" and e.get("cpus_online") != c["cpus"]:
             problems.append(f"gen {e.get('gen')}: {e.get('cpus_online')} "
                             f"CPUs online of {c['cpus']}")
@@ -237,54 +222,86 @@ def check_results(c, path):
                 and e.get("abi") != abi_sent(c, e["gen"]):
             problems.append(f"gen {e['gen']} wrote {e.get('abi')}, "
                             f"kho.abi says {abi_sent(c, e['gen'])}")
+    return problems
+
+
+def check_received(c, g, r, stats):
+    """Problems of generation @g's (>= 1) kho_restore event @r: the handoff
+    revived in the format gen g - 1 wrote, each client's folios all back,
+    nothing lost or mismatched; adds its counts to @stats."""
+    problems = []
+    kholab, linux = clients(c)
+    f, rs = r.get("folios", -1), r.get("restored", -2)
+    mm, lost = r.get("mismatches", -1), r.get("lost", -1)
+    stats["folios"] += max(f, 0)
+    stats["restored"] += max(rs, 0)
+    stats["linux_folios"] += r.get("linux_folios", 0)
+    stats["linux_restored"] += r.get("linux_restored", 0)
+    if rs == f:
+        stats["bytes"] += r.get("bytes", 0)
+    if not r.get("revived"):
+        problems.append(f"gen {g}: handoff not revived")
+    if r.get("abi") != abi_sent(c, g - 1):
+        problems.append(f"gen {g}: received {r.get('abi')}, "
+                        f"gen {g - 1} writes {abi_sent(c, g - 1)}")
+    if kholab and f <= 0:
+        problems.append(f"gen {g}: no folios handed over")
+    if not kholab and f != 0:
+        problems.append(f"gen {g}: {f} kholab folios with kho.test=linux")
+    if rs != f:
+        problems.append(f"gen {g}: restored {rs} of {f} folios")
+    if linux and not (r.get("linux_found") and r.get("linux_ok") and
+                      r.get("linux_folios", 0) > 0 and
+                      r.get("linux_restored") == r.get("linux_folios")):
+        problems.append(f"gen {g}: test_kho found={r.get('linux_found')} "
+                        f"ok={r.get('linux_ok')}, {r.get('linux_restored')} of "
+                        f"{r.get('linux_folios')} folios")
+    if not linux and r.get("linux_found"):
+        problems.append(f"gen {g}: a kho_test subtree with kho.test=kholab")
+    if mm != 0:
+        problems.append(f"gen {g}: {mm} mismatches")
+    if lost != 0:
+        problems.append(f"gen {g}: {lost} lost")
+    if r.get("bytes", 0) > c["test_kib"] * 1024:
+        problems.append(f"gen {g}: {r.get('bytes')} bytes handed over, "
+                        f"more than kho.test_mem")
+    if r.get("strategy") != c["kho_deferred"]:
+        problems.append(f"gen {g}: strategy {r.get('strategy')} != "
+                        f"{c['kho_deferred']}")
+    return problems
+
+
+def check_results(c, path):
+    """Return (problems, stats) from a results file."""
+    problems = []
+    stats = {"gens": 0, "folios": 0, "restored": 0, "bytes": 0,
+             "mismatches": 0, "lost": 0, "linux_folios": 0, "linux_restored": 0}
+    try:
+        res = kholab_results.read(path)
+    except OSError as e:
+        return [f"no results: {e}"], stats
+    problems += res.problems()
+
+    restores = {}
+    for e in res.named("kho_restore"):
+        if e.get("gen") in restores:
+            problems.append(f"gen {e.get('gen')}: two kho_restore events")
+        restores[e.get("gen")] = e
+    boot_gens = [b.get("gen") for b in res.named("boot")]
+    stats["gens"] = len(set(g for g in boot_gens if isinstance(g, int)))
+    problems += check_events(c, res)
     for g in range(c["gens"]):
         r = restores.get(g)
         if r is None:
             problems.append(f"gen {g}: no kho_restore event")
             continue
-        f, rs = r.get("folios", -1), r.get("restored", -2)
-        mm, lost = r.get("mismatches", -1), r.get("lost", -1)
-        stats["mismatches"] += max(mm, 0)
-        stats["lost"] += max(lost, 0)
+        stats["mismatches"] += max(r.get("mismatches", -1), 0)
+        stats["lost"] += max(r.get("lost", -1), 0)
         if g == 0:
             if r.get("revived"):
                 problems.append("gen 0 (cold boot) revived a handoff")
             continue
-        stats["folios"] += max(f, 0)
-        stats["restored"] += max(rs, 0)
-        stats["linux_folios"] += r.get("linux_folios", 0)
-        stats["linux_restored"] += r.get("linux_restored", 0)
-        if rs == f:
-            stats["bytes"] += r.get("bytes", 0)
-        if not r.get("revived"):
-            problems.append(f"gen {g}: handoff not revived")
-        if r.get("abi") != abi_sent(c, g - 1):
-            problems.append(f"gen {g}: received {r.get('abi')}, "
-                            f"gen {g - 1} writes {abi_sent(c, g - 1)}")
-        if kholab and f <= 0:
-            problems.append(f"gen {g}: no folios handed over")
-        if not kholab and f != 0:
-            problems.append(f"gen {g}: {f} kholab folios with kho.test=linux")
-        if rs != f:
-            problems.append(f"gen {g}: restored {rs} of {f} folios")
-        if linux and not (r.get("linux_found") and r.get("linux_ok") and
-                          r.get("linux_folios", 0) > 0 and
-                          r.get("linux_restored") == r.get("linux_folios")):
-            problems.append(f"gen {g}: test_kho found={r.get('linux_found')} "
-                            f"ok={r.get('linux_ok')}, {r.get('linux_restored')} of "
-                            f"{r.get('linux_folios')} folios")
-        if not linux and r.get("linux_found"):
-            problems.append(f"gen {g}: a kho_test subtree with kho.test=kholab")
-        if mm != 0:
-            problems.append(f"gen {g}: {mm} mismatches")
-        if lost != 0:
-            problems.append(f"gen {g}: {lost} lost")
-        if r.get("bytes", 0) > c["test_kib"] * 1024:
-            problems.append(f"gen {g}: {r.get('bytes')} bytes handed over, "
-                            f"more than kho.test_mem")
-        if r.get("strategy") != c["kho_deferred"]:
-            problems.append(f"gen {g}: strategy {r.get('strategy')} != "
-                            f"{c['kho_deferred']}")
+        problems += check_received(c, g, r, stats)
     last_exit = res.last("exit")
     if last_exit is None:
         problems.append("no exit event")
@@ -306,7 +323,11 @@ def summary_line(c):
 RC_NAMES = {0: "pass", 1: "fail", 2: "usage", 3: "timeout", 4: "no verdict"}
 
 
-def main():
+STAT_KEYS = ("gens", "folios", "restored", "bytes", "mismatches", "lost",
+             "linux_folios", "linux_restored")
+
+
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=None,
                     help="master seed (default: from the time, printed)")
@@ -326,109 +347,102 @@ def main():
             ap.error("BOOT='%s' is not uefi or direct" % args.boot)
     if args.runs < 1:
         ap.error("--runs must be >= 1")
-    seed = args.seed if args.seed is not None else int(time.time()) % 1000000007
-    only = sorted({int(x) for x in args.only.split(",") if x.strip()})
-    indices = only or list(range(1, args.runs + 1))
-    total = max(indices[-1], args.runs)
+    return args
 
-    os.chdir(ROOT)
-    build = os.environ.get("BUILD", "build")
-    outdir = os.path.join(build, "stress", str(seed))
-    print(f"stress: seed {seed}, {len(indices)} run(s), boot {args.boot} "
-          f"(replay all: make stress SEED={seed} RUNS={args.runs} BOOT={args.boot})", flush=True)
 
-    configs = [draw_config(seed, i) for i in indices]
-    if args.dry_run:
-        for c in configs:
-            print(f"[{c['idx']}/{total}] {summary_line(c)}")
-            print("    " + shlex.join(argv_of(c, args.boot)))
-        return 0
+def run_one(c, boot, outdir, env):
+    """Boot configuration @c once -> (problems, notable log lines, stats,
+    wall seconds, (results, log, output) paths)."""
+    tag = f"run{c['idx']:03d}"
+    res = os.path.join(outdir, tag + ".json")
+    log = os.path.join(outdir, tag + ".log")
+    out = os.path.join(outdir, tag + ".out")
+    argv = argv_of(c, boot) + ["--quiet", "--results", res, "--log", log]
+    t0 = time.time()
+    with open(out, "wb") as fo:
+        try:
+            rc = subprocess.run(argv, env=env, stdout=fo,
+                                stderr=subprocess.STDOUT,
+                                timeout=c["timeout"] + 120).returncode
+        except subprocess.TimeoutExpired:
+            rc = 3
+    wall = time.time() - t0
+    problems, st = check_results(c, res)
+    log_problems, notes = check_log(log)
+    problems += log_problems
+    if rc != 0:
+        problems.insert(0, f"run-qemu.sh exit {rc} "
+                        f"({RC_NAMES.get(rc, '?')})")
+    return problems, notes, st, wall, (res, log, out)
 
-    # Snapshot the image so a rebuild in the tree during a long run cannot
-    # change (or half-write) the kernel under test.
-    os.makedirs(outdir, exist_ok=True)
-    image = "esp.img" if args.boot == "uefi" else "kholab.elf"
-    if not os.path.exists(os.path.join(build, image)):
-        print(f"stress: {os.path.join(build, image)} missing; run make first", file=sys.stderr)
-        return 2
-    shutil.copyfile(os.path.join(build, image), os.path.join(outdir, image))
-    env = dict(os.environ, BUILD=outdir, KHOLAB_NO_BUILD="1")
 
-    tot = {"runs": 0, "passed": 0, "gens": 0, "folios": 0, "restored": 0,
-           "bytes": 0, "mismatches": 0, "lost": 0, "linux_folios": 0,
-           "linux_restored": 0, "wall": 0.0}
-    cov = {k: {} for k in ("memory", "cpus", "nodes", "memmap_init",
-                           "deferred_threads", "kho.deferred", "gens",
-                           "kho.abi", "kho.test")}
+def coverage_of(c):
+    """[(coverage table, value)] that configuration @c counts for."""
+    nodes = len(c["numa"]) if c["numa"] else 1
+    return [("memory", mem_class(c["mem"])),
+            ("memory", "not a section multiple"
+             if c["mem"] % SECTION_MIB else "section multiple"),
+            ("cpus", c["cpus"]),
+            ("nodes", f"{nodes}" + ("" if c["numa"] else " (no SRAT)")),
+            ("memmap_init", c["memmap_init"]),
+            ("deferred_threads", "unset" if c["deferred_threads"]
+             is None else c["deferred_threads"]),
+            ("kho.deferred", c["kho_deferred"]),
+            ("gens", "1" if c["gens"] == 1 else
+             "2-4" if c["gens"] <= 4 else
+             "5-7" if c["gens"] <= 7 else "8-10"),
+            ("kho.abi", "v4 (default)" if not c["kho_abi"] else
+             c["kho_abi"] if "," not in c["kho_abi"] else "list"),
+            ("kho.test", c["kho_test"] or "both (default)")]
+
+
+def report_run(c, total, ok, problems, notes, st, wall):
+    """The progress line of one run, and what went wrong when it failed."""
+    per_gen = wall / max(st["gens"], 1)
+    print(f"[{c['idx']}/{total}] {'PASS' if ok else 'FAIL'} "
+          f"{summary_line(c)} folios={st['restored']}/{st['folios']} "
+          f"linux={st['linux_restored']}/{st['linux_folios']} "
+          f"{per_gen:.1f}s/gen", flush=True)
+    if not ok:
+        for p in problems[:6]:
+            print(f"    {p}", flush=True)
+        if len(problems) > 6:
+            print(f"    ... {len(problems) - 6} more", flush=True)
+        for n in notes[:4]:
+            print(f"    log: {n}", flush=True)
+
+
+def run_all(configs, args, total, outdir, env, tot, cov):
+    """Boot every configuration, counting into @tot and @cov; -> the
+    failures [(config, problems, results, log, output)]."""
     failures = []
-    t_start = time.time()
     try:
         for c in configs:
-            tag = f"run{c['idx']:03d}"
-            res = os.path.join(outdir, tag + ".json")
-            log = os.path.join(outdir, tag + ".log")
-            out = os.path.join(outdir, tag + ".out")
-            argv = argv_of(c, args.boot) + ["--quiet", "--results", res, "--log", log]
-            t0 = time.time()
-            with open(out, "wb") as fo:
-                try:
-                    rc = subprocess.run(argv, env=env, stdout=fo,
-                                        stderr=subprocess.STDOUT,
-                                        timeout=c["timeout"] + 120).returncode
-                except subprocess.TimeoutExpired:
-                    rc = 3
-            wall = time.time() - t0
-            problems, st = check_results(c, res)
-            log_problems, notes = check_log(log)
-            problems += log_problems
-            if rc != 0:
-                problems.insert(0, f"run-qemu.sh exit {rc} "
-                                f"({RC_NAMES.get(rc, '?')})")
+            problems, notes, st, wall, paths = run_one(c, args.boot, outdir, env)
             ok = not problems
             tot["runs"] += 1
             tot["passed"] += ok
             tot["wall"] += wall
-            for k in ("gens", "folios", "restored", "bytes", "mismatches",
-                      "lost", "linux_folios", "linux_restored"):
+            for k in STAT_KEYS:
                 tot[k] += st[k]
-            nodes = len(c["numa"]) if c["numa"] else 1
-            for k, v in (("memory", mem_class(c["mem"])),
-                         ("memory", "not a section multiple"
-                          if c["mem"] % SECTION_MIB else "section multiple"),
-                         ("cpus", c["cpus"]),
-                         ("nodes", f"{nodes}" + ("" if c["numa"] else " (no SRAT)")),
-                         ("memmap_init", c["memmap_init"]),
-                         ("deferred_threads", "unset" if c["deferred_threads"]
-                          is None else c["deferred_threads"]),
-                         ("kho.deferred", c["kho_deferred"]),
-                         ("gens", "1" if c["gens"] == 1 else
-                          "2-4" if c["gens"] <= 4 else
-                          "5-7" if c["gens"] <= 7 else "8-10"),
-                         ("kho.abi", "v4 (default)" if not c["kho_abi"] else
-                          c["kho_abi"] if "," not in c["kho_abi"] else "list"),
-                         ("kho.test", c["kho_test"] or "both (default)")):
+            for k, v in coverage_of(c):
                 cov[k][v] = cov[k].get(v, 0) + 1
-            per_gen = wall / max(st["gens"], 1)
-            print(f"[{c['idx']}/{total}] {'PASS' if ok else 'FAIL'} "
-                  f"{summary_line(c)} folios={st['restored']}/{st['folios']} "
-                  f"linux={st['linux_restored']}/{st['linux_folios']} "
-                  f"{per_gen:.1f}s/gen", flush=True)
+            report_run(c, total, ok, problems, notes, st, wall)
             if ok:
                 if not args.keep:
-                    for p in (res, log, out):
+                    for p in paths:
                         if os.path.exists(p):
                             os.remove(p)
             else:
-                for p in problems[:6]:
-                    print(f"    {p}", flush=True)
-                if len(problems) > 6:
-                    print(f"    ... {len(problems) - 6} more", flush=True)
-                for n in notes[:4]:
-                    print(f"    log: {n}", flush=True)
-                failures.append((c, problems, res, log, out))
+                failures.append((c, problems) + paths)
     except KeyboardInterrupt:
         print("stress: interrupted", flush=True)
+    return failures
 
+
+def report(seed, args, indices, outdir, tot, cov, failures, t_start):
+    """The totals, the coverage, summary.json and the failures with their
+    replay lines; -> the exit status."""
     print()
     print(f"stress: seed {seed}: {tot['passed']}/{tot['runs']} runs passed, "
           f"{tot['gens']} generations, {tot['restored']}/{tot['folios']} folios "
@@ -463,6 +477,45 @@ def main():
         except OSError:
             pass
     return 0 if tot["runs"] == len(indices) else 1
+
+
+def main():
+    args = parse_args()
+    seed = args.seed if args.seed is not None else int(time.time()) % 1000000007
+    only = sorted({int(x) for x in args.only.split(",") if x.strip()})
+    indices = only or list(range(1, args.runs + 1))
+    total = max(indices[-1], args.runs)
+
+    os.chdir(ROOT)
+    build = os.environ.get("BUILD", "build")
+    outdir = os.path.join(build, "stress", str(seed))
+    print(f"stress: seed {seed}, {len(indices)} run(s), boot {args.boot} "
+          f"(replay all: make stress SEED={seed} RUNS={args.runs} BOOT={args.boot})", flush=True)
+
+    configs = [draw_config(seed, i) for i in indices]
+    if args.dry_run:
+        for c in configs:
+            print(f"[{c['idx']}/{total}] {summary_line(c)}")
+            print("    " + shlex.join(argv_of(c, args.boot)))
+        return 0
+
+    # Snapshot the image so a rebuild in the tree during a long run cannot
+    # change (or half-write) the kernel under test.
+    os.makedirs(outdir, exist_ok=True)
+    image = "esp.img" if args.boot == "uefi" else "kholab.elf"
+    if not os.path.exists(os.path.join(build, image)):
+        print(f"stress: {os.path.join(build, image)} missing; run make first", file=sys.stderr)
+        return 2
+    shutil.copyfile(os.path.join(build, image), os.path.join(outdir, image))
+    env = dict(os.environ, BUILD=outdir, KHOLAB_NO_BUILD="1")
+
+    tot = dict({"runs": 0, "passed": 0}, **{k: 0 for k in STAT_KEYS}, wall=0.0)
+    cov = {k: {} for k in ("memory", "cpus", "nodes", "memmap_init",
+                           "deferred_threads", "kho.deferred", "gens",
+                           "kho.abi", "kho.test")}
+    t_start = time.time()
+    failures = run_all(configs, args, total, outdir, env, tot, cov)
+    return report(seed, args, indices, outdir, tot, cov, failures, t_start)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@
 #include <kho/kho_boot.h>
 #include <kho/kho.h>
 #include <mm/page_alloc.h>
-#include <mm/bootmem_map.h>
+#include <mm/memory_map.h>
 #include <string.h>
 #include <errno.h>
 
@@ -254,7 +254,7 @@ static int build_map(const struct kholab_bootinfo *bi, const struct kholab_mmap_
 	err = err ?: map_carve(nmap, &n, KHOLAB_MMAP_MAX, k->elf_dst, elf_size, KHOLAB_MEM_KERNEL_ELF);
 	err = err ?: map_carve(nmap, &n, KHOLAB_MMAP_MAX, k->bi_dst, BI_BYTES, KHOLAB_MEM_BOOTINFO);
 	err = err ?: carry_modules(bi, k, nmap, &n);
-	err = err ?: bootmem_map_sanitize(nmap, &n, KHOLAB_MMAP_MAX);	/* merge neighbours */
+	err = err ?: memory_map_sanitize(nmap, &n, KHOLAB_MMAP_MAX);	/* merge neighbours */
 	if (err) {
 		pr_err("the next memory map does not fit (%d)\n", err);
 		return err;

@@ -22,7 +22,7 @@
 #include <kernel/percpu.h>
 #include <kernel/apic.h>
 #include <mm/memblock.h>
-#include <mm/bootmem_map.h>
+#include <mm/memory_map.h>
 #include <mm/numa.h>
 #include <mm/deferred.h>
 #include <mm/paging.h>
@@ -81,7 +81,7 @@ static u64 setup_memory_map(const struct kholab_bootinfo *bi, u32 *count)
 
 	memcpy(boot_map, given, bi->mmap_count * sizeof(*given));
 	*count = bi->mmap_count;
-	err = bootmem_map_sanitize(boot_map, count, KHOLAB_MMAP_MAX);
+	err = memory_map_sanitize(boot_map, count, KHOLAB_MMAP_MAX);
 	if (err)
 		panic("the memory map from the %s cannot be put in order (%d)",
 		      bi->flags & KHOLAB_BI_FLAG_KEXEC ? "previous kernel" : "loader", err);
@@ -207,9 +207,9 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 
 	/* memblock: what RAM there is, and what the previous kernel handed over */
 	timeline_begin(PHASE_MEMBLOCK);
-	usable = setup_memory_map(bi, &map_count);	/* mm/bootmem_map.c: sanitized copy */
+	usable = setup_memory_map(bi, &map_count);	/* mm/memory_map.c: sanitized copy */
 	memblock_set_current_limit(direct_map_gib << 30);	/* boot page tables' reach */
-	if (memblock_init_from_map(boot_map, map_count))	/* mm/bootmem_map.c */
+	if (memblock_init_from_map(boot_map, map_count))	/* mm/memory_map.c */
 		panic("the memory map holds no usable RAM; nothing to run on");
 	if (kho_populate(bi) && kho_cfg.deferred == KHO_DEFERRED_OFF)	/* kho/validate.c */
 		deferred_cfg.strategy = MEMMAP_EAGER;	/* kho.deferred=off: no deferred init */

@@ -18,7 +18,7 @@ extern u64 kholab_generation;
  * Checks magic, version, size, the memory map's entry size and count, the
  * command line length and the kernel's 2 MiB alignment.  Addresses are not
  * dereferenced here, so the map's contents are not checked (the kernel
- * sorts and de-overlaps it with bootmem_map_sanitize()).
+ * sorts and de-overlaps it with memory_map_sanitize()).
  *
  * Return: 0, or -EINVAL with @why filled.
  */
@@ -27,7 +27,7 @@ int bootinfo_validate(const struct kholab_bootinfo *bi, char *why, size_t len);
 /**
  * bootinfo_check_map - is the memory map sorted, non-overlapping and free
  * of wrap-around?  The kernel does not call this: it accepts any map and
- * sanitizes it with bootmem_map_sanitize().  Only the host tests use it.
+ * sanitizes it with memory_map_sanitize().  Only the host tests use it.
  * Return: 0, or -EINVAL with @why filled.
  */
 int bootinfo_check_map(const struct kholab_mmap_entry *map, u32 count, char *why, size_t len);

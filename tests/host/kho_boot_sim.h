@@ -34,7 +34,7 @@
 
 #include <kho/kho_internal.h>
 #include <kho/kho_boot.h>
-#include <mm/bootmem_map.h>
+#include <mm/memory_map.h>
 #include <mm/deferred.h>
 #include <mm/memblock.h>
 #include <mm/memmap_check.h>
@@ -99,7 +99,7 @@ static inline void boot_sim_set_map(struct boot_sim_gen *g, u64 kernel, u64 boot
 
 	g->nmap = bootinfo ? 4 : 3;
 	memcpy(g->map, raw, g->nmap * sizeof(raw[0]));
-	assert_int_equal(bootmem_map_sanitize(g->map, &g->nmap, ARRAY_SIZE(g->map)), 0);
+	assert_int_equal(memory_map_sanitize(g->map, &g->nmap, ARRAY_SIZE(g->map)), 0);
 }
 
 /* boot_sim_two_nodes - what numa_init() does with a two-node SRAT: nids, node ids. */

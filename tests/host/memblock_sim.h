@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * tests/host/memblock_sim.h - the fixture shared by the memblock host tests
- * (test_memblock_*.c, test_bootmem_map.c): 1 GiB of simulated physical
+ * (test_memblock_*.c, test_memory_map.c): 1 GiB of simulated physical
  * memory, memblock emptied, the printk capture cleared, before every case.
  *
  *	struct CMUnitTest tests[] = { cmocka_unit_test(test_a), ... };

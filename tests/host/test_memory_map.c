@@ -1,8 +1,8 @@
 /*
- * tests/host/test_bootmem_map.c - the boot memory map sanitizer and its
- * hand-off to memblock (mm/bootmem_map.c).
+ * tests/host/test_memory_map.c - the boot memory map sanitizer and its
+ * hand-off to memblock (mm/memory_map.c).
  *
- * SOURCES: mm/bootmem_map.c mm/memblock.c mm/memblock_query.c kernel/bootinfo.c
+ * SOURCES: mm/memory_map.c mm/memblock.c mm/memblock_query.c kernel/bootinfo.c
  *
  * Maps are written as firmware might hand them over: overlapping,
  * unsorted, with empty or misaligned entries, or too long; each case
@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <cmocka.h>
 
-#include <mm/bootmem_map.h>
+#include <mm/memory_map.h>
 #include <mm/memblock.h>
 #include <kernel/layout.h>
 #include "shim.h"
@@ -33,7 +33,7 @@
 static void sanitize_expect(struct kholab_mmap_entry *map, u32 n, u32 cap,
 			    const struct kholab_mmap_entry *want, u32 nwant)
 {
-	assert_int_equal(bootmem_map_sanitize(map, &n, cap), 0);
+	assert_int_equal(memory_map_sanitize(map, &n, cap), 0);
 	assert_int_equal(n, nwant);
 	for (u32 i = 0; i < nwant; i++) {
 		const struct kholab_mmap_entry *g = &map[i], *w = &want[i];
@@ -93,7 +93,7 @@ static void test_unsorted_sorted(void **state)
 
 	(void)state;
 	sanitize_expect(map, 3, 4, want, ARRAY_SIZE(want));
-	assert_true(shim_log_contains("bootmem: the memory map is not sorted "
+	assert_true(shim_log_contains("memory_map: the memory map is not sorted "
 				      "by address; sorted it"));
 	assert_int_equal(shim_log_count_level(4), 1);
 }
@@ -229,20 +229,20 @@ static void test_too_many_entries(void **state)
 
 	(void)state;
 	memcpy(copy, map, sizeof(map));
-	assert_int_equal(bootmem_map_sanitize(map, &n, 4), -ENOSPC);
+	assert_int_equal(memory_map_sanitize(map, &n, 4), -ENOSPC);
 	assert_int_equal(n, 3);
 	assert_memory_equal(map, copy, sizeof(map));
 	assert_true(shim_log_contains("needs 5 entries but only 4 fit"));
 	/* count above max, NULL arguments, above the protocol limit */
 	n = 5;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 4), -EINVAL);
-	assert_int_equal(bootmem_map_sanitize(NULL, &n, 4), -EINVAL);
-	assert_int_equal(bootmem_map_sanitize(map, NULL, 4), -EINVAL);
+	assert_int_equal(memory_map_sanitize(map, &n, 4), -EINVAL);
+	assert_int_equal(memory_map_sanitize(NULL, &n, 4), -EINVAL);
+	assert_int_equal(memory_map_sanitize(map, NULL, 4), -EINVAL);
 	n = KHOLAB_MMAP_MAX + 1;
-	assert_int_equal(bootmem_map_sanitize(map, &n, ~0u), -EINVAL);
+	assert_int_equal(memory_map_sanitize(map, &n, ~0u), -EINVAL);
 	/* an empty map is fine */
 	n = 0;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 4), 0);
+	assert_int_equal(memory_map_sanitize(map, &n, 4), 0);
 	assert_int_equal(n, 0);
 }
 
@@ -261,7 +261,7 @@ static void test_large_garbage_map(void **state)
 		map[i].type = seed % (KHOLAB_MEM_NR_TYPES + 1);
 		map[i].efi_type = 0;
 	}
-	assert_int_equal(bootmem_map_sanitize(map, &n, KHOLAB_MMAP_MAX), 0);
+	assert_int_equal(memory_map_sanitize(map, &n, KHOLAB_MMAP_MAX), 0);
 	assert_true(n <= KHOLAB_MMAP_MAX);
 	for (u32 i = 0; i < n; i++) {
 		assert_true(map[i].size > 0);
@@ -318,7 +318,7 @@ static void test_init_from_map(void **state)
 	assert_int_equal(memblock_reserved_kern_size(PHYS_ADDR_MAX, 0),
 			 3 * SZ_1M + 0x4000);
 	assert_int_equal(shim_log_count_level(4), 0);
-	assert_true(shim_log_contains("bootmem: "));
+	assert_true(shim_log_contains("memory_map: "));
 	/* allocations never land in ACPI memory or the kernel */
 	for (int i = 0; i < 64; i++) {
 		phys_addr_t a = memblock_phys_alloc(SZ_1M / 2, PAGE_SIZE);
@@ -385,7 +385,7 @@ static void test_sanitize_then_init(void **state)
 	u32 n = 5;
 
 	(void)state;
-	assert_int_equal(bootmem_map_sanitize(map, &n, 8), 0);
+	assert_int_equal(memory_map_sanitize(map, &n, 8), 0);
 	assert_int_equal(n, 5);
 	assert_int_equal(memblock_init_from_map(map, n), 0);
 	assert_int_equal(memblock_phys_mem_size(), 30 * SZ_1M);

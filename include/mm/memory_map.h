@@ -1,15 +1,27 @@
 /*
- * mm/bootmem_map.h - from the boot-info memory map to memblock.
+ * mm/memory_map.h - the boot info's memory map: put in order, then handed
+ * to memblock.
  *
- * DOC: boot memory map
+ * DOC: sanitizing the memory map
+ *
+ * The name says what the file works on: the memory map of struct
+ * kholab_bootinfo (KHOLAB_MMAP_MAX entries of struct kholab_mmap_entry).
+ * Linux does the same job in arch/x86/kernel/e820.c, where it is called
+ * sanitizing the e820 table (e820__update_table(), formerly
+ * sanitize_e820_map()), followed by e820__memblock_setup().  kholab's map
+ * is not an E820 table, though: it has kholab's own types, whichever front
+ * door built it (from UEFI's map, or from an E820 one).  The file used to
+ * be named bootmem_map.c, after bootmem, the boot-time allocator that
+ * memblock replaced and Linux 4.20 removed; nothing here allocates.  "memmap"
+ * was not an option: in kholab (and Linux) that is the struct page array.
  *
  * The loader (or the previous kernel, on kexec) hands over a map of
  * struct kholab_mmap_entry.  The protocol says it is sorted and free of
  * overlaps, but firmware maps are known to break both promises, so the
- * kernel first puts the map in order with bootmem_map_sanitize() and then
+ * kernel first puts the map in order with memory_map_sanitize() and then
  * feeds it to memblock with memblock_init_from_map().
  *
- * Sanitizing rules, each fix logged with one pr_warn:
+ * Sanitizing rules, each fix logged with one pr_warn (prefix "memory_map: "):
  *   - entries of length 0 are dropped;
  *   - an entry whose end passes 2^64 is clipped to end at 2^64 - 1
  *     (exclusive), i.e. its last byte is lost;
@@ -32,14 +44,14 @@
  * (reclaim and NVS) are not memory to memblock at all, so nothing is ever
  * allocated from them, in this kernel or any kernel it kexecs.
  */
-#ifndef MM_BOOTMEM_MAP_H
-#define MM_BOOTMEM_MAP_H
+#ifndef MM_MEMORY_MAP_H
+#define MM_MEMORY_MAP_H
 
 #include <kholab/types.h>
 #include <kholab/bootinfo.h>
 
 /**
- * bootmem_map_sanitize - sort, de-overlap and merge a memory map in place.
+ * memory_map_sanitize - sort, de-overlap and merge a memory map in place.
  * @map:   the entries; up to @max of them may be written
  * @count: in: entries in @map; out: entries after sanitizing
  * @max:   capacity of @map (at least *@count)
@@ -49,11 +61,11 @@
  * Return: 0; -EINVAL for a NULL argument, *@count > @max or *@count >
  * KHOLAB_MMAP_MAX; -ENOSPC when the result needs more than @max entries.
  */
-int bootmem_map_sanitize(struct kholab_mmap_entry *map, u32 *count, u32 max);
+int memory_map_sanitize(struct kholab_mmap_entry *map, u32 *count, u32 max);
 
 /**
  * memblock_init_from_map - describe a sanitized map to memblock.
- * @map:   sorted, non-overlapping entries (see bootmem_map_sanitize())
+ * @map:   sorted, non-overlapping entries (see memory_map_sanitize())
  * @count: how many
  *
  * RAM ranges are added on node 0, and KERNEL, KERNEL_ELF, BOOTINFO and
@@ -65,4 +77,4 @@ int bootmem_map_sanitize(struct kholab_mmap_entry *map, u32 *count, u32 max);
  */
 int memblock_init_from_map(const struct kholab_mmap_entry *map, u32 count);
 
-#endif /* MM_BOOTMEM_MAP_H */
+#endif /* MM_MEMORY_MAP_H */

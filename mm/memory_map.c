@@ -1,6 +1,7 @@
 /*
- * mm/bootmem_map.c - put the boot-info memory map in order and hand it to
- * memblock.  The rules are the DOC: comment in include/mm/bootmem_map.h.
+ * mm/memory_map.c - put the boot-info memory map in order (Linux: sanitize
+ * the e820 table) and hand it to memblock.  The rules, and why the name, are
+ * the DOC: comment in include/mm/memory_map.h.
  *
  * Sanitizing is a sweep over boundaries: every entry's start and end is a
  * boundary; between two neighbouring boundaries the type is that of the
@@ -9,9 +10,9 @@
  * All work happens in static scratch arrays (there is no allocator yet), so
  * the caller's map is only written once the result is known to fit.
  */
-#define pr_fmt(fmt) "bootmem: " fmt
+#define pr_fmt(fmt) "memory_map: " fmt
 
-#include <mm/bootmem_map.h>
+#include <mm/memory_map.h>
 #include <kernel/boot.h>
 #include <mm/memblock.h>
 #include <kernel/layout.h>
@@ -188,8 +189,8 @@ static u32 sweep(u32 n)
 	return k;
 }
 
-/* bootmem_map_sanitize - see bootmem_map.h. */
-int bootmem_map_sanitize(struct kholab_mmap_entry *map, u32 *count, u32 max)
+/* memory_map_sanitize - see memory_map.h. */
+int memory_map_sanitize(struct kholab_mmap_entry *map, u32 *count, u32 max)
 {
 	u32 n, k;
 
@@ -250,7 +251,7 @@ static u64 add_ram(u64 s, u64 e, int *err)
 	return *err ? 0 : pe - ps;
 }
 
-/* memblock_init_from_map - see bootmem_map.h. */
+/* memblock_init_from_map - see memory_map.h. */
 int memblock_init_from_map(const struct kholab_mmap_entry *map, u32 count)
 {
 	u64 ram = 0, run_s = 0, run_e = 0;

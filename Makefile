@@ -72,13 +72,13 @@ kho-dump: all
 	$(Q)for f in $(BUILD)/kho-dump/gen*/root.dtb $(BUILD)/kho-dump/gen*/subtrees/*.dtb; do \
 		[ -f "$$f" ] || continue; echo "==== $$f"; dtc -q -I dtb -O dts "$$f" || exit 1; done
 
-# fuzz: libFuzzer (clang, ASan + UBSan) over kho_early_init() for FUZZ_SECONDS
+# fuzz: libFuzzer (clang, ASan + UBSan) over kho_populate() for FUZZ_SECONDS
 # on tests/fuzz/corpus, new inputs and crashes into $(BUILD)/fuzz/;
 # fuzz-regress: the saved corpus once, no fuzzing (docs/robustness.md).
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS ?=
-FUZZ_BIN := $(BUILD)/fuzz/fuzz_kho_early
-FUZZ_SRCS := tests/fuzz/fuzz_kho_early.c kho/validate.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c kho/subtree.c kho/preserve.c mm/memblock.c mm/memblock_query.c $(HOST_SHIM_SRCS)
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_kho_populate
+FUZZ_SRCS := tests/fuzz/fuzz_kho_populate.c kho/validate.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c kho/subtree.c kho/preserve.c mm/memblock.c mm/memblock_query.c $(HOST_SHIM_SRCS)
 $(FUZZ_BIN): $(FUZZ_SRCS) Makefile
 	@mkdir -p $(dir $@)
 	$(Q)echo "  FUZZCC  $@"

@@ -87,9 +87,9 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		kho_test_make_busy();			/* the kexec must wait for them */
 	timeline_begin(PHASE_KEXEC);			/* ends in kexec_jump() */
 	if (kparams.kexec_next == KEXEC_NEXT_LINUX && bi->generation + 2 == kparams.gens)
-		err = err ?: kexec_linux(bi, map, map_count, fdt_phys);	/* kernel/kexec_linux.c */
+		err = err ?: kexec_linux(bi, map, map_count, fdt_phys);	/* init/kexec_linux.c */
 	else
-		err = err ?: kexec_self(bi, map, map_count, fdt_phys);	/* kernel/kexec.c */
+		err = err ?: kexec_self(bi, map, map_count, fdt_phys);	/* init/kexec.c */
 	panic("generation %llu could not hand over to the next one (%d)",
 	      (unsigned long long)bi->generation, err);
 }

@@ -161,7 +161,7 @@ static const struct kholab_bootinfo *read_boot_info(u64 bootinfo_phys, u64 kerne
 		(unsigned long long)bi->generation, (unsigned long long)kernel_phys,
 		(unsigned long long)bootinfo_phys);
 	pr_info("command line: %s\n", cmdline);
-	kernel_params_parse(cmdline);		/* kernel/params.c: boot switches */
+	kernel_params_parse(cmdline);		/* init/params.c: boot switches */
 	if (symbols_init(__va(bi->elf_phys), bi->elf_size))	/* kernel/symbols.c */
 		pr_warn("no symbol table in the kernel ELF copy; backtraces show bare addresses\n");
 	return bi;
@@ -256,9 +256,9 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 		page_alloc_grow = deferred_grow_zone;	/* mm/deferred.c: buddy may grow before SMP */
 	else
 		timeline_mm_ready();		/* eager: all RAM is in buddy now */
-	mm_report_early();			/* kernel/mm_boot.c */
+	mm_report_early();			/* init/mm_boot.c */
 	selftest_run(true);			/* selftest=grow, deferred_touch: before SMP */
-	mm_check_deferred_untouched();		/* kernel/mm_boot.c: nothing deferred written yet */
+	mm_check_deferred_untouched();		/* init/mm_boot.c: nothing deferred written yet */
 
 	/* every CPU, then the rest of the memmap on all of them */
 	timeline_begin(PHASE_SMP_INIT);
@@ -279,12 +279,12 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	kho_init_late();			/* kho/deserialize.c: kho.deferred=restore */
 	timeline_end(PHASE_KHO_INIT_LATE);
 	timeline_begin(PHASE_MM_CHECK);
-	mm_check_and_report();			/* kernel/mm_boot.c: accounting, poison, results */
+	mm_check_and_report();			/* init/mm_boot.c: accounting, poison, results */
 	timeline_end(PHASE_MM_CHECK);
 
 	timeline_begin(PHASE_SELFTEST);
-	selftest_run(false);			/* kernel/selftest.c: selftest= */
+	selftest_run(false);			/* init/selftest.c: selftest= */
 	timeline_end(PHASE_SELFTEST);
-	kho_generation(bi, boot_map, map_count);	/* kernel/generation.c: restore, preserve, kexec */
+	kho_generation(bi, boot_map, map_count);	/* init/generation.c: restore, preserve, kexec */
 	kernel_exit(true, "boot complete");	/* kernel/exit.c: timeline, verdict */
 }

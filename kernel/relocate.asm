@@ -1,7 +1,7 @@
 ; kernel/relocate.asm - the last code an old kernel runs: put the next
 ; kernel in place and enter it.
 ;
-; kernel/kexec.c copies this code into a page of ordinary memory that no
+; init/kexec.c copies this code into a page of ordinary memory that no
 ; segment overwrites, with the segment list right after it, and calls it
 ; at its physical (identity-mapped) address with interrupts off and the
 ; other CPUs parked:
@@ -11,7 +11,7 @@
 ; data) loaded and the segment registers reloaded from it, %rsi = arg
 ; (boot_params), every other register 0.
 ; The list is struct kexec_segment {u64 dst, src, len} entries (src 0 =
-; fill with zeroes) ended by len 0; offsets pinned in kernel/kexec.c.
+; fill with zeroes) ended by len 0; offsets pinned in init/kexec.c.
 ; Paging stays on with the old kernel's page tables, whose identity map
 ; covers all RAM and which no segment overwrites.  The stub uses no stack.
 

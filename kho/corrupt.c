@@ -5,7 +5,7 @@
  *
  * Each kind damages the finished handoff in one specific way, right before
  * the kexec, so that the next generation's all-or-nothing validation
- * (kho/early.c) can be shown to catch exactly that defect: print the reason,
+ * (kho/validate.c) can be shown to catch exactly that defect: print the reason,
  * "disabling KHO revival", boot cold, pass its own checks and give a
  * verdict.  The next generation knows (the command line is inherited) and
  * passes only if it rejected the handoff, or, for the random "bitflip"

@@ -11,7 +11,7 @@
  * the same payload in its own versioned boot info (struct kholab_handoff,
  * include/kholab/bootinfo.h) and puts the scratch array right after it,
  * so the whole record is one piece of memory inside the next kernel's
- * boot info.  kernel/kexec.c decides where that is; this file decides
+ * boot info.  init/kexec.c decides where that is; this file decides
  * what is in it.
  */
 #define pr_fmt(fmt) "KHO: " fmt

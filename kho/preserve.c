@@ -7,7 +7,9 @@
  * Memory is preserved in naturally aligned blocks of 2^order pages.  A
  * block (pfn, order) is bit (pfn >> order) % PRESERVE_BITS of bitmap
  * (pfn >> order) / PRESERVE_BITS of its order; these are exactly the
- * bitmaps that kho/serialize.c hands over, so serializing needs no copy.
+ * bitmaps both wire formats hand over (kho/abi_v1.c points its chunks at
+ * them, kho/abi_v4.c makes them the radix tree's leaves), so encoding
+ * needs no copy.
  * See include/kho/kho_internal.h for the index that finds a bitmap.
  *
  * No byte may be preserved twice, at whatever orders: before a block is

@@ -5,7 +5,7 @@
  *
  * DOC: KHO state
  *
- * kho_cfg is filled in by the command line (kernel/params.c) before any
+ * kho_cfg is filled in by the command line (init/params.c) before any
  * KHO code runs.  kho_scratch[] is written once per boot, either by
  * kho_populate() from the handoff or by kho_reserve_scratch() on a cold
  * boot, and read by kexec.  kho_in holds a handoff only once

@@ -23,7 +23,7 @@ PROG=linux-ref.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 EXIT_OK=0 EXIT_NOFIG=1 EXIT_USAGE=2 EXIT_TIMEOUT=3 EXIT_ENV=4
 
-# The kernel docs/baselines.md was measured with (6.1.176).
+# The kernel docs/benchmarks.md was measured with (6.1.176).
 DEFAULT_PKG=linux-image-6.1.0-50-amd64-unsigned
 # Linux 7.2: the newest unsigned kernel-image package of sid (Debian splits
 # the 7.x images into linux-binary-unsigned-<version>-<flavour>).
@@ -294,7 +294,7 @@ choose_package() {
 			fatal $EXIT_ENV "apt offers no Linux $series package matching $regex and the cache '$cache' holds none. Check the network and the Debian archive (6.1: bookworm in the system's sources.list; 7.2: sid from $(debian_mirror)), or pass --vmlinuz FILE"
 		echo "$PROG: apt offers no Linux $series image; using cached $chosen" >&2
 	elif [ -n "$want" ] && [ "$chosen" != "$want" ]; then
-		echo "$PROG: note: $want (the docs/baselines.md kernel) is not in apt; using $chosen" >&2
+		echo "$PROG: note: $want (the docs/benchmarks.md kernel) is not in apt; using $chosen" >&2
 	fi
 	pkg=$chosen
 }

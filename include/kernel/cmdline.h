@@ -1,6 +1,6 @@
 /*
  * kernel/cmdline.h - the kernel command line: "key=value key2 ..." parsed
- * against one table of known parameters (kernel/params.c).
+ * against one table of known parameters (init/params.c).
  *
  * DOC: boot parameters
  *

@@ -1,7 +1,7 @@
 /*
  * kho/kho_boot.h - the points where KHO joins the boot: start_kernel()
- * calls the first four, the generation's end (kernel/generation.c) and
- * kexec (kernel/kexec.c) the rest.
+ * calls the first four, the generation's end (init/generation.c) and
+ * kexec (init/kexec.c) the rest.
  *
  * DOC: KHO in the boot order
  *

@@ -1,5 +1,5 @@
 /*
- * kho/kho_config.h - the kho.* boot switches (kernel/params.c sets them).
+ * kho/kho_config.h - the kho.* boot switches (init/params.c sets them).
  *
  * DOC: KHO configuration
  *

@@ -1,7 +1,7 @@
 /*
  * kho/kho_test.h - the KHO test client (kho/test.c): preserves seeded
  * random folios and a ledger in one generation, restores and verifies them
- * in the next.  kernel/generation.c drives it.
+ * in the next.  init/generation.c drives it.
  */
 #ifndef KHO_KHO_TEST_H
 #define KHO_KHO_TEST_H

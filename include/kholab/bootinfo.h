@@ -1,6 +1,6 @@
 /*
  * kholab/bootinfo.h - the one structure the loader, and the kexec path
- * (kernel/kexec.c) for the next generation, hand to the kernel.
+ * (init/kexec.c) for the next generation, hand to the kernel.
  *
  * DOC: boot-info protocol
  *

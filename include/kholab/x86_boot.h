@@ -9,7 +9,7 @@
  * kholab meets it twice: build/kholab.bzImage carries such a header so a
  * Linux kexec_file_load() accepts it and its adapter (boot/adapter/bzimage.c) turns
  * the boot_params it receives into a struct kholab_bootinfo; and
- * kexec.next=linux (kernel/kexec_linux.c) reads a Linux bzImage's header
+ * kexec.next=linux (init/kexec_linux.c) reads a Linux bzImage's header
  * and builds boot_params for it.  Only the fields either side uses are
  * named; everything else is padding that must stay zero.  Offsets are the
  * protocol's and are pinned below; all values are little-endian.

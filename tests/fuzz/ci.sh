@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# tests/fuzz/ci.sh [SECONDS] - what CI runs (scenario fuzz-kho-early in
+# tests/fuzz/ci.sh [SECONDS] - what CI runs (scenario fuzz-kho-populate in
 # tests/scenarios.cfg): the saved regression corpus once (make fuzz-regress),
 # then a short fuzz (make fuzz FUZZ_SECONDS=SECONDS, default 20).
 # Prints "fuzz-ci: PASS" and exits 0, or says what failed and exits 1.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""tests/fuzz/mkcorpus.py - seed inputs for tests/fuzz/fuzz_kho_early.c.
+"""tests/fuzz/mkcorpus.py - seed inputs for tests/fuzz/fuzz_kho_populate.c.
 
   tests/fuzz/mkcorpus.py OUTDIR [--dump DIR/gen0 ...]
 
@@ -10,7 +10,7 @@ subtrees and kexec-metadata) and, for each --dump (run-qemu.sh --kho-dump
 DIR; DIR/gen<G>, of either format), the real handoff converted to the
 harness's input format as dump-<v1|v4>-gen<G>, plus a few variants of it
 with one defect planted.  Input format: docs/robustness.md "Fuzzing" and
-the comment at the top of fuzz_kho_early.c.
+the comment at the top of fuzz_kho_populate.c.
 """
 import argparse
 import os
@@ -375,7 +375,7 @@ def from_dump(d):
             path = os.path.join(d, "subtrees", name + ext)
             if addr and len(addr) == 8 and os.path.exists(path):
                 blobs[struct.unpack("<Q", addr)[0]] = open(path, "rb").read()
-    handoff_phys = kd[2] - 48                      # kernel/kexec.c: record, then array
+    handoff_phys = kd[2] - 48                      # init/kexec.c: record, then array
     self_phys = handoff_phys & ~(PAGE - 1)
     g = scratch[1]                                 # the next kernel sits in global scratch
     bi = dict(handoff_phys=handoff_phys, kernel_phys=g[0], kernel_size=4 * MIB,

@@ -115,7 +115,7 @@ static inline void boot_sim_two_nodes(void)
 
 /*
  * boot_sim_memory - a fresh kernel's memory steps on the RAM as it is, in
- * start_kernel()'s order (kernel/main.c), with the poisoned memmap and the
+ * start_kernel()'s order (init/main.c), with the poisoned memmap and the
  * checks of mm_check_and_report().  @after_early, if not NULL, runs right
  * after the early memmap init.  KHO's state is whatever the caller left
  * (kho_reset_for_test() for a new kernel).

@@ -1,5 +1,5 @@
 /*
- * tests/host/test_kho_serialize.c - kho/serialize.c and kho/walk.c: the
+ * tests/host/test_kho_serialize.c - kho/abi_v1.c's encoder and walker: the
  * kho-v1 chunk list as written (layout facts: ascending orders, one order
  * per chunk, 255 entries per chunk, next links, phys_start values), a
  * seeded random round trip preserve -> serialize -> walk, and every

@@ -4,7 +4,7 @@
  *
  * SOURCES: kernel/lib/vsnprintf.c kernel/lib/string.c
  *
- * In host tests our libc is built under kl_* names (include/libc/host_names.h),
+ * In host tests our libc is built under kl_* names (include/libc/stdio.h, string.h),
  * so both formatters live side by side.  check() runs one format through
  * both at several buffer sizes and compares return values and every byte
  * of the buffers, so truncation and NUL placement are covered too.

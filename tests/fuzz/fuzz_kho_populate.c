@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * tests/fuzz/fuzz_kho_early.c - libFuzzer harness over the whole KHO
- * receive path: kho_populate() from kho/validate.c (with kho/state.c,
- * the wire formats kho/abi*.c, kho/subtree.c, kho/preserve.c and
+ * tests/fuzz/fuzz_kho_populate.c - libFuzzer harness over the whole KHO
+ * receive path: kho_populate() from kho/validate.c, the step that
+ * validates a handoff and adds its scratch areas to memblock (Linux's name
+ * for it; the harness is named after it), with kho/state.c, the wire
+ * formats kho/abi*.c, kho/subtree.c, kho/preserve.c and
  * mm/memblock{,_query}.c, compiled exactly as in the kernel but with
- * -DKHOLAB_HOST_TEST) run against a handoff that the fuzz input places in
+ * -DKHOLAB_HOST_TEST, run against a handoff that the fuzz input places in
  * a simulated physical memory.
  *
  * Simulated physical memory: SIM_BYTES of host address space, all of it
@@ -116,8 +118,8 @@ static bool overlaps(u64 a, u64 al, u64 b, u64 bl)
 }
 
 #define FAIL(...) do {							\
-	fprintf(stderr, "fuzz_kho_early: INVARIANT: " __VA_ARGS__);	\
-	fputs("\nfuzz_kho_early: kernel log:\n", stderr);		\
+	fprintf(stderr, "fuzz_kho_populate: INVARIANT: " __VA_ARGS__);	\
+	fputs("\nfuzz_kho_populate: kernel log:\n", stderr);		\
 	fputs(shim_log_text(), stderr);					\
 	abort();							\
 } while (0)
@@ -131,7 +133,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	strict = !(s && *s == '0');	/* on unless FUZZ_STRICT=0 */
 	sim = mmap(NULL, SIM_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (sim == MAP_FAILED) {
-		perror("fuzz_kho_early: mmap");
+		perror("fuzz_kho_populate: mmap");
 		exit(1);
 	}
 	host_phys_base = (uintptr_t)sim;
@@ -146,7 +148,7 @@ static void sim_reset(void)
 		size_t len = ram_ranges[i].n << PAGE_SHIFT;
 
 		if (madvise(p, len, MADV_DONTNEED) || mprotect(p, len, PROT_NONE)) {
-			perror("fuzz_kho_early: madvise/mprotect");
+			perror("fuzz_kho_populate: madvise/mprotect");
 			abort();
 		}
 	}
@@ -162,7 +164,7 @@ static void add_ram(u64 first_pfn, u64 n)
 	if (n > SIM_PAGES - first_pfn)
 		n = SIM_PAGES - first_pfn;
 	if (mprotect(sim + (first_pfn << PAGE_SHIFT), n << PAGE_SHIFT, PROT_READ | PROT_WRITE)) {
-		perror("fuzz_kho_early: mprotect");
+		perror("fuzz_kho_populate: mprotect");
 		abort();
 	}
 	ram_ranges[nr_ram_ranges].pfn = first_pfn;

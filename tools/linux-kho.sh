@@ -385,14 +385,12 @@ tcg_lpj() {
 	awk -v k="$khz" -v h="$hz" 'BEGIN { printf "lpj=%d\n", k * 1000 / h }'
 }
 
-run_main() {
-	# cpus, mem_str, numa, accel and timeout are set by layout_option.
-	# shellcheck disable=SC2034
-	local cpus=2 mem_str='' numa='' accel='' timeout=120 cpu_model='' qemu=''
-	local append='' next='' next_initrd='' next_cmdline='' next_append='' kernel='' initrd=''
-	local log='' quiet=0 verbose=0 opt cmdline tmp rc timed_out=0 own_kernel=0 lpj
-	local status verdict start_ns wall_ms desc spec
-	local -a puts=() extras=() args=()
+# The run_* helpers below work on run_main's local variables (bash's
+# dynamic scope): each is one step of run_main.
+
+# run_parse_options ARG... - the run options into run_main's variables.
+run_parse_options() {
+	local opt
 	while [ $# -gt 0 ]; do
 		opt=$1
 		case $opt in
@@ -415,7 +413,11 @@ run_main() {
 		*) usage_error "unknown run option '$opt'" ;;
 		esac
 	done
+}
 
+# run_check_options - refuse what cannot work before anything is built.
+run_check_options() {
+	local opt spec
 	layout_check 256 "the 256M two Linux kernels and a KHO handoff need"
 	for opt in "$append" "$next_cmdline" "$next_append"; do
 		[[ $opt != *[$'\n"']* ]] || usage_error "--append, --next-cmdline and --next-append take one line without double quotes"
@@ -431,7 +433,12 @@ run_main() {
 	for spec in "${extras[@]+"${extras[@]}"}" "$kernel" "$initrd"; do
 		[ -z "$spec" ] || [ -f "$spec" ] || usage_error "'$spec' is not a file"
 	done
+}
 
+# run_images - the kernel and initramfs to boot (the cache's unless given),
+# with --put files and --initrd-extra archives appended in $tmp.
+run_images() {
+	local spec
 	[ -n "$kernel" ] || own_kernel=1
 	if [ -z "$kernel" ] || [ -z "$initrd" ]; then
 		ensure_built >/dev/null
@@ -455,7 +462,12 @@ run_main() {
 		cat "$initrd" "${extras[@]}" >"$tmp/initrd.cpio"
 		initrd=$tmp/initrd.cpio
 	fi
+}
 
+# run_cmdline - QEMU, the accelerator, the CPU model, the kernel command
+# line (lpj= under TCG, the kholab.next* words) and the serial log file.
+run_cmdline() {
+	local lpj
 	layout_find_qemu "$ROOT"
 	layout_accel
 	if [ -z "$cpu_model" ]; then
@@ -477,7 +489,11 @@ run_main() {
 	fi
 	[ -n "$log" ] || log=$tmp/serial.log
 	mkdir -p "$(dirname "$log")" && : >"$log" || usage_error "cannot write --log '$log'"
+}
 
+# run_qemu - boot under timeout(1); sets rc, timed_out and wall_ms.
+run_qemu() {
+	local desc start_ns
 	args=(-machine q35 -smp "$cpus" -accel "$accel" -cpu "$cpu_model")
 	layout_memory_args
 	# shellcheck disable=SC2054 # QEMU's own comma syntax
@@ -503,29 +519,50 @@ run_main() {
 	[ $rc -ne 124 ] && [ $rc -ne 137 ] || timed_out=1
 	wall_ms=$((($(date +%s%N) - start_ns) / 1000000))
 	[ ! -s "$tmp/qemu.err" ] || sed "s/^/$PROG: qemu: /" "$tmp/qemu.err" >&2
+}
 
+# run_verdict - status and verdict from QEMU's status and the serial log.
+run_verdict() {
 	if [ $timed_out -eq 1 ]; then
 		status=$EXIT_TIMEOUT verdict="TIMEOUT: QEMU killed after ${timeout}s"
-	else
-		case $rc in
-		33 | 35)
-			# The last kernel's verdict line: the rig's init, or kholab's
-			# kernel_exit() when the chain ended in kholab.
-			local want=PASS line
-			[ "$rc" -eq 33 ] || want=FAIL
-			line=$(tr -d '\r' <"$log" | grep -E "(kho-init|exit): verdict $want" | tail -n1 || true)
-			if [ -z "$line" ]; then
-				status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU $rc but no 'kho-init: verdict $want' (or kholab 'exit: verdict $want') line in the serial log"
-			elif [ "$rc" -eq 33 ]; then
-				status=$EXIT_PASS verdict="PASS (QEMU 33): ${line#*verdict PASS: }"
-			else
-				status=$EXIT_FAIL verdict="FAIL (QEMU 35): ${line#*verdict FAIL: }"
-			fi
-			;;
-		0) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited 0 without a debug-exit write (a kernel panic with panic=-1, or a reset)" ;;
-		*) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited with status $rc (its message is above)" ;;
-		esac
+		return
 	fi
+	case $rc in
+	33 | 35)
+		# The last kernel's verdict line: the rig's init, or kholab's
+		# kernel_exit() when the chain ended in kholab.
+		local want=PASS line
+		[ "$rc" -eq 33 ] || want=FAIL
+		line=$(tr -d '\r' <"$log" | grep -E "(kho-init|exit): verdict $want" | tail -n1 || true)
+		if [ -z "$line" ]; then
+			status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU $rc but no 'kho-init: verdict $want' (or kholab 'exit: verdict $want') line in the serial log"
+		elif [ "$rc" -eq 33 ]; then
+			status=$EXIT_PASS verdict="PASS (QEMU 33): ${line#*verdict PASS: }"
+		else
+			status=$EXIT_FAIL verdict="FAIL (QEMU 35): ${line#*verdict FAIL: }"
+		fi
+		;;
+	0) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited 0 without a debug-exit write (a kernel panic with panic=-1, or a reset)" ;;
+	*) status=$EXIT_NOVERDICT verdict="NO VERDICT: QEMU exited with status $rc (its message is above)" ;;
+	esac
+}
+
+# run_main ARG... - tools/linux-kho.sh run: boot Linux once, return the
+# status of its verdict (see usage).
+run_main() {
+	# cpus, mem_str, numa, accel and timeout are set by layout_option.
+	# shellcheck disable=SC2034
+	local cpus=2 mem_str='' numa='' accel='' timeout=120 cpu_model='' qemu=''
+	local append='' next='' next_initrd='' next_cmdline='' next_append='' kernel='' initrd=''
+	local log='' quiet=0 verbose=0 cmdline tmp rc timed_out=0 own_kernel=0
+	local status verdict wall_ms
+	local -a puts=() extras=() args=()
+	run_parse_options "$@"
+	run_check_options
+	run_images
+	run_cmdline
+	run_qemu
+	run_verdict
 	say "verdict: $verdict"
 	printf '%s: wall time: %d.%03d s\n' "$PROG" $((wall_ms / 1000)) $((wall_ms % 1000)) >&2
 	[ "$log" = "$tmp/serial.log" ] || say "serial log: $log"

@@ -320,7 +320,7 @@ def host_jobs():
     return [HostJob(p) for p in sorted(paths)]
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(
         description="Run kholab's host unit tests and QEMU scenarios.",
         epilog="The last line is always 'N passed, M failed'. See docs/testing.md.")
@@ -348,21 +348,11 @@ def main():
     a = ap.parse_args()
     if a.jobs < 1:
         ap.error("-j must be at least 1")
+    return a
 
-    if a.list_checks or a.list_keys:
-        docs = {n: sc.CHECKS[n].__doc__ for n in sorted(sc.CHECKS)} if a.list_checks else sc.KEYS
-        for n, doc in docs.items():
-            print("%s\n    %s" % (n, " ".join((doc or "").split())))
-        return 0
 
-    try:
-        scenarios = sc.load(a.config)
-    except sc.ConfigError as e:
-        print("run_tests: error: %s" % e)
-        print("run_tests: fix the scenario table; nothing was run")
-        print("0 passed, 1 failed")
-        return 1
-
+def select_jobs(a, scenarios):
+    """The jobs the options and patterns select, in table order."""
     jobs = []
     if not (a.qemu_only or a.self_test):
         jobs += host_jobs()
@@ -374,31 +364,44 @@ def main():
         jobs = [j for j in jobs if sc.name_matches(j.name, j.groups, a.patterns)]
     if a.group:
         jobs = [j for j in jobs if set(a.group) & set(j.groups)]
+    return jobs
 
-    if a.list:
-        for j in jobs:
-            extra = ""
-            if isinstance(j, ScenarioJob):
-                extra = "  [%s]  %s" % (" ".join(j.groups), j.scn.describe())
-            print("%s%s" % (j.name, extra))
-        print("%d selected" % len(jobs))
-        return 0
 
-    if not jobs:
-        print("run_tests: error: nothing selected (patterns %s, groups %s, %d scenarios, "
-              "%d host test programs); see --list"
-              % (a.patterns, a.group, len(scenarios), len(host_jobs())))
-        print("0 passed, 0 failed")
-        return 1
+def list_jobs(jobs):
+    """--list: one line per job, then the count."""
+    for j in jobs:
+        extra = ""
+        if isinstance(j, ScenarioJob):
+            extra = "  [%s]  %s" % (" ".join(j.groups), j.scn.describe())
+        print("%s%s" % (j.name, extra))
+    print("%d selected" % len(jobs))
+    return 0
 
-    t0 = time.time()
-    results = build(jobs, a.no_build)
-    global SCENARIO_ENV
-    SCENARIO_ENV = scenario_env()
+
+def progress_line(job, res, dt, done, total):
+    """"[ 3/41] PASS name (4.3s)", with the first reason when it failed."""
+    bad = [r for r in res if r[1] == "fail"]
+    if len(res) == 1 and res[0][0] == job.name:
+        what = job.name
+    else:
+        what = "%s: %d case(s)%s" % (job.name, len(res),
+                                     ", %d failed" % len(bad) if bad else "")
+    line = "[%*d/%d] %s %s (%.1fs)" % (len(str(total)), done, total,
+                                       "FAIL" if bad else "PASS", what, dt)
+    if len(bad) == 1:
+        why = bad[0][2].split("\n")
+        line += ": " + why[0] + (" (+%d more)" % (len(why) - 1) if len(why) > 1 else "")
+    elif bad:
+        line += ": " + ", ".join(r[0] for r in bad[:3]) + (" ..." if len(bad) > 3 else "")
+    return line
+
+
+def run_jobs(jobs, nlanes):
+    """Run @jobs on @nlanes threads, longest first, printing a progress line
+    as each ends; -> their results, in the order they were started."""
     lock = threading.Lock()
     done = [0]
     times = {}
-    width = len(str(len(jobs)))
 
     def work(job):
         start = time.time()
@@ -411,27 +414,20 @@ def main():
         with lock:
             done[0] += 1
             times[job.name] = round(dt, 2)
-            bad = [r for r in res if r[1] == "fail"]
-            if len(res) == 1 and res[0][0] == job.name:
-                what = job.name
-            else:
-                what = "%s: %d case(s)%s" % (job.name, len(res),
-                                             ", %d failed" % len(bad) if bad else "")
-            line = "[%*d/%d] %s %s (%.1fs)" % (width, done[0], len(jobs),
-                                               "FAIL" if bad else "PASS", what, dt)
-            if len(bad) == 1:
-                why = bad[0][2].split("\n")
-                line += ": " + why[0] + (" (+%d more)" % (len(why) - 1) if len(why) > 1 else "")
-            elif bad:
-                line += ": " + ", ".join(r[0] for r in bad[:3]) + (" ..." if len(bad) > 3 else "")
-            print(line, flush=True)
+            print(progress_line(job, res, dt, done[0], len(jobs)), flush=True)
         return res
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=nlanes) as ex:
         for res in ex.map(work, longest_first(jobs)):
             results += res
     save_durations(times)
+    return results
 
+
+def report(results, t0):
+    """Every failure with its reasons and details, then the last lines;
+    -> the exit status."""
     failed = [r for r in results if r[1] == "fail"]
     passed = [r for r in results if r[1] == "pass"]
     skipped = [r for r in results if r[1] == "skip"]
@@ -450,6 +446,40 @@ def main():
                                                   os.path.relpath(os.path.join(BUILD_DIR, "test-runs"), ROOT)))
     print("%d passed, %d failed" % (len(passed), len(failed)))
     return 1 if failed or not passed else 0
+
+
+def main():
+    a = parse_args()
+    if a.list_checks or a.list_keys:
+        docs = {n: sc.CHECKS[n].__doc__ for n in sorted(sc.CHECKS)} if a.list_checks else sc.KEYS
+        for n, doc in docs.items():
+            print("%s\n    %s" % (n, " ".join((doc or "").split())))
+        return 0
+
+    try:
+        scenarios = sc.load(a.config)
+    except sc.ConfigError as e:
+        print("run_tests: error: %s" % e)
+        print("run_tests: fix the scenario table; nothing was run")
+        print("0 passed, 1 failed")
+        return 1
+
+    jobs = select_jobs(a, scenarios)
+    if a.list:
+        return list_jobs(jobs)
+    if not jobs:
+        print("run_tests: error: nothing selected (patterns %s, groups %s, %d scenarios, "
+              "%d host test programs); see --list"
+              % (a.patterns, a.group, len(scenarios), len(host_jobs())))
+        print("0 passed, 0 failed")
+        return 1
+
+    t0 = time.time()
+    results = build(jobs, a.no_build)
+    global SCENARIO_ENV
+    SCENARIO_ENV = scenario_env()
+    results += run_jobs(jobs, a.jobs)
+    return report(results, t0)
 
 
 if __name__ == "__main__":

@@ -121,12 +121,50 @@ class SelfJob:
         return selftest.run_all(ROOT)
 
 
+def run_captured(cmd, env, limit, job):
+    """Run @cmd in a session of its own with stdout and stderr on one pipe,
+    keeping @job.last_line at the last non-blank line it printed (for the
+    heartbeat); kill its process group after @limit seconds.  -> (exit
+    status, or why it was killed; its output)."""
+    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    chunks = []
+
+    def collect():
+        for raw in iter(p.stdout.readline, b""):
+            chunks.append(raw)
+            text = raw.decode(errors="replace").strip()
+            if text:
+                job.last_line = text
+    reader = threading.Thread(target=collect, daemon=True)
+    reader.start()
+    deadline = time.time() + limit
+    try:
+        p.wait(timeout=limit)
+        reader.join(max(0.0, deadline - time.time()))   # a child may hold the pipe
+        if reader.is_alive():
+            raise subprocess.TimeoutExpired(cmd, limit)
+        rc = p.returncode
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+        reader.join()
+        rc = "killed by the runner after %ds (run-qemu.sh's own timeout did not fire)" % limit
+    p.stdout.close()
+    return rc, b"".join(chunks)
+
+
 class ScenarioJob:
     def __init__(self, scn):
         self.scn = scn
         self.name = scn.name
         self.groups = scn.groups
         self.broken = None
+        self.last_line = ""     # the last line its command printed so far
 
     def _one(self, outdir, label, extra):
         scn = self.scn
@@ -158,17 +196,7 @@ class ScenarioJob:
                           if k.startswith("KHOLAB_") or k in scn.env)
         with open(os.path.join(outdir, "cmdline"), "w") as f:
             f.write("%s %s\n" % (envtxt, shlex.join(cmd)))
-        p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             start_new_session=True)
-        limit = scn.timeout + 90
-        try:
-            out, _ = p.communicate(timeout=limit)
-            rc = p.returncode
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            out, _ = p.communicate()
-            rc = "killed by the runner after %ds (run-qemu.sh's own timeout did not fire)" % limit
+        rc, out = run_captured(cmd, env, scn.timeout + 90, self)
         output = out.decode(errors="replace")
         with open(os.path.join(outdir, "output"), "w") as f:
             f.write(output)
@@ -344,6 +372,10 @@ def parse_args():
     ap.add_argument("--list-keys", action="store_true",
                     help="document the keys of a scenario section")
     ap.add_argument("--no-build", action="store_true", help="do not run make first")
+    ap.add_argument("--heartbeat", type=float, default=30, metavar="SECONDS",
+                    help="after SECONDS without a result, say what each running job is "
+                         "doing: how long it has run and the last line it printed "
+                         "(default 30; 0: never)")
     ap.add_argument("--config", default=CFG, help="scenario table (default tests/scenarios.cfg)")
     a = ap.parse_args()
     if a.jobs < 1:
@@ -396,31 +428,89 @@ def progress_line(job, res, dt, done, total):
     return line
 
 
-def run_jobs(jobs, nlanes):
+def elapsed(seconds):
+    """7 -> '7s', 443 -> '7m23s'."""
+    m, sec = divmod(int(seconds), 60)
+    return "%dm%02ds" % (m, sec) if m else "%ds" % sec
+
+
+class Live:
+    """The jobs running now and when the runner last printed, shared by the
+    lanes and the heartbeat under one lock."""
+
+    def __init__(self, total):
+        self.lock = threading.Lock()
+        self.total, self.done = total, 0
+        self.running = {}               # job name -> (start time, job)
+        self.last_print = time.time()
+
+    def say(self, line):
+        """Print @line (the caller holds the lock)."""
+        print(line, flush=True)
+        self.last_print = time.time()
+
+    def heartbeat_lines(self, now):
+        """One "still running" line per running job, the oldest first, with
+        how long it has run and the last line its command printed."""
+        out = []
+        for name, (start, job) in sorted(self.running.items(), key=lambda kv: kv[1][0]):
+            said = getattr(job, "last_line", "")
+            said = said if len(said) <= 160 else said[:157] + "..."
+            out.append("[%*d/%d] still running: %s for %s%s" % (
+                len(str(self.total)), self.done, self.total, name, elapsed(now - start),
+                ", last said: " + said if said else ""))
+        return out
+
+
+def heartbeat(live, interval, stop):
+    """Until @stop is set: whenever the runner has printed nothing for
+    @interval seconds, say what every running job is doing."""
+    while True:
+        with live.lock:
+            now = time.time()
+            if live.running and now - live.last_print >= interval:
+                for line in live.heartbeat_lines(now):
+                    live.say(line)
+            # wake when the quiet time runs out (or soon, with nothing running)
+            wait = live.last_print + interval - now if live.running else interval / 4
+        if stop.wait(max(0.05, wait)):
+            return
+
+
+def run_jobs(jobs, nlanes, interval):
     """Run @jobs on @nlanes threads, longest first, printing a progress line
-    as each ends; -> their results, in the order they were started."""
-    lock = threading.Lock()
-    done = [0]
+    as each ends, and a heartbeat after @interval quiet seconds (0: never);
+    -> their results, in the order they were started."""
+    live = Live(len(jobs))
     times = {}
 
     def work(job):
         start = time.time()
+        with live.lock:
+            live.running[job.name] = (start, job)
         try:
             res = job.run()
         except Exception as e:  # a runner bug must show up as a failure
             import traceback
             res = [(job.name, "fail", "runner error: %s" % e, traceback.format_exc())]
         dt = time.time() - start
-        with lock:
-            done[0] += 1
+        with live.lock:
+            del live.running[job.name]
+            live.done += 1
             times[job.name] = round(dt, 2)
-            print(progress_line(job, res, dt, done[0], len(jobs)), flush=True)
+            live.say(progress_line(job, res, dt, live.done, len(jobs)))
         return res
 
+    stop = threading.Event()
+    if interval > 0:
+        threading.Thread(target=heartbeat, args=(live, interval, stop), daemon=True).start()
     results = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=nlanes) as ex:
-        for res in ex.map(work, longest_first(jobs)):
-            results += res
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=nlanes) as ex:
+            for res in ex.map(work, longest_first(jobs)):
+                results += res
+    finally:
+        stop.set()
     save_durations(times)
     return results
 
@@ -478,7 +568,7 @@ def main():
     results = build(jobs, a.no_build)
     global SCENARIO_ENV
     SCENARIO_ENV = scenario_env()
-    results += run_jobs(jobs, a.jobs)
+    results += run_jobs(jobs, a.jobs, a.heartbeat)
     return report(results, t0)
 
 

@@ -21,6 +21,7 @@ import hosttap
 import kholab_results as kr
 import scenario as sc
 import selftest_docs
+import selftest_runner
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -587,7 +588,7 @@ def t_tap(e):
 TESTS = [t_verdicts, t_summary, t_deps_root, t_deps_user, t_qemu_argv, t_esp, t_direct,
          t_boot_key, t_facts,
          t_checks, t_kho_checks, t_config, t_table, t_flip, t_results, t_fixtures, t_tap]
-TESTS += selftest_docs.TESTS
+TESTS += selftest_docs.TESTS + selftest_runner.TESTS
 
 
 def run_all(root):

@@ -189,15 +189,38 @@ lock_cache() {
 # step N WHAT - one progress line.
 step() { say "[$1/6] $2"; }
 
+# Seconds between the progress lines of a long step (a test runner that
+# captures this output shows the latest one: tests/run_tests.py's heartbeat).
+TICK=20
+
+# mmss SECONDS -> "45s" or "7m05s".
+mmss() {
+	if [ "$1" -ge 60 ]; then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi
+}
+
+# tick_while PID WHAT - until PID exits, say "... WHAT: <time so far>" every
+# $TICK s (the caller then waits for PID's status).
+tick_while() {
+	local start=$SECONDS n=0
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		[ $((n % TICK)) -ne 0 ] || say "      ... $2: $(mmss $((SECONDS - start)))"
+	done
+}
+
 # fetch_source -> sets $ver (e.g. 7.2.13), $srcdir (an extracted tree).
 fetch_source() {
-	local s pkg='' cand='' deb d tmp tarball
+	local s pkg='' cand='' deb d tmp tarball pid
 	command -v apt-get >/dev/null 2>&1 ||
 		fatal 4 "apt-get not found: this needs a Debian/Ubuntu host (or a cache entry made elsewhere, in KHOLAB_LINUX_CACHE)"
 	apt_setup
 	step 1 "apt-get update: ${KHOLAB_LINUX_SUITE:-sid} from $(debian_mirror) (private lists in $apt_dir)"
 	# --error-on=any: a mirror that cannot be reached is an error, not a warning.
-	if ! apt-get "${apt_opts[@]}" --error-on=any update >"$apt_dir/update.log" 2>&1; then
+	apt-get "${apt_opts[@]}" --error-on=any update >"$apt_dir/update.log" 2>&1 &
+	pid=$!
+	tick_while "$pid" "apt-get update"
+	if ! wait "$pid"; then
 		tail -n 5 "$apt_dir/update.log" >&2
 		fatal 4 "apt-get update failed (no network, or the mirror lacks ${KHOLAB_LINUX_SUITE:-sid}); full output in $apt_dir/update.log. Set KHOLAB_DEBIAN_MIRROR to another Debian archive"
 	fi
@@ -223,7 +246,10 @@ fetch_source() {
 	if [ -z "$deb" ]; then
 		step 1 "apt-get download $pkg=$cand into $cache/src"
 		(cd "$cache/src" && apt-get "${apt_opts[@]}" download "$pkg=$cand") \
-			>"$apt_dir/download.log" 2>&1 || {
+			>"$apt_dir/download.log" 2>&1 &
+		pid=$!
+		tick_while "$pid" "downloading $pkg $cand"
+		wait "$pid" || {
 			tail -n 5 "$apt_dir/download.log" >&2
 			fatal 4 "apt-get download $pkg failed; full output in $apt_dir/download.log"
 		}
@@ -232,11 +258,17 @@ fetch_source() {
 	fi
 	step 2 "extracting $(basename "$deb") into $srcdir"
 	tmp=$(mktemp -d "$cache/src/.extract.XXXXXX")
-	dpkg-deb -x "$deb" "$tmp/deb" || fatal 4 "dpkg-deb -x $deb failed (a damaged download? delete it and run again)"
+	dpkg-deb -x "$deb" "$tmp/deb" &
+	pid=$!
+	tick_while "$pid" "unpacking $(basename "$deb")"
+	wait "$pid" || fatal 4 "dpkg-deb -x $deb failed (a damaged download? delete it and run again)"
 	tarball=$(compgen -G "$tmp/deb/usr/src/linux-source-*.tar.xz" | head -n1 || true)
 	[ -n "$tarball" ] || fatal 4 "$deb holds no usr/src/linux-source-*.tar.xz"
 	mkdir -p "$tmp/tree"
-	tar -xJf "$tarball" -C "$tmp/tree" || fatal 4 "extracting $tarball failed (disk full?)"
+	tar -xJf "$tarball" -C "$tmp/tree" &
+	pid=$!
+	tick_while "$pid" "extracting $(basename "$tarball")"
+	wait "$pid" || fatal 4 "extracting $tarball failed (disk full?)"
 	d=$(compgen -G "$tmp/tree/linux-source-*" | head -n1 || true)
 	[ -n "$d" ] && [ -f "$d/Makefile" ] || fatal 4 "$tarball holds no linux-source-*/Makefile"
 	rm -rf "$srcdir"
@@ -275,10 +307,39 @@ check_config() {
 	done <"$FRAGMENT"
 }
 
+# Kbuild lines ("  CC mm/slub.o") a build of this config prints: Linux
+# 7.2.13, recipe 1, printed 1732.  The progress estimate uses it until a
+# build here has recorded its own count (build-steps in its cache entry).
+BUILD_STEPS_GUESS=1732
+
+# build_expected FILE - FILE (build-steps, build-seconds) of the last cache
+# entry, in name order, that has one; or nothing.
+build_expected() {
+	local f v=''
+	for f in "$cache"/linux-*/"$1"; do
+		[ ! -f "$f" ] || v=$(cat "$f")
+	done
+	echo "$v"
+}
+
+# build_progress LOG OBJ START TOTAL - one progress line of the bzImage
+# build: time so far, kbuild steps done of about TOTAL, time left, the
+# last step.
+build_progress() {
+	local steps last el left=''
+	steps=$(grep -cE '^  [A-Z]+' "$1" || true)
+	last=$(grep -E '^  [A-Z]+' "$1" | tail -n1 | sed "s/^ *//; s/  */ /g; s,$2/,," || true)
+	el=$((SECONDS - $3))
+	if [ "$steps" -ge 50 ] && [ "$steps" -lt "$4" ]; then
+		left=", about $(mmss $((el * ($4 - steps) / steps))) left"
+	fi
+	say "[4/6] building Linux $ver: $(mmss $el), $steps of ~$4 steps ($((steps * 100 / $4))%)$left${last:+; at: $last}"
+}
+
 # build_kernel OUTDIR - configure and build $srcdir into OUTDIR (bzImage,
-# config, build.log).
+# config, build.log, build-seconds, build-steps).
 build_kernel() {
-	local out=$1 obj log mk start pid n=0 last
+	local out=$1 obj log mk start pid n=0 total before
 	obj=$cache/obj/$(basename "$out")
 	rm -rf "$obj"
 	mkdir -p "$obj" "$out"
@@ -297,16 +358,16 @@ build_kernel() {
 	check_config "$obj/.config"
 	cp "$obj/.config" "$out/config"
 	start=$SECONDS
-	step 4 "building bzImage (-j$jobs); log: $log"
+	total=$(build_expected build-steps)
+	total=${total:-$BUILD_STEPS_GUESS}
+	before=$(build_expected build-seconds)
+	step 4 "building Linux $ver bzImage (-j$jobs, about $total steps${before:+; the last build here took $(mmss "$before")}); log: $log"
 	"${mk[@]}" -j"$jobs" bzImage >>"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		n=$((n + 1))
-		if [ $((n % 30)) -eq 0 ]; then
-			last=$(grep -E '^  [A-Z]+' "$log" | tail -n1 | sed "s/^ *//; s,$obj/,," || true)
-			say "      ... $((SECONDS - start)) s${last:+, at: $last}"
-		fi
+		[ $((n % TICK)) -ne 0 ] || build_progress "$log" "$obj" "$start" "$total"
 	done
 	wait "$pid" || {
 		grep -E 'error|Error' "$log" | tail -n 10 >&2 || tail -n 15 "$log" >&2
@@ -314,6 +375,7 @@ build_kernel() {
 	}
 	cp "$obj/arch/x86/boot/bzImage" "$out/bzImage"
 	echo "$((SECONDS - start))" >"$out/build-seconds"
+	grep -cE '^  [A-Z]+' "$log" >"$out/build-steps" || true
 	say "      bzImage built in $((SECONDS - start)) s ($(stat -c %s "$out/bzImage") bytes, -j$jobs)"
 	rm -rf "$obj"
 }

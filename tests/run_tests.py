@@ -362,6 +362,10 @@ def parse_args():
                     help="parallel jobs (default min(nproc, 2))")
     ap.add_argument("-g", "--group", action="append", default=[],
                     help="run only scenarios in GROUP (repeatable)")
+    ap.add_argument("--skip", action="append", default=[], metavar="GROUP[,GROUP]",
+                    help="run everything else: leave out the tests of these groups (host, "
+                         "self and any scenario group; repeatable); the last lines then say "
+                         "that the run was not the full suite (make test SKIP=...)")
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--host-only", action="store_true", help="only cmocka host tests")
     only.add_argument("--qemu-only", action="store_true", help="only scenarios")
@@ -380,11 +384,13 @@ def parse_args():
     a = ap.parse_args()
     if a.jobs < 1:
         ap.error("-j must be at least 1")
+    a.skip = [g for arg in a.skip for g in arg.split(",") if g.strip()]
     return a
 
 
 def select_jobs(a, scenarios):
-    """The jobs the options and patterns select, in table order."""
+    """-> (the jobs the options and patterns select, in table order; the
+    number of them --skip left out)."""
     jobs = []
     if not (a.qemu_only or a.self_test):
         jobs += host_jobs()
@@ -396,16 +402,39 @@ def select_jobs(a, scenarios):
         jobs = [j for j in jobs if sc.name_matches(j.name, j.groups, a.patterns)]
     if a.group:
         jobs = [j for j in jobs if set(a.group) & set(j.groups)]
-    return jobs
+    kept = [j for j in jobs if not set(a.skip) & set(j.groups)]
+    return kept, len(jobs) - len(kept)
 
 
-def list_jobs(jobs):
-    """--list: one line per job, then the count."""
+def skip_error(a, scenarios):
+    """A message when --skip names a group no test is in, else None."""
+    known = {"host", "self"} | {g for s in scenarios for g in s.groups}
+    unknown = [g for g in a.skip if g not in known]
+    if not unknown:
+        return None
+    return "--skip %s: no test is in that group; groups: %s" % (
+        ",".join(unknown), " ".join(sorted(known)))
+
+
+def partial_note(a, nskipped, nrun):
+    """The line that says a --skip run was not the full suite, or None."""
+    if not a.skip:
+        return None
+    return ("run_tests: NOT the full suite: %d of %d jobs left out by --skip %s; "
+            "make test without SKIP= runs them all" % (nskipped, nskipped + nrun,
+                                                       ",".join(a.skip)))
+
+
+def list_jobs(jobs, note):
+    """--list: one line per job, then @note (when a --skip left some out)
+    and the count."""
     for j in jobs:
         extra = ""
         if isinstance(j, ScenarioJob):
             extra = "  [%s]  %s" % (" ".join(j.groups), j.scn.describe())
         print("%s%s" % (j.name, extra))
+    if note:
+        print(note)
     print("%d selected" % len(jobs))
     return 0
 
@@ -515,8 +544,9 @@ def run_jobs(jobs, nlanes, interval):
     return results
 
 
-def report(results, t0):
-    """Every failure with its reasons and details, then the last lines;
+def report(results, t0, note):
+    """Every failure with its reasons and details, then the last lines
+    (@note, when a --skip left tests out, right before the counts);
     -> the exit status."""
     failed = [r for r in results if r[1] == "fail"]
     passed = [r for r in results if r[1] == "pass"]
@@ -534,6 +564,8 @@ def report(results, t0):
         print("%d skipped (not counted): %s" % (len(skipped), ", ".join(r[0] for r in skipped)))
     print("run_tests: %.1fs, artifacts in %s" % (time.time() - t0,
                                                   os.path.relpath(os.path.join(BUILD_DIR, "test-runs"), ROOT)))
+    if note:
+        print(note)
     print("%d passed, %d failed" % (len(passed), len(failed)))
     return 1 if failed or not passed else 0
 
@@ -554,13 +586,19 @@ def main():
         print("0 passed, 1 failed")
         return 1
 
-    jobs = select_jobs(a, scenarios)
+    err = skip_error(a, scenarios)
+    if err:
+        print("run_tests: error: %s" % err)
+        print("0 passed, 1 failed")
+        return 1
+    jobs, nskipped = select_jobs(a, scenarios)
+    note = partial_note(a, nskipped, len(jobs))
     if a.list:
-        return list_jobs(jobs)
+        return list_jobs(jobs, note)
     if not jobs:
-        print("run_tests: error: nothing selected (patterns %s, groups %s, %d scenarios, "
-              "%d host test programs); see --list"
-              % (a.patterns, a.group, len(scenarios), len(host_jobs())))
+        print("run_tests: error: nothing selected (patterns %s, groups %s, skipped groups %s, "
+              "%d scenarios, %d host test programs); see --list"
+              % (a.patterns, a.group, a.skip, len(scenarios), len(host_jobs())))
         print("0 passed, 0 failed")
         return 1
 
@@ -569,7 +607,7 @@ def main():
     global SCENARIO_ENV
     SCENARIO_ENV = scenario_env()
     results += run_jobs(jobs, a.jobs, a.heartbeat)
-    return report(results, t0)
+    return report(results, t0, note)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 """Self-tests of tests/run_tests.py as a program: it is run on a scenario
 table of its own (script scenarios only, no build, no QEMU) in a scratch
-build directory (results self:heartbeat and self:skip)."""
+build directory (results self:heartbeat and self:skip), and the
+Makefile's SKIP= hook."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -57,4 +59,40 @@ def t_heartbeat(e):
            "no heartbeat before the result, or one after it:\n%s" % text)
 
 
-TESTS = [t_heartbeat]
+SKIP_CFG = "".join("[%s]\nkind = script\nargs = %s\ngroups = %s\n" % (n, "%s", g)
+                   for n, g in (("job-a", "x"), ("job-b", "y"), ("job-c", "x z")))
+
+
+def t_skip(e):
+    """--skip GROUP[,GROUP] runs every other test and says on its last lines,
+    right before the counts, that the run was not the full suite; an unknown
+    group is an error; make test SKIP=... passes --skip."""
+    cfg = SKIP_CFG.replace("%s", shutil.which("true") or "/bin/true")
+    for args, ran, note in (([], ["job-a", "job-b", "job-c"], None),
+                            (["--skip", "y"], ["job-a", "job-c"], "1 of 3 jobs left out by --skip y;"),
+                            (["--skip", "x", "--skip", "z"], ["job-b"],
+                             "2 of 3 jobs left out by --skip x,z;")):
+        rc, out = runner(e, cfg, ["--qemu-only", "-j1"] + args)
+        text = "\n".join(out)
+        got = sorted(l.split()[2] for l in out if re.match(r"^\[\d/\d\] PASS ", l))
+        expect(rc == 0 and got == ran and out[-1] == "%d passed, 0 failed" % len(ran),
+               "%s: want %s run, got (status %s):\n%s" % (args, ran, rc, text))
+        if note:
+            expect(out[-2].startswith("run_tests: NOT the full suite: " + note),
+                   "%s: the line before the counts does not say what was left out:\n%s"
+                   % (args, text))
+        else:
+            expect("NOT the full suite" not in text, "a full run says it is not:\n%s" % text)
+    rc, out = runner(e, cfg, ["--qemu-only", "--skip", "x,nope"])
+    expect(rc == 1 and "--skip nope: no test is in that group" in out[0] and
+           out[-1] == "0 passed, 1 failed", "an unknown group was accepted:\n%s" % "\n".join(out))
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    p = subprocess.run(["make", "-n", "-C", e.root, "--no-print-directory", "test",
+                        "SKIP=interop,bench"], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    make = p.stdout.decode(errors="replace")
+    expect("tests/run_tests.py --skip interop,bench" in make,
+           "make test SKIP=interop,bench does not pass --skip:\n%s" % make)
+
+
+TESTS = [t_heartbeat, t_skip]

@@ -34,7 +34,7 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		return;
 	}
 	timeline_begin(PHASE_KHO_RESTORE);
-	err = kho_test_restore(bi->generation, &r);	/* kho/test.c */
+	err = kho_test_restore(bi->generation, &r);	/* kho/test/test.c */
 	timeline_end(PHASE_KHO_RESTORE);
 	if (err) {
 		snprintf(why, sizeof(why), "KHO restore failed in generation %llu: %llu lost, %llu mismatched, %llu of %llu restored; test_kho %u of %u, checksum %s",

@@ -8,7 +8,7 @@
 # PVH_OBJS) are linked in too.  It expects glibc's stack-protector canary at %fs:0x28;
 # kernel/stackprot.c provides that slot and __stack_chk_fail.
 
-KERNEL_SRCS := $(wildcard init/*.c kernel/*.c kernel/lib/*.c mm/*.c kho/*.c)
+KERNEL_SRCS := $(wildcard init/*.c kernel/*.c kernel/lib/*.c mm/*.c kho/*.c kho/test/*.c)
 KERNEL_ASMS := $(wildcard kernel/*.asm)
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(BUILD)/%.o) $(KERNEL_ASMS:%.asm=$(BUILD)/%.asm.o)
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a

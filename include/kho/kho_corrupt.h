@@ -75,13 +75,13 @@ int kho_corrupt_set_map(void *fdt, u64 v);
 /* kho_corrupt_v1_inject - make a kho-v1 list claim the page at @phys is preserved. */
 int kho_corrupt_v1_inject(void *fdt, phys_addr_t phys);
 
-/* kho_corrupt_v1 - the chunk-list kinds (kho/corrupt_v1.c); -EINVAL for others. */
+/* kho_corrupt_v1 - the chunk-list kinds (kho/test/corrupt_v1.c); -EINVAL for others. */
 int kho_corrupt_v1(int kind, void *fdt, u64 map, u64 top);
 
 /* kho_corrupt_v4_inject - make a kho-v4 tree claim 2^@order pages at @phys. */
 int kho_corrupt_v4_inject(u64 root, phys_addr_t phys, unsigned int order);
 
-/* kho_corrupt_v4 - the radix-tree and subtree kinds (kho/corrupt_v4.c). */
+/* kho_corrupt_v4 - the radix-tree and subtree kinds (kho/test/corrupt_v4.c). */
 int kho_corrupt_v4(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 root, u64 top);
 
 /**

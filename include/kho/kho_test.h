@@ -1,5 +1,5 @@
 /*
- * kho/kho_test.h - the KHO test client (kho/test.c): preserves seeded
+ * kho/kho_test.h - the KHO test client (kho/test/test.c): preserves seeded
  * random folios and a ledger in one generation, restores and verifies them
  * in the next.  init/generation.c drives it.
  */
@@ -8,7 +8,7 @@
 
 #include <kholab/types.h>
 
-/* What Linux's test_kho protocol found in one generation (kho/test_linux.c). */
+/* What Linux's test_kho protocol found in one generation (kho/test/test_linux.c). */
 struct kho_test_linux_result {
 	bool found;			/* a kho_test subtree arrived */
 	bool ok;			/* every folio back and the checksum matches */

@@ -1,5 +1,5 @@
 /*
- * kho/dump.c - "Inspecting a handoff": emit, through the results channel,
+ * kho/test/dump.c - "Inspecting a handoff": emit, through the results channel,
  * every byte a kernel hands to the next one (kho.dump=1).
  *
  * DOC: the handoff dump

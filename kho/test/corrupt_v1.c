@@ -1,5 +1,5 @@
 /*
- * kho/corrupt_v1.c - kho.corrupt= damage that only a kho-v1 chunk list can
+ * kho/test/corrupt_v1.c - kho.corrupt= damage that only a kho-v1 chunk list can
  * suffer, and the kho-v1 way to claim a page is preserved.
  */
 #define pr_fmt(fmt) "KHO: " fmt

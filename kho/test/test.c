@@ -1,5 +1,5 @@
 /*
- * kho/test.c - the KHO test client: what Linux's test_kho does, across
+ * kho/test/test.c - the KHO test client: what Linux's test_kho does, across
  * any number of kexec generations.
  *
  * DOC: KHO test client

@@ -1,5 +1,5 @@
 /*
- * kho/test_linux.c - Linux's test_kho protocol, as a second test client:
+ * kho/test/test_linux.c - Linux's test_kho protocol, as a second test client:
  * what a Linux kernel with CONFIG_TEST_KEXEC_HANDOVER preserves, and the
  * check it makes after a kexec, so that kholab and Linux can judge each
  * other's handoffs the same way.

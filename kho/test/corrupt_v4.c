@@ -1,5 +1,5 @@
 /*
- * kho/corrupt_v4.c - kho.corrupt= damage that only a kho-v4 handoff can
+ * kho/test/corrupt_v4.c - kho.corrupt= damage that only a kho-v4 handoff can
  * suffer: radix tree pointers and keys, and the subtree properties and
  * kexec-metadata blob.  Each kind breaks exactly one rule the receiver
  * checks (kho/abi_v4.c, kho/validate.c; docs/robustness.md lists them).

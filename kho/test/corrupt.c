@@ -1,5 +1,5 @@
 /*
- * kho/corrupt.c - fault injection in the sending kernel (kho.corrupt=KIND).
+ * kho/test/corrupt.c - fault injection in the sending kernel (kho.corrupt=KIND).
  *
  * DOC: KHO fault injection
  *

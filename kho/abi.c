@@ -2,15 +2,23 @@
  * kho/abi.c - the wire formats this kernel speaks: which one it writes,
  * and which one a received root FDT is written in.
  *
- * A receiver recognises a format only by the root FDT's compatible
- * string, compared byte for byte including its NUL; anything else is
- * refused by kho/validate.c with the list kho_abi_names() gives.
+ * DOC: the table of wire formats
+ *
+ * Each format is one kho/abi_<name>.c defining a struct kho_abi
+ * (include/kho/kho_internal.h) and one row of abis[] below; nothing else
+ * in kho/ names a format.  The first row is the default (kho.abi= unset);
+ * kho.abi= words are the rows' names.  A receiver recognises a format
+ * only by the root FDT's compatible string, compared byte for byte
+ * including its NUL; anything else is refused by kho/validate.c with the
+ * list kho_abi_names() gives.
  */
 #include <kho/kho_internal.h>
 #include <kernel/layout.h>
 #include <string.h>
 #include <errno.h>
 
+/* One row per format, the default first: kho/abi_v4.c, kho/abi_v1.c. */
+extern const struct kho_abi kho_abi_v4, kho_abi_v1;
 static const struct kho_abi *const abis[] = { &kho_abi_v4, &kho_abi_v1 };
 
 /* kho_abi_send - see kho_internal.h: kho.abi= entry for this generation. */

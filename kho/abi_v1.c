@@ -267,6 +267,7 @@ const struct kho_abi kho_abi_v1 = {
 	.free_mem = kho_free_serialized,
 	.write_subtree = write_subtree,
 	.read_subtree = read_subtree,
+	.subtree_defect = "a subtree node has no 8-byte fdt property",
 	.walk_mem = kho_walk_mem_map,
 	.for_each_map_page = for_each_map_page,
 };

@@ -310,6 +310,8 @@ const struct kho_abi kho_abi_v4 = {
 	.free_mem = v4_free,
 	.write_subtree = write_subtree,
 	.read_subtree = read_subtree,
+	.subtree_defect = "a subtree node lacks an 8-byte preserved-data or a non-zero blob-size",
+	.flags = KHO_ABI_METADATA,
 	.walk_mem = kho_v4_walk,
 	.for_each_map_page = for_each_map_page,
 };

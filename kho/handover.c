@@ -28,10 +28,11 @@
 _Static_assert(KHO_HANDOFF_MAX_SCRATCH >= KHO_MAX_SCRATCH, "room for every scratch area");
 
 /*
- * add_metadata - kho-v4's kexec-metadata: this release and the count of
- * kexecs in the chain (one more than the sender of this boot said, or
- * than this kholab chain's generation when nobody said).  Return: the
- * blob's page, or NULL (logged) when it could not be added.
+ * add_metadata - the kexec-metadata blob, for a format that carries one
+ * (KHO_ABI_METADATA): this release and the count of kexecs in the chain
+ * (one more than the sender of this boot said, or than this kholab
+ * chain's generation when nobody said).  Return: the blob's page, or NULL
+ * (logged) when it could not be added.
  */
 static struct page *add_metadata(void)
 {
@@ -64,7 +65,7 @@ int kho_finalize(u64 *fdt_phys)
 	err = kho_preserve_folio(p, 0);		/* the next kernel must not reuse it */
 	if (err)
 		goto err_free;
-	if (abi == &kho_abi_v4) {
+	if (abi->flags & KHO_ABI_METADATA) {
 		meta = add_metadata();
 		err = meta ? 0 : -ENOMEM;
 		if (err)

@@ -304,9 +304,7 @@ static int validate_tree(const void *fdt, u64 fdt_phys)
 		u64 sub, size;
 
 		if (kho_in.abi->read_subtree(fdt, node, &sub, &size))
-			return reject(kho_in.abi == &kho_abi_v4 ?
-				      "a subtree node lacks an 8-byte preserved-data or a non-zero blob-size" :
-				      "a subtree node has no 8-byte fdt property", fdt_phys);
+			return reject(kho_in.abi->subtree_defect, fdt_phys);
 		if (!in_block(sub, size ? 1 : sizeof(struct fdt_header)))
 			return reject("a subtree's blob is not in preserved memory", sub);
 		if (!in_block(sub, size ? size : fdt_totalsize(__va(sub))))

@@ -72,17 +72,32 @@ u64 kho_corrupt_map_of(const void *fdt);
 /* kho_corrupt_set_map - rewrite preserved-memory-map in place; 0 or -EINVAL. */
 int kho_corrupt_set_map(void *fdt, u64 v);
 
-/* kho_corrupt_v1_inject - make a kho-v1 list claim the page at @phys is preserved. */
-int kho_corrupt_v1_inject(void *fdt, phys_addr_t phys);
+/* What struct kho_corrupt_format.apply returns for a kind it leaves to the common code. */
+#define KHO_CORRUPT_OTHER	1
 
-/* kho_corrupt_v1 - the chunk-list kinds (kho/test/corrupt_v1.c); -EINVAL for others. */
-int kho_corrupt_v1(int kind, void *fdt, u64 map, u64 top);
+/**
+ * struct kho_corrupt_format - what the fault injector knows of one wire
+ * format's own structures (kho/test/corrupt_<name>.c).
+ * @abi:        the struct kho_abi name of the format it damages, e.g. "v4"
+ * @apply:      damage the handoff as @kind says, for the kinds only this
+ *              format can suffer (and block-overlap); @map is the root's
+ *              preserved-memory-map, @top an address past the end of RAM.
+ *              Return: 0, a negative errno, or KHO_CORRUPT_OTHER for a
+ *              kind it does not own
+ * @inject:     make the encoded map of root FDT @fdt also claim the block
+ *              of 2^@order pages at @phys.  Return: 0 or a negative errno
+ * @head_bytes: kho.corrupt=bitflip: how many bytes at the start of the
+ *              map's first page (at @map) hold its structure
+ */
+struct kho_corrupt_format {
+	const char *abi;
+	int (*apply)(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 map, u64 top);
+	int (*inject)(void *fdt, phys_addr_t phys, unsigned int order);
+	u64 (*head_bytes)(u64 map);
+};
 
-/* kho_corrupt_v4_inject - make a kho-v4 tree claim 2^@order pages at @phys. */
-int kho_corrupt_v4_inject(u64 root, phys_addr_t phys, unsigned int order);
-
-/* kho_corrupt_v4 - the radix-tree and subtree kinds (kho/test/corrupt_v4.c). */
-int kho_corrupt_v4(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 root, u64 top);
+/* The formats the injector knows: kho/test/corrupt_v1.c, kho/test/corrupt_v4.c. */
+extern const struct kho_corrupt_format kho_corrupt_v1, kho_corrupt_v4;
 
 /**
  * kho_corrupt_apply - damage the finished handoff as kho.corrupt= says

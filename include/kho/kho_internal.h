@@ -187,6 +187,8 @@ struct kho_walk_defect {
  *                 [phys, phys + size) (libfdt sequential-write @fdt)
  * @read_subtree:  read them back from node @node of a received root;
  *                 *size = 0 means "an FDT sized by its own header"
+ * @subtree_defect: what a receiver says when @read_subtree refuses a node
+ * @flags:         KHO_ABI_* capabilities
  * @walk_mem:      validate and walk a received map (never allocates)
  * @for_each_map_page: call @fn for every page the encoded map occupies
  *                 (the handoff dump); stops at the first non-zero return
@@ -198,10 +200,18 @@ struct kho_abi {
 	void (*free_mem)(u64 map_phys);
 	int (*write_subtree)(void *fdt, u64 phys, u64 size);
 	int (*read_subtree)(const void *fdt, int node, u64 *phys, u64 *size);
+	const char *subtree_defect;
+	unsigned int flags;
 	int (*walk_mem)(u64 map_phys, const struct kho_walk_ops *ops, void *arg,
 			struct kho_walk_defect *defect);
 	int (*for_each_map_page)(u64 map_phys, int (*fn)(u64 phys, void *arg), void *arg);
 };
+
+/*
+ * KHO_ABI_METADATA - the format carries the kexec-metadata blob (the
+ * sender's release and the kexecs so far): kho_finalize() adds it.
+ */
+#define KHO_ABI_METADATA	(1u << 0)
 
 /* kho_abi_send - the format this kernel writes (the default one). */
 const struct kho_abi *kho_abi_send(void);

@@ -17,6 +17,7 @@
 #include <kho/kho_corrupt.h>
 #include <kho/kho_internal.h>
 #include <mm/page_alloc.h>
+#include <kernel/layout.h>
 #include <kernel/printk.h>
 #include <libfdt.h>
 #include <string.h>
@@ -38,6 +39,14 @@ _Static_assert(sizeof(kho_corrupt_names) / sizeof(kho_corrupt_names[0]) == KHO_C
 	       "a name per kind");
 
 struct kho_corrupt_config kho_corrupt_cfg = { .seed = 1, .bits = 8 };
+
+/*
+ * The formats whose own structures the injector can damage, one row per
+ * kho/test/corrupt_<name>.c, matched by the struct kho_abi name being
+ * sent.  A format without a row still suffers every kind that needs no
+ * knowledge of its map; the others do not apply to it.
+ */
+static const struct kho_corrupt_format *const formats[] = { &kho_corrupt_v4, &kho_corrupt_v1 };
 
 static u8 fdt_tmp[2 * KHO_FDT_SIZE] __attribute__((aligned(8)));
 
@@ -81,8 +90,17 @@ static u64 rand64(u64 *s)
 	return *s;
 }
 
+/* format_of - the injector's row for wire format @abi, or NULL. */
+static const struct kho_corrupt_format *format_of(const struct kho_abi *abi)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (!strcmp(formats[i]->abi, abi->name))
+			return formats[i];
+	return NULL;
+}
+
 /* bitflip - flip kho_corrupt_cfg.bits random bits in the handoff's data structures. */
-static int bitflip(const struct kho_corrupt_ctx *c, void *fdt)
+static int bitflip(const struct kho_corrupt_format *f, const struct kho_corrupt_ctx *c, void *fdt)
 {
 	u64 s = kho_corrupt_cfg.seed ? kho_corrupt_cfg.seed : 1, first = kho_corrupt_map_of(fdt);
 
@@ -100,12 +118,11 @@ static int bitflip(const struct kho_corrupt_ctx *c, void *fdt)
 		} else if (where == 2) {	/* the scratch array */
 			buf = (u8 *)c->scratch;
 			len = c->nr_scratch * sizeof(struct kho_scratch);
-		} else {			/* the map: v1's first chunk, v4's root entries 0..3 */
-			if (!first)
+		} else {			/* the map's first page, as far as it is used */
+			if (!first || !f)
 				continue;
 			buf = __va(first);
-			len = kho_abi_send() == &kho_abi_v4 ? 32 :
-			      16 + 16 * (u64)((struct khoser_mem_chunk *)buf)->hdr.num_elms;
+			len = f->head_bytes(first);
 		}
 		r = rand64(&s) % (len * 8);
 		buf[r / 8] ^= (u8)(1u << (r % 8));
@@ -117,40 +134,15 @@ static int bitflip(const struct kho_corrupt_ctx *c, void *fdt)
 }
 
 /* inject - claim 2^@order pages at @phys are preserved, in the wire format sent. */
-static int inject(void *fdt, phys_addr_t phys, unsigned int order)
+static int inject(const struct kho_corrupt_format *f, void *fdt, phys_addr_t phys,
+		  unsigned int order)
 {
-	u64 map = kho_corrupt_map_of(fdt);
-
-	if (kho_abi_send() == &kho_abi_v4)
-		return kho_corrupt_v4_inject(map, phys, order);
-	return order ? -EINVAL : kho_corrupt_v1_inject(fdt, phys);
-}
-
-/* first_block - kho_for_each_preserved callback: remember the first block. */
-static int first_block(phys_addr_t phys, unsigned int order, void *arg)
-{
-	u64 *b = arg;
-
-	b[0] = phys;
-	b[1] = order;
-	return 1;
-}
-
-/* overlap - list a second, overlapping block (kho-v4: a smaller order at the same place). */
-static int overlap(void *fdt, u64 map, u64 top)
-{
-	u64 b[2] = { 0, 0 };
-
-	if (kho_abi_send() != &kho_abi_v4)
-		return kho_corrupt_v1(KHO_CORRUPT_BLOCK_OVERLAP, fdt, map, top);
-	kho_for_each_preserved(first_block, b);
-	if (!b[0])
-		return -EINVAL;
-	return b[1] ? inject(fdt, b[0], 0) : inject(fdt, ALIGN_DOWN(b[0], 2 * PAGE_SIZE), 1);
+	return f ? f->inject(fdt, phys, order) : -EINVAL;
 }
 
 /* common - the kinds that damage any wire format the same way. */
-static int common(const struct kho_corrupt_ctx *c, int kind, void *fdt, u64 map, u64 top)
+static int common(const struct kho_corrupt_format *f, const struct kho_corrupt_ctx *c, int kind,
+		  void *fdt, u64 map, u64 top)
 {
 	switch (kind) {
 	case KHO_CORRUPT_FDT_MAGIC:		fdt_set_magic(fdt, 0xdeadbeef); return 0;
@@ -164,16 +156,15 @@ static int common(const struct kho_corrupt_ctx *c, int kind, void *fdt, u64 map,
 	case KHO_CORRUPT_MAP_ZERO:		return kho_corrupt_set_map(fdt, 0);
 	case KHO_CORRUPT_MAP_OUTSIDE_RAM:	return kho_corrupt_set_map(fdt, top);
 	case KHO_CORRUPT_MAP_UNALIGNED:		return kho_corrupt_set_map(fdt, map + 8);
-	case KHO_CORRUPT_BLOCK_IN_SCRATCH:	return inject(fdt, c->scratch[0].addr, 0);
-	case KHO_CORRUPT_BLOCK_ON_KERNEL:	return inject(fdt, c->next_kernel_phys, 0);
+	case KHO_CORRUPT_BLOCK_IN_SCRATCH:	return inject(f, fdt, c->scratch[0].addr, 0);
+	case KHO_CORRUPT_BLOCK_ON_KERNEL:	return inject(f, fdt, c->next_kernel_phys, 0);
 	case KHO_CORRUPT_BLOCK_ON_HANDOFF:
-		return inject(fdt, ALIGN_DOWN(c->handoff_phys, PAGE_SIZE), 0);
-	case KHO_CORRUPT_BLOCK_OVERLAP:		return overlap(fdt, map, top);
+		return inject(f, fdt, ALIGN_DOWN(c->handoff_phys, PAGE_SIZE), 0);
 	case KHO_CORRUPT_SCRATCH_OUTSIDE_RAM:	c->scratch[1].addr = top; return 0;
 	case KHO_CORRUPT_SCRATCH_OVERLAP:	c->scratch[2] = c->scratch[1]; return 0;
 	case KHO_CORRUPT_SCRATCH_ZERO:		c->scratch[0].size = 0; return 0;
 	case KHO_CORRUPT_FDT_SIZE:		c->kd->fdt_size = 2 * KHO_FDT_SIZE; return 0;
-	case KHO_CORRUPT_BITFLIP:		return bitflip(c, fdt);
+	case KHO_CORRUPT_BITFLIP:		return bitflip(f, c, fdt);
 	default:				return -EINVAL;
 	}
 }
@@ -183,17 +174,14 @@ int kho_corrupt_apply(const struct kho_corrupt_ctx *c)
 {
 	void *fdt = __va(c->kd->fdt_addr);
 	u64 map = kho_corrupt_map_of(fdt), top = ALIGN_UP(c->phys_top, PUD_SIZE) + PUD_SIZE;
-	bool v4 = kho_abi_send() == &kho_abi_v4;
+	const struct kho_corrupt_format *f = format_of(kho_abi_send());
 	int kind = kho_corrupt_cfg.kind, err;
 
 	if (kind == KHO_CORRUPT_NONE)
 		return 0;
-	if (kind >= KHO_CORRUPT_CHUNK_CYCLE && kind <= KHO_CORRUPT_BITMAP_OUTSIDE_RAM)
-		err = v4 ? -EINVAL : kho_corrupt_v1(kind, fdt, map, top);
-	else if (kind >= KHO_CORRUPT_TREE_OUTSIDE_RAM && kind <= KHO_CORRUPT_METADATA_VERSION)
-		err = v4 ? kho_corrupt_v4(kind, c, fdt, map, top) : -EINVAL;
-	else
-		err = common(c, kind, fdt, map, top);
+	err = f ? f->apply(kind, c, fdt, map, top) : KHO_CORRUPT_OTHER;
+	if (err == KHO_CORRUPT_OTHER)	/* not a kind of the format's own */
+		err = common(f, c, kind, fdt, map, top);
 	if (err)
 		pr_err("kho.corrupt=%s does not apply to this %s handoff\n", kho_corrupt_names[kind],
 		       kho_abi_send()->compatible);

@@ -1,6 +1,15 @@
 /*
- * kho/test/corrupt_v1.c - kho.corrupt= damage that only a kho-v1 chunk list can
- * suffer, and the kho-v1 way to claim a page is preserved.
+ * kho/test/corrupt_v1.c - kho.corrupt= damage that only a kho-v1 chunk
+ * list can suffer, and the kho-v1 way to claim a page is preserved.
+ *
+ * DOC: damaging a kho-v1 handoff
+ *
+ * The fault injector (kho/test/corrupt.c) finds this file's struct
+ * kho_corrupt_format by the name of the format being sent ("v1").  It
+ * owns the chunk-list kinds (chunk-cycle, chunk-num-elms, chunk-order,
+ * bitmap-outside-ram) and block-overlap, which lists the first bitmap of
+ * the list a second time in a chunk of its own.  A claimed block is one
+ * more chunk at the end of the list, of order 0 only.
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
@@ -40,12 +49,15 @@ static int append_chunk(void *fdt, unsigned int order, struct khoser_mem_bitmap_
 	return 0;
 }
 
-/* kho_corrupt_v1_inject - see kho_corrupt.h: make the list claim the page at @phys is preserved (order 0). */
-int kho_corrupt_v1_inject(void *fdt, phys_addr_t phys)
+/* inject - see struct kho_corrupt_format: make the list claim the page at @phys (order 0 only). */
+static int inject(void *fdt, phys_addr_t phys, unsigned int order)
 {
-	u64 pfn = PHYS_PFN(phys), *bits = kho_page_alloc();	/* zeroed, above 1 MiB */
+	u64 pfn = PHYS_PFN(phys), *bits;
 	struct khoser_mem_bitmap_ptr e;
 
+	if (order)
+		return -EINVAL;
+	bits = kho_page_alloc();	/* zeroed, above 1 MiB */
 	if (!bits)
 		return -ENOMEM;
 	bits[(pfn % PRESERVE_BITS) / 64] |= 1ULL << (pfn % 64);
@@ -55,11 +67,15 @@ int kho_corrupt_v1_inject(void *fdt, phys_addr_t phys)
 	return append_chunk(fdt, 0, e);
 }
 
-/* kho_corrupt_v1 - see kho_corrupt.h. */
-int kho_corrupt_v1(int kind, void *fdt, u64 map, u64 top)
+/* apply - see struct kho_corrupt_format: the chunk-list kinds and block-overlap. */
+static int apply(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 map, u64 top)
 {
 	struct khoser_mem_chunk *first = map ? __va(map) : NULL;
 
+	(void)c;
+	if (kind != KHO_CORRUPT_BLOCK_OVERLAP &&
+	    (kind < KHO_CORRUPT_CHUNK_CYCLE || kind > KHO_CORRUPT_BITMAP_OUTSIDE_RAM))
+		return KHO_CORRUPT_OTHER;
 	if (!first)
 		return -EINVAL;		/* nothing preserved: no chunk to damage */
 	switch (kind) {
@@ -73,3 +89,16 @@ int kho_corrupt_v1(int kind, void *fdt, u64 map, u64 top)
 		return -EINVAL;
 	}
 }
+
+/* head_bytes - see struct kho_corrupt_format: the first chunk's header and its used entries. */
+static u64 head_bytes(u64 map)
+{
+	return 16 + 16 * (u64)((struct khoser_mem_chunk *)__va(map))->hdr.num_elms;
+}
+
+const struct kho_corrupt_format kho_corrupt_v1 = {
+	.abi = "v1",
+	.apply = apply,
+	.inject = inject,
+	.head_bytes = head_bytes,
+};

@@ -1,8 +1,17 @@
 /*
- * kho/test/corrupt_v4.c - kho.corrupt= damage that only a kho-v4 handoff can
- * suffer: radix tree pointers and keys, and the subtree properties and
+ * kho/test/corrupt_v4.c - kho.corrupt= damage that only a kho-v4 handoff
+ * can suffer: radix tree pointers and keys, and the subtree properties and
  * kexec-metadata blob.  Each kind breaks exactly one rule the receiver
  * checks (kho/abi_v4.c, kho/validate.c; docs/robustness.md lists them).
+ *
+ * DOC: damaging a kho-v4 handoff
+ *
+ * The fault injector (kho/test/corrupt.c) finds this file's struct
+ * kho_corrupt_format by the name of the format being sent ("v4").  It
+ * owns the kinds from tree-outside-ram to metadata-version and
+ * block-overlap, which claims a smaller block at the place of the first
+ * preserved one.  A claimed block is one more key in the tree, tables
+ * created as needed.
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
@@ -51,12 +60,33 @@ static int set_key(u64 root, u64 key)
 	return 0;
 }
 
-/* kho_corrupt_v4_inject - see kho_corrupt.h. */
-int kho_corrupt_v4_inject(u64 root, phys_addr_t phys, unsigned int order)
+/* inject - see struct kho_corrupt_format: one more key in the tree. */
+static int inject(void *fdt, phys_addr_t phys, unsigned int order)
 {
 	pr_warn("kho.corrupt: claiming 0x%llx (order %u) is preserved\n", (unsigned long long)phys,
 		order);
-	return set_key(root, kho_v4_key(phys, order));
+	return set_key(kho_corrupt_map_of(fdt), kho_v4_key(phys, order));
+}
+
+/* first_block - kho_for_each_preserved callback: remember the first block. */
+static int first_block(phys_addr_t phys, unsigned int order, void *arg)
+{
+	u64 *b = arg;
+
+	b[0] = phys;
+	b[1] = order;
+	return 1;
+}
+
+/* overlap - list a second, overlapping block: a smaller order at the same place. */
+static int overlap(void *fdt)
+{
+	u64 b[2] = { 0, 0 };
+
+	kho_for_each_preserved(first_block, b);
+	if (!b[0])
+		return -EINVAL;
+	return b[1] ? inject(fdt, b[0], 0) : inject(fdt, ALIGN_DOWN(b[0], 2 * PAGE_SIZE), 1);
 }
 
 /* first_entry - the first non-zero entry of the root table, or NULL. */
@@ -110,14 +140,14 @@ static int bump_version(void *fdt)
 	u64 phys, size;
 	int node = metadata(fdt);
 
-	if (node < 0 || kho_abi_v4.read_subtree(fdt, node, &phys, &size))
+	if (node < 0 || kho_abi_send()->read_subtree(fdt, node, &phys, &size))
 		return -EINVAL;
 	((struct kho_kexec_metadata *)__va(phys))->version = 2;
 	return 0;
 }
 
-/* kho_corrupt_v4 - see kho_corrupt.h. */
-int kho_corrupt_v4(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 root, u64 top)
+/* apply - see struct kho_corrupt_format: the tree, subtree and metadata kinds, block-overlap. */
+static int apply(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 root, u64 top)
 {
 	u64 *e = root ? first_entry(root) : NULL;
 
@@ -140,6 +170,21 @@ int kho_corrupt_v4(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 roo
 	case KHO_CORRUPT_METADATA_TRUNCATED:
 		return set_u64(fdt, metadata(fdt), KHO_V4_PROP_SIZE, 40);
 	case KHO_CORRUPT_METADATA_VERSION:	return bump_version(fdt);
-	default:				return -EINVAL;
+	case KHO_CORRUPT_BLOCK_OVERLAP:		return overlap(fdt);
+	default:				return KHO_CORRUPT_OTHER;
 	}
 }
+
+/* head_bytes - see struct kho_corrupt_format: the root's entries 0..3, all a key below 2^53 uses. */
+static u64 head_bytes(u64 root)
+{
+	(void)root;
+	return 4 * sizeof(u64);
+}
+
+const struct kho_corrupt_format kho_corrupt_v4 = {
+	.abi = "v4",
+	.apply = apply,
+	.inject = inject,
+	.head_bytes = head_bytes,
+};

@@ -13,6 +13,7 @@
 #include <kernel/printk.h>
 #include <kho/kho_boot.h>
 #include <kho/kho.h>
+#include <kho/kho_hooks.h>
 #include <kho/kho_test.h>
 #include <kho/kho_corrupt.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 				(unsigned long long)kparams.gens, (unsigned long long)bi->generation);
 		return;
 	}
+	kho_set_hooks(&kho_test_hooks);			/* kho/test/hooks.c: corrupt, dump */
 	timeline_begin(PHASE_KHO_RESTORE);
 	err = kho_test_restore(bi->generation, &r);	/* kho/test/test.c */
 	timeline_end(PHASE_KHO_RESTORE);

@@ -12,13 +12,12 @@
  * include/kholab/bootinfo.h) and puts the scratch array right after it,
  * so the whole record is one piece of memory inside the next kernel's
  * boot info.  init/kexec.c decides where that is; this file decides
- * what is in it.
+ * what is in it.  A registered on_send hook (include/kho/kho_hooks.h)
+ * sees the finished record last, and may stop the kexec.
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include <kho/kho_internal.h>
-#include <kho/kho_corrupt.h>
-#include <kho/kho_dump.h>
 #include <kholab/version.h>
 #include <mm/page_alloc.h>
 #include <kernel/printk.h>
@@ -106,7 +105,6 @@ int kho_fill_handoff(void *buf, u64 fdt_phys, const struct kho_handoff_target *t
 	struct kho_data *kd = (struct kho_data *)h->data;
 	struct kho_scratch *scratch = (struct kho_scratch *)(kd + 1);
 	u64 scratch_off = (u64)((u8 *)scratch - (u8 *)buf);
-	int err;
 
 	if (kho_nr_scratch < 3)
 		return -ENODEV;
@@ -120,7 +118,12 @@ int kho_fill_handoff(void *buf, u64 fdt_phys, const struct kho_handoff_target *t
 	kd->scratch_size = (u64)kho_nr_scratch * sizeof(struct kho_scratch);
 	memcpy(scratch, kho_scratch, kd->scratch_size);
 
-	err = kho_corrupt_apply(&(struct kho_corrupt_ctx){
+	if (!kho_hooks || !kho_hooks->on_send)
+		return 0;
+	return kho_hooks->on_send(&(struct kho_send_ctx){
+		.abi = kho_abi_send(),
+		.gen = t->gen,
+		.fdt_phys = fdt_phys,
 		.kd = kd,
 		.scratch = scratch,
 		.nr_scratch = kho_nr_scratch,
@@ -128,11 +131,4 @@ int kho_fill_handoff(void *buf, u64 fdt_phys, const struct kho_handoff_target *t
 		.handoff_phys = t->record_phys,
 		.phys_top = t->phys_top,
 	});
-	if (err) {
-		pr_err("kho.corrupt=%s cannot be applied to this handoff (%d); no kexec\n",
-		       kho_corrupt_names[kho_corrupt_cfg.kind], err);
-		return err;
-	}
-	kho_dump_emit(t->gen, fdt_phys, kd);
-	return 0;
 }

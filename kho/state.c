@@ -1,7 +1,8 @@
 /*
  * kho/state.c - KHO's state in one place: the kho.* configuration, the
  * scratch areas of this generation, what was received from the previous
- * kernel, and the per-boot facts the results events report.
+ * kernel, the per-boot facts the results events report, and the hooks
+ * the core calls out to (include/kho/kho_hooks.h).
  *
  * DOC: KHO state
  *
@@ -31,6 +32,7 @@ struct kho_boot_stats kho_stats;
 struct kho_scratch kho_scratch_free[KHO_MAX_SCRATCH_FREE];
 int kho_nr_scratch_free;
 struct kho_received kho_in;
+const struct kho_hooks *kho_hooks;
 
 static const char *const mode_names[] = { "off", "unsafe", "deserialize", "restore" };
 
@@ -38,6 +40,12 @@ static const char *const mode_names[] = { "off", "unsafe", "deserialize", "resto
 const char *kho_mode_name(void)
 {
 	return mode_names[kho_cfg.deferred];
+}
+
+/* kho_set_hooks - see kho_hooks.h. */
+void kho_set_hooks(const struct kho_hooks *h)
+{
+	kho_hooks = h;
 }
 
 /* kho_is_revived - see kho.h. */

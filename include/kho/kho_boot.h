@@ -1,7 +1,7 @@
 /*
  * kho/kho_boot.h - the points where KHO joins the boot: start_kernel()
  * calls the first four, the generation's end (init/generation.c) and
- * kexec (init/kexec.c) the rest.
+ * kexec (init/kexec.c, init/kexec_linux.c) the rest.
  *
  * DOC: KHO in the boot order
  *
@@ -93,7 +93,7 @@ struct kho_handoff_target {
 	u64 record_phys;		/* where the record will be in the next kernel */
 	u64 next_kernel_phys;		/* the next kernel's image */
 	u64 phys_top;			/* end of RAM */
-	u64 gen;			/* this generation (for kho.dump) */
+	u64 gen;			/* this generation (for the on_send hook) */
 };
 
 /* KHO_HANDOFF_BYTES - room kho_fill_handoff() needs at most (scratch: nodes + 2). */
@@ -104,13 +104,13 @@ struct kho_handoff_target {
 /**
  * kho_fill_handoff - write the handoff record the next kernel reads: the
  * kholab_handoff header of type KHOLAB_HANDOFF_KHO, struct kho_data naming
- * @fdt_phys, and a copy of the scratch array right after it; then apply
- * kho.corrupt= and emit kho.dump= records.
+ * @fdt_phys, and a copy of the scratch array right after it; then call
+ * the registered on_send hook, if any (include/kho/kho_hooks.h).
  * @buf:  a staging copy of the record, KHO_HANDOFF_BYTES long, that will
  *        be copied to @t->record_phys
  *
- * Return: 0; -ENODEV without scratch; -EINVAL or -ENOMEM when kho.corrupt
- * cannot be applied to this handoff (logged).
+ * Return: 0; -ENODEV without scratch; or what the on_send hook returned
+ * (e.g. -EINVAL when kho.corrupt= cannot be applied to this handoff).
  */
 int kho_fill_handoff(void *buf, u64 fdt_phys, const struct kho_handoff_target *t);
 

@@ -1,11 +1,20 @@
 /*
- * kho/kho_corrupt.h - KHO fault injection (kho.corrupt=KIND).
+ * kho/kho_corrupt.h - KHO fault injection (kho.corrupt=KIND): the kinds
+ * and the switches, for init/params.c and the verdict in
+ * init/generation.c.
+ *
+ * DOC: kho.corrupt kinds
+ *
+ * Each kind damages the finished handoff in one way, in the sending
+ * kernel (kho/test/corrupt.c, through the on_send hook of
+ * include/kho/kho_hooks.h), and the receiving kernel must refuse it;
+ * docs/robustness.md lists them.  kho_corrupt_names[] are the kho.corrupt=
+ * words, in the order of enum kho_corrupt_kind.
  */
 #ifndef KHO_KHO_CORRUPT_H
 #define KHO_KHO_CORRUPT_H
 
-#include <kholab/bootinfo.h>
-#include <kholab/kho_abi.h>
+#include <kholab/types.h>
 
 enum kho_corrupt_kind {
 	KHO_CORRUPT_NONE,
@@ -55,55 +64,5 @@ struct kho_corrupt_config {
 
 extern struct kho_corrupt_config kho_corrupt_cfg;
 extern const char *const kho_corrupt_names[];
-
-/* What the sending kernel knows about the handoff it is about to make. */
-struct kho_corrupt_ctx {
-	struct kho_data *kd;		/* the record (staging copy) */
-	struct kho_scratch *scratch;	/* the scratch array (staging copy) */
-	int nr_scratch;
-	u64 next_kernel_phys;		/* where the next kernel will run */
-	u64 handoff_phys;		/* where the next kernel will find the record */
-	u64 phys_top;			/* end of RAM */
-};
-
-/* kho_corrupt_map_of - the root FDT's preserved-memory-map (0 if none). */
-u64 kho_corrupt_map_of(const void *fdt);
-
-/* kho_corrupt_set_map - rewrite preserved-memory-map in place; 0 or -EINVAL. */
-int kho_corrupt_set_map(void *fdt, u64 v);
-
-/* What struct kho_corrupt_format.apply returns for a kind it leaves to the common code. */
-#define KHO_CORRUPT_OTHER	1
-
-/**
- * struct kho_corrupt_format - what the fault injector knows of one wire
- * format's own structures (kho/test/corrupt_<name>.c).
- * @abi:        the struct kho_abi name of the format it damages, e.g. "v4"
- * @apply:      damage the handoff as @kind says, for the kinds only this
- *              format can suffer (and block-overlap); @map is the root's
- *              preserved-memory-map, @top an address past the end of RAM.
- *              Return: 0, a negative errno, or KHO_CORRUPT_OTHER for a
- *              kind it does not own
- * @inject:     make the encoded map of root FDT @fdt also claim the block
- *              of 2^@order pages at @phys.  Return: 0 or a negative errno
- * @head_bytes: kho.corrupt=bitflip: how many bytes at the start of the
- *              map's first page (at @map) hold its structure
- */
-struct kho_corrupt_format {
-	const char *abi;
-	int (*apply)(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 map, u64 top);
-	int (*inject)(void *fdt, phys_addr_t phys, unsigned int order);
-	u64 (*head_bytes)(u64 map);
-};
-
-/* The formats the injector knows: kho/test/corrupt_v1.c, kho/test/corrupt_v4.c. */
-extern const struct kho_corrupt_format kho_corrupt_v1, kho_corrupt_v4;
-
-/**
- * kho_corrupt_apply - damage the finished handoff as kho.corrupt= says
- * (nothing for "none").  Return: 0, or -EINVAL when the kind cannot apply
- * to this handoff (e.g. no chunk to damage), -ENOMEM.
- */
-int kho_corrupt_apply(const struct kho_corrupt_ctx *c);
 
 #endif /* KHO_KHO_CORRUPT_H */

@@ -32,6 +32,7 @@
 #include <kho/kho.h>
 #include <kho/kho_config.h>
 #include <kho/kho_boot.h>
+#include <kho/kho_hooks.h>
 #include <libfdt.h>
 #include <string.h>
 #include <errno.h>
@@ -134,6 +135,9 @@ struct kho_received {
 	bool revived;
 };
 extern struct kho_received kho_in;
+
+/* The hooks the core calls out to, or NULL (kho_set_hooks(), kho_hooks.h). */
+extern const struct kho_hooks *kho_hooks;
 
 /* kho_received_blocks - the validated blocks, sorted by address; *@n of them. */
 struct kho_block *kho_received_blocks(u64 *n);

@@ -1,12 +1,25 @@
 /*
- * kho/kho_test.h - the KHO test client (kho/test/test.c): preserves seeded
- * random folios and a ledger in one generation, restores and verifies them
- * in the next.  init/generation.c drives it.
+ * kho/kho_test.h - kho/test/, the machinery that tests KHO, as
+ * init/generation.c drives it.
+ *
+ * DOC: the KHO test machinery
+ *
+ * Two test clients (kho/test/test.c, kholab's; kho/test/test_linux.c,
+ * Linux's test_kho protocol) preserve seeded random folios in one
+ * generation and restore and verify them in the next, through the same
+ * include/kho/kho.h any owner of preserved memory uses.  The fault
+ * injector (kho.corrupt=) and the handoff dump (kho.dump=1) act inside
+ * kho_fill_handoff() through kho_test_hooks, which init/generation.c
+ * registers with kho_set_hooks() (include/kho/kho_hooks.h).  What the
+ * files of kho/test/ share among themselves is in
+ * kho/test/kho_test_internal.h.
  */
 #ifndef KHO_KHO_TEST_H
 #define KHO_KHO_TEST_H
 
 #include <kholab/types.h>
+
+struct kho_hooks;
 
 /* What Linux's test_kho protocol found in one generation (kho/test/test_linux.c). */
 struct kho_test_linux_result {
@@ -45,24 +58,7 @@ int kho_test_preserve(u64 gen);
 /* kho_test_make_busy - kho.test_busy: give every AP 200 ms of work right now. */
 void kho_test_make_busy(void);
 
-/* kho_test_linux_preserve - Linux's test_kho sender, seeded with @seed. */
-int kho_test_linux_preserve(u64 gen, u64 seed);
-
-/*
- * kho_test_linux_restore - Linux's test_kho receiver: prints "KHO restore
- * succeeded" or "KHO restore failed" when a kho_test subtree arrived.
- * Return: 0 (also when none arrived), or -EIO.
- */
-int kho_test_linux_restore(u64 gen, struct kho_test_linux_result *r);
-
-/* kho_test_rand - the clients' xorshift64* generator. */
-u64 kho_test_rand(u64 *s);
-
-/*
- * kho_test_alloc_folio - a preservable folio of @order on node @nid:
- * @kind 0 below first_deferred_pfn, 1 at or above it, else anywhere
- * (falling back to anywhere on the node above 1 MiB).  NULL if none.
- */
-struct page *kho_test_alloc_folio(unsigned int order, int nid, int kind);
+/* The hooks kho/test/ gives the core (kho/test/hooks.c): kho.corrupt=, kho.dump=1. */
+extern const struct kho_hooks kho_test_hooks;
 
 #endif /* KHO_KHO_TEST_H */

@@ -14,8 +14,7 @@
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_corrupt.h>
-#include <kho/kho_internal.h>
+#include "kho_test_internal.h"
 #include <mm/page_alloc.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
@@ -100,7 +99,7 @@ static const struct kho_corrupt_format *format_of(const struct kho_abi *abi)
 }
 
 /* bitflip - flip kho_corrupt_cfg.bits random bits in the handoff's data structures. */
-static int bitflip(const struct kho_corrupt_format *f, const struct kho_corrupt_ctx *c, void *fdt)
+static int bitflip(const struct kho_corrupt_format *f, const struct kho_send_ctx *c, void *fdt)
 {
 	u64 s = kho_corrupt_cfg.seed ? kho_corrupt_cfg.seed : 1, first = kho_corrupt_map_of(fdt);
 
@@ -141,7 +140,7 @@ static int inject(const struct kho_corrupt_format *f, void *fdt, phys_addr_t phy
 }
 
 /* common - the kinds that damage any wire format the same way. */
-static int common(const struct kho_corrupt_format *f, const struct kho_corrupt_ctx *c, int kind,
+static int common(const struct kho_corrupt_format *f, const struct kho_send_ctx *c, int kind,
 		  void *fdt, u64 map, u64 top)
 {
 	switch (kind) {
@@ -170,11 +169,11 @@ static int common(const struct kho_corrupt_format *f, const struct kho_corrupt_c
 }
 
 /* kho_corrupt_apply - see kho_corrupt.h. */
-int kho_corrupt_apply(const struct kho_corrupt_ctx *c)
+int kho_corrupt_apply(const struct kho_send_ctx *c)
 {
 	void *fdt = __va(c->kd->fdt_addr);
 	u64 map = kho_corrupt_map_of(fdt), top = ALIGN_UP(c->phys_top, PUD_SIZE) + PUD_SIZE;
-	const struct kho_corrupt_format *f = format_of(kho_abi_send());
+	const struct kho_corrupt_format *f = format_of(c->abi);
 	int kind = kho_corrupt_cfg.kind, err;
 
 	if (kind == KHO_CORRUPT_NONE)
@@ -184,7 +183,7 @@ int kho_corrupt_apply(const struct kho_corrupt_ctx *c)
 		err = common(f, c, kind, fdt, map, top);
 	if (err)
 		pr_err("kho.corrupt=%s does not apply to this %s handoff\n", kho_corrupt_names[kind],
-		       kho_abi_send()->compatible);
+		       c->abi->compatible);
 	else
 		pr_warn("kho.corrupt=%s applied to the handoff; the next generation must reject it\n",
 			kho_corrupt_names[kind]);

@@ -13,8 +13,7 @@
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_corrupt.h>
-#include <kho/kho_internal.h>
+#include "kho_test_internal.h"
 #include <mm/page_alloc.h>
 #include <kernel/printk.h>
 #include <libfdt.h>
@@ -68,7 +67,7 @@ static int inject(void *fdt, phys_addr_t phys, unsigned int order)
 }
 
 /* apply - see struct kho_corrupt_format: the chunk-list kinds and block-overlap. */
-static int apply(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 map, u64 top)
+static int apply(int kind, const struct kho_send_ctx *c, void *fdt, u64 map, u64 top)
 {
 	struct khoser_mem_chunk *first = map ? __va(map) : NULL;
 

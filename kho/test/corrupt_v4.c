@@ -15,8 +15,7 @@
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_corrupt.h>
-#include <kho/kho_internal.h>
+#include "kho_test_internal.h"
 #include <mm/page_alloc.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
@@ -135,19 +134,19 @@ static int set_u64(void *fdt, int node, const char *name, u64 v)
 }
 
 /* bump_version - the kexec-metadata blob itself says version 2. */
-static int bump_version(void *fdt)
+static int bump_version(const struct kho_send_ctx *c, void *fdt)
 {
 	u64 phys, size;
 	int node = metadata(fdt);
 
-	if (node < 0 || kho_abi_send()->read_subtree(fdt, node, &phys, &size))
+	if (node < 0 || c->abi->read_subtree(fdt, node, &phys, &size))
 		return -EINVAL;
 	((struct kho_kexec_metadata *)__va(phys))->version = 2;
 	return 0;
 }
 
 /* apply - see struct kho_corrupt_format: the tree, subtree and metadata kinds, block-overlap. */
-static int apply(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 root, u64 top)
+static int apply(int kind, const struct kho_send_ctx *c, void *fdt, u64 root, u64 top)
 {
 	u64 *e = root ? first_entry(root) : NULL;
 
@@ -169,7 +168,7 @@ static int apply(int kind, const struct kho_corrupt_ctx *c, void *fdt, u64 root,
 		return set_u64(fdt, metadata(fdt), KHO_V4_PROP_DATA, c->next_kernel_phys);
 	case KHO_CORRUPT_METADATA_TRUNCATED:
 		return set_u64(fdt, metadata(fdt), KHO_V4_PROP_SIZE, 40);
-	case KHO_CORRUPT_METADATA_VERSION:	return bump_version(fdt);
+	case KHO_CORRUPT_METADATA_VERSION:	return bump_version(c, fdt);
 	case KHO_CORRUPT_BLOCK_OVERLAP:		return overlap(fdt);
 	default:				return KHO_CORRUPT_OTHER;
 	}

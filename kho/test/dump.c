@@ -19,8 +19,7 @@
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <kho/kho_dump.h>
-#include <kho/kho_internal.h>
+#include "kho_test_internal.h"
 #include <kernel/io.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>

@@ -20,8 +20,7 @@
  */
 #define pr_fmt(fmt) "kho_test: " fmt
 
-#include <kho/kho_internal.h>
-#include <kho/kho_test.h>
+#include "kho_test_internal.h"
 #include <mm/page_alloc.h>
 #include <kernel/results.h>
 #include <kernel/io.h>

@@ -24,8 +24,7 @@
  */
 #define pr_fmt(fmt) "test_kho: " fmt
 
-#include <kho/kho_internal.h>
-#include <kho/kho_test.h>
+#include "kho_test_internal.h"
 #include <mm/page_alloc.h>
 #include <kernel/checksum.h>
 #include <kernel/results.h>

@@ -1,0 +1,117 @@
+/*
+ * kho/test/kho_test_internal.h - what the files of kho/test/ share and
+ * nothing else uses: the test clients' helpers, the fault injector's
+ * per-format operations and the handoff dump.  The core (the files of
+ * kho/ itself) never includes it; init/generation.c uses
+ * include/kho/kho_test.h.
+ *
+ * DOC: the handoff dump records
+ *
+ * With kho.dump=1, the kernel that is about to kexec emits everything it
+ * hands over as results records, and run-qemu.sh --kho-dump DIR turns them
+ * back into files (docs/kho-dump.md).
+ *
+ * Records (one JSON line each, see docs/results.md):
+ *   {"event":"kho_dump","gen":G,"file":F,"offset":O,"size":S,"hex":"..."}
+ *   {"event":"kho_dump","gen":G,"file":F,"offset":O,"size":S,"zero":N}
+ *   {"event":"kho_dump","gen":G,"file":F,"offset":O,"size":S,"text":"..."}
+ *   {"event":"kho_dump_end","gen":G,"files":N,"bytes":B,"errors":E}
+ * where S is the file's total size and O the position of this piece; the
+ * pieces of one file come in ascending, gap-free order.
+ *
+ * Files: root.dtb, subtrees/<name>.dtb (an FDT blob) or subtrees/<name>.bin
+ * (a kho-v4 blob that is not an FDT, blob-size bytes), kho_data.bin (the
+ * 32-byte struct kho_data), scratch.bin (the kho_scratch[] array),
+ * pages/0x<phys>.bin (every page of the encoded map, 4096 bytes each:
+ * kho-v1's chunks and bitmaps, kho-v4's root, tables and leaves) and
+ * preserved.txt ("0x<phys> <order>" per preserved block, as the sender
+ * tracks them).
+ */
+#ifndef KHO_TEST_KHO_TEST_INTERNAL_H
+#define KHO_TEST_KHO_TEST_INTERNAL_H
+
+#include <kho/kho_internal.h>
+#include <kho/kho_corrupt.h>
+#include <kho/kho_test.h>
+
+/* ---- the test clients (kho/test/test.c, kho/test/test_linux.c) ---- */
+
+/* kho_test_linux_preserve - Linux's test_kho sender, seeded with @seed. */
+int kho_test_linux_preserve(u64 gen, u64 seed);
+
+/*
+ * kho_test_linux_restore - Linux's test_kho receiver: prints "KHO restore
+ * succeeded" or "KHO restore failed" when a kho_test subtree arrived.
+ * Return: 0 (also when none arrived), or -EIO.
+ */
+int kho_test_linux_restore(u64 gen, struct kho_test_linux_result *r);
+
+/* kho_test_rand - the clients' xorshift64* generator. */
+u64 kho_test_rand(u64 *s);
+
+/*
+ * kho_test_alloc_folio - a preservable folio of @order on node @nid:
+ * @kind 0 below first_deferred_pfn, 1 at or above it, else anywhere
+ * (falling back to anywhere on the node above 1 MiB).  NULL if none.
+ */
+struct page *kho_test_alloc_folio(unsigned int order, int nid, int kind);
+
+/* ---- fault injection (kho/test/corrupt.c, corrupt_v1.c, corrupt_v4.c) ---- */
+
+/* kho_corrupt_map_of - the root FDT's preserved-memory-map (0 if none). */
+u64 kho_corrupt_map_of(const void *fdt);
+
+/* kho_corrupt_set_map - rewrite preserved-memory-map in place; 0 or -EINVAL. */
+int kho_corrupt_set_map(void *fdt, u64 v);
+
+/* What struct kho_corrupt_format.apply returns for a kind it leaves to the common code. */
+#define KHO_CORRUPT_OTHER	1
+
+/**
+ * struct kho_corrupt_format - what the fault injector knows of one wire
+ * format's own structures (kho/test/corrupt_<name>.c).
+ * @abi:        the struct kho_abi name of the format it damages, e.g. "v4"
+ * @apply:      damage the handoff as @kind says, for the kinds only this
+ *              format can suffer (and block-overlap); @map is the root's
+ *              preserved-memory-map, @top an address past the end of RAM.
+ *              Return: 0, a negative errno, or KHO_CORRUPT_OTHER for a
+ *              kind it does not own
+ * @inject:     make the encoded map of root FDT @fdt also claim the block
+ *              of 2^@order pages at @phys.  Return: 0 or a negative errno
+ * @head_bytes: kho.corrupt=bitflip: how many bytes at the start of the
+ *              map's first page (at @map) hold its structure
+ */
+struct kho_corrupt_format {
+	const char *abi;
+	int (*apply)(int kind, const struct kho_send_ctx *c, void *fdt, u64 map, u64 top);
+	int (*inject)(void *fdt, phys_addr_t phys, unsigned int order);
+	u64 (*head_bytes)(u64 map);
+};
+
+/* The formats the injector knows: kho/test/corrupt_v1.c, kho/test/corrupt_v4.c. */
+extern const struct kho_corrupt_format kho_corrupt_v1, kho_corrupt_v4;
+
+/**
+ * kho_corrupt_apply - damage the finished handoff as kho.corrupt= says
+ * (nothing for "none").  Return: 0, or -EINVAL when the kind cannot apply
+ * to this handoff (e.g. no chunk to damage), -ENOMEM.
+ */
+int kho_corrupt_apply(const struct kho_send_ctx *c);
+
+/* ---- the handoff dump (kho/test/dump.c) ---- */
+
+/**
+ * kho_dump_emit - when kho.dump=1, emit the handoff of generation @gen.
+ * @gen:      this kernel's generation
+ * @fdt_phys: the root FDT (what kho_finalize() returned)
+ * @kd:       the kho_data record as the next kernel will receive it; its
+ *            scratch_addr is the destination address, so the scratch bytes
+ *            are taken from kho_scratch[] and the addresses left as given
+ *
+ * Does nothing when kho.dump is off.  Never allocates and never changes
+ * the handoff; anything it cannot read is counted in kho_dump_end.errors
+ * and logged.
+ */
+void kho_dump_emit(u64 gen, u64 fdt_phys, const struct kho_data *kd);
+
+#endif /* KHO_TEST_KHO_TEST_INTERNAL_H */

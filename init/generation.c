@@ -1,7 +1,18 @@
 /*
- * init/generation.c - the end of a generation: the KHO test client
- * verifies what it was handed, then either finishes the run or preserves a
- * new set and kexecs into the next generation.
+ * init/generation.c - the end of a generation: the KHO test clients
+ * verify what they were handed, then the run either finishes or preserves
+ * a new set and kexecs into the next generation.
+ *
+ * DOC: the end of a generation
+ *
+ * generation_end() drives the run; it is not part of KHO.  It plugs the
+ * test machinery into the KHO core (kho_set_hooks(&kho_test_hooks), so
+ * that kho.corrupt= and kho.dump=1 act on the handoff), lets the test
+ * clients restore and verify (kho/test/test.c, kho/test/test_linux.c),
+ * gives the verdict on a handoff that was refused or damaged on purpose,
+ * and while generations remain has the clients preserve a new set, asks
+ * KHO to finalize the handoff (kho/handover.c) and kexecs
+ * (init/kexec.c, or init/kexec_linux.c for kexec.next=linux).
  */
 #define pr_fmt(fmt) "kholab: " fmt
 
@@ -18,8 +29,8 @@
 #include <kho/kho_corrupt.h>
 #include <stdio.h>
 
-/* kho_generation - see generation.h. */
-void kho_generation(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
+/* generation_end - see generation.h. */
+void generation_end(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
 		    u32 map_count)
 {
 	struct kho_test_result r;

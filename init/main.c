@@ -285,6 +285,6 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	timeline_begin(PHASE_SELFTEST);
 	selftest_run(false);			/* init/selftest.c: selftest= */
 	timeline_end(PHASE_SELFTEST);
-	kho_generation(bi, boot_map, map_count);	/* init/generation.c: restore, preserve, kexec */
+	generation_end(bi, boot_map, map_count);	/* init/generation.c: restore, preserve, kexec */
 	kernel_exit(true, "boot complete");	/* kernel/exit.c: timeline, verdict */
 }

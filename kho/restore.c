@@ -1,6 +1,8 @@
 /*
  * kho/restore.c - owners take their preserved memory back.
  *
+ * DOC: restoring a preserved block
+ *
  * A restore trusts nothing it has not checked: every struct page of the
  * block must have been initialised (no memmap poison, an init count), and
  * the head page must carry {order, KHO_PAGE_MAGIC} with the block's order.

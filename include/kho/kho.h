@@ -4,10 +4,10 @@
  * DOC: the KHO interface
  *
  * A kernel that is going to kexec marks memory it wants the next kernel to
- * keep (preserve), registers per-subsystem FDT blobs (subtrees), and at
- * kexec time serializes both into the kho-v1 handoff: a root FDT plus a
- * linked list of chunk pages that point at one-page bitmaps
- * (include/kholab/kho_abi.h has the byte layouts).
+ * keep (preserve), registers per-subsystem blobs (subtrees), and at kexec
+ * time encodes both into the handoff, in the wire format kho.abi= names
+ * for this generation: a root FDT plus the format's map of the preserved
+ * blocks (include/kholab/kho_abi.h has the byte layouts).
  *
  * Preserved memory is tracked in naturally aligned blocks of 2^order pages,
  * order 0..KHO_MAX_ORDER.  Ranges that are not one block are split

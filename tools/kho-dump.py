@@ -5,7 +5,7 @@
     tools/kho-dump.py RESULTS.jsonl DIR
 
 With kho.dump=1 (run-qemu.sh --kho-dump DIR) a kernel that kexecs emits its
-whole handoff as "kho_dump" records (kho/dump.c, docs/results.md).  This
+whole handoff as "kho_dump" records (kho/test/dump.c, docs/results.md).  This
 reassembles generation G's records into DIR/gen<G>/: root.dtb,
 subtrees/<name>.dtb (a subtree blob that is an FDT) or subtrees/<name>.bin
 (a kho-v4 blob that is not, e.g. kexec-metadata), kho_data.bin,

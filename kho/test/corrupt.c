@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include "kho_test_internal.h"
+#include <kernel/random.h>
 #include <mm/page_alloc.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
@@ -80,15 +81,6 @@ static int map_length(void *fdt)
 	return 0;
 }
 
-/* rand64 - xorshift for bitflip. */
-static u64 rand64(u64 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* format_of - the injector's row for wire format @abi, or NULL. */
 static const struct kho_corrupt_format *format_of(const struct kho_abi *abi)
 {
@@ -104,7 +96,7 @@ static int bitflip(const struct kho_corrupt_format *f, const struct kho_send_ctx
 	u64 s = kho_corrupt_cfg.seed ? kho_corrupt_cfg.seed : 1, first = kho_corrupt_map_of(fdt);
 
 	for (u64 i = 0; i < kho_corrupt_cfg.bits; i++) {
-		u64 r = rand64(&s), where = r % 4;
+		u64 r = xorshift64(&s), where = r % 4;
 		u8 *buf;
 		u64 len;
 
@@ -123,7 +115,7 @@ static int bitflip(const struct kho_corrupt_format *f, const struct kho_send_ctx
 			buf = __va(first);
 			len = f->head_bytes(first);
 		}
-		r = rand64(&s) % (len * 8);
+		r = xorshift64(&s) % (len * 8);
 		buf[r / 8] ^= (u8)(1u << (r % 8));
 		pr_warn("kho.corrupt=bitflip: flipped bit %llu of %s\n", (unsigned long long)r,
 			where == 0 ? "the root FDT" : where == 1 ? "kho_data" :

@@ -464,7 +464,7 @@ def t_table(e):
             k = min(ks)
             expect(len(ks) == 1 or (not v1 and ks == {k, shared.get(k)}),
                    "corrupt rows %s expect the same message %r" % (sorted(ks), msg))
-    with open(os.path.join(e.root, "kho", "corrupt.c")) as f:
+    with open(os.path.join(e.root, "kho", "test", "corrupt.c")) as f:
         src = f.read()
     names = src[src.index("kho_corrupt_names[] = {"):].split("NULL")[0]
     names = set(re.findall(r'"([a-z0-9-]+)"', names)) - {"none", "bitflip"}

@@ -50,6 +50,22 @@ int kho_test_linux_restore(u64 gen, struct kho_test_linux_result *r);
 u64 kho_test_rand(u64 *s);
 
 /*
+ * kho_test_fdt_begin - a test client's subtree FDT: 2^@order pages from
+ * kho_alloc_pages() (preserved with the handoff), the root node open and
+ * its "compatible" set to @compatible.  *@err gets libfdt's result so far.
+ * Return: the FDT, or NULL without memory.
+ */
+void *kho_test_fdt_begin(unsigned int order, const char *compatible, int *err);
+
+/*
+ * kho_test_fdt_end - close the root node of @fdt (from kho_test_fdt_begin()
+ * with @order), finish it and add it to the handoff as subtree @name; @err
+ * is libfdt's result so far.  On a libfdt error the pages are freed.
+ * Return: 0, -ENOSPC (libfdt failed) or kho_add_subtree()'s error.
+ */
+int kho_test_fdt_end(void *fdt, unsigned int order, int err, const char *name);
+
+/*
  * kho_test_alloc_folio - a preservable folio of @order on node @nid:
  * @kind 0 below first_deferred_pfn, 1 at or above it, else anywhere
  * (falling back to anywhere on the node above 1 MiB).  NULL if none.

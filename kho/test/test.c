@@ -459,25 +459,48 @@ static int preserve_ledger(u64 gen, u64 seed, u64 n, u64 csum_all)
 	return kho_preserve_pages(virt_to_page(ledger), 1);
 }
 
+/* kho_test_fdt_begin - see kho_test_internal.h. */
+void *kho_test_fdt_begin(unsigned int order, const char *compatible, int *err)
+{
+	struct page *p = kho_alloc_pages(order);
+	void *fdt;
+
+	if (!p)
+		return NULL;
+	fdt = page_address(p);
+	*err = fdt_create(fdt, (int)(PAGE_SIZE << order));
+	*err = *err ?: fdt_finish_reservemap(fdt);
+	*err = *err ?: fdt_begin_node(fdt, "");
+	*err = *err ?: fdt_property_string(fdt, "compatible", compatible);
+	return fdt;
+}
+
+/* kho_test_fdt_end - see kho_test_internal.h. */
+int kho_test_fdt_end(void *fdt, unsigned int order, int err, const char *name)
+{
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_finish(fdt);
+	if (err) {
+		pr_err("building the %s FDT failed: %s\n", name, fdt_strerror(err));
+		free_pages(virt_to_page(fdt), order);
+		return -ENOSPC;
+	}
+	return kho_add_subtree(name, fdt);
+}
+
 /* add_test_fdt - build the kho_test sub-FDT for @n folios and add it as a subtree. */
 static int add_test_fdt(u64 gen, u64 seed, u64 n)
 {
 	u64 fdt_bytes = 4096 + n * 16 + 512;
 	unsigned int fdt_order = 0;
-	struct page *fdt_page;
 	void *fdt;
 	int err;
 
 	while ((PAGE_SIZE << fdt_order) < fdt_bytes)
 		fdt_order++;
-	fdt_page = kho_alloc_pages(fdt_order);
-	if (!fdt_page)
+	fdt = kho_test_fdt_begin(fdt_order, TEST_COMPATIBLE, &err);
+	if (!fdt)
 		return -ENOMEM;
-	fdt = page_address(fdt_page);
-	err = fdt_create(fdt, (int)(PAGE_SIZE << fdt_order));
-	err = err ?: fdt_finish_reservemap(fdt);
-	err = err ?: fdt_begin_node(fdt, "");
-	err = err ?: fdt_property_string(fdt, "compatible", TEST_COMPATIBLE);
 	err = err ?: fdt_property(fdt, "magic", &(u64){ TEST_MAGIC }, 8);
 	err = err ?: fdt_property(fdt, "generation", &gen, 8);
 	err = err ?: fdt_property(fdt, "seed", &seed, 8);
@@ -485,14 +508,7 @@ static int add_test_fdt(u64 gen, u64 seed, u64 n)
 	err = err ?: fdt_property(fdt, "ledger", &(u64){ __pa(ledger) }, 8);
 	err = err ?: fdt_property(fdt, "folios", folio_tab, (int)(n * 8));
 	err = err ?: fdt_property(fdt, "csums", csum_tab, (int)(n * 8));
-	err = err ?: fdt_end_node(fdt);
-	err = err ?: fdt_finish(fdt);
-	if (err) {
-		pr_err("building the kho_test sub-FDT failed: %s\n", fdt_strerror(err));
-		free_pages(fdt_page, fdt_order);
-		return -ENOSPC;
-	}
-	return kho_add_subtree(KHOLAB_TEST_SUBTREE, fdt);
+	return kho_test_fdt_end(fdt, fdt_order, err, KHOLAB_TEST_SUBTREE);
 }
 
 /* kho_test_preserve - see kho_test.h. */

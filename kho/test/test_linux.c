@@ -127,31 +127,18 @@ static int alloc_info(u32 *npages)
 static int build_fdt(u32 nr, const struct kho_vmalloc *info, u32 csum)
 {
 	unsigned int order = get_order_of((u64)nr * 8 + PAGE_SIZE);
-	struct page *p = kho_alloc_pages(order);
-	void *fdt;
 	int err;
+	void *fdt = kho_test_fdt_begin(order, LINUX_TEST_COMPATIBLE, &err);
 
-	if (!p)
+	if (!fdt)
 		return -ENOMEM;
-	fdt = page_address(p);
-	err = fdt_create(fdt, (int)(PAGE_SIZE << order));
-	err = err ?: fdt_finish_reservemap(fdt);
-	err = err ?: fdt_begin_node(fdt, "");
-	err = err ?: fdt_property_string(fdt, "compatible", LINUX_TEST_COMPATIBLE);
 	err = err ?: fdt_property(fdt, "magic", &(u32){ LINUX_TEST_MAGIC }, 4);
 	err = err ?: fdt_begin_node(fdt, "data");
 	err = err ?: fdt_property(fdt, "nr_folios", &nr, 4);
 	err = err ?: fdt_property(fdt, "folios_info", info, sizeof(*info));
 	err = err ?: fdt_property(fdt, "csum", &csum, 4);
-	err = err ?: fdt_end_node(fdt);
-	err = err ?: fdt_end_node(fdt);
-	err = err ?: fdt_finish(fdt);
-	if (err) {
-		pr_err("building the kho_test FDT failed: %s\n", fdt_strerror(err));
-		free_pages(p, order);
-		return -ENOSPC;
-	}
-	return kho_add_subtree(LINUX_TEST_SUBTREE, fdt);
+	err = err ?: fdt_end_node(fdt);		/* "data" */
+	return kho_test_fdt_end(fdt, order, err, LINUX_TEST_SUBTREE);
 }
 
 /*

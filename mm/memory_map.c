@@ -26,21 +26,27 @@ static struct kholab_mmap_entry in[KHOLAB_MMAP_MAX];
 static struct kholab_mmap_entry out[2 * KHOLAB_MMAP_MAX];
 static u64 bounds[2 * KHOLAB_MMAP_MAX];
 
-/* Overlap strength: higher wins.  RAM types sit below every other type. */
-static const u8 strength[KHOLAB_MEM_NR_TYPES] = {
-	[KHOLAB_MEM_USABLE]		= 0,
-	[KHOLAB_MEM_LOADER_DATA]	= 1,
-	[KHOLAB_MEM_BOOTINFO]		= 2,
-	[KHOLAB_MEM_KERNEL_ELF]		= 3,
-	[KHOLAB_MEM_KERNEL]		= 4,
-	[KHOLAB_MEM_ACPI_RECLAIM]	= 10,
-	[KHOLAB_MEM_PERSISTENT]		= 11,
-	[KHOLAB_MEM_ACPI_NVS]		= 12,
-	[KHOLAB_MEM_RUNTIME]		= 13,
-	[KHOLAB_MEM_MMIO]		= 14,
-	[KHOLAB_MEM_RESERVED]		= 15,
-	[KHOLAB_MEM_UNUSABLE]		= 16,
+/*
+ * Which type wins where two entries overlap: the later in this list.  The
+ * RAM types (usable memory and what the loader placed in it) come first,
+ * so any firmware type wins over them.
+ */
+static const u32 weakest_first[] = {
+	KHOLAB_MEM_USABLE, KHOLAB_MEM_LOADER_DATA, KHOLAB_MEM_BOOTINFO, KHOLAB_MEM_KERNEL_ELF,
+	KHOLAB_MEM_KERNEL, KHOLAB_MEM_ACPI_RECLAIM, KHOLAB_MEM_PERSISTENT, KHOLAB_MEM_ACPI_NVS,
+	KHOLAB_MEM_RUNTIME, KHOLAB_MEM_MMIO, KHOLAB_MEM_RESERVED, KHOLAB_MEM_UNUSABLE,
 };
+_Static_assert(sizeof(weakest_first) / sizeof(weakest_first[0]) == KHOLAB_MEM_NR_TYPES,
+	       "every memory type has a strength");
+
+/* strength - @type's place in weakest_first[] (an unknown type is strongest). */
+static unsigned int strength(u32 type)
+{
+	for (unsigned int i = 0; i < KHOLAB_MEM_NR_TYPES; i++)
+		if (weakest_first[i] == type)
+			return i;
+	return KHOLAB_MEM_NR_TYPES;
+}
 
 
 static u64 entry_end(const struct kholab_mmap_entry *e)
@@ -51,7 +57,7 @@ static u64 entry_end(const struct kholab_mmap_entry *e)
 /* stronger - does type @a win an overlap against type @b? */
 static bool stronger(u32 a, u32 b)
 {
-	return strength[a] > strength[b];
+	return strength(a) > strength(b);
 }
 
 /* sort_entries - stable insertion sort by base; true if anything moved. */

@@ -313,11 +313,8 @@ def main():
             print("bench-selftest: files kept in %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    if FAILS:
-        print("bench-selftest: FAIL (%d)" % len(FAILS))
-        return 1
-    print("bench-selftest: PASS")
-    return 0
+    print("bench-selftest: " + ("FAIL (%d)" % len(FAILS) if FAILS else "PASS"))
+    return 1 if FAILS else 0
 
 
 if __name__ == "__main__":

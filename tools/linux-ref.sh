@@ -118,9 +118,8 @@ series=6.1 refresh=0 fetch_only=0 log='' append_extra='' verbose=0 prealloc=0 la
 while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
-	--*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}" ;; # --opt=value: split, look again
-	--cpus | --mem | --numa | --accel | --timeout) layout_option "$opt" $# "${2-}"; shift 2 ;;
 	--linux) need_arg "$opt" $#; series=$2; shift 2 ;;
+	--cpus | --mem | --numa | --accel | --timeout) layout_option "$opt" $# "${2-}"; shift 2 ;;
 	--cpu-model) need_arg "$opt" $#; cpu_model=$2; shift 2 ;;
 	--package) need_arg "$opt" $#; pkg=$2; shift 2 ;;
 	--vmlinuz) need_arg "$opt" $#; vmlinuz=$2; shift 2 ;;
@@ -132,6 +131,7 @@ while [ $# -gt 0 ]; do
 	--late-clock) late_clock=1; shift ;;
 	-v | --verbose) verbose=1; shift ;;
 	-h | --help) usage; exit 0 ;;
+	--*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}" ;; # --opt=value: split, look again
 	*) usage_error "unknown option '$opt'" ;;
 	esac
 done

@@ -21,8 +21,6 @@
 #ifdef KHOLAB_HOST_TEST
 #define vsnprintf	kl_vsnprintf
 #define snprintf	kl_snprintf
-#define vscnprintf	kl_vscnprintf
-#define scnprintf	kl_scnprintf
 #endif
 
 #define __kl_printf(f, a)	__attribute__((format(printf, f, a)))
@@ -34,13 +32,5 @@
  */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap) __kl_printf(3, 0);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __kl_printf(3, 4);
-
-/*
- * scnprintf family: as above, but return the number of characters actually
- * stored (not counting the NUL); 0 when @size is 0.  Handy for appending:
- *     n += scnprintf(buf + n, sizeof(buf) - n, ...);
- */
-int vscnprintf(char *buf, size_t size, const char *fmt, va_list ap) __kl_printf(3, 0);
-int scnprintf(char *buf, size_t size, const char *fmt, ...) __kl_printf(3, 4);
 
 #endif /* KHOLAB_LIBC_STDIO_H */

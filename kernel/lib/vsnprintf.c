@@ -334,33 +334,3 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
-
-/**
- * vscnprintf - format @fmt with @ap into @buf of @size bytes.
- *
- * Return: the number of characters stored, excluding the NUL.
- */
-int vscnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-	int n = vsnprintf(buf, size, fmt, ap);
-
-	if (size == 0)
-		return 0;
-	return (size_t)n < size ? n : (int)(size - 1);
-}
-
-/**
- * scnprintf - format into @buf of @size bytes.
- *
- * Return: the number of characters stored, excluding the NUL.
- */
-int scnprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vscnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}

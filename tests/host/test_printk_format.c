@@ -262,26 +262,6 @@ static void test_truncation(void **state)
 	CHECK("a longer line %d %s %x %c %p end", -1, "str", 0xffu, 'c', (void *)0x99);
 }
 
-/* scnprintf returns what was stored, so appends never run past the end. */
-static void test_scnprintf(void **state)
-{
-	char buf[10];
-	int n = 0;
-
-	(void)state;
-	assert_int_equal(kl_scnprintf(buf, 0, "hello"), 0);
-	assert_int_equal(kl_scnprintf(buf, 1, "hello"), 0);
-	assert_string_equal(buf, "");
-	assert_int_equal(kl_scnprintf(buf, sizeof(buf), "hello world"), 9);
-	assert_string_equal(buf, "hello wor");
-	n += kl_scnprintf(buf + n, sizeof(buf) - n, "%d,", 123);
-	n += kl_scnprintf(buf + n, sizeof(buf) - n, "%d,", 456);
-	n += kl_scnprintf(buf + n, sizeof(buf) - n, "%d,", 789);
-	n += kl_scnprintf(buf + n, sizeof(buf) - n, "%d,", 0);
-	assert_int_equal(n, 9);
-	assert_string_equal(buf, "123,456,7");
-}
-
 /* Conversions we do not support are copied through and take no argument. */
 static void test_unsupported(void **state)
 {
@@ -329,7 +309,6 @@ int main(void)
 		cmocka_unit_test(test_chars),
 		cmocka_unit_test(test_pointers),
 		cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_scnprintf),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_mixed),
 	};

@@ -155,6 +155,20 @@ class Agg:
         return d
 
 
+def cells_of(agg, kind):
+    """The ids of the cells of @kind, in the matrix's order."""
+    return [cid for cid in agg.order if agg.cells[cid].kind == kind]
+
+
+def section(w, title, *paragraphs):
+    """A '## @title' heading, then each paragraph followed by a blank line."""
+    w("## " + title)
+    w("")
+    for text in paragraphs:
+        w(text)
+        w("")
+
+
 def _med(agg, cid, key):
     s = agg.stat(cid, key) if cid else None
     return s["median"] if s else None
@@ -267,13 +281,11 @@ def write_timeline(w, agg, run_phases):
               if any(agg.stat(cid, "ph_%s_ms" % p) for cid in cids)]
     if not cids:
         return
-    w("## Boot timeline (kholab, generation 0)")
-    w("")
-    w("Median duration of each phase of generation 0's `timeline` event, ms (- = the phase "
-      "did not run); ready = `mm_ready_ns`, boot = `boot_ns`, both from kernel entry (the "
-      "first instruction of kernel/entry.asm). The clock starts at kernel entry, so the "
-      "firmware (OVMF or SeaBIOS) is outside every figure.")
-    w("")
+    section(w, "Boot timeline (kholab, generation 0)",
+            "Median duration of each phase of generation 0's `timeline` event, ms (- = the phase "
+            "did not run); ready = `mm_ready_ns`, boot = `boot_ns`, both from kernel entry (the "
+            "first instruction of kernel/entry.asm). The clock starts at kernel entry, so the "
+            "firmware (OVMF or SeaBIOS) is outside every figure.")
     head = ["cell", "n", "ready ms", "boot ms"] + phases
     w("| %s |" % " | ".join(head))
     w("|%s" % ("---|" * len(head)))
@@ -299,13 +311,11 @@ def write_prealloc(w, agg):
             pairs.append((cid, t))
     if not pairs:
         return
-    w("## Host page faults: without and with --prealloc")
-    w("")
-    w("With `--prealloc` QEMU faults every page of guest RAM in on the host before the guest "
-      "starts (`prealloc=on`), so no host page fault lands inside either kernel's timings; "
-      "without it (`reserve=off`) the first guest write to each page pays one. "
-      "prealloc/plain = per-repeat ratio, medianed.")
-    w("")
+    section(w, "Host page faults: without and with --prealloc",
+            "With `--prealloc` QEMU faults every page of guest RAM in on the host before the guest "
+            "starts (`prealloc=on`), so no host page fault lands inside either kernel's timings; "
+            "without it (`reserve=off`) the first guest write to each page pays one. "
+            "prealloc/plain = per-repeat ratio, medianed.")
     w("| cell | n plain/prealloc | ready ms | ready ms, prealloc | ready prealloc/plain | "
       "deferred ms | deferred ms, prealloc | deferred prealloc/plain |")
     w("|---|---|---|---|---|---|---|---|")
@@ -321,19 +331,17 @@ def write_prealloc(w, agg):
 def write_floor(w, agg):
     """The floor cells: first-touch and warm store floors per size, beside
     kholab's deferred figure of the same size."""
-    fl = [cid for cid in agg.order if agg.cells[cid].kind == "floor"]
+    fl = cells_of(agg, "floor")
     if not fl:
         return
-    w("## Store floor (memmap_floor=1 boots)")
-    w("")
-    w("The boot CPU writing every byte of the memmap with plain 8-byte stores, in boots of "
-      "their own (`memmap_floor=1` pre-touches the memmap, so nothing else of those boots is "
-      "used): first = the first pass over fresh memory (under QEMU it pays the host's page "
-      "faults), warm = a second pass over the same, now faulted, memory. kholab* = deferred "
-      "at the floor cell's vCPU count, same size, from its own cell; kholab*/warm = "
-      "per-repeat ratio, medianed (the floor covers the whole memmap on one CPU, kholab* "
-      "only the deferred part, on all CPUs).")
-    w("")
+    section(w, "Store floor (memmap_floor=1 boots)",
+            "The boot CPU writing every byte of the memmap with plain 8-byte stores, in boots of "
+            "their own (`memmap_floor=1` pre-touches the memmap, so nothing else of those boots is "
+            "used): first = the first pass over fresh memory (under QEMU it pays the host's page "
+            "faults), warm = a second pass over the same, now faulted, memory. kholab* = deferred "
+            "at the floor cell's vCPU count, same size, from its own cell; kholab*/warm = "
+            "per-repeat ratio, medianed (the floor covers the whole memmap on one CPU, kholab* "
+            "only the deferred part, on all CPUs).")
     w("| memory | cell | n | memmap MiB | floor first ms | floor warm ms | first/warm | warm GB/s | kholab* deferred ms | kholab*/floor warm |")
     w("|---|---|---|---|---|---|---|---|---|---|")
     for cid in fl:
@@ -365,12 +373,10 @@ def write_boot(w, agg):
              and cid + "-direct" in agg.cells]
     if not pairs:
         return
-    w("## Front door: --boot uefi against --boot direct")
-    w("")
-    w("Wall = the run-qemu.sh process from start to exit (its verdict); QEMU = "
-      "run-qemu.sh's `wall time` line (QEMU alone). ready = `mm_ready_ns` and kholab* = the "
-      "memmap figure of generation 0, both measured inside the kernel from kernel entry.")
-    w("")
+    section(w, "Front door: --boot uefi against --boot direct",
+            "Wall = the run-qemu.sh process from start to exit (its verdict); QEMU = "
+            "run-qemu.sh's `wall time` line (QEMU alone). ready = `mm_ready_ns` and kholab* = the "
+            "memmap figure of generation 0, both measured inside the kernel from kernel entry.")
     w("| cell | gens | n uefi/direct | wall uefi s | wall direct s | direct/uefi | QEMU uefi s | QEMU direct s | ready uefi ms | ready direct ms | kholab* uefi ms | kholab* direct ms |")
     w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for u, d in pairs:
@@ -486,16 +492,14 @@ def write_memmap(w, agg):
 def write_linux(w, agg):
     """## Linux reference: every Linux cell, the CPU-model comparison and
     why Linux runs were skipped (nothing without Linux cells)."""
-    lin = [cid for cid in agg.order if agg.cells[cid].kind == "linux"]
+    lin = cells_of(agg, "linux")
     if not lin:
         return
-    w("## Linux reference")
-    w("")
-    w("The same `-cpu` model as kholab's boots (run-qemu.sh: `max` on TCG) unless the "
-      "cell names one. Ready = the printk timestamp of the last node's `deferred pages "
-      "initialised` line (Linux's clock, from its early TSC setup); deferred max = the "
-      "largest `node N deferred pages initialised in Xms` of a boot.")
-    w("")
+    section(w, "Linux reference",
+            "The same `-cpu` model as kholab's boots (run-qemu.sh: `max` on TCG) unless the "
+            "cell names one. Ready = the printk timestamp of the last node's `deferred pages "
+            "initialised` line (Linux's clock, from its early TSC setup); deferred max = the "
+            "largest `node N deferred pages initialised in Xms` of a boot.")
     w("| layout | series | -cpu | kernel words | n | ready ms | deferred max ms | min ms | per node (first ok run) | kernel (release) |")
     w("|---|---|---|---|---|---|---|---|---|---|")
     for cid in lin:
@@ -519,15 +523,13 @@ def write_linux(w, agg):
 
 def write_kho_runs(w, agg, kho):
     """The KHO cells' per-run figures (medians over generations and handoffs)."""
-    w("## KHO")
-    w("")
-    w("Per run: the median over the generations that received a handoff "
-      "(`kho_restore`, gen >= 1) and over the handoffs (`kexec`). "
-      "deserialize = `kho_deserialize()` on the boot CPU before SMP; late init = "
-      "struct pages of preserved blocks initialised after SMP (restore mode); "
-      "restore = the test client restoring and verifying every folio (checksums "
-      "included); handoff = building the next kernel's boot info and segments.")
-    w("")
+    section(w, "KHO",
+            "Per run: the median over the generations that received a handoff "
+            "(`kho_restore`, gen >= 1) and over the handoffs (`kexec`). "
+            "deserialize = `kho_deserialize()` on the boot CPU before SMP; late init = "
+            "struct pages of preserved blocks initialised after SMP (restore mode); "
+            "restore = the test client restoring and verifying every folio (checksums "
+            "included); handoff = building the next kernel's boot info and segments.")
     w("| cell | n | preserved MiB | folios | blocks | deserialize ms | late init ms | restore ms | handoff ms | pages init at deserialize | pages init after SMP |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
     for cid in kho:
@@ -592,7 +594,7 @@ def write_kho_modes(w, agg, kho):
 
 def write_kho(w, agg):
     """## KHO (nothing without KHO cells)."""
-    kho = [cid for cid in agg.order if agg.cells[cid].kind == "kho"]
+    kho = cells_of(agg, "kho")
     if kho:
         write_kho_runs(w, agg, kho)
         write_kho_costs(w, agg, kho)

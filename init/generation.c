@@ -19,6 +19,7 @@
 #include <init/generation.h>
 #include <init/params.h>
 #include <init/kexec.h>
+#include <init/mm_boot.h>
 #include <kernel/exit.h>
 #include <kernel/timeline.h>
 #include <kernel/printk.h>
@@ -96,6 +97,7 @@ void generation_end(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 	err = kho_test_preserve(bi->generation);
 	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: the wire format */
 	timeline_end(PHASE_KHO_PRESERVE);
+	mm_settle(true);			/* background init stops; accounting checked */
 	if (!err && kho_cfg.test_busy)
 		kho_test_make_busy();			/* the kexec must wait for them */
 	timeline_begin(PHASE_KEXEC);			/* ends in kexec_jump() */

@@ -25,6 +25,7 @@
 #include <mm/memory_map.h>
 #include <mm/numa.h>
 #include <mm/deferred.h>
+#include <mm/deferred_bg.h>
 #include <mm/paging.h>
 #include <mm/sparse.h>
 #include <mm/mm_init.h>
@@ -236,6 +237,8 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	timeline_begin(PHASE_MEMMAP_EARLY);
 	free_area_init();			/* mm/mm_init.c: node and zone sizes */
 	deferred_setup();			/* mm/deferred.c: first_deferred_pfn per node */
+	if (deferred_cfg.strategy == MEMMAP_BACKGROUND && deferred_bg_setup())	/* mm/deferred_bg.c */
+		panic("no memory for the section claims of memmap_init=background");
 	t0 = rdtsc();
 	mm_boot.early_pages = memmap_init();	/* mm/mm_init.c: struct pages below it */
 	mm_boot.early_ns = mm_boot_ns_since(t0);
@@ -253,8 +256,8 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	mm_boot.free_ns = mm_boot_ns_since(t0);
 	timeline_end(PHASE_MEMBLOCK_FREE_ALL);
 	if (deferred_cfg.strategy == MEMMAP_DEFERRED)
-		page_alloc_grow = deferred_grow_zone;	/* mm/deferred.c: buddy may grow before SMP */
-	else
+		page_alloc_grow = deferred_grow_timed;	/* mm/deferred.c: buddy may grow before SMP */
+	else if (deferred_cfg.strategy == MEMMAP_EAGER)
 		timeline_mm_ready();		/* eager: all RAM is in buddy now */
 	mm_report_early();			/* init/mm_boot.c */
 	selftest_run(true);			/* selftest=grow, deferred_touch: before SMP */
@@ -278,13 +281,18 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	timeline_begin(PHASE_KHO_INIT_LATE);
 	kho_init_late();			/* kho/deserialize.c: kho.deferred=restore */
 	timeline_end(PHASE_KHO_INIT_LATE);
-	timeline_begin(PHASE_MM_CHECK);
-	mm_check_and_report();			/* init/mm_boot.c: accounting, poison, results */
-	timeline_end(PHASE_MM_CHECK);
+	if (deferred_cfg.strategy == MEMMAP_BACKGROUND)
+		deferred_bg_start();		/* mm/deferred_bg.c: idle APs init the rest; no wait */
+	timeline_boot_complete();		/* kernel/timeline.c: boot_ns, the headline */
+	mm_boot_complete();			/* init/mm_boot.c: mm_wait_ns */
 
+	/* the generation's work: nothing below is on the boot's clock */
+	if (deferred_cfg.strategy != MEMMAP_BACKGROUND)
+		mm_settle(false);		/* init/mm_boot.c: accounting, poison, results */
 	timeline_begin(PHASE_SELFTEST);
 	selftest_run(false);			/* init/selftest.c: selftest= */
 	timeline_end(PHASE_SELFTEST);
 	generation_end(bi, boot_map, map_count);	/* init/generation.c: restore, preserve, kexec */
+	mm_settle(false);			/* background: the boot CPU joins, then the checks */
 	kernel_exit(true, "boot complete");	/* kernel/exit.c: timeline, verdict */
 }

@@ -16,6 +16,7 @@
 #include <mm/mm_init.h>
 #include <mm/memblock.h>
 #include <mm/sparse.h>
+#include <mm/deferred_bg.h>
 #include <kernel/timeline.h>
 
 struct mm_boot_stats mm_boot = { .threads = 1 };
@@ -72,6 +73,8 @@ static u64 untouched_sections(void)
 		for (; s + PAGES_PER_SECTION <= e; s += PAGES_PER_SECTION) {
 			if (noinit_overlaps(s, s + PAGES_PER_SECTION, &cur))
 				continue;
+			if (deferred_section_claimed(pfn_to_section_nr(s)))
+				continue;	/* background: grown on demand */
 			n++;
 			if (vmemmap_section_written(pfn_to_section_nr(s)))
 				panic("the memmap of section %llu (pfns 0x%llx-0x%llx, node %d, at or above first_deferred_pfn 0x%llx) was written before SMP: the early path did deferred init's work",
@@ -86,7 +89,7 @@ static u64 untouched_sections(void)
 /* mm_check_deferred_untouched - see mm_boot.h. */
 void mm_check_deferred_untouched(void)
 {
-	if (deferred_cfg.strategy != MEMMAP_DEFERRED) {
+	if (deferred_cfg.strategy == MEMMAP_EAGER) {
 		mm_boot.untouched_by = "none";
 		return;
 	}
@@ -124,9 +127,9 @@ void mm_deferred_done(void)
  */
 static void emit_memmap_event(void)
 {
-	static const char *const names[] = { "eager", "deferred" };
-	static char line[1024 + 320 * MAX_NUMNODES];
-	u64 total = 0, free = 0, reserved = 0, allocated = 0;
+	static const char *const names[] = { "eager", "deferred", "background" };
+	static char line[1536 + 320 * MAX_NUMNODES];
+	u64 total = 0, free = 0, reserved = 0, allocated = 0, left = 0;
 	struct json_line j;
 
 	for (int n = 0; n < nr_online_nodes; n++) {
@@ -134,6 +137,7 @@ static void emit_memmap_event(void)
 		free += node_counts[n].free;
 		reserved += node_counts[n].reserved + node_counts[n].noinit;
 		allocated += node_counts[n].allocated;
+		left += node_counts[n].left;
 	}
 	json_begin_buf(&j, "memmap", line, sizeof(line));
 	json_u64(&j, "gen", kholab_generation);
@@ -143,10 +147,21 @@ static void emit_memmap_event(void)
 	json_u64(&j, "pages_free", free);
 	json_u64(&j, "pages_reserved", reserved);
 	json_u64(&j, "pages_allocated", allocated);
+	json_u64(&j, "pages_left", left);
 	json_u64(&j, "sections_present", (u64)mm_boot.sections);
 	json_u64(&j, "early_pages", mm_boot.early_pages);
 	json_u64(&j, "deferred_pages", mm_boot.deferred_pages);
 	json_u64(&j, "grown_pages", deferred_grown_pages());
+	json_u64(&j, "mm_wait_ns", mm_boot.mm_wait_ns);
+	if (deferred_cfg.strategy == MEMMAP_BACKGROUND) {
+		json_u64(&j, "bg_sections", deferred_bg.sections);
+		json_u64(&j, "bg_pages", deferred_bg.bg_pages);
+		json_u64(&j, "bg_join_pages", deferred_bg.join_pages);
+		json_u64(&j, "demand_pages", deferred_bg.demand_pages);
+		json_u64(&j, "bg_workers", (u64)deferred_bg.workers);
+		json_bool(&j, "bg_stopped", deferred_bg.stopped);
+		json_u64(&j, "left_sections", deferred_bg.left_sections);
+	}
 	json_array_begin(&j, "nodes");
 	for (int n = 0; n < nr_online_nodes; n++) {
 		struct pglist_data *pgdat = NODE_DATA(n);
@@ -185,12 +200,42 @@ static void emit_memmap_event(void)
 	json_end(&j);
 }
 
-/* mm_check_and_report - see mm_boot.h. */
-void mm_check_and_report(void)
+/* mm_boot_complete - see mm_boot.h. */
+void mm_boot_complete(void)
 {
+	mm_boot.mm_wait_ns = mm_boot.early_ns + mm_boot.free_ns + mm_boot.deferred_ns +
+			     deferred_boot_cpu_grow_ns();
+}
+
+/* mm_bg_figures - the background work's share of the memmap event's totals. */
+static void mm_bg_figures(void)
+{
+	mm_boot.deferred_pages = deferred_bg.bg_pages;
+	mm_boot.threads = deferred_bg.workers + !deferred_bg.stopped;
+	if (deferred_bg.end_tsc && deferred_bg.start_tsc)
+		mm_boot.deferred_ns = tsc_to_ns(deferred_bg.end_tsc - deferred_bg.start_tsc);
+}
+
+/* mm_settle - see mm_boot.h. */
+void mm_settle(bool stop)
+{
+	static bool settled;
+
+	if (settled)
+		return;
+	settled = true;
+	if (deferred_cfg.strategy == MEMMAP_BACKGROUND) {
+		timeline_begin(PHASE_BG_FINISH);
+		if (deferred_bg_finish(stop))		/* mm/deferred_bg.c */
+			timeline_mm_ready_at(deferred_bg.end_tsc);
+		timeline_end(PHASE_BG_FINISH);
+		mm_bg_figures();
+	}
+	timeline_begin(PHASE_MM_CHECK);
 	if (mm_check_accounting(node_counts))	/* mm/memmap_check.c */
 		panic("page accounting does not add up after memmap init");
 	if (memmap_poison && memmap_check_poison())
 		panic("memmap poison check failed: struct pages missed or initialised twice");
 	emit_memmap_event();
+	timeline_end(PHASE_MM_CHECK);
 }

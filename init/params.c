@@ -26,11 +26,12 @@ struct kernel_params kparams = {
 };
 
 static const char *const selftest_choices[] = {
-	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", "grow", "lostipi", "earlytouch", NULL,
+	"none", "fault", "panic", "hang", "triple", "buddy", "apfault", "grow", "lostipi", "earlytouch", "bgalloc",
+	NULL,
 };
 
 static const char *const memblock_choices[] = { "quiet", "debug", NULL };
-static const char *const memmap_init_choices[] = { "eager", "deferred", NULL };
+static const char *const memmap_init_choices[] = { "eager", "deferred", "background", NULL };
 static const char *const trace_choices[] = { "none", "memmap", NULL };
 static int trace_mode;
 static const char *const kho_deferred_choices[] = { "off", "unsafe", "deserialize", "restore", NULL };
@@ -55,9 +56,9 @@ static const struct kernel_param param_table[] = {
 	  .help = "measure the memmap store floor (first touch and warm); pre-touches the memmap, so this boot's other figures are not the strategy's" },
 	{ .name = "memmap_init", .type = PARAM_ENUM, .value = &deferred_cfg.strategy,
 	  .choices = memmap_init_choices,
-	  .help = "eager: all struct pages on the boot CPU before SMP; deferred: most after SMP on all CPUs" },
+	  .help = "eager: all struct pages on the boot CPU before SMP; deferred: most after SMP on all CPUs; background: the same, but the boot does not wait for it" },
 	{ .name = "deferred_threads", .type = PARAM_U64, .value = &deferred_cfg.threads,
-	  .min = 0, .max = 64, .help = "CPUs per node for deferred init; 0 = all of the node's" },
+	  .min = 0, .max = 64, .help = "CPUs per node for deferred init (background: CPUs in all, the boot CPU's join included); 0 = all" },
 	{ .name = "deferred.early", .type = PARAM_U64, .flags = PARAM_F_SIZE,
 	  .value = &deferred_cfg.early_bytes, .min = 0, .max = 1ULL << 46,
 	  .help = "bytes of each node's highest zone initialised before SMP (0 = one section)" },

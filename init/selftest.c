@@ -16,8 +16,12 @@
 #include <mm/mmzone.h>
 #include <mm/page_alloc.h>
 #include <mm/deferred.h>
+#include <mm/deferred_bg.h>
+#include <mm/deferred_claim.h>
+#include <init/mm_boot.h>
 #include <mm/memblock.h>
 #include <errno.h>
+#include <string.h>
 
 /* Far from anything entry.asm maps: a guaranteed not-present page. */
 #define UNMAPPED_ADDR	0xffffc90000001000ULL
@@ -62,8 +66,8 @@ static int selftest_grow(void)
 	u64 target = nr_free_pages() + PAGES_PER_SECTION, got = 0, grown0 = deferred_grown_pages();
 	int err = 0;
 
-	if (deferred_cfg.strategy != MEMMAP_DEFERRED) {
-		pr_err("selftest=grow needs memmap_init=deferred\n");
+	if (deferred_cfg.strategy == MEMMAP_EAGER) {
+		pr_err("selftest=grow needs memmap_init=deferred or background\n");
 		return -EINVAL;
 	}
 	INIT_LIST_HEAD(&held);
@@ -123,6 +127,107 @@ static int selftest_earlytouch(void)
 	return -ENOENT;
 }
 
+/* block_initialised - every struct page of the order-@order block at @p was initialised. */
+static bool block_initialised(const struct page *p, unsigned int order)
+{
+	for (u64 i = 0; i < (1ULL << order); i++)
+		if (!p[i].init_count || page_has_poison(&p[i]))
+			return false;
+	return true;
+}
+
+/* hold - keep block @p (order @order) on @held, checked and written; false if its struct pages are not initialised. */
+static bool hold(struct list_head *held, struct page *p, unsigned int order)
+{
+	if (!block_initialised(p, order)) {
+		pr_err("bgalloc: buddy handed out pfn 0x%llx (order %u) whose struct pages were never initialised\n",
+		       (unsigned long long)page_to_pfn(p), order);
+		return false;
+	}
+	memset(page_address(p), 0x5a, PAGE_SIZE);
+	p->private = order;	/* ours while we hold it */
+	list_add(&p->lru, held);
+	return true;
+}
+
+/*
+ * bgalloc_direct - for each node, one page from the last section of its
+ * deferred memory (which the workers, going upwards, reach last):
+ * alloc_pages_range() must claim that section itself.  Return: pages got.
+ */
+static u64 bgalloc_direct(struct list_head *held, int *err)
+{
+	u64 got = 0;
+
+	for (int nid = 0; nid < nr_online_nodes && !*err; nid++) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+		u64 end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
+		u64 s = ALIGN_DOWN(end - 1, PAGES_PER_SECTION);
+		struct page *p;
+
+		if (pgdat->first_deferred_pfn >= end)
+			continue;
+		p = alloc_pages_range(0, nid, s > pgdat->first_deferred_pfn ? s : pgdat->first_deferred_pfn, end);
+		if (!p)
+			continue;	/* that section may hold no free memory */
+		if (!hold(held, p, 0))
+			*err = -EFAULT;
+		got++;
+	}
+	return got;
+}
+
+/*
+ * selftest_bgalloc - after boot complete, while memmap_init=background's
+ * workers run: take more memory than buddy held when the test began (up to
+ * two sections more), in max-order blocks, plus one page from the top
+ * section of each node's deferred memory; check that every struct page
+ * handed out was initialised, write the memory, give it all back.
+ * Return: 0, or -EINVAL / -ENOMEM / -EFAULT with the reason logged.
+ */
+static int selftest_bgalloc(void)
+{
+	u64 pending = claims_pending(), free0 = nr_free_pages(), grown0 = deferred_grown_pages();
+	u64 extra = (pending < 2 ? pending : 2) * PAGES_PER_SECTION, target = free0 + extra;
+	u64 got, direct;
+	struct list_head held;
+	int err = 0;
+
+	if (deferred_cfg.strategy != MEMMAP_BACKGROUND) {
+		pr_err("selftest=bgalloc needs memmap_init=background\n");
+		return -EINVAL;
+	}
+	INIT_LIST_HEAD(&held);
+	got = direct = bgalloc_direct(&held, &err);
+	while (!err && got < target) {
+		struct page *p = alloc_pages(MAX_PAGE_ORDER, 0);
+
+		if (!p) {
+			pr_err("bgalloc: allocation failed after %llu of %llu pages with %llu sections still pending\n",
+			       (unsigned long long)got, (unsigned long long)target,
+			       (unsigned long long)claims_pending());
+			err = -ENOMEM;
+			break;
+		}
+		if (!hold(&held, p, MAX_PAGE_ORDER))
+			err = -EFAULT;
+		got += MAX_ORDER_NR_PAGES;
+	}
+	while (!list_empty(&held)) {
+		struct page *p = list_first_entry(&held, struct page, lru);
+
+		list_del(&p->lru);
+		free_pages(p, (unsigned int)p->private);
+	}
+	if (!err)
+		pr_info("bgalloc: allocated %llu pages (%llu directly from the top deferred section of each node), %llu more than buddy held at the start, with %llu of %llu sections pending then; on-demand growth added %llu pages\n",
+			(unsigned long long)got, (unsigned long long)direct,
+			(unsigned long long)(got > free0 ? got - free0 : 0), (unsigned long long)pending,
+			(unsigned long long)deferred_bg.sections,
+			(unsigned long long)(deferred_grown_pages() - grown0));
+	return err;
+}
+
 /**
  * selftest_run - run the selftest chosen with selftest=, if it belongs to
  * this point of the boot: @early is before SMP (only selftest=grow, which
@@ -156,7 +261,12 @@ void selftest_run(bool early)
 		if (selftest_earlytouch())
 			panic("selftest=earlytouch: no free section above first_deferred_pfn to write into (needs memmap_init=deferred and more than 256 MiB)");
 		return;		/* mm_check_deferred_untouched() must now fail the boot */
+	case SELFTEST_BGALLOC:
+		if (selftest_bgalloc())
+			panic("selftest=bgalloc: allocating during background init failed");
+		return;
 	case SELFTEST_BUDDY:
+		mm_settle(false);	/* background: the stress needs buddy to hold still */
 		if (buddy_selftest(rdtsc()) || mm_check_accounting(counts))
 			panic("selftest=buddy: the buddy allocator is inconsistent");
 		return;

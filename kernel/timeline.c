@@ -29,11 +29,12 @@ static const char *const phase_names[NR_BOOT_PHASES] = {
 	[PHASE_SELFTEST]	  = "selftest",
 	[PHASE_KHO_RESTORE]	  = "kho_restore",
 	[PHASE_KHO_PRESERVE]	  = "kho_preserve",
+	[PHASE_BG_FINISH]	  = "bg_finish",
 	[PHASE_KEXEC]		  = "kexec",
 };
 
 static u64 begin_tsc[NR_BOOT_PHASES], end_tsc[NR_BOOT_PHASES];
-static u64 mm_ready_tsc;
+static u64 mm_ready_tsc, boot_complete_tsc;
 static bool emitted;
 
 /* since_entry - @tsc in ns since kernel entry (0 for a stamp never taken). */
@@ -60,10 +61,43 @@ void timeline_mm_ready(void)
 	mm_ready_tsc = rdtsc();
 }
 
+/* timeline_mm_ready_at - see timeline.h. */
+void timeline_mm_ready_at(u64 tsc)
+{
+	mm_ready_tsc = tsc;
+}
+
+/* timeline_boot_complete - see timeline.h. */
+void timeline_boot_complete(void)
+{
+	if (!boot_complete_tsc)
+		boot_complete_tsc = rdtsc();
+}
+
+/* timeline_boot_ns - see timeline.h. */
+u64 timeline_boot_ns(void)
+{
+	return since_entry(boot_complete_tsc);
+}
+
 /* timeline_mm_ready_ns - see timeline.h. */
 u64 timeline_mm_ready_ns(void)
 {
 	return since_entry(mm_ready_tsc);
+}
+
+/* sort_by_start - @order: the phases by the time they began (insertion sort). */
+static void sort_by_start(int order[NR_BOOT_PHASES])
+{
+	for (int i = 0; i < NR_BOOT_PHASES; i++) {
+		int j = i;
+
+		while (j > 0 && begin_tsc[order[j - 1]] > begin_tsc[i]) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
 }
 
 /* ms3 - @ns as whole milliseconds and the microseconds after the point. */
@@ -73,7 +107,7 @@ u64 timeline_mm_ready_ns(void)
 void timeline_emit(const char *end)
 {
 	static char line[2048];
-	u64 boot_ns = since_entry(rdtsc());
+	u64 end_ns = since_entry(rdtsc());
 	struct json_line j;
 
 	if (emitted)
@@ -84,8 +118,15 @@ void timeline_emit(const char *end)
 	json_u64(&j, "tsc_khz", tsc_khz);
 	json_u64(&j, "entry_tsc", tsc_boot);
 	json_array_begin(&j, "phases");
-	for (int p = 0; p < NR_BOOT_PHASES; p++) {
-		u64 s = since_entry(begin_tsc[p]), e = since_entry(end_tsc[p]);
+	for (int k = 0, order[NR_BOOT_PHASES]; k < NR_BOOT_PHASES; k++) {
+		int p;
+		u64 s, e;
+
+		if (!k)
+			sort_by_start(order);
+		p = order[k];
+		s = since_entry(begin_tsc[p]);
+		e = since_entry(end_tsc[p]);
 
 		if (!begin_tsc[p] || end_tsc[p] < begin_tsc[p])
 			continue;	/* did not run (or never ended: a failure) */
@@ -98,10 +139,11 @@ void timeline_emit(const char *end)
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	json_u64(&j, "boot_ns", timeline_boot_ns());
 	json_u64(&j, "mm_ready_ns", timeline_mm_ready_ns());
-	json_u64(&j, "boot_ns", boot_ns);
+	json_u64(&j, "end_ns", end_ns);
 	json_str(&j, "end", end);
 	json_end(&j);
-	pr_info("memory ready (all RAM in buddy) at %llu.%03llu ms, boot complete (%s) at %llu.%03llu ms after kernel entry\n",
-		MS3(timeline_mm_ready_ns()), end, MS3(boot_ns));
+	pr_info("boot complete at %llu.%03llu ms, memory ready (all RAM in buddy) at %llu.%03llu ms, generation ends (%s) at %llu.%03llu ms after kernel entry\n",
+		MS3(timeline_boot_ns()), MS3(timeline_mm_ready_ns()), end, MS3(end_ns));
 }

@@ -16,6 +16,8 @@
 
 #include <kho/kho_internal.h>
 #include <mm/mmzone.h>
+#include <mm/deferred_bg.h>
+#include <mm/memmap_check.h>
 #include <kernel/printk.h>
 
 static u64 lost;
@@ -97,10 +99,49 @@ static long check_block(phys_addr_t phys)
 	return idx;
 }
 
-/* account_managed - restored pages become buddy-managed pages of their zone. */
+/* block_of - index of the received block that holds @pfn, or -1. */
+static long block_of(u64 pfn)
+{
+	u64 n, lo = 0, hi;
+	const struct kho_block *b = kho_received_blocks(&n);
+
+	hi = n;
+	while (lo < hi) {
+		u64 mid = (lo + hi) / 2;
+
+		if (PHYS_PFN(b[mid].phys + b[mid].size) <= pfn)
+			lo = mid + 1;
+		else if (PHYS_PFN(b[mid].phys) > pfn)
+			hi = mid;
+		else
+			return (long)mid;
+	}
+	return -1;
+}
+
+/* pfn_taken - memmap_noinit_taken: @pfn lies in a block its owner restored. */
+static bool pfn_taken(u64 pfn)
+{
+	u64 n;
+	const struct kho_block *b = kho_received_blocks(&n);
+	long idx = block_of(pfn);
+
+	return idx >= 0 && b[idx].restored;
+}
+
+/*
+ * account_managed - restored pages become buddy-managed pages of their
+ * zone.  The owner may free them to buddy, which then looks at the struct
+ * pages around them: with memmap_init=background the sections holding the
+ * block are claimed and initialised first (the block's own struct pages
+ * stay KHO's: RSRV_NOINIT), and the accounting check learns to read them.
+ */
 static void account_managed(phys_addr_t phys, u64 nr)
 {
 	struct zone *z = page_zone(pfn_to_page(PHYS_PFN(phys)));
+
+	deferred_bg_init_range(PHYS_PFN(phys), PHYS_PFN(phys) + nr);	/* mm/deferred_bg.c */
+	memmap_noinit_taken = pfn_taken;
 
 	spin_lock(&z->lock);
 	z->managed_pages += nr;

@@ -33,6 +33,7 @@
 #define pr_fmt(fmt) "deferred: " fmt
 
 #include <mm/deferred.h>
+#include <mm/deferred_bg.h>
 #include <mm/mm_init.h>
 #include <mm/page_alloc.h>
 #include <mm/memblock.h>
@@ -45,7 +46,7 @@
 
 struct deferred_config deferred_cfg = { .strategy = MEMMAP_DEFERRED };
 
-static u64 grown_pages;
+static u64 grown_pages, grow_ns;
 
 /* top_zone - the highest zone of @nid with present pages, or -1. */
 static int top_zone(int nid)
@@ -66,7 +67,7 @@ void deferred_setup(void)
 
 		pgdat->first_deferred_pfn = ~0ULL;
 		pgdat->deferred_start_pfn = ~0ULL;
-		if (deferred_cfg.strategy != MEMMAP_DEFERRED || zt < 0)
+		if (deferred_cfg.strategy == MEMMAP_EAGER || zt < 0)
 			continue;
 		early = PFN_UP(deferred_cfg.early_bytes);
 		if (!early)
@@ -187,12 +188,8 @@ static u64 deferred_reserved_ranges(int nid, u64 start_pfn, u64 end_pfn)
 	return done;
 }
 
-/*
- * deferred_init_range - all of node @nid's deferred work in the
- * section-aligned [start_pfn, end_pfn): reserved pages, then free memory.
- * Return: pages initialised.
- */
-static u64 deferred_init_range(int nid, u64 start_pfn, u64 end_pfn)
+/* deferred_init_range - see deferred.h. */
+u64 deferred_init_range(int nid, u64 start_pfn, u64 end_pfn)
 {
 	u64 reserved = deferred_reserved_ranges(nid, start_pfn, end_pfn);
 
@@ -228,10 +225,29 @@ bool deferred_grow_zone(int nid, unsigned int order)
 	/* LAB deferred-init: END */
 }
 
+/*
+ * deferred_grow_timed - page_alloc_grow for memmap_init=deferred:
+ * deferred_grow_zone(), timed (only the boot CPU grows in this mode).
+ */
+bool deferred_grow_timed(int nid, unsigned int order)
+{
+	u64 t0 = rdtsc();
+	bool grew = deferred_grow_zone(nid, order);
+
+	grow_ns += tsc_to_ns(rdtsc() - t0);
+	return grew;
+}
+
 /* deferred_grown_pages - see deferred.h. */
 u64 deferred_grown_pages(void)
 {
-	return grown_pages;
+	return grown_pages + deferred_bg.demand_pages;
+}
+
+/* deferred_boot_cpu_grow_ns - see deferred.h. */
+u64 deferred_boot_cpu_grow_ns(void)
+{
+	return grow_ns + deferred_bg.boot_cpu_grow_ns;
 }
 
 /* One node's late pass, run by the node's lead CPU. */

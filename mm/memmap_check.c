@@ -13,10 +13,13 @@
 #include <mm/page_alloc.h>
 #include <mm/memblock.h>
 #include <mm/sparse.h>
+#include <mm/deferred_bg.h>
 #include <kernel/printk.h>
 #include <kernel/random.h>
 #include <string.h>
 #include <errno.h>
+
+bool (*memmap_noinit_taken)(u64 pfn);
 
 /* page_has_poison - see memmap_check.h. */
 bool page_has_poison(const struct page *p)
@@ -61,7 +64,7 @@ static bool in_noinit(struct noinit_cursor *c, u64 pfn)
 /* memmap_check_poison - see memmap_check.h. */
 int memmap_check_poison(void)
 {
-	u64 checked = 0, bad = 0, first_bad = 0, skipped = 0;
+	u64 checked = 0, bad = 0, first_bad = 0, skipped = 0, left = 0;
 	u32 first_count = 0;
 	bool first_poison = false;
 	struct noinit_cursor nc = { memblock.reserved.regions };
@@ -75,6 +78,10 @@ int memmap_check_poison(void)
 		}
 		if (in_noinit(&nc, pfn)) {
 			skipped++;
+			continue;
+		}
+		if (deferred_pfn_left(pfn)) {
+			left++;		/* background init was stopped before it got here */
 			continue;
 		}
 		p = pfn_to_page(pfn);
@@ -94,8 +101,8 @@ int memmap_check_poison(void)
 		       first_count == MEMMAP_POISON32 ? 0 : first_count);
 		return -EINVAL;
 	}
-	pr_info("all %llu struct pages initialised exactly once, no poison left (%llu under RSRV_NOINIT left to their owner)\n",
-		(unsigned long long)checked, (unsigned long long)skipped);
+	pr_info("all %llu struct pages initialised exactly once, no poison left (%llu under RSRV_NOINIT left to their owner, %llu never reached by a stopped background init)\n",
+		(unsigned long long)checked, (unsigned long long)skipped, (unsigned long long)left);
 	return 0;
 }
 
@@ -124,6 +131,8 @@ int memmap_check_deferred_poison(u64 *checked)
 		for (u64 pfn = s; pfn < e; pfn++) {
 			if (in_noinit(&nc, pfn))
 				continue;	/* the owner's (KHO): it may init them early */
+			if (deferred_section_claimed(pfn_to_section_nr(pfn)))
+				continue;	/* background mode: grown on demand */
 			(*checked)++;
 			if (!page_all_poison(pfn_to_page(pfn)) && !bad++) {
 				first_bad = pfn;
@@ -149,6 +158,41 @@ static u64 whole_pages(phys_addr_t start, phys_addr_t end)
 	return e > s ? e - s : 0;
 }
 
+/* left_pages - pages of [s, e) (one node's) that a stopped background init left. */
+static u64 left_pages(u64 s, u64 e)
+{
+	u64 n = 0;
+
+	while (s < e) {
+		u64 next = ALIGN_UP(s + 1, PAGES_PER_SECTION);
+
+		if (next > e)
+			next = e;
+		if (deferred_pfn_left(s))	/* a section is all on one side of the mark */
+			n += next - s;
+		s = next;
+	}
+	return n;
+}
+
+/* taken_pages - RSRV_NOINIT pages of node @nid that their owner took back. */
+static u64 taken_pages(int nid)
+{
+	struct memblock_region *r;
+	u64 n = 0;
+
+	if (!memmap_noinit_taken)
+		return 0;
+	for_each_reserved_mem_region(r) {
+		if (!(r->flags & MEMBLOCK_RSRV_NOINIT))
+			continue;
+		for (u64 pfn = PFN_DOWN(r->base); pfn < PFN_UP(r->base + r->size); pfn++)
+			if (early_pfn_to_nid(pfn) == nid && memmap_noinit_taken(pfn))
+				n++;
+	}
+	return n;
+}
+
 /* scan_node - classify every RAM pfn of @nid by its struct page. */
 static void scan_node(int nid, struct mm_node_counts *c)
 {
@@ -160,8 +204,15 @@ static void scan_node(int nid, struct mm_node_counts *c)
 		for (u64 pfn = s; pfn < e;) {
 			struct page *p = pfn_to_page(pfn);
 
-			if (in_noinit(&nc, pfn)) {	/* the owner's: not read here */
-				c->noinit++;
+			if (in_noinit(&nc, pfn)) {
+				if (!memmap_noinit_taken || !memmap_noinit_taken(pfn)) {
+					c->noinit++;	/* the owner's: not read here */
+					pfn++;
+					continue;
+				}
+				/* taken back by its owner: buddy's now, read it */
+			} else if (deferred_pfn_left(pfn)) {	/* never initialised: not read */
+				c->left++;
 				pfn++;
 				continue;
 			}
@@ -195,20 +246,23 @@ int mm_check_accounting(struct mm_node_counts *counts)
 
 		memset(c, 0, sizeof(*c));
 		c->present = NODE_DATA(nid)->node_present_pages;
-		for_each_free_mem_range(i, nid, MEMBLOCK_NONE, &start, &end, NULL)
+		for_each_free_mem_range(i, nid, MEMBLOCK_NONE, &start, &end, NULL) {
 			c->memblock_free += whole_pages(start, end);
+			c->left_free += left_pages(PFN_UP(start), PFN_DOWN(end));
+		}
 		scan_node(nid, c);
+		c->taken = taken_pages(nid);
 		for (int zt = 0; zt < MAX_NR_ZONES; zt++) {
 			zone_free += NODE_DATA(nid)->node_zones[zt].free_pages;
 			managed += NODE_DATA(nid)->node_zones[zt].managed_pages;
 		}
 		NODE_DATA(nid)->reserved_pages = c->reserved;
 
-		if (c->present != c->free + c->reserved + c->noinit + c->allocated) {
-			pr_err("node %d: present %llu != free %llu + reserved %llu + noinit %llu + allocated %llu\n",
+		if (c->present != c->free + c->reserved + c->noinit + c->allocated + c->left) {
+			pr_err("node %d: present %llu != free %llu + reserved %llu + noinit %llu + allocated %llu + left %llu\n",
 			       nid, (unsigned long long)c->present, (unsigned long long)c->free,
 			       (unsigned long long)c->reserved, (unsigned long long)c->noinit,
-			       (unsigned long long)c->allocated);
+			       (unsigned long long)c->allocated, (unsigned long long)c->left);
 			err = -EINVAL;
 		}
 		if (c->free != zone_free) {
@@ -222,10 +276,11 @@ int mm_check_accounting(struct mm_node_counts *counts)
 			       (unsigned long long)c->allocated);
 			err = -EINVAL;
 		}
-		if (c->free + c->allocated != c->memblock_free) {
-			pr_err("node %d: buddy has %llu free + %llu allocated pages, memblock had %llu free\n",
+		if (c->free + c->allocated + c->left_free != c->memblock_free + c->taken) {
+			pr_err("node %d: buddy has %llu free + %llu allocated pages, %llu more were never initialised, memblock had %llu free, owners took back %llu\n",
 			       nid, (unsigned long long)c->free, (unsigned long long)c->allocated,
-			       (unsigned long long)c->memblock_free);
+			       (unsigned long long)c->left_free, (unsigned long long)c->memblock_free,
+			       (unsigned long long)c->taken);
 			err = -EINVAL;
 		}
 		total.present += c->present;
@@ -233,12 +288,13 @@ int mm_check_accounting(struct mm_node_counts *counts)
 		total.reserved += c->reserved;
 		total.noinit += c->noinit;
 		total.allocated += c->allocated;
+		total.left += c->left;
 	}
 	if (!err)
-		pr_info("accounting holds: %llu present = %llu free + %llu reserved + %llu noinit + %llu allocated\n",
+		pr_info("accounting holds: %llu present = %llu free + %llu reserved + %llu noinit + %llu allocated + %llu left uninitialised\n",
 			(unsigned long long)total.present, (unsigned long long)total.free,
 			(unsigned long long)total.reserved, (unsigned long long)total.noinit,
-			(unsigned long long)total.allocated);
+			(unsigned long long)total.allocated, (unsigned long long)total.left);
 	return err;
 }
 

@@ -170,14 +170,14 @@ retry:
 	return NULL;
 }
 
-/* alloc_pages_range - see page_alloc.h. */
-struct page *alloc_pages_range(unsigned int order, int nid, u64 start_pfn, u64 end_pfn)
+bool (*page_alloc_grow_range)(int nid, u64 start_pfn, u64 end_pfn);
+
+/* range_from_free_lists - alloc_pages_range()'s search of the free lists, once. */
+static struct page *range_from_free_lists(unsigned int order, int nid, u64 start_pfn, u64 end_pfn)
 {
 	u64 size = 1UL << order;
 	u64 want = ALIGN_UP(start_pfn, size);
 
-	if (order > MAX_PAGE_ORDER || nid < 0 || nid >= nr_online_nodes || want + size > end_pfn)
-		return NULL;
 	for (int zt = MAX_NR_ZONES - 1; zt >= 0; zt--) {
 		struct zone *z = &NODE_DATA(nid)->node_zones[zt];
 
@@ -214,6 +214,20 @@ struct page *alloc_pages_range(unsigned int order, int nid, u64 start_pfn, u64 e
 		spin_unlock(&z->lock);
 	}
 	return NULL;
+}
+
+/* alloc_pages_range - see page_alloc.h. */
+struct page *alloc_pages_range(unsigned int order, int nid, u64 start_pfn, u64 end_pfn)
+{
+	struct page *page;
+
+	if (order > MAX_PAGE_ORDER || nid < 0 || nid >= nr_online_nodes ||
+	    ALIGN_UP(start_pfn, 1UL << order) + (1UL << order) > end_pfn)
+		return NULL;
+	page = range_from_free_lists(order, nid, start_pfn, end_pfn);
+	if (!page && page_alloc_grow_range && page_alloc_grow_range(nid, start_pfn, end_pfn))
+		page = range_from_free_lists(order, nid, start_pfn, end_pfn);
+	return page;
 }
 
 /* free_pages - see page_alloc.h. */

@@ -22,6 +22,7 @@ struct mm_boot_stats {
 	u64 free_ns;			/* memblock_free_all() */
 	u64 deferred_ns, deferred_pages; /* page_alloc_init_late() on all CPUs */
 	int threads;			/* CPUs that ran deferred init (1: eager) */
+	u64 mm_wait_ns;			/* boot CPU in memmap init until boot complete */
 	struct deferred_node_stats nodes[MAX_NUMNODES];
 };
 
@@ -50,10 +51,21 @@ void mm_deferred_done(void);
 void mm_check_deferred_untouched(void);
 
 /*
- * mm_check_and_report - with every struct page initialised: the page
- * accounting identity and (memmap_poison=1) the initialised-exactly-once
- * check, which panic on failure, then the "memmap" results event.
+ * mm_boot_complete - at boot complete: take the boot CPU's memory-init
+ * time so far (mm_wait_ns: the early memmap, the hand-over to buddy, any
+ * growth on demand and, in deferred mode, the wait for the late pass).
  */
-void mm_check_and_report(void);
+void mm_boot_complete(void);
+
+/*
+ * mm_settle - once per boot, when no memory init runs any more: with
+ * memmap_init=background, end the background work first (@stop false:
+ * the boot CPU joins it and waits, and all RAM is in buddy; true, before a
+ * kexec: stop the workers and leave the rest uninitialised).  Then the page
+ * accounting identity and (memmap_poison=1) the initialised-exactly-once
+ * check, which panic on failure, and the "memmap" results event.  Later
+ * calls do nothing.
+ */
+void mm_settle(bool stop);
 
 #endif /* INIT_MM_BOOT_H */

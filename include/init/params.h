@@ -18,6 +18,7 @@ enum selftest_mode {
 	SELFTEST_GROW,		/* allocate past the early memory before SMP */
 	SELFTEST_LOSTIPI,	/* hold back one wake-up IPI: waiting must resend it */
 	SELFTEST_EARLYTOUCH,	/* write a deferred struct page before SMP: the check must fail */
+	SELFTEST_BGALLOC,	/* allocate past the early memory while background init runs */
 };
 
 struct kernel_params {

@@ -9,6 +9,7 @@
 enum memmap_strategy {
 	MEMMAP_EAGER,		/* every struct page on the boot CPU before SMP */
 	MEMMAP_DEFERRED,	/* most of the top zone after SMP, in parallel */
+	MEMMAP_BACKGROUND,	/* like deferred, but the boot does not wait for it */
 };
 
 struct deferred_config {
@@ -51,8 +52,30 @@ static inline bool pfn_deferred(u64 pfn, int nid)
  */
 bool deferred_grow_zone(int nid, unsigned int order);
 
-/* deferred_grown_pages - pages that deferred_grow_zone() added so far. */
+/*
+ * deferred_grow_timed - deferred_grow_zone() with its time added to
+ * deferred_boot_cpu_grow_ns(): what init/ installs as buddy's grow hook.
+ */
+bool deferred_grow_timed(int nid, unsigned int order);
+
+/*
+ * deferred_grown_pages - pages that on-demand growth added so far
+ * (deferred_grow_zone(), or memmap_init=background's claims).
+ */
 u64 deferred_grown_pages(void);
+
+/* deferred_boot_cpu_grow_ns - time the boot CPU spent growing buddy on demand so far. */
+u64 deferred_boot_cpu_grow_ns(void);
+
+/*
+ * deferred_init_range - all of node @nid's deferred work in the
+ * section-aligned [@start_pfn, @end_pfn): its reserved and NOMAP pages as
+ * PageReserved (RSRV_NOINIT ones are their owner's), then its free memory,
+ * initialised and freed to buddy a max-order block at a time.  Reads
+ * memblock only, so CPUs may run it at once on different sections.
+ * Return: pages initialised.
+ */
+u64 deferred_init_range(int nid, u64 start_pfn, u64 end_pfn);
 
 /**
  * page_alloc_init_late - initialise and free every deferred struct page:

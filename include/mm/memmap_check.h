@@ -13,8 +13,18 @@ struct mm_node_counts {
 	u64 reserved;		/* PageReserved RAM pages (memmap scan) */
 	u64 noinit;		/* pages under RSRV_NOINIT reservations */
 	u64 allocated;		/* pages handed out by buddy */
+	u64 left;		/* deferred pages nobody initialised (background init stopped) */
 	u64 memblock_free;	/* what memblock says is free */
+	u64 left_free;		/* ... of which memblock-free (never given to buddy) */
+	u64 taken;		/* RSRV_NOINIT pages their owner took back (in free/allocated) */
 };
+
+/*
+ * memmap_noinit_taken - set by the owner of RSRV_NOINIT memory (KHO): true
+ * if it took @pfn back, so its struct page is initialised and the page is
+ * buddy's (allocated, or freed since).  NULL: no page was taken back.
+ */
+extern bool (*memmap_noinit_taken)(u64 pfn);
 
 /* page_has_poison - true if any 8-byte word of @p still holds the poison. */
 bool page_has_poison(const struct page *p);
@@ -35,8 +45,10 @@ int memmap_check_poison(void);
  * + noinit + allocated (every RAM page in exactly one class, classes found
  * by scanning the memmap), free == the zones' counters, buddy's managed
  * pages == free + allocated, and free + allocated == what memblock had
- * free at the hand-over (buddy allocations all came from there).  Only
- * valid once every struct page is initialised (after deferred init).
+ * free at the hand-over (buddy allocations all came from there) plus
+ * what owners took back from RSRV_NOINIT (memmap_noinit_taken).  Pages a
+ * stopped background init never reached count as "left" and are not read.
+ * Valid once no memory init runs any more.
  * @counts: receives the per-node numbers (MAX_NUMNODES entries)
  *
  * Return: 0, or -EINVAL after logging the numbers that disagree.

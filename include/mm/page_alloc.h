@@ -34,6 +34,15 @@ struct page *alloc_pages_range(unsigned int order, int nid, u64 start_pfn, u64 e
  */
 extern bool (*page_alloc_grow)(int nid, unsigned int order);
 
+/*
+ * page_alloc_grow_range - called by alloc_pages_range() when no free block
+ * lay in [@start_pfn, @end_pfn) of node @nid; returns true if it added
+ * memory of that range to buddy (then the search runs once more).
+ * memmap_init=background installs it: the range may lie in sections
+ * nobody has initialised yet.
+ */
+extern bool (*page_alloc_grow_range)(int nid, u64 start_pfn, u64 end_pfn);
+
 /**
  * free_pages - give back a block from alloc_pages() (same @order); merges
  * it with its free buddies as far as possible.

@@ -42,7 +42,7 @@
  * RAM on both sides of another's, so a section whose memmap is node 1's
  * holds node 0 pages that node 0 defers but node 1 would not.
  *
- * SOURCES: mm/memblock.c mm/memblock_query.c mm/sparse.c mm/mm_init.c mm/deferred.c mm/page_alloc.c mm/mmzone.c mm/memmap_check.c kernel/jobs.c kernel/tsc.c kho/deserialize.c kho/state.c kho/scratch.c kernel/cmdline.c
+ * SOURCES: mm/memblock.c mm/memblock_query.c mm/sparse.c mm/mm_init.c mm/deferred.c mm/page_alloc.c mm/mmzone.c mm/memmap_check.c kernel/jobs.c kernel/tsc.c kho/deserialize.c kho/state.c kho/scratch.c kernel/cmdline.c mm/deferred_bg.c mm/deferred_claim.c
  * LDLIBS: -pthread
  */
 #include <stdarg.h>

@@ -1,0 +1,213 @@
+/*
+ * mm/deferred_claim.c - the section claim state machine: see the DOC in
+ * include/mm/deferred_claim.h.
+ *
+ * Memory ordering, in one place:
+ *  - claim_section(): compare-and-swap PENDING -> BUSY with acq_rel.  Only
+ *    one CPU sees PENDING and installs BUSY; the others' CAS fails.
+ *  - the winner's stores to struct pages are plain; buddy's free lists are
+ *    reached under the zone lock, which orders them for allocators.
+ *  - claim_publish(): a release store of DONE after the last of those
+ *    stores; claim_state() is an acquire load, so a CPU that reads DONE
+ *    also reads every struct page the winner wrote.
+ *  - the node cursors are relaxed fetch-and-adds: they only spread the
+ *    work, and the CAS, not the cursor, decides who owns a section.
+ */
+#define pr_fmt(fmt) "claim: " fmt
+
+#include <mm/deferred_claim.h>
+#include <kernel/io.h>
+#include <errno.h>
+#include <string.h>
+
+int claim_fault = CLAIM_FAULT_NONE;
+
+/* The per-node cursor: [next, end) are the sections still to hand out. */
+struct claim_node {
+	u64 first, end;
+	u64 next;		/* atomic */
+	bool used;
+};
+
+static struct {
+	u8 *state;
+	u64 base, nr;
+	claim_init_fn init;
+	struct claim_node node[MAX_NUMNODES];
+} claims;
+
+/* tracked - true if section @nr has a state byte. */
+static bool tracked(u64 nr)
+{
+	return claims.state && nr >= claims.base && nr - claims.base < claims.nr;
+}
+
+/* claims_setup - see deferred_claim.h. */
+void claims_setup(u8 *state, u64 base, u64 nr, claim_init_fn init)
+{
+	memset(&claims, 0, sizeof(claims));
+	claims.state = state;
+	claims.base = base;
+	claims.nr = nr;
+	claims.init = init;
+	if (state)
+		memset(state, SECTION_NONE, nr);
+}
+
+/* claims_add_node - see deferred_claim.h. */
+int claims_add_node(int nid, u64 first, u64 end)
+{
+	struct claim_node *cn;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || first >= end || !tracked(first) || !tracked(end - 1))
+		return -EINVAL;
+	cn = &claims.node[nid];
+	if (cn->used)
+		return -EINVAL;
+	cn->first = first;
+	cn->end = end;
+	cn->next = first;
+	cn->used = true;
+	for (u64 s = first; s < end; s++)
+		claims.state[s - claims.base] = SECTION_PENDING;
+	return 0;
+}
+
+/* claim_state - see deferred_claim.h. */
+int claim_state(u64 nr)
+{
+	return tracked(nr) ? __atomic_load_n(&claims.state[nr - claims.base], __ATOMIC_ACQUIRE)
+			   : SECTION_NONE;
+}
+
+/* racy_claim - CLAIM_FAULT_RACY: check, dawdle, then set: both CPUs may win. */
+static bool racy_claim(u8 *s)
+{
+	if (__atomic_load_n(s, __ATOMIC_RELAXED) != SECTION_PENDING)
+		return false;
+	for (volatile int i = 0; i < 2000; i++)
+		cpu_relax();
+	__atomic_store_n(s, SECTION_BUSY, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* claim_section - see deferred_claim.h. */
+bool claim_section(u64 nr)
+{
+	u8 *s, expected = SECTION_PENDING;
+
+	if (!tracked(nr))
+		return false;
+	s = &claims.state[nr - claims.base];
+	if (claim_fault == CLAIM_FAULT_RACY)
+		return racy_claim(s);
+	return __atomic_compare_exchange_n(s, &expected, SECTION_BUSY, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* claim_publish - see deferred_claim.h. */
+void claim_publish(u64 nr)
+{
+	if (tracked(nr))
+		__atomic_store_n(&claims.state[nr - claims.base], SECTION_DONE, __ATOMIC_RELEASE);
+}
+
+/* run_won - initialise section @nr, which this CPU won, and publish it. */
+static u64 run_won(u64 nr)
+{
+	u64 pages = claims.init(nr);
+
+	claim_publish(nr);
+	return pages;
+}
+
+/* claim_run - see deferred_claim.h. */
+u64 claim_run(u64 nr)
+{
+	if (claim_section(nr))
+		return run_won(nr);
+	while (claim_state(nr) == SECTION_BUSY)
+		cpu_relax();
+	return 0;
+}
+
+/* claim_next - see deferred_claim.h. */
+long claim_next(int nid)
+{
+	struct claim_node *cn;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !claims.node[nid].used)
+		return -1;
+	cn = &claims.node[nid];
+	for (;;) {
+		u64 nr = __atomic_fetch_add(&cn->next, 1, __ATOMIC_RELAXED);
+
+		if (nr >= cn->end)
+			return -1;
+		if (claim_section(nr))
+			return (long)nr;
+		if (claim_fault == CLAIM_FAULT_GIVE_UP)
+			return -1;	/* the planted bug: "someone is ahead of me" */
+	}
+}
+
+/* claim_work - see deferred_claim.h. */
+u64 claim_work(int nid, const bool *stop, u64 *sections)
+{
+	u64 pages = 0, n = 0;
+
+	for (int k = 0; k < MAX_NUMNODES; k++) {
+		int node = (nid + k) % MAX_NUMNODES;
+		long nr;
+
+		while (!(stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE)) &&
+		       (nr = claim_next(node)) >= 0) {
+			pages += run_won((u64)nr);
+			n++;
+		}
+	}
+	if (sections)
+		*sections = n;
+	return pages;
+}
+
+/* wait_any_busy - wait until one BUSY section is published; false if none is BUSY. */
+static bool wait_any_busy(void)
+{
+	for (u64 i = 0; i < claims.nr; i++) {
+		if (__atomic_load_n(&claims.state[i], __ATOMIC_ACQUIRE) != SECTION_BUSY)
+			continue;
+		while (claim_state(claims.base + i) == SECTION_BUSY)
+			cpu_relax();
+		return true;
+	}
+	return false;
+}
+
+/* claim_grow - see deferred_claim.h. */
+bool claim_grow(int nid, u64 *pages)
+{
+	int first = nid >= 0 && nid < MAX_NUMNODES ? nid : 0;
+
+	*pages = 0;
+	for (int k = 0; k < MAX_NUMNODES; k++) {
+		long nr = claim_next((first + k) % MAX_NUMNODES);
+
+		if (nr >= 0) {
+			*pages = run_won((u64)nr);
+			return true;
+		}
+	}
+	/* Every section is claimed; one still being initialised will add memory. */
+	return wait_any_busy();
+}
+
+/* claims_pending - see deferred_claim.h. */
+u64 claims_pending(void)
+{
+	u64 n = 0;
+
+	for (u64 i = 0; claims.state && i < claims.nr; i++)
+		n += __atomic_load_n(&claims.state[i], __ATOMIC_RELAXED) == SECTION_PENDING;
+	return n;
+}

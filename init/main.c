@@ -252,7 +252,7 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	timeline_end(PHASE_KHO_DESERIALIZE);
 	timeline_begin(PHASE_MEMBLOCK_FREE_ALL);
 	t0 = rdtsc();
-	memblock_free_all();			/* mm/mm_init.c: reserved -> PageReserved, free -> buddy */
+	mm_boot.handover_pages = memblock_free_all();	/* mm/mm_init.c: reserved -> PageReserved, free -> buddy */
 	mm_boot.free_ns = mm_boot_ns_since(t0);
 	timeline_end(PHASE_MEMBLOCK_FREE_ALL);
 	if (deferred_cfg.strategy == MEMMAP_DEFERRED)

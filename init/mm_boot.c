@@ -172,6 +172,7 @@ static void emit_memmap_event(void)
 		json_u64(&j, "free_pages", node_counts[n].free);
 		json_u64(&j, "reserved_pages", node_counts[n].reserved + node_counts[n].noinit);
 		json_u64(&j, "allocated_pages", node_counts[n].allocated);
+		json_u64(&j, "left_pages", node_counts[n].left);
 		json_u64(&j, "deferred_pages", mm_boot.nodes[n].pages);
 		json_u64(&j, "deferred_ns", mm_boot.nodes[n].ns);
 		json_u64(&j, "threads", (u64)mm_boot.nodes[n].threads);

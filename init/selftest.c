@@ -179,16 +179,16 @@ static u64 bgalloc_direct(struct list_head *held, int *err)
 
 /*
  * selftest_bgalloc - after boot complete, while memmap_init=background's
- * workers run: take more memory than buddy held when the test began (up to
- * two sections more), in max-order blocks, plus one page from the top
- * section of each node's deferred memory; check that every struct page
- * handed out was initialised, write the memory, give it all back.
+ * workers run: take two sections more than the early memory (what
+ * memblock_free_all() gave buddy), in max-order blocks, plus one page from
+ * the top section of each node's deferred memory; check that every struct
+ * page handed out was initialised, write the memory, give it all back.
  * Return: 0, or -EINVAL / -ENOMEM / -EFAULT with the reason logged.
  */
 static int selftest_bgalloc(void)
 {
 	u64 pending = claims_pending(), free0 = nr_free_pages(), grown0 = deferred_grown_pages();
-	u64 extra = (pending < 2 ? pending : 2) * PAGES_PER_SECTION, target = free0 + extra;
+	u64 target = mm_boot.handover_pages + 2 * PAGES_PER_SECTION;
 	u64 got, direct;
 	struct list_head held;
 	int err = 0;
@@ -220,9 +220,10 @@ static int selftest_bgalloc(void)
 		free_pages(p, (unsigned int)p->private);
 	}
 	if (!err)
-		pr_info("bgalloc: allocated %llu pages (%llu directly from the top deferred section of each node), %llu more than buddy held at the start, with %llu of %llu sections pending then; on-demand growth added %llu pages\n",
+		pr_info("bgalloc: allocated %llu pages (%llu directly from the top deferred section of each node), %llu more than the early memory, with %llu free and %llu of %llu sections pending at the start; on-demand growth added %llu pages\n",
 			(unsigned long long)got, (unsigned long long)direct,
-			(unsigned long long)(got > free0 ? got - free0 : 0), (unsigned long long)pending,
+			(unsigned long long)(got - mm_boot.handover_pages), (unsigned long long)free0,
+			(unsigned long long)pending,
 			(unsigned long long)deferred_bg.sections,
 			(unsigned long long)(deferred_grown_pages() - grown0));
 	return err;

@@ -5,8 +5,9 @@
  * DOC: deferred struct page init
  *
  * Early (before SMP), each node initialises its lower zones fully and only
- * the first section of its highest zone; first_deferred_pfn marks where
- * the rest begins.  The boot CPU writes no struct page of the node's RAM
+ * the first section of its highest zone (memmap_init=background: only the
+ * first section of its lowest zone); first_deferred_pfn marks where the
+ * rest begins.  The boot CPU writes no struct page of the node's RAM
  * at or above that mark: memblock_free_all() marks reserved pages below
  * it and frees free memory below it, and leaves everything above to the
  * late pass - reserved pages too, unlike Linux, whose boot CPU initialises
@@ -48,12 +49,23 @@ struct deferred_config deferred_cfg = { .strategy = MEMMAP_DEFERRED };
 
 static u64 grown_pages, grow_ns;
 
-/* top_zone - the highest zone of @nid with present pages, or -1. */
-static int top_zone(int nid)
+/*
+ * first_late_zone - the zone of @nid whose first section (or
+ * deferred.early) is the last memory initialised early, or -1: the highest
+ * zone with present pages, as in Linux; with memmap_init=background the
+ * lowest, so that only one section per node is early whatever the size of
+ * the lower zones (2 GiB of DMA32 would cost the boot CPU 8 ms under TCG).
+ */
+static int first_late_zone(int nid)
 {
-	for (int zt = MAX_NR_ZONES - 1; zt >= 0; zt--)
+	bool lowest = deferred_cfg.strategy == MEMMAP_BACKGROUND;
+
+	for (int k = 0; k < MAX_NR_ZONES; k++) {
+		int zt = lowest ? k : MAX_NR_ZONES - 1 - k;
+
 		if (NODE_DATA(nid)->node_zones[zt].present_pages)
 			return zt;
+	}
 	return -1;
 }
 
@@ -62,7 +74,7 @@ void deferred_setup(void)
 {
 	for (int nid = 0; nid < nr_online_nodes; nid++) {
 		struct pglist_data *pgdat = NODE_DATA(nid);
-		int zt = top_zone(nid);
+		int zt = first_late_zone(nid);
 		u64 early, fdp, end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
 
 		pgdat->first_deferred_pfn = ~0ULL;

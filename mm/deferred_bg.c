@@ -194,24 +194,25 @@ static void bg_work(void *arg)
 /* deferred_bg_start - see deferred_bg.h. */
 int deferred_bg_start(void)
 {
-	int me = smp_processor_id(), n = 0;
+	int me = smp_processor_id(), want = 0, n = 0;
 
+	for (int cpu = 0; cpu < nr_cpus_online(); cpu++)
+		want += cpu != me && (!deferred_cfg.threads || (u64)want + 1 < deferred_cfg.threads);
+	/* said before they start: under TCG the workers' memory traffic slows the console */
+	pr_info("background init: starting %d CPUs on %llu sections; the boot goes on\n", want,
+		(unsigned long long)claims_pending());
 	deferred_bg.start_tsc = rdtsc();
-	for (int cpu = 0; cpu < nr_cpus_online(); cpu++) {
+	for (int cpu = 0; cpu < nr_cpus_online() && n < want; cpu++) {
 		struct bg_worker *w = &workers[cpu];
 
 		if (cpu == me)
 			continue;
-		if (deferred_cfg.threads && (u64)n + 1 >= deferred_cfg.threads)
-			break;		/* deferred_threads=N: N CPUs, the boot CPU's join included */
 		memset(w, 0, sizeof(*w));
 		w->cpu = cpu;
 		w->started = smp_call_on_cpu_async(cpu, bg_work, w) == 0;
 		n += w->started;
 	}
 	deferred_bg.workers = n;
-	pr_info("background init: %d CPUs started on %llu sections; the boot goes on\n", n,
-		(unsigned long long)claims_pending());
 	return n;
 }
 

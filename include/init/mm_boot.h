@@ -20,6 +20,7 @@ struct mm_boot_stats {
 	u64 untouched_checked;		/* sections (dirty bits) or pages (poison) */
 	u64 early_ns, early_pages;	/* memmap_init() below first_deferred_pfn */
 	u64 free_ns;			/* memblock_free_all() */
+	u64 handover_pages;		/* ... the pages it gave buddy: the early memory */
 	u64 deferred_ns, deferred_pages; /* page_alloc_init_late() on all CPUs */
 	int threads;			/* CPUs that ran deferred init (1: eager) */
 	u64 mm_wait_ns;			/* boot CPU in memmap init until boot complete */

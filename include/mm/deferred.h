@@ -31,7 +31,8 @@ struct deferred_node_stats {
 /**
  * deferred_setup - choose each node's first_deferred_pfn: with the deferred
  * strategy, the first section (or deferred.early) of the node's highest
- * zone, rounded up to a section boundary; ~0 (nothing deferred) otherwise.
+ * zone, rounded up to a section boundary (background: of its lowest zone);
+ * ~0 (nothing deferred) with eager.
  * Needs free_area_init().
  */
 void deferred_setup(void);

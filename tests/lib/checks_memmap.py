@@ -55,21 +55,22 @@ def memmap_nodes_match_layout(scn, run):
 
 @per_run
 def memmap_accounting(scn, run):
-    """Every memmap node satisfies present = free + reserved + allocated
-    (allocated: what the kernel took from buddy, e.g. AP stacks), and the
-    totals are the sums of the nodes."""
+    """Every memmap node satisfies present = free + reserved + allocated +
+    left (allocated: what the kernel took from buddy, e.g. AP stacks; left:
+    deferred pages a stopped memmap_init=background never initialised), and
+    the totals are the sums of the nodes."""
     m = run.first("memmap")
     if m is None:
         return "no memmap event"
     bad = []
     for node in m.get("nodes") or []:
         p, f, r = node.get("present_pages"), node.get("free_pages"), node.get("reserved_pages")
-        a = node.get("allocated_pages", 0)
-        if p != f + r + a:
-            bad.append("node %s: present %s != free %s + reserved %s + allocated %s"
-                       % (node.get("nid"), p, f, r, a))
+        a, left = node.get("allocated_pages", 0), node.get("left_pages", 0)
+        if p != f + r + a + left:
+            bad.append("node %s: present %s != free %s + reserved %s + allocated %s + left %s"
+                       % (node.get("nid"), p, f, r, a, left))
     for key, nk in (("pages_free", "free_pages"), ("pages_reserved", "reserved_pages"),
-                    ("pages_allocated", "allocated_pages")):
+                    ("pages_allocated", "allocated_pages"), ("pages_left", "left_pages")):
         if sum(n.get(nk, 0) for n in m.get("nodes") or []) != m.get(key):
             bad.append("%s is not the sum of the nodes' %s" % (key, nk))
     return "; ".join(bad) or None
@@ -97,4 +98,39 @@ def memmap_trace_chunks(scn, run):
         if c["tsc_end"] < c["tsc_start"] or not 0 <= c["cpu"] < online:
             bad.append("chunk at %d: cpu %s, tsc %d..%d" % (c["start"], c["cpu"],
                                                            c["tsc_start"], c["tsc_end"]))
+    return "; ".join(bad[:5]) or None
+
+
+def _background_gen(m, tl):
+    """background_consistent's test of one generation's memmap and timeline."""
+    gen, bad = m.get("gen"), []
+    left, ready, boot = m.get("left_sections"), tl.get("mm_ready_ns", 0), tl.get("boot_ns", 0)
+    if left is None:
+        return ["gen %s: memmap event lacks left_sections" % gen]
+    if left == 0 and m.get("pages_left"):
+        bad.append("gen %s: no section left but %s pages left" % (gen, m.get("pages_left")))
+    if (ready > 0) != (left == 0):
+        bad.append("gen %s: mm_ready_ns %s with %s sections left" % (gen, ready, left))
+    if ready and ready < boot:
+        bad.append("gen %s: memory ready at %s ns, before boot complete at %s ns: the boot waited"
+                   % (gen, ready, boot))
+    if left and not m.get("bg_stopped"):
+        bad.append("gen %s: %s sections left, yet the background work was not stopped" % (gen, left))
+    return bad
+
+
+@per_run
+def background_consistent(scn, run):
+    """Every generation booted with memmap_init=background agrees with
+    itself: memory is ready (mm_ready_ns > 0) exactly when no section was
+    left, never before boot complete (the boot did not wait), and sections
+    are left only when the work was stopped for a kexec."""
+    tls = {e.get("gen"): e for e in run.events if e.get("event") == "timeline"}
+    mms = [e for e in run.events if e.get("event") == "memmap" and e.get("strategy") == "background"]
+    if not mms:
+        return "no memmap event with strategy background"
+    bad = []
+    for m in mms:
+        tl = tls.get(m.get("gen"))
+        bad += _background_gen(m, tl) if tl else ["gen %s: no timeline event" % m.get("gen")]
     return "; ".join(bad[:5]) or None

@@ -3,13 +3,18 @@
 """tests/bench_selftest.py - the bench's own tools without QEMU (scenario
 bench-selftest): tools/bench's quick preset on fakes of run-qemu.sh and
 tools/linux-ref.sh (KHOLAB_BENCH_RUN_QEMU / KHOLAB_BENCH_LINUX_REF) that
-write results in the kernel's schema (docs/results.md: timeline, memmap with
-floor_first_ns/floor_warm_ns under memmap_floor=1, linux_deferred with
-ready_ms), then what tools/bench_check.py says of that directory; a failing
-subset (selftest=panic, a boot with no timeline event); --replot; the
-parsing of tools/linux-ref.sh on a fake QEMU's console; --prealloc's QEMU
-arguments and its refusal.  Never timings: the fakes' figures are made up.
-Prints "bench-selftest: PASS" or the failures, exit 0 / 1.
+write results in the kernel's schema (docs/results.md: timeline with
+boot_ns = boot complete and end_ns, memmap with floor_first_ns/floor_warm_ns
+under memmap_floor=1 and the background keys under memmap_init=background,
+memmap-bg/memmap-demand chunks, linux_deferred with ready_ms), then what
+tools/bench_check.py says of that directory; a failing subset
+(selftest=panic, a boot with no timeline event); a background row without
+ready_ms, a background stopped before a kexec (fine with 2 generations, not
+with one); --replot; BENCH=boot's table against results.csv; the presets
+and the custom matrix's strategies; the parsing of tools/linux-ref.sh on a
+fake QEMU's console; --prealloc's QEMU arguments and its refusal.  Never
+timings: the fakes' figures are made up.  Prints "bench-selftest: PASS" or
+the failures, exit 0 / 1.
 """
 
 import csv
@@ -24,7 +29,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import kholab_results  # noqa: E402
-from bench_lib import runner, matrix  # noqa: E402
+from bench_lib import runner, matrix, boots  # noqa: E402
 
 FAILS = []
 
@@ -47,28 +52,52 @@ cmd = opt("--cmdline", "")
 gib = int(mem[:-1]) / (1024.0 if mem.endswith("M") else 1.0)
 pre = "--prealloc" in a
 eager = "memmap_init=eager" in cmd
+bg = "memmap_init=background" in cmd
+KHZ, ENTRY = 2000000, 900000000
 ev = []
 def ns(ms):
     return int(ms * 1e6)
-def timeline(gen, end):
-    t, ph = 1.0, []
-    for name, d in (("tsc_calibrate", 10), ("memblock", 0.3), ("paging_init", 0.5),
-                    ("sparse_init", 20 * gib), ("memmap_early", 2),
-                    ("kho_deserialize", 0.4 if gen else 0),
-                    ("memblock_free_all", (10 * gib if eager else 1)), ("smp_init", 5),
-                    ("deferred_init", 0 if eager else 5 * gib / cpus), ("mm_check", 0.2),
-                    ("fake_phase", 0.1)):
+def timeline(gen, end, stopped):
+    # boot complete after kho_init_late (deferred init before it, background's
+    # work after it, in bg_finish); ready: end of memblock_free_all (eager),
+    # deferred_init (deferred), bg_finish (background; 0 if stopped with
+    # sections left)
+    t, ph, ready = 1.0, [], 0
+    def phase(name, d):
+        nonlocal t
         if d:
             ph.append({"name": name, "start_ns": ns(t), "end_ns": ns(t + d)})
             t += d
-            if name == ("memblock_free_all" if eager else "deferred_init"):
-                ready = t
-    return {"event": "timeline", "gen": gen, "tsc_khz": 2000000, "entry_tsc": 900000000, "phases": ph,
-            "mm_ready_ns": ns(ready), "boot_ns": ns(t + 3), "end": end}
+    for name, d in (("tsc_calibrate", 10), ("memblock", 0.3), ("paging_init", 0.5),
+                    ("sparse_init", 20 * gib), ("memmap_early", 2),
+                    ("kho_deserialize", 0.4 if gen else 0),
+                    ("memblock_free_all", (10 * gib if eager else 1))):
+        phase(name, d)
+    ready = t if eager else 0
+    phase("smp_init", 5)
+    if not eager and not bg:
+        phase("deferred_init", 5 * gib / cpus)
+        ready = t
+    phase("kho_init_late", 0.1)
+    boot = t
+    if not bg:
+        phase("mm_check", 0.2)
+    phase("selftest", 0.1)
+    if bg:
+        phase("bg_finish", 1 if stopped else 6 * gib / cpus)
+        ready = 0 if stopped else t
+        phase("mm_check", 0.2)
+    phase("fake_phase", 0.1)
+    return {"event": "timeline", "gen": gen, "tsc_khz": KHZ, "entry_tsc": ENTRY, "phases": ph,
+            "boot_ns": ns(boot), "mm_ready_ns": ns(ready), "end_ns": ns(t + 3), "end": end}
+def chunk(job, cpu, i, t_ms):
+    t0 = ENTRY + int(t_ms * KHZ)
+    return {"event": "chunk", "job": job, "cpu": cpu, "start": 262144 + i * 32768,
+            "units": 32768, "tsc_start": t0, "tsc_end": t0 + 900000}
 with open(log, "w") as fh:
     fh.write("kholab: booting generation 0\n")
 for g in range(gens):
-    ev.append({"event": "boot", "gen": g, "cpus": cpus, "nodes": 1, "tsc_khz": 2000000,
+    ev.append({"event": "boot", "gen": g, "cpus": cpus, "nodes": 1, "tsc_khz": KHZ,
                "cmdline": cmd})
     if "selftest=panic" in cmd:
         with open(log, "a") as fh:
@@ -78,28 +107,43 @@ for g in range(gens):
         sys.stderr.write("run-qemu: verdict: FAIL: the kernel reported failure (QEMU 35)\n"
                          "run-qemu: wall time: 0.100 s\n")
         sys.exit(1)
-    mm = {"event": "memmap", "gen": g, "strategy": "eager" if eager else "deferred",
-          "threads": 1 if eager else cpus, "pages_total": int(gib * 262144),
-          "early_pages": 1000, "deferred_pages": int(gib * 262144) - 1000,
+    last = g == gens - 1
+    stopped = bg and not last            # a kexec stops the background work
+    tl = timeline(g, "exit" if last else "kexec", stopped)
+    mm = {"event": "memmap", "gen": g, "strategy": "eager" if eager else "background" if bg
+          else "deferred", "threads": 1 if eager else cpus, "pages_total": int(gib * 262144),
+          "early_pages": 1000, "deferred_pages": int(gib * 262144) - 1000, "grown_pages": 0,
+          "pages_left": 0, "mm_wait_ns": ns(3),
           "early_ns": ns(2), "deferred_ns": 0 if eager else ns(5 * gib / cpus),
           "init_ns": ns(2 + (8 * gib if eager else 5 * gib / cpus)), "free_ns": ns(1),
           "nodes": [{"nid": 0, "deferred_ns": ns(5 * gib / cpus), "zone_lock_contended": 0}]}
+    if bg:
+        mm.update(bg_sections=int(gib * 8), bg_pages=int(gib * 262144) - 33768,
+                  bg_join_pages=32768, demand_pages=32768, grown_pages=32768,
+                  bg_workers=cpus - 1, bg_stopped=stopped, left_sections=3 if stopped else 0,
+                  pages_left=3 * 32768 if stopped else 0,
+                  deferred_ns=0 if stopped else ns(6 * gib / cpus))
     if "memmap_floor=1" in cmd:
         mm["floor_first_ns"], mm["floor_warm_ns"] = ns(9 * gib), ns((3 if not pre else 2.9) * gib)
         mm["memmap_bytes"] = int(gib * (16 << 20))
+    mm["mm_ready_ns"] = tl["mm_ready_ns"]
     ev.append(mm)
-    if "trace=memmap" in cmd and g == 0:
+    if "trace=memmap" in cmd and g == 0 and not bg:
         for i in range(4):
             ev.append({"event": "chunk", "job": "memmap", "cpu": i % cpus, "start": 262144 + i * 32768,
                        "units": 32768, "tsc_start": 1000000 * i, "tsc_end": 1000000 * i + 900000})
+    elif "trace=memmap" in cmd and g == 0:
+        boot_ms = tl["boot_ns"] / 1e6
+        ev.append(chunk("memmap-demand", 0, 0, boot_ms - 20))   # before SMP
+        for i in range(1, 5):                                   # workers, then the join
+            ev.append(chunk("memmap-bg", i % cpus, i, boot_ms - 0.2 + i))
     if g >= 1:
         ev.append({"event": "kho_restore", "gen": g, "folios": 40, "restored": 40, "lost": 0,
                    "mismatches": 0, "bytes": 16 << 20, "deserialize_ns": ns(0.4),
                    "late_init_ns": ns(0.3), "restore_ns": ns(20), "blocks_received": 10,
                    "pages_inited_at_deserialize": 100, "pages_inited_after_smp": 0})
-    last = g == gens - 1
     if "fake.no_timeline" not in cmd:
-        ev.append(timeline(g, "exit" if last else "kexec"))
+        ev.append(tl)
     if not last:
         ev.append({"event": "kexec", "gen": g, "to_gen": g + 1, "handoff_ns": ns(0.8),
                    "preserved_bytes": 16 << 20, "preserved_blocks": 12})
@@ -185,6 +229,100 @@ def unit():
     check([c.id for c in both] == ["8G-smp2-deferred", "8G-smp2-deferred-prealloc"]
           and both[1].extra_args()[-1] == "--prealloc", "--prealloc both: a twin right after")
 
+BG_EVENTS = "\n".join([
+    '{"event":"boot","gen":0,"tsc_khz":2000000,"nodes":1}',
+    '{"event":"memmap","gen":0,"strategy":"background","threads":2,"deferred_ns":30000000,'
+    '"early_ns":1000000,"init_ns":31000000,"free_ns":300000,"mm_wait_ns":1500000,'
+    '"pages_total":524288,"grown_pages":32768,"pages_left":0,"bg_sections":15,'
+    '"bg_pages":458752,"bg_join_pages":131072,"demand_pages":32768,"bg_workers":1,'
+    '"bg_stopped":false,"left_sections":0,"nodes":[]}',
+    '{"event":"chunk","job":"memmap-demand","cpu":0,"start":32768,"units":32768,'
+    '"tsc_start":1050000000,"tsc_end":1051000000}',
+    '{"event":"chunk","job":"memmap-bg","cpu":1,"start":65536,"units":32768,'
+    '"tsc_start":1100000000,"tsc_end":1102000000}',
+    '{"event":"chunk","job":"other","cpu":1,"start":1,"units":1,"tsc_start":1,"tsc_end":2}',
+    '{"event":"timeline","gen":0,"tsc_khz":2000000,"entry_tsc":1000000000,"phases":['
+    '{"name":"smp_init","start_ns":30000000,"end_ns":45000000},'
+    '{"name":"selftest","start_ns":50100000,"end_ns":50200000},'
+    '{"name":"bg_finish","start_ns":50300000,"end_ns":80000000},'
+    '{"name":"mm_check","start_ns":80000000,"end_ns":82000000}],'
+    '"boot_ns":50000000,"mm_ready_ns":80000000,"end_ns":82500000,"end":"exit"}',
+])
+
+
+def unit_background():
+    """memmap_init=background's results in a row, its chunks and the
+    timeline picture's marks; a stopped one's missing figures."""
+    evs = kholab_results.parse(BG_EVENTS).events
+    row = {k: None for k in runner.COLUMNS}
+    chunks, khz = runner.kholab_figures(row, evs)
+    check(row["strategy"] == "background" and row["boot_ms"] == 50.0 and row["ready_ms"] == 80.0
+          and row["end_ms"] == 82.5 and row["mm_wait_ms"] == 1.5,
+          "background: boot_ms = boot complete, ready_ms after it, end_ms, mm_wait_ms")
+    check(row["ph_bg_finish_ms"] == 29.7 and row["ph_mm_check_ms"] == 2.0 and not row["ph_other"],
+          "background: ph_bg_finish_ms and mm_check after it")
+    check(row["bg_pages"] == 458752 and row["demand_pages"] == 32768 and row["bg_stopped"] == 0
+          and row["left_sections"] == 0 and row["grown_pages"] == 32768 and row["bg_workers"] == 1,
+          "background: bg_pages, demand_pages, bg_stopped, left_sections, grown_pages in the row")
+    check(len(chunks) == 2 and row["chunks"] == 2 and row["demand_chunks"] == 1,
+          "memmap-bg and memmap-demand chunks are the timeline's, other jobs not")
+    check(boots.compare_ns(next(e for e in evs if e["event"] == "memmap")) ==
+          (30000000, "deferred_ns"), "background's deferred figure is its deferred_ns")
+    marks = runner.timeline_marks(evs)
+    check(marks == {"boot_tsc": 1100000000.0, "ready_tsc": 1160000000.0,
+                    "strategy": "background"},
+          "timeline marks: entry_tsc + ns * tsc_khz / 1e6 (%s)" % marks)
+    stopped = kholab_results.parse(BG_EVENTS.replace('"bg_stopped":false,"left_sections":0',
+                                                     '"bg_stopped":true,"left_sections":4')
+                                   .replace('"deferred_ns":30000000', '"deferred_ns":0')
+                                   .replace('"mm_ready_ns":80000000', '"mm_ready_ns":0')).events
+    srow = {k: None for k in runner.COLUMNS}
+    runner.kholab_figures(srow, stopped)
+    mm = next(e for e in stopped if e["event"] == "memmap")
+    check(srow["ready_ms"] is None and srow["bg_stopped"] == 1 and srow["left_sections"] == 4
+          and boots.bg_unfinished(mm) and boots.compare_ns(mm) == (None, None),
+          "a background init stopped with sections left: no ready_ms, no deferred figure")
+    check(runner.timeline_marks(stopped)["ready_tsc"] is None, "... and no ready mark")
+
+
+def unit_presets():
+    """The presets and the custom matrix with background."""
+    for nproc, c in ((2, 2), (1, 1), (8, 2)):
+        ids = [x.id for x in matrix.preset("boot", nproc)]
+        want = ["%s-smp%d-%s-direct" % (m, c, s) for m in matrix.BOOT_MEMS
+                for s in ("eager", "deferred", "background")]
+        want += ["linux7.2-%s-smp%d" % (m, c) for m in matrix.BOOT_MEMS]
+        want.append("timeline-8G-smp%d-background-direct" % c)
+        check(sorted(ids) == sorted(want),
+              "boot preset at nproc %d: 3 strategies and Linux 7.2 at 1G..256G, %d vCPUs, "
+              "a background timeline (%d cells)" % (nproc, c, len(ids)))
+    doors = matrix.preset("doors", 2)
+    check([(x.id, x.gens) for x in doors] == [
+        ("1G-smp2-deferred", 1), ("1G-smp2-deferred-direct", 1),
+        ("1G-smp2-deferred-gens3", 3), ("1G-smp2-deferred-gens3-direct", 3)],
+        "doors preset: the old boot preset (uefi/direct, 1 and 3 generations)")
+    scale = {x.id for x in matrix.preset("scale", 2)}
+    check({"%s-smp2-background" % m for m in matrix.SCALE_MEMS} <= scale,
+          "scale preset: background at the top vCPU count at every size")
+    for name, mem in (("quick", "2G"), ("full", "8G")):
+        ids = {x.id for x in matrix.preset(name, 2)}
+        check({"timeline-%s-smp2-deferred" % mem, "timeline-%s-smp2-background" % mem} <= ids,
+              "%s preset: deferred and background timeline cells" % name)
+    cells = matrix.custom(["1G", "2G"], [2], [""], ["eager", "background", "background:1"],
+                          [], [], [], "1G:2", 2, floor=False)
+    check([x.id for x in cells] == ["1G-smp2-eager", "1G-smp2-background",
+                                    "1G-smp2-background-T1", "2G-smp2-eager",
+                                    "2G-smp2-background", "2G-smp2-background-T1",
+                                    "timeline-2G-smp2-background"]
+          and cells[2].cmdline() == "memmap_init=background deferred_threads=1"
+          and cells[1].label == "1G smp2 background",
+          "custom matrix: background and background:T, a background timeline")
+    try:
+        matrix.custom(["1G"], [2], [""], ["lazy"], [], [], [], "1G:2", 2)
+        check(False, "custom matrix refuses an unknown strategy")
+    except ValueError as e:
+        check("background" in str(e), "custom matrix refuses an unknown strategy (%s)" % e)
+
 
 def linux_ref(tmp):
     """tools/linux-ref.sh's ready_ms from a fake QEMU's console, and the
@@ -267,6 +405,9 @@ def bench(tmp):
     check(tables(again) == tables(sm), "... with the same tables as the run wrote")
     rc, out = run(check_cmd + ["--dir", good, "--rc", "0"], env)
     check(rc == 0, "bench_check.py passes the replotted directory")
+    quick_background(tmp, good, sm, env, check_cmd)
+    stopped_background(tmp, env, bench_cmd, check_cmd)
+    boot_table(tmp, env, bench_cmd)
 
     # The same check must fail: a failed row, a cell with no ok run, a non-zero exit.
     only = "^1G-smp[0-9]+-deferred-direct$|^floor-1G"
@@ -302,10 +443,135 @@ def bench(tmp):
           "--allow-no-linux lets them pass, with a warning")
 
 
+def edited(src, dst, cell, **cols):
+    """A copy of result directory @src as @dst whose rows of @cell have
+    @cols changed (the bench's own files otherwise)."""
+    shutil.copytree(src, dst)
+    rows = rows_of(dst)
+    with open(os.path.join(dst, "results.csv"), "w", newline="") as fh:
+        wr = csv.DictWriter(fh, fieldnames=runner.COLUMNS)
+        wr.writeheader()
+        for r in rows:
+            if r["cell"] == cell:
+                r.update(cols)
+            wr.writerow(r)
+
+
+def quick_background(tmp, good, sm, env, check_cmd):
+    """The quick run's background row, its summary sections, the timeline
+    picture's background panel, and bench_check.py on a background row
+    without a figure."""
+    rows = rows_of(good)
+    b = next((r for r in rows if r["cell"] == "1G-smp2-background-direct"), None)
+    check(b is not None and b["strategy"] == "background" and b["boot_ms"] and b["ready_ms"]
+          and float(b["ready_ms"]) > float(b["boot_ms"]) and b["end_ms"] and b["mm_wait_ms"]
+          and b["ph_bg_finish_ms"] and b["demand_pages"] == "32768" and b["bg_pages"]
+          and b["left_sections"] == "0" and b["kholab_basis"] == "deferred_ns",
+          "quick: the background row (boot_ms, ready_ms after it, end_ms, mm_wait_ms, "
+          "ph_bg_finish_ms, demand_pages, bg_pages, left_sections)")
+    for want in ("## Boot complete: kholab eager, deferred and background",
+                 "## Background memmap init", "| 1G smp2 background (direct) | background |",
+                 "| boot ms | ready ms | end ms |"):
+        check(want in sm, "summary.md has %r" % want)
+    with open(os.path.join(good, "timeline.gp")) as fh:
+        gp = fh.read()
+    with open(os.path.join(good, "timeline.chunks.csv")) as fh:
+        tcsv = fh.read()
+    check("set multiplot layout 2,1" in gp and "Deferred memmap init" in gp
+          and "Background memmap init" in gp, "timeline picture: a deferred and a background panel")
+    # the fake's demand chunk (the panel's first) starts 20 ms before boot complete
+    check(re.search(r"set arrow 1 from 20, graph 0 to 20, graph 1 .*\nset label 1 "
+                    r"'boot complete'", gp) is not None,
+          "... a line at boot complete, on the chunks' time axis")
+    check("lc rgb '#d62728' t \"on demand" in gp and "t \"background: workers" in gp
+          and "timeline-2G-smp2-background-direct,memmap-demand,0," in tcsv,
+          "... demand chunks in a colour of their own; timeline.chunks.csv names cell and job")
+    d = os.path.join(tmp, "bg-no-ready")
+    edited(good, d, "1G-smp2-background-direct", ready_ms="")
+    rc, out = run(check_cmd + ["--dir", d, "--rc", "0"], env)
+    check(rc == 1 and "FAIL: ok run 1G-smp2-background-direct run 1 (kholab, background) "
+          "has no ready_ms" in out, "bench_check.py fails a background row without ready_ms")
+    d = os.path.join(tmp, "bg-not-bg")
+    edited(good, d, "1G-smp2-background-direct", strategy="deferred")
+    rc, out = run(check_cmd + ["--dir", d, "--rc", "0"], env)
+    check(rc == 1 and "asked for memmap_init=background, its memmap event says 'deferred'" in out,
+          "bench_check.py fails a background cell whose kernel did not run background")
+
+
+def stopped_background(tmp, env, bench_cmd, check_cmd):
+    """KHO cells (2 generations) with memmap_init=background: generation 0
+    stops its background init before the kexec with sections left; such a
+    row has no ready_ms and passes, but not in a single generation."""
+    d = os.path.join(tmp, "bg-kho")
+    only, words = "^kho-1G-smp[0-9]+-direct-deserialize-16M", "memmap_init=background"
+    rc, out = run(bench_cmd + ["--out", d, "--only", only, "--kholab-cmdline", words], env)
+    rows = rows_of(d) if os.path.exists(os.path.join(d, "results.csv")) else []
+    check(rc == 0 and len(rows) == 1 and rows[0]["status"] == "ok" and rows[0]["ready_ms"] == ""
+          and rows[0]["kholab_ms"] == "" and rows[0]["boot_ms"] and rows[0]["bg_stopped"] == "1"
+          and rows[0]["left_sections"] == "3",
+          "a background init stopped before a kexec: ok, no ready_ms, no kholab_ms")
+    base = check_cmd + ["--only", only, "--kholab-cmdline", words]
+    rc, out = run(base + ["--dir", d, "--rc", "0"], env)
+    check(rc == 0, "bench_check.py passes it (gens 2)")
+    if rc:
+        print(out[-2000:])
+    d1 = os.path.join(tmp, "bg-kho-gens1")
+    edited(d, d1, rows[0]["cell"] if rows else "-", gens="1")
+    rc, out = run(base + ["--dir", d1, "--rc", "0"], env)
+    check(rc == 1 and "stopped its background init with 3 section(s) left in a single "
+          "generation" in out, "... and fails it in a single generation")
+
+
+def boot_table(tmp, env, bench_cmd):
+    """BENCH=boot on the fakes: the boot-complete table, its ratios
+    recomputed from results.csv."""
+    d = os.path.join(tmp, "boot")
+    cmd = list(bench_cmd)
+    cmd[cmd.index("--preset") + 1] = "boot"
+    rc, out = run(cmd + ["--out", d, "--repeats", "2"], env)
+    check(rc == 0, "tools/bench --preset boot on the fakes exits 0 (%d)" % rc)
+    if rc:
+        print(out[-3000:])
+        return
+    rows = rows_of(d)
+    with open(os.path.join(d, "summary.md")) as fh:
+        sm = fh.read()
+    check(len(rows) == 33 and all(r["status"] == "ok" for r in rows)
+          and not any(r["kind"] == "linux" and r["linux_series"] != "7.2" for r in rows),
+          "boot preset: 33 runs (16 cells x 2 + one timeline boot), Linux 7.2 only")
+
+    def med(cell, key):
+        v = sorted(float(r[key]) for r in rows if r["cell"] == cell)
+        return sum(v) / len(v)
+    head = ("| memory | eager boot ms | eager ready ms | deferred boot ms | deferred ready ms | "
+            "background boot ms | background ready ms | Linux 7.2 ready = boot ms | "
+            "bg boot / bg boot 1G | bg boot / Linux 7.2 ready |")
+    check(head in sm, "summary.md: the boot-complete table's columns")
+    base = med("1G-smp2-background-direct", "boot_ms")
+    table = {}
+    for line in sm[sm.find(head):].splitlines()[2:]:
+        if not line.startswith("| "):
+            break
+        cols = [c.split(" (")[0] for c in line.strip("| ").split(" | ")]
+        table[cols[0]] = cols[1:]
+    for m in matrix.BOOT_MEMS:
+        bgc, lx = "%s-smp2-background-direct" % m, "linux7.2-%s-smp2" % m
+        want = ["%.1f" % med("%s-smp2-%s-direct" % (m, s), k)
+                for s in ("eager", "deferred", "background") for k in ("boot_ms", "ready_ms")]
+        want += ["%.0f" % med(lx, "ready_ms"), "%.2f" % (med(bgc, "boot_ms") / base),
+                 "%.3f" % (med(bgc, "boot_ms") / med(lx, "ready_ms"))]
+        check(table.get(m) == want, "boot-complete table, %s: %s" % (m, " | ".join(want)))
+    check("its ready time (the printk time of its last deferred-init line) is its boot "
+          "complete" in sm, "... saying that Linux's ready time is its boot complete")
+    check("## Front door" not in sm, "... and no front-door table (that is BENCH=doors)")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="kholab-bench-selftest.")
     try:
         unit()
+        unit_background()
+        unit_presets()
         linux_ref(tmp)
         bench(tmp)
     finally:

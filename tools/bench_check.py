@@ -13,7 +13,11 @@ fails (exit 1, naming each problem) when
   - an ok row lacks a figure its kind must have (kholab: ready_ms, boot_ms
     and its deferred figure; Linux: ready_ms and linux_max_ms; floor:
     floor_first_ms and floor_warm_ms) -- present, never compared with a
-    time,
+    time.  memmap_init=background rows the same (boot_ms = boot complete,
+    ready_ms = all RAM in buddy, after it), except one whose background
+    init was stopped before a kexec with sections left: it has no ready
+    time and no deferred figure, only boot_ms, and that may only happen
+    with gens > 1; a row that asked for background must report it,
   - results.csv, summary.md or a picture (PNG signature and IHDR size, SVG
     whose root is <svg>) is missing or malformed.
 Never timings.  Prints "bench-check: PASS" and exits 0, or one
@@ -44,7 +48,7 @@ from bench_lib import runner, plots  # noqa: E402
 
 KHOLAB_KINDS = ("kholab", "kho", "timeline")
 SECTIONS = ("# kholab benchmark", "## Memmap init", "ready kholab/Linux",
-            "## Boot timeline", "## Store floor", "## Host page faults", "## Linux reference",
+            "## Boot complete", "## Background memmap init", "## Boot timeline", "## Store floor", "## Host page faults", "## Linux reference",
             "## KHO", "## Pictures")
 
 errors = []
@@ -82,6 +86,33 @@ def planned_cells(only):
     if len(cells) != int(m.group(1)):
         bad("tools/bench --list: %d cell lines, it says %s" % (len(cells), m.group(1)))
     return cells
+
+
+def bg_unfinished(r):
+    """A background row whose init was stopped (before a kexec) with
+    sections left uninitialised."""
+    return r.get("strategy") == "background" and r.get("bg_stopped") in ("1", "True") \
+        and r.get("left_sections") not in ("", "0", None)
+
+
+def check_figures(r, what):
+    """An ok row has the figures of its kind (present; never timings)."""
+    kind = r.get("kind")
+    need = {"linux": ("ready_ms", "linux_max_ms"),
+            "floor": ("floor_first_ms", "floor_warm_ms")}.get(kind, ("ready_ms", "boot_ms",
+                                                                      "kholab_ms"))
+    if r.get("strategy_req") == "background" and r.get("strategy") != "background":
+        bad("ok run %s (%s) asked for memmap_init=background, its memmap event says '%s'" % (
+            what, kind, r.get("strategy")))
+    if kind != "linux" and bg_unfinished(r):
+        need = ("boot_ms",)  # no ready time and no deferred figure: work left undone
+        if int(r.get("gens") or 1) < 2:
+            bad("ok run %s (%s) stopped its background init with %s section(s) left in a "
+                "single generation (only a kexec stops it)" % (what, kind, r.get("left_sections")))
+    miss = [k for k in need if r.get(k, "") in ("", None)]
+    if miss:
+        bad("ok run %s (%s%s) has no %s" % (what, kind, ", background" if r.get("strategy") ==
+                                             "background" else "", ", ".join(miss)))
 
 
 def check_rows(out, cells, allow_no_linux):
@@ -124,12 +155,7 @@ def check_rows(out, cells, allow_no_linux):
         elif st == "skipped" and r.get("kind") != "linux":
             bad("%s (%s) was skipped: %s" % (what, r.get("kind"), r.get("error")))
         elif st == "ok":
-            need = {"linux": ("ready_ms", "linux_max_ms"),
-                    "floor": ("floor_first_ms", "floor_warm_ms")}.get(
-                r.get("kind"), ("ready_ms", "boot_ms", "kholab_ms"))
-            miss = [k for k in need if r.get(k, "") == ""]
-            if miss:
-                bad("ok run %s (%s) has no %s" % (what, r.get("kind"), ", ".join(miss)))
+            check_figures(r, what)
     skipped_linux = []
     for cid, _ in cells:
         mine = [r for r in rows if r.get("cell") == cid]

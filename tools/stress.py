@@ -130,6 +130,11 @@ def draw_config(seed, idx):
             words[-1] = "v4" if words[0] == "v1" else "v1"
         abi = ",".join(words)
     kho_test = rng.choice([None, None, "kholab", "linux"])     # None: both
+    # memmap_init=background, a third of the runs, under the same
+    # constraints as the other two (any deferred_threads, kho.deferred,
+    # generation count); drawn last for the same reason
+    if rng.random() < 1 / 3:
+        memmap_init = "background"
     return {
         "idx": idx, "cpus": cpus, "mem": mem, "numa": numa,
         "memmap_init": memmap_init, "deferred_threads": threads,
@@ -200,8 +205,10 @@ def check_log(path):
 
 def check_events(c, res):
     """Problems of a run's boot, smp, memmap and kexec events: every
-    generation booted with the CPUs asked for, the poison check passed,
-    and every handoff was written in the format kho.abi names."""
+    generation booted with the CPUs asked for, generation 0 ran the
+    memmap_init asked for (a kexec'd one may fall back to eager, e.g. with
+    kho.deferred=off), the poison check passed, and every handoff was
+    written in the format kho.abi names."""
     problems = []
     boot_gens = [b.get("gen") for b in res.named("boot")]
     if boot_gens != list(range(c["gens"])):
@@ -218,6 +225,10 @@ def check_events(c, res):
         if e.get("event") == "memmap" and e.get("poison_checked") is not True:
             problems.append(f"gen {e.get('gen')}: memmap poison check "
                             f"not passed")
+        if e.get("event") == "memmap" and e.get("gen") == 0 \
+                and e.get("strategy") != c["memmap_init"]:
+            problems.append(f"gen 0: memmap strategy {e.get('strategy')} "
+                            f"!= {c['memmap_init']}")
         if e.get("event") == "kexec" and isinstance(e.get("gen"), int) \
                 and e.get("abi") != abi_sent(c, e["gen"]):
             problems.append(f"gen {e['gen']} wrote {e.get('abi')}, "

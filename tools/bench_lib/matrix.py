@@ -5,8 +5,11 @@ import copy
 
 KINDS = ("kholab", "linux", "kho", "timeline", "floor")
 LINUX_SERIES = ("6.1", "7.2")
-PRESETS = ("quick", "full", "scale", "cpumodel", "boot")
+PRESETS = ("quick", "full", "scale", "cpumodel", "boot", "doors")
 BOOTS = ("uefi", "direct")
+# memmap_init= values a kholab cell may ask for (background: deferred init
+# behind the boot, which does not wait for it)
+STRATEGIES = ("eager", "deferred", "background")
 
 
 def parse_size_mib(s):
@@ -107,6 +110,8 @@ class Cell:
             p.append(self.strategy)
             if self.strategy == "deferred":
                 p.append("T=%d" % (self.threads or self.cpus))
+            elif self.strategy == "background" and self.threads:
+                p.append("T=%d" % self.threads)  # CPUs in all, the boot CPU's join included
             if self.kind == "timeline":
                 p.append("trace=memmap")
             if self.gens > 1:
@@ -183,8 +188,9 @@ def _floors(mems, cpus):
 
 
 def _quick(vcpus):
-    """~17 boots: 2 points on every picture, Linux 6.1 and 7.2 once, the
-    floor at both sizes, one prealloc twin, 1 repeat."""
+    """~18 boots: 2 points on every picture, Linux 6.1 and 7.2 once, the
+    floor at both sizes, one prealloc twin, background at 1G and in the
+    timeline, 1 repeat."""
     top = vcpus[-1]
     lo = 1 if top > 1 else top
     cells = [Cell("kholab", "2G", lo, strategy="deferred")]
@@ -193,6 +199,7 @@ def _quick(vcpus):
     cells.append(Cell("kholab", "2G", top, strategy="deferred", prealloc=True))
     cells += [Cell("kholab", "1G", top, strategy="deferred"),
               Cell("kholab", "1G", top, strategy="eager"),
+              Cell("kholab", "1G", top, strategy="background"),
               Cell("kholab", "2G", top, strategy="eager")]
     if top >= 2:
         cells.append(Cell("kholab", "2G", top, numa="2", strategy="deferred"))
@@ -201,8 +208,15 @@ def _quick(vcpus):
     for mode in ("deserialize", "restore"):
         for m in ("16M", "64M"):
             cells.append(Cell("kho", "1G", top, kho_mode=mode, kho_mem=m, gens=2))
-    cells.append(Cell("timeline", "2G", top, strategy="deferred", repeats=1))
+    cells += _timelines("2G", top)
     return cells
+
+
+def _timelines(mem, cpus):
+    """The trace=memmap boots of a preset (one repeat each): deferred, and
+    background, whose picture shows its work running past boot complete."""
+    return [Cell("timeline", mem, cpus, strategy=s, repeats=1)
+            for s in ("deferred", "background")]
 
 
 def _full(vcpus):
@@ -210,8 +224,8 @@ def _full(vcpus):
     top = vcpus[-1]
     cells = []
     for m in ("2G", "8G", "16G"):
-        cells.append(Cell("kholab", m, top, strategy="eager"))
-        cells.append(Cell("kholab", m, top, strategy="deferred"))
+        for strat in STRATEGIES:
+            cells.append(Cell("kholab", m, top, strategy=strat))
         cells += _linux_both(m, top)
     for m in ("8G", "16G"):
         for c in vcpus:
@@ -227,7 +241,7 @@ def _full(vcpus):
     for mode in ("deserialize", "restore"):
         for m in ("64M", "256M"):
             cells.append(Cell("kho", "1G", top, kho_mode=mode, kho_mem=m, gens=2))
-    cells.append(Cell("timeline", "8G", top, strategy="deferred", repeats=1))
+    cells += _timelines("8G", top)
     return cells
 
 
@@ -237,9 +251,10 @@ SCALE_PREALLOC_MEM = "16G"
 
 def _scale(vcpus):
     """Memory from 1G to 256G: kholab deferred at nproc and 1 vCPU, eager,
-    and Linux 6.1 and 7.2 at nproc vCPUs, at every size; the floor at every
-    size; and at SCALE_PREALLOC_MEM kholab deferred and both Linux series
-    again with prealloc (the twins of the plain cells of that size)."""
+    background and Linux 6.1 and 7.2 at nproc vCPUs, at every size; the
+    floor at every size; and at SCALE_PREALLOC_MEM kholab deferred and both
+    Linux series again with prealloc (the twins of the plain cells of that
+    size)."""
     top = vcpus[-1]
     cells = []
     for m in SCALE_MEMS:
@@ -247,6 +262,7 @@ def _scale(vcpus):
         if top > 1:
             cells.append(Cell("kholab", m, 1, strategy="deferred"))
         cells.append(Cell("kholab", m, top, strategy="eager"))
+        cells.append(Cell("kholab", m, top, strategy="background"))
         cells += _linux_both(m, top)
     cells += _floors(SCALE_MEMS, top)
     cells.append(Cell("kholab", SCALE_PREALLOC_MEM, top, strategy="deferred", prealloc=True))
@@ -271,7 +287,28 @@ def _cpumodel(vcpus):
     return cells
 
 
+BOOT_MEMS = ("1G", "16G", "64G", "256G")
+BOOT_TIMELINE_MEM = "8G"
+
+
 def _boot(vcpus):
+    """Boot complete against ready (summary.write_boot_complete): at each
+    BOOT_MEMS size, 2 vCPUs (fewer on a 1-core host), --boot direct, kholab
+    eager, deferred and background and Linux 7.2 (whose boot blocks until
+    its deferred init is done, so its ready time is its boot complete);
+    and a background trace=memmap boot at BOOT_TIMELINE_MEM."""
+    c = min(2, vcpus[-1])
+    cells = []
+    for m in BOOT_MEMS:
+        for strat in STRATEGIES:
+            cells.append(Cell("kholab", m, c, strategy=strat, boot="direct"))
+        cells.append(Cell("linux", m, c, series="7.2"))
+    cells.append(Cell("timeline", BOOT_TIMELINE_MEM, c, strategy="background", repeats=1,
+                      boot="direct"))
+    return cells
+
+
+def _doors(vcpus):
     """1G at 2 vCPUs (or fewer on a 1-core host): generation 0 through each
     front door, and 3 generations through each (wall time of the whole run)."""
     c = min(2, vcpus[-1])
@@ -310,7 +347,7 @@ def preset(name, nproc):
     """The cells of a preset.  Only vCPU counts up to nproc are used."""
     vcpus = vcpu_list(nproc)
     make = {"quick": _quick, "full": _full, "scale": _scale, "cpumodel": _cpumodel,
-            "boot": _boot}.get(name)
+            "boot": _boot, "doors": _doors}.get(name)
     if make is None:
         raise ValueError("unknown preset '%s' (%s)" % (name, ", ".join(PRESETS)))
     return make(vcpus)
@@ -319,8 +356,11 @@ def preset(name, nproc):
 def custom(mems, cpus, numas, strategies, linux, kho_modes, kho_mems, kho_layout, gens,
            floor=True):
     """Cartesian product from the command line (numa > cpus is skipped);
-    @linux lists the Linux series to boot on each layout; with @floor a
-    floor cell per memory size at the largest vCPU count."""
+    @strategies: eager, deferred, background, each optionally :T
+    (deferred_threads=T); @linux lists the Linux series to boot on each
+    layout; with @floor a floor cell per memory size at the largest vCPU
+    count; a trace=memmap timeline cell, at the largest layout, for
+    deferred and for background when the matrix has them."""
     cells, layouts = [], []
     for m in mems:
         for c in cpus:
@@ -329,8 +369,9 @@ def custom(mems, cpus, numas, strategies, linux, kho_modes, kho_mems, kho_layout
                     continue
                 for s in strategies:
                     strat, _, t = s.partition(":")
-                    if strat not in ("eager", "deferred"):
-                        raise ValueError("strategy '%s': want eager, deferred or deferred:T" % s)
+                    if strat not in STRATEGIES or (t and not t.isdigit()):
+                        raise ValueError("strategy '%s': want eager, deferred, background, "
+                                         "deferred:T or background:T" % s)
                     cells.append(Cell("kholab", m, c, numa=n, strategy=strat,
                                       threads=int(t) if t else 0))
                 if (m, c, n) not in layouts:
@@ -343,7 +384,9 @@ def custom(mems, cpus, numas, strategies, linux, kho_modes, kho_mems, kho_layout
     for mode in kho_modes:
         for sz in kho_mems:
             cells.append(Cell("kho", km, int(kc or 2), kho_mode=mode, kho_mem=sz, gens=gens))
-    if layouts and any(s.startswith("deferred") for s in strategies):
+    if layouts:
         m, c, n = max(layouts, key=lambda l: (parse_size_mib(l[0]), l[1]))
-        cells.append(Cell("timeline", m, c, numa=n, strategy="deferred", repeats=1))
+        for strat in ("deferred", "background"):
+            if any(s.partition(":")[0] == strat for s in strategies):
+                cells.append(Cell("timeline", m, c, numa=n, strategy=strat, repeats=1))
     return cells

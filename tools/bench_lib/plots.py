@@ -14,7 +14,8 @@ PICTURES = [
     ("deferred_vs_vcpus", "Deferred struct page init time vs vCPUs (kholab, Linux, floor)"),
     ("time_vs_memory", "Deferred phase (memmap init) time vs memory size"),
     ("kho_vs_preserved", "KHO cost vs preserved size (deserialize and restore modes)"),
-    ("timeline", "Per-CPU timeline of one boot's deferred init (trace=memmap chunks)"),
+    ("timeline", "Per-CPU timeline of deferred init, one panel per trace=memmap boot (background: "
+                 "its work past boot complete, on-demand sections apart)"),
     ("cost_per_gib", "Cost per GiB vs memory size: ready time and deferred phase (kholab, Linux 6.1 and 7.2)"),
 ]
 
@@ -24,6 +25,8 @@ STYLE = {  # series kind -> gnuplot line style
     "linux": 'lc rgb "#d62728" pt 9 lw 2',
     "linux7.2": 'lc rgb "#ff7f0e" pt 11 lw 2',
     "deferred1": 'lc rgb "#17becf" pt 6 lw 2',
+    "background": 'lc rgb "#8c564b" pt 15 lw 2',
+
     "floor": 'lc rgb "#2ca02c" pt 13 lw 2',
 }
 DASH = ["1", "2", "4", "5"]
@@ -131,13 +134,13 @@ def p_ready(out, agg):
     if not cells:
         return None
     top = max(c.cpus for c in cells)
-    series = {"kholab": [], "deferred1": [], "eager": []}
+    series = {"kholab": [], "deferred1": [], "eager": [], "background": []}
     series.update({_ltag(v): [] for v in agg.series()})
     for c in sorted(cells, key=lambda c: c.mem_mib):
         x = c.mem_mib / 1024.0
         tag = ("kholab" if c.strategy == "deferred" and c.cpus == top else
                "deferred1" if c.strategy == "deferred" and c.cpus == 1 else
-               "eager" if c.strategy == "eager" and c.cpus == top else None)
+               c.strategy if c.strategy in ("eager", "background") and c.cpus == top else None)
         if tag is None:
             continue
         s = _series(agg, c.id, "ready_ms")
@@ -151,7 +154,8 @@ def p_ready(out, agg):
                     series[_ltag(v)].append((x,) + s)
     names = {"kholab": "kholab deferred, %d vCPU(s)" % top,
              "deferred1": "kholab deferred, 1 vCPU",
-             "eager": "kholab eager, %d vCPU(s)" % top}
+             "eager": "kholab eager, %d vCPU(s)" % top,
+             "background": "kholab background, %d vCPU(s) (after boot complete)" % top}
     names.update({_ltag(v): "Linux %s, %d vCPU(s)" % (v, top) for v in agg.series()})
     plots, ys = [], []
     for tag, rows in series.items():
@@ -185,13 +189,13 @@ def p_memory(out, agg):
     top = max(c.cpus for c in km)
     km = [c for c in km if c.cpus == top]
     plots = []
-    series = {"kholab": [], "eager": [], "floor": []}
+    series = {"kholab": [], "eager": [], "background": [], "floor": []}
     series.update({_ltag(v): [] for v in agg.series()})
     for c in sorted(km, key=lambda c: c.mem_mib):
         x = c.mem_mib / 1024.0
         s = _series(agg, c.id, "kholab_ms")
         if s:
-            series["kholab" if c.strategy == "deferred" else "eager"].append((x,) + s)
+            series["kholab" if c.strategy == "deferred" else c.strategy].append((x,) + s)
         if c.strategy == "deferred":
             fc = agg.floor_for(c)
             s = _series(agg, fc, "floor_warm_ms") if fc else None
@@ -204,6 +208,7 @@ def p_memory(out, agg):
                     series[_ltag(v)].append((x,) + s)
     names = {"kholab": "kholab deferred (deferred\\_ns)",
              "eager": "kholab eager (init\\_ns + free\\_ns, 1 CPU)",
+             "background": "kholab background (deferred\\_ns: workers start to last section)",
              "floor": "store floor, warm (boot CPU, whole memmap)"}
     names.update({_ltag(v): "Linux %s deferred (max over nodes)" % v for v in agg.series()})
     for tag in series:
@@ -268,42 +273,108 @@ def p_kho(out, agg):
     return _gnuplot(out, "kho_vs_preserved", body, w=1200, h=600)
 
 
-def p_timeline(out, agg, chunks_by_cell):
-    for cid, (chunks, khz) in chunks_by_cell.items():
-        if chunks and khz:
-            break
-    else:
-        return None
-    cell = agg.cells.get(cid)
-    t0 = min(c["tsc_start"] for c in chunks)
-    rows, cpus = [], sorted({c["cpu"] for c in chunks})
+TL_CLASSES = {  # chunk class -> (colour, key title); 0: deferred's chunks (palette)
+    1: ("#1f77b4", "background: workers, and the boot CPU's join after boot complete"),
+    2: ("#d62728", "on demand: an allocation initialised the section"),
+}
+
+
+def _tl_rows(chunks, khz, t0, background):
+    """The boxes of one timeline panel: (x middle, cpu, start ms, end ms,
+    lane bottom, lane top, palette index, label, class), class 0 for a
+    deferred boot's chunks (palette colours in turn), 1 background, 2 on
+    demand."""
+    rows = []
     for i, c in enumerate(sorted(chunks, key=lambda c: c["tsc_start"])):
         a = (c["tsc_start"] - t0) / khz  # ms (tsc_khz: ticks per ms)
         b = (c["tsc_end"] - t0) / khz
-        gib = c["start"] * 4096 / 2 ** 30
+        cls = 2 if c.get("job") == "memmap-demand" else 1 if background else 0
         rows.append(((a + b) / 2, c["cpu"], a, b, c["cpu"] - 0.35, c["cpu"] + 0.35,
-                     i % 6, "%.2fG" % gib))
-    _dat(os.path.join(out, "timeline.dat"), rows)
-    with open(os.path.join(out, "timeline.chunks.csv"), "w") as fh:
-        fh.write("cpu,start_pfn,units,start_ms,end_ms\n")
-        for c in sorted(chunks, key=lambda c: c["tsc_start"]):
-            fh.write("%d,%d,%d,%.4f,%.4f\n" % (c["cpu"], c["start"], c["units"],
-                                              (c["tsc_start"] - t0) / khz, (c["tsc_end"] - t0) / khz))
-    end = max(r[3] for r in rows)
-    labels = ("'timeline.dat' u 1:2:8 w labels font ',8' notitle" if len(rows) <= 48 else "")
-    body = ("set title \"Deferred memmap init of one boot (%s): chunks per CPU\\n"
+                     i % 6, "%.2fG" % (c["start"] * 4096 / 2 ** 30), cls))
+    return rows
+
+
+def _tl_panel(out, k, cid, title, chunks, khz, marks, csv):
+    """One panel of the timeline picture (cell @cid, @title): its gnuplot
+    commands and CPU count; its chunks go to timeline.<k>.dat and, as
+    rows, to @csv.  A
+    background boot gets a dashed line at boot complete (and a dotted one
+    at all RAM in buddy), both turned from the timeline event's ns into the
+    chunks' absolute TSC (runner.timeline_marks)."""
+    background = marks.get("strategy") == "background" or any(
+        c.get("job") in ("memmap-bg", "memmap-demand") for c in chunks)
+    t0 = min(c["tsc_start"] for c in chunks)
+    rows = _tl_rows(chunks, khz, t0, background)
+    fn = "timeline.%d.dat" % k
+    _dat(os.path.join(out, fn), rows)
+    for c in sorted(chunks, key=lambda c: c["tsc_start"]):
+        csv.append("%s,%s,%d,%d,%d,%.4f,%.4f" % (cid, c.get("job", "memmap"), c["cpu"],
+                                                 c["start"], c["units"], (c["tsc_start"] - t0) / khz,
+                                                 (c["tsc_end"] - t0) / khz))
+    cpus = sorted({c["cpu"] for c in chunks})
+    lo, hi = 0.0, max(r[3] for r in rows)
+    marks_gp = ""
+    for n, (key, name, dt, where) in enumerate((
+            ("boot_tsc", "boot complete", 2, "offset 0.4,0 left"),
+            ("ready_tsc", "all RAM in buddy", 3, "offset -0.4,0 right")), 1):
+        if background and marks.get(key):
+            x = (marks[key] - t0) / khz
+            lo, hi = min(lo, x), max(hi, x)
+            marks_gp += ("set arrow %d from %g, graph 0 to %g, graph 1 nohead lw 2 dt %d "
+                         "lc rgb 'black' front\nset label %d '%s' at %g, graph 0.97 "
+                         "%s front font ',9'\n" % (n, x, x, dt, n, name, x, where))
+    span = hi - lo
+    if background:
+        plots = ["'%s' u 1:($9==%d?$2:1/0):3:4:5:6 w boxxyerror lc rgb '%s' t \"%s\"" % (
+            fn, cls, TL_CLASSES[cls][0], TL_CLASSES[cls][1])
+            for cls in (1, 2) if any(r[8] == cls for r in rows)]
+        key = "set key below font ',9'\n"
+    else:
+        plots = ["'%s' u 1:2:3:4:5:6:7 w boxxyerror lc palette notitle" % fn]
+        key = "unset key\n"
+    if len(rows) <= 48:
+        plots.append("'%s' u 1:2:8 w labels font ',8' notitle" % fn)
+    body = ("set title \"%s memmap init of one boot (%s): chunks per CPU\\n"
             "box = one chunk (label: its first physical address)\"\n"
             "set xlabel 'ms since the first chunk started'\nset ylabel ''\n"
-            "set ytics (%s)\nset yrange [%g:%g]\nset xrange [0:%g]\nset grid x\n"
-            "set style fill solid 0.55 border lc rgb 'black'\nunset key\n"
-            "set palette defined (0 '#1f77b4', 1 '#ff7f0e', 2 '#2ca02c', 3 '#d62728', 4 '#9467bd', 5 '#8c564b')\n"
-            "set cbrange [0:5]\nunset colorbox\n"
-            "plot 'timeline.dat' u 1:2:3:4:5:6:7 w boxxyerror lc palette%s\n" % (
-                cell.label if cell else cid,
-                ", ".join("'CPU %d' %d" % (c, c) for c in cpus),
-                min(cpus) - 0.7, max(cpus) + 0.7, end * 1.03,
-                (", \\\n     " + labels) if labels else ""))
-    return _gnuplot(out, "timeline", body, h=max(300, 160 + 90 * len(cpus)))
+            "set ytics (%s)\nset yrange [%g:%g]\nset xrange [%g:%g]\nset grid x\n%s%s"
+            "plot %s\nunset arrow\nunset label\n" % (
+                "Background" if background else "Deferred", title,
+                ", ".join("'CPU %d' %d" % (c, c) for c in cpus), min(cpus) - 0.7,
+                max(cpus) + 0.7, lo - 0.03 * span if lo < 0 else 0, hi + 0.03 * span,
+                key, marks_gp, ", \\\n     ".join(plots)))
+    return body, len(cpus)
+
+
+def p_timeline(out, agg, chunks_by_cell):
+    """The trace=memmap boots, one panel each (matrix order): chunks per
+    CPU against time (_tl_panel)."""
+    panels, csv, height = [], [], 0
+    cids = [c for c in agg.order if c in chunks_by_cell] + \
+        [c for c in chunks_by_cell if c not in agg.order]
+    for cid in cids:
+        chunks, khz = chunks_by_cell[cid][:2]
+        marks = chunks_by_cell[cid][2] if len(chunks_by_cell[cid]) > 2 else {}
+        if not chunks or not khz:
+            continue
+        cell = agg.cells.get(cid)
+        body, ncpu = _tl_panel(out, len(panels), cid, cell.label if cell else cid, chunks,
+                               khz, marks, csv)
+        panels.append(body)
+        height += 240 + 90 * ncpu
+    if not panels:
+        return None
+    with open(os.path.join(out, "timeline.chunks.csv"), "w") as fh:
+        fh.write("cell,job,cpu,start_pfn,units,start_ms,end_ms\n")
+        fh.write("".join(line + "\n" for line in csv))
+    body = ("set style fill solid 0.55 border lc rgb 'black'\n"
+            "set palette defined (0 '#1f77b4', 1 '#ff7f0e', 2 '#2ca02c', 3 '#d62728', "
+            "4 '#9467bd', 5 '#8c564b')\nset cbrange [0:5]\nunset colorbox\n")
+    if len(panels) > 1:
+        body += "set multiplot layout %d,1\n%sunset multiplot\n" % (len(panels), "".join(panels))
+    else:
+        body += panels[0]
+    return _gnuplot(out, "timeline", body, h=max(300, height))
 
 
 def p_per_gib(out, agg):
@@ -313,7 +384,8 @@ def p_per_gib(out, agg):
         return None
     names = [("deferred", "kholab", "kholab deferred"),
              ("deferred 1 vCPU", "deferred1", "kholab deferred, 1 vCPU"),
-             ("eager", "eager", "kholab eager")]
+             ("eager", "eager", "kholab eager"),
+             ("background", "background", "kholab background")]
     names += [("linux " + v, _ltag(v), "Linux %s" % v) for v in agg.series()]
     panels = []
     for which, title in (("ready", "Ready time (end to end) per GiB"),

@@ -16,13 +16,27 @@ from . import boots
 
 ROOT = boots.ROOT
 
-# The phases of the kernel's timeline event (docs/results.md), in boot
-# order: one results.csv column ph_<name>_ms each (its duration; empty when
-# the phase did not run).  A phase the kernel reports that is not listed
-# here goes to ph_other as name=ms;...
+# The phases of the kernel's timeline event (docs/results.md): one
+# results.csv column ph_<name>_ms each (its duration; empty when the phase
+# did not run), in the order of the kernel's list.  The event itself lists
+# them in the order they started, which depends on the strategy (with
+# memmap_init=background, bg_finish and mm_check run after the generation's
+# own work).  A phase the kernel reports that is not listed here goes to
+# ph_other as name=ms;...
 PHASES = ("tsc_calibrate", "memblock", "paging_init", "sparse_init", "memmap_early",
           "kho_scratch", "kho_deserialize", "memblock_free_all", "smp_init", "deferred_init",
-          "kho_init_late", "mm_check", "selftest", "kho_restore", "kho_preserve", "kexec")
+          "kho_init_late", "mm_check", "selftest", "kho_restore", "kho_preserve", "bg_finish",
+          "kexec")
+
+# Chunk records (trace=memmap) of memmap init: "memmap" (deferred's jobs),
+# "memmap-bg" (background workers and the boot CPU's join) and
+# "memmap-demand" (a section initialised on demand by an allocation).
+CHUNK_JOBS = ("memmap", "memmap-bg", "memmap-demand")
+
+# memmap event keys that only memmap_init=background reports, recorded as
+# they are (page and section counts, the workers, whether it was stopped)
+BG_KEYS = ("bg_sections", "bg_pages", "bg_join_pages", "demand_pages", "bg_workers",
+           "bg_stopped", "left_sections")
 PHASE_COLUMNS = ["ph_%s_ms" % p for p in PHASES]
 
 # Every column of results.csv, in order.  Times are milliseconds.
@@ -35,16 +49,23 @@ COLUMNS = [
     # process; qemu_wall_s: QEMU alone, run-qemu.sh's "wall time" line)
     "started", "wall_s", "qemu_wall_s", "host_load1_before", "other_qemus_before", "host_warm_s",
     "serial_log", "results_file", "prealloc",
-    # end to end: kholab generation 0's timeline (mm_ready_ns, boot_ns: from
-    # kernel entry); Linux: the printk timestamp of its last deferred-init line
-    # kernel entry; entry_ms: the TSC at kernel entry in ms, which under QEMU
-    # is about the time since the vCPUs started (firmware and loader)
-    "ready_ms", "boot_ms", "timeline_end", "entry_ms",
-    # kholab memmap (generation 0)
+    # end to end, from kernel entry: kholab generation 0's timeline
+    # (ready_ms = mm_ready_ns: all RAM in buddy, empty when a stopped
+    # background init never got there; boot_ms = boot_ns: boot complete;
+    # end_ms = end_ns: the generation's end, its verdict or kexec jump);
+    # Linux: ready_ms = the printk timestamp of its last deferred-init line.
+    # entry_ms: the TSC at kernel entry in ms, which under QEMU is about the
+    # time since the vCPUs started (firmware and loader)
+    "ready_ms", "boot_ms", "end_ms", "timeline_end", "entry_ms",
+    # kholab memmap (generation 0); mm_wait_ms: the boot CPU's time in
+    # memmap init until boot complete; grown_pages: initialised on demand
     "strategy", "threads", "nodes", "tsc_khz", "pages_total", "memmap_bytes", "early_pages",
-    "deferred_pages", "early_ms", "deferred_ms", "init_ms", "free_ms",
-    "kholab_ms", "kholab_basis", "node_deferred_ms",
-    "zone_lock_contended", "chunks",
+    "deferred_pages", "grown_pages", "pages_left", "early_ms", "deferred_ms", "init_ms",
+    "free_ms", "mm_wait_ms", "kholab_ms", "kholab_basis", "node_deferred_ms",
+    "zone_lock_contended", "chunks", "demand_chunks",
+    # memmap_init=background only (generation 0's memmap event)
+] + list(BG_KEYS) + [
+
     # floor cells (memmap_floor=1) only: the store floor's two passes
     "floor_first_ms", "floor_warm_ms",
     # Linux (series 6.1 or 7.2, the package's upstream version, the release
@@ -92,13 +113,20 @@ def kholab_figures(row, evs, floor=False):
     if mm:
         for k in ("pages_total", "memmap_bytes", "early_pages", "deferred_pages"):
             row[k] = mm.get(k)
+        for k in ("grown_pages", "pages_left") + BG_KEYS:
+            row[k] = mm.get(k)
+        if isinstance(row["bg_stopped"], bool):
+            row["bg_stopped"] = int(row["bg_stopped"])
         row["floor_first_ms"] = ms(mm.get("floor_first_ns"))
         row["floor_warm_ms"] = ms(mm.get("floor_warm_ns"))
     if floor:
         return [], (boot0 or {}).get("tsc_khz")
     if tl:
-        row["ready_ms"] = ms(tl.get("mm_ready_ns"))
+        # mm_ready_ns 0: the stamp was never taken (background init stopped
+        # before a kexec with sections left): no ready time, not 0 ms
+        row["ready_ms"] = ms(tl.get("mm_ready_ns") or None)
         row["boot_ms"] = ms(tl.get("boot_ns"))
+        row["end_ms"] = ms(tl.get("end_ns"))
         row["timeline_end"] = tl.get("end")
         if not row.get("tsc_khz"):
             row["tsc_khz"] = tl.get("tsc_khz")
@@ -114,7 +142,7 @@ def kholab_figures(row, evs, floor=False):
     if mm:
         for k in ("strategy", "threads"):
             row[k] = mm.get(k)
-        for k in ("early", "deferred", "init", "free"):
+        for k in ("early", "deferred", "init", "free", "mm_wait"):
             row[k + "_ms"] = ms(mm.get(k + "_ns"))
         nodes = mm.get("nodes") or []
         row["node_deferred_ms"] = ";".join("%s" % ms(n.get("deferred_ns")) for n in nodes)
@@ -124,9 +152,10 @@ def kholab_figures(row, evs, floor=False):
     for e in evs:
         if e["event"] == "kexec":
             break
-        if e["event"] == "chunk" and e.get("job", "memmap") == "memmap":
+        if e["event"] == "chunk" and e.get("job", "memmap") in CHUNK_JOBS:
             chunks.append(e)
     row["chunks"] = len(chunks)
+    row["demand_chunks"] = sum(1 for c in chunks if c.get("job") == "memmap-demand")
     # KHO: generations that received a handoff, and every handoff made
     rec = [e for e in evs if e["event"] == "kho_restore" and e.get("gen", 0) >= 1]
     kx = [e for e in evs if e["event"] == "kexec"]
@@ -147,6 +176,22 @@ def kholab_figures(row, evs, floor=False):
     return chunks, (boot0 or {}).get("tsc_khz")
 
 
+def timeline_marks(evs):
+    """Generation 0's points in time as absolute TSC values, for the
+    timeline picture (the chunk records carry absolute TSC): boot complete
+    (boot_tsc), all RAM in buddy (ready_tsc, None when never reached) and
+    the memmap strategy; {} without a timeline event."""
+    tl = timeline0(evs)
+    if not tl or tl.get("entry_tsc") is None or not tl.get("tsc_khz"):
+        return {}
+    mm = next((e for e in evs if e["event"] == "memmap"), None) or {}
+
+    def tsc(ns):
+        return tl["entry_tsc"] + ns * tl["tsc_khz"] / 1e6 if ns else None
+    return {"boot_tsc": tsc(tl.get("boot_ns")), "ready_tsc": tsc(tl.get("mm_ready_ns")),
+            "strategy": mm.get("strategy")}
+
+
 def _f(v):
     return "-" if v in (None, "") else "%.1f" % float(v)
 
@@ -160,8 +205,9 @@ def progress_figures(row):
         return "ready %s ms, deferred max %s ms" % (_f(row["ready_ms"]), _f(row["linux_max_ms"]))
     if k == "kho":
         return "ready %s ms, deserialize %s ms" % (_f(row["ready_ms"]), _f(row["deserialize_ms"]))
-    return "ready %s ms, %s %s ms" % (_f(row["ready_ms"]), row["kholab_basis"] or "kholab",
-                                      _f(row["kholab_ms"]))
+    return "boot %s ms, ready %s ms, %s %s ms" % (
+        _f(row["boot_ms"]), _f(row["ready_ms"]), row["kholab_basis"] or "kholab",
+        _f(row["kholab_ms"]))
 
 
 def host_info(env):
@@ -282,7 +328,7 @@ class Runner:
                 row["kholab_basis"] = res["compare_basis"]
             chunks, khz = kholab_figures(row, res["events"], floor=cell.kind == "floor")
             if cell.kind == "timeline":
-                self.chunks[cell.id] = (chunks, khz)
+                self.chunks[cell.id] = (chunks, khz, timeline_marks(res["events"]))
             if res["ok"] and cell.kind == "kho":
                 if not row.get("kho_gens_received"):
                     res["ok"], res["error"] = False, "no generation received a KHO handoff"

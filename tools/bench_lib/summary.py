@@ -10,11 +10,18 @@ Two comparisons with Linux, always in this order (docs/benchmarks.md):
             results.csv column ready_ms for both;
   deferred  the deferred phase: kholab* (`deferred_ns`, or `init_ns +
             free_ns` for eager; kholab_ms) against Linux's `node N deferred
-            pages initialised in Xms` (max over nodes; linux_max_ms)."""
+            pages initialised in Xms` (max over nodes; linux_max_ms).
+            For memmap_init=background `deferred_ns` is the background
+            work's wall time, from the workers' start to the last section.
+And, where the matrix has background cells, boot complete (`boot_ns`,
+boot_ms) against ready for each kholab strategy and against Linux's ready
+time, which is also its boot complete: Linux waits in
+page_alloc_init_late() until its deferred init is done."""
 
 import copy
 import statistics
 
+from .matrix import size_str
 from .runner import PHASES
 
 # results.csv column of each comparison's figure, per kind of cell
@@ -182,13 +189,14 @@ def _plain(agg):
             and not agg.cells[c].prealloc]
 
 
-SWEEP_NAMES = ("deferred", "deferred 1 vCPU", "eager")  # + "linux SERIES"
+SWEEP_NAMES = ("deferred", "deferred 1 vCPU", "eager", "background")  # + "linux SERIES"
 
 
 def sweep_rows(agg):
     """[(mem_mib, {name: cell id})] for every memory size of a memory sweep
-    (two or more sizes; [] otherwise).  Names: deferred, eager (top vCPU
-    count), deferred 1 vCPU, linux SERIES (the top count's layout)."""
+    (two or more sizes; [] otherwise).  Names: deferred, eager, background
+    (top vCPU count), deferred 1 vCPU, linux SERIES (the top count's
+    layout)."""
     cells = _plain(agg)
     mems = sorted({c.mem_mib for c in cells})
     if len(mems) < 2:
@@ -198,8 +206,8 @@ def sweep_rows(agg):
     for m in mems:
         d = {}
         for c in (c for c in cells if c.mem_mib == m):
-            if c.strategy == "eager" and c.cpus == top:
-                d["eager"] = c.id
+            if c.strategy in ("eager", "background") and c.cpus == top:
+                d[c.strategy] = c.id
             elif c.strategy == "deferred" and c.cpus == top:
                 d["deferred"] = c.id
                 for v in agg.series():
@@ -236,8 +244,8 @@ def write_sweep(w, agg):
     ser = agg.series()
     w("## Memory sweep: ready time and deferred phase against memory size")
     w("")
-    w("kholab deferred and eager at the top vCPU count of the matrix, deferred also at "
-      "1 vCPU; Linux at the top vCPU count. Ready first (end to end: kholab `mm_ready_ns` "
+    w("kholab deferred, eager and background at the top vCPU count of the matrix, deferred "
+      "also at 1 vCPU; Linux at the top vCPU count. Ready first (end to end: kholab `mm_ready_ns` "
       "from kernel entry, Linux the printk time of its last deferred-init line), then the "
       "deferred phase (kholab* against Linux's deferred-init figure). kholab/Linux = the "
       "per-repeat ratio against kholab deferred at the top vCPU count, medianed.")
@@ -245,9 +253,8 @@ def write_sweep(w, agg):
         w("")
         head = ["memory"]
         for which in WHICH:
-            head += ["%s: kholab deferred %s" % (which, unit),
-                     "%s: kholab deferred, 1 vCPU %s" % (which, unit),
-                     "%s: kholab eager %s" % (which, unit)]
+            head += ["%s: kholab %s %s" % (which, n.replace(" 1 vCPU", ", 1 vCPU"), unit)
+                     for n in SWEEP_NAMES]
             for v in ser:
                 head += ["%s: Linux %s %s" % (which, v, unit), "%s: kholab/Linux %s" % (which, v)]
         w("| %s |" % " | ".join(head))
@@ -274,7 +281,8 @@ def write_sweep(w, agg):
 
 def write_timeline(w, agg, run_phases):
     """Median duration of every phase of generation 0's timeline event, per
-    kholab cell (floor cells left out)."""
+    kholab cell (floor cells left out), with its boot complete, ready and
+    end points."""
     cids = [cid for cid in agg.order if agg.cells[cid].kind in ("kholab", "kho", "timeline")
             and agg.ok.get(cid)]
     phases = [p for p in run_phases
@@ -283,18 +291,22 @@ def write_timeline(w, agg, run_phases):
         return
     section(w, "Boot timeline (kholab, generation 0)",
             "Median duration of each phase of generation 0's `timeline` event, ms (- = the phase "
-            "did not run); ready = `mm_ready_ns`, boot = `boot_ns`, both from kernel entry (the "
-            "first instruction of kernel/entry.asm). The clock starts at kernel entry, so the "
-            "firmware (OVMF or SeaBIOS) is outside every figure.")
-    head = ["cell", "n", "ready ms", "boot ms"] + phases
+            "did not run); boot = `boot_ns` (boot complete: SMP, deferred init for deferred, "
+            "`kho_init_late` done, before the generation's own work), ready = `mm_ready_ns` (all "
+            "RAM in buddy: for background after boot complete, - when it was stopped first), "
+            "end = `end_ns` (the verdict or the kexec jump), all from kernel entry (the first "
+            "instruction of kernel/entry.asm). The clock starts at kernel entry, so the "
+            "firmware (OVMF or SeaBIOS) is outside every figure. Background's `bg_finish` and "
+            "`mm_check` run after the generation's own work.")
+    head = ["cell", "n", "boot ms", "ready ms", "end ms"] + phases
     w("| %s |" % " | ".join(head))
     w("|%s" % ("---|" * len(head)))
     for cid in cids:
         def m(key, nd=2):
             s = agg.stat(cid, key)
             return "%.*f" % (nd, s["median"]) if s else "-"
-        w("| %s |" % " | ".join([agg.cells[cid].label, agg.n(cid), m("ready_ms"), m("boot_ms")] +
-                                [m("ph_%s_ms" % p) for p in phases]))
+        w("| %s |" % " | ".join([agg.cells[cid].label, agg.n(cid), m("boot_ms"), m("ready_ms"),
+                                 m("end_ms")] + [m("ph_%s_ms" % p) for p in phases]))
     w("")
 
 
@@ -363,8 +375,106 @@ def write_floor(w, agg):
     w("")
 
 
-def write_boot(w, agg):
-    """--boot uefi against direct for cells that differ only in the front
+BOOT_STRATEGIES = ("eager", "deferred", "background")
+
+
+def boot_rows(agg):
+    """[(mem_mib, {strategy or "linux SERIES": cell id})] of the
+    boot-complete table: plain kholab cells (summary._plain) at the vCPU
+    count of the background cells (the largest, if several), one entry per
+    memory size that has a background cell, with the other strategies and
+    each Linux series on the same layout; [] without background cells."""
+    cells = _plain(agg)
+    bg = [c for c in cells if c.strategy == "background"]
+    if not bg:
+        return []
+    top = max(c.cpus for c in bg)
+    out = []
+    for m in sorted({c.mem_mib for c in bg if c.cpus == top}):
+        d = {c.strategy: c.id for c in cells
+             if c.mem_mib == m and c.cpus == top and c.strategy in BOOT_STRATEGIES}
+        for v in agg.series():
+            lc = agg.linux_for(agg.cells[d["background"]], v)
+            if lc:
+                d["linux " + v] = lc
+        out.append((m, d))
+    return out
+
+
+def write_boot_complete(w, agg):
+    """Boot complete against ready (BENCH=boot): per memory size, each kholab
+    strategy's boot_ms and ready_ms, Linux's ready time (its boot complete),
+    background's boot_ms against the smallest size's and against Linux's
+    ready, per repeat, medianed."""
+    rows = boot_rows(agg)
+    if not rows:
+        return
+    ser = agg.series()
+    base_mib, base = rows[0][0], rows[0][1]["background"]
+    cpus = agg.cells[base].cpus
+    section(w, "Boot complete: kholab eager, deferred and background against Linux",
+            "%d vCPU(s), medians (min–max), ms from kernel entry. boot = kholab's `boot_ns`: "
+            "kernel entry until boot complete (SMP, deferred init for deferred, `kho_init_late`; "
+            "background starts its workers and does not wait for them); ready = `mm_ready_ns`: "
+            "all RAM in the buddy allocator (background: after boot complete). Linux has no "
+            "such split: it blocks in `page_alloc_init_late()` until its deferred init is done, "
+            "so its ready time (the printk time of its last deferred-init line) is its boot "
+            "complete. bg/bg %s = background's boot at this size over its boot at %s; "
+            "bg/Linux = background's boot over Linux's ready at the same size; both per repeat, "
+            "then medianed." % (cpus, size_str(base_mib), size_str(base_mib)))
+    head = ["memory"]
+    for strat in BOOT_STRATEGIES:
+        head += ["%s boot ms" % strat, "%s ready ms" % strat]
+    head += ["Linux %s ready = boot ms" % v for v in ser]
+    head.append("bg boot / bg boot %s" % size_str(base_mib))
+    head += ["bg boot / Linux %s ready" % v for v in ser]
+    w("| %s |" % " | ".join(head))
+    w("|%s" % ("---|" * len(head)))
+    for m, d in rows:
+        cols = [size_str(m)]
+        for strat in BOOT_STRATEGIES:
+            cols += [f(agg.stat(d.get(strat), "boot_ms")), f(agg.stat(d.get(strat), "ready_ms"))]
+        cols += [f(agg.stat(d.get("linux " + v), "ready_ms"), 0) for v in ser]
+        cols.append(f(agg.ratio(d["background"], "boot_ms", base, "boot_ms"), 2))
+        cols += [f(agg.ratio(d["background"], "boot_ms", d["linux " + v], "ready_ms"), 3)
+                 if d.get("linux " + v) else "-" for v in ser]
+        w("| %s |" % " | ".join(cols))
+    w("")
+
+
+def write_background(w, agg):
+    """memmap_init=background cells: what ran behind the boot, and who did it."""
+    cids = [cid for cid in agg.order if agg.cells[cid].kind != "linux"
+            and any(r.get("strategy") == "background" for r in agg.ok.get(cid, []))]
+    if not cids:
+        return
+    section(w, "Background memmap init (memmap_init=background)",
+            "Generation 0, medians. after boot = ready - boot (per repeat): how long the "
+            "background work ran past boot complete; mm wait = `mm_wait_ns`, the boot CPU's "
+            "time in memmap init until boot complete (early init, hand-over, on-demand growth); "
+            "kholab* = `deferred_ns`, the background work's wall time from the workers' start "
+            "to the last section; pages by the background workers (the boot CPU's join "
+            "included), by the boot CPU's join alone and on demand; left = sections still "
+            "uninitialised when the work was stopped before a kexec (stopped runs / ok runs).")
+    w("| cell | n | boot ms | ready ms | after boot ms | mm wait ms | kholab* ms | workers | "
+      "bg pages | join pages | demand pages | left sections | stopped |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for cid in cids:
+        rows = agg.ok.get(cid, [])
+        after = st([num(r["ready_ms"]) - num(r["boot_ms"]) for r in rows
+                    if num(r.get("ready_ms")) is not None and num(r.get("boot_ms")) is not None])
+        w("| %s |" % " | ".join([
+            agg.cells[cid].label, agg.n(cid), f(agg.stat(cid, "boot_ms")),
+            f(agg.stat(cid, "ready_ms")), f(after), f(agg.stat(cid, "mm_wait_ms"), 2),
+            f(agg.stat(cid, "kholab_ms"))] + [f(agg.stat(cid, k), 0) for k in (
+                "bg_workers", "bg_pages", "bg_join_pages", "demand_pages", "left_sections")] +
+            ["%d/%d" % (sum(1 for r in rows if str(r.get("bg_stopped")) in ("1", "True")),
+                        len(rows))]))
+    w("")
+
+
+def write_doors(w, agg):
+    """--boot uefi against direct (BENCH=doors) for cells that differ only in the front
     door: the wall time of the whole run-qemu.sh, QEMU's alone, and the
     figures measured inside the kernel (which differ: docs/benchmarks.md,
     Front door)."""
@@ -446,11 +556,15 @@ def write_header(w, agg, meta):
       "against Linux's ready time (the printk timestamp of its last `node N deferred pages "
       "initialised` line; Linux's clock starts at its early TSC setup, after the "
       "decompressor, so Linux's figure leaves out its decompression and earliest setup); "
-      "then the **deferred** phase: kholab* = the `memmap` event's `deferred_ns` (deferred) "
-      "or `init_ns + free_ns` (eager) against Linux's max over nodes of `node N deferred "
+      "then the **deferred** phase: kholab* = the `memmap` event's `deferred_ns` (deferred; "
+      "background: the background work's wall time, from the workers' start to the last "
+      "section) or `init_ns + free_ns` (eager) against Linux's max over nodes of `node N deferred "
       "pages initialised in Xms`. floor = the warm store floor (`floor_warm_ns`) of the "
       "floor cell of the same size. Ratios are taken per repeat (run i with run i) and "
-      "then medianed. Speed-up = the 1-thread deferred cell of the same memory and NUMA "
+      "then medianed. boot = kholab's `boot_ns`: kernel entry until boot complete (SMP, "
+      "deferred init for deferred, `kho_init_late`; background does not wait for its "
+      "deferred init, so its ready comes after its boot). "
+      "Speed-up = the 1-thread deferred cell of the same memory and NUMA "
       "layout over this one (deferred phase); efficiency = speed-up / threads. With more "
       "vCPUs than host cores (%s here) the vCPUs are oversubscribed under TCG." % (
           meta.get("boot", "direct"), h.get("nproc")))
@@ -462,7 +576,7 @@ def write_memmap(w, agg):
     w("## Memmap init")
     w("")
     ser = agg.series() or ["6.1"]
-    head = ["cell", "strategy", "threads", "n", "ready ms"]
+    head = ["cell", "strategy", "threads", "n", "boot ms", "ready ms"]
     for v in ser:
         head += ["Linux %s ready ms" % v, "ready kholab/Linux %s" % v]
     head.append("kholab* ms")
@@ -477,7 +591,7 @@ def write_memmap(w, agg):
             continue
         d = agg.memmap_row(cid)
         th = "%g" % d["threads"]["median"] if d["threads"] else "-"
-        cols = [c.label, c.strategy, th, agg.n(cid), f(d["ready"])]
+        cols = [c.label, c.strategy, th, agg.n(cid), f(agg.stat(cid, "boot_ms")), f(d["ready"])]
         for v in ser:
             cols += [f(d["linux"].get((v, "ready")), 0), f(d["ratio"].get((v, "ready")), 2)]
         cols.append(f(d["deferred"]))
@@ -626,11 +740,13 @@ def write(path, agg, meta, pictures, run_phases=PHASES):
     w = L.append
     write_header(w, agg, meta)
     write_memmap(w, agg)
+    write_boot_complete(w, agg)
+    write_background(w, agg)
     write_sweep(w, agg)
     write_timeline(w, agg, run_phases)
     write_floor(w, agg)
     write_prealloc(w, agg)
-    write_boot(w, agg)
+    write_doors(w, agg)
     write_linux(w, agg)
     write_kho(w, agg)
     write_tail(w, agg, pictures)

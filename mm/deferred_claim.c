@@ -171,15 +171,27 @@ u64 claim_work(int nid, const bool *stop, u64 *sections)
 	return pages;
 }
 
-/* wait_any_busy - wait until one BUSY section is published; false if none is BUSY. */
-static bool wait_any_busy(void)
+/*
+ * finish_any - with every cursor past its end: run a section still PENDING
+ * (a cursor has passed it but its claim has not landed yet, or a claim was
+ * lost to a direct claimer that has not started) or wait for a BUSY one.
+ * Return: false only if every section was DONE when looked at (DONE is
+ * final, so then they all are).
+ */
+static bool finish_any(u64 *pages)
 {
 	for (u64 i = 0; i < claims.nr; i++) {
-		if (__atomic_load_n(&claims.state[i], __ATOMIC_ACQUIRE) != SECTION_BUSY)
-			continue;
-		while (claim_state(claims.base + i) == SECTION_BUSY)
-			cpu_relax();
-		return true;
+		u64 nr = claims.base + i;
+
+		if (claim_state(nr) == SECTION_PENDING && claim_section(nr)) {
+			*pages = run_won(nr);
+			return true;
+		}
+		if (claim_state(nr) == SECTION_BUSY) {
+			while (claim_state(nr) == SECTION_BUSY)
+				cpu_relax();
+			return true;
+		}
 	}
 	return false;
 }
@@ -198,8 +210,8 @@ bool claim_grow(int nid, u64 *pages)
 			return true;
 		}
 	}
-	/* Every section is claimed; one still being initialised will add memory. */
-	return wait_any_busy();
+	/* The cursors are done, not necessarily the sections they handed out. */
+	return finish_any(pages);
 }
 
 /* claims_pending - see deferred_claim.h. */

@@ -175,6 +175,15 @@ static u64 left_pages(u64 s, u64 e)
 	return n;
 }
 
+/* noinit_clip - @next, or the start of the next NOINIT region if that comes first. */
+static u64 noinit_clip(const struct noinit_cursor *c, u64 next)
+{
+	if (c->r < memblock.reserved.regions + memblock.reserved.cnt &&
+	    PFN_DOWN(c->r->base) < next)
+		return PFN_DOWN(c->r->base);
+	return next;
+}
+
 /* taken_pages - RSRV_NOINIT pages of node @nid that their owner took back. */
 static u64 taken_pages(int nid)
 {
@@ -212,8 +221,12 @@ static void scan_node(int nid, struct mm_node_counts *c)
 				}
 				/* taken back by its owner: buddy's now, read it */
 			} else if (deferred_pfn_left(pfn)) {	/* never initialised: not read */
-				c->left++;
-				pfn++;
+				u64 next = ALIGN_UP(pfn + 1, PAGES_PER_SECTION);
+
+				next = next < e ? next : e;	/* the rest of the section is left, */
+				next = noinit_clip(&nc, next);	/* up to a NOINIT block in it */
+				c->left += next - pfn;
+				pfn = next;
 				continue;
 			}
 

@@ -36,6 +36,7 @@ static const char *const trace_choices[] = { "none", "memmap", NULL };
 static int trace_mode;
 static const char *const kho_deferred_choices[] = { "off", "unsafe", "deserialize", "restore", NULL };
 static const char *const kho_test_mode_choices[] = { "random", "edges", "empty", NULL };
+static const char *const kho_test_shape_choices[] = { "random", "vm", NULL };
 static const char *const kho_test_choices[] = { "kholab", "linux", "both", NULL };
 static const char *const kexec_next_choices[] = { "self", "linux", NULL };
 static const char *const idle_choices[] = { "halt", "poll", NULL };
@@ -90,7 +91,10 @@ static const struct kernel_param param_table[] = {
 	  .choices = kho_deferred_choices,
 	  .help = "how preserved struct pages meet deferred init (docs/kho.md)" },
 	{ .name = "kho.test_mem", .type = PARAM_U64, .flags = PARAM_F_SIZE, .value = &kho_cfg.test_mem,
-	  .min = 1ULL << 20, .max = 1ULL << 40, .help = "bytes of random folios the test client preserves" },
+	  .min = 1ULL << 20, .max = 1ULL << 40, .help = "bytes of folios the test client preserves" },
+	{ .name = "kho.test_shape", .type = PARAM_ENUM, .value = &kho_cfg.test_shape,
+	  .choices = kho_test_shape_choices,
+	  .help = "random: folios of random order 0..10, all written; vm: 2 MiB folios and a tail of 4 KiB pages over every node, a pattern in about 256 MiB of them, zero in the rest" },
 	{ .name = "kho.test_mode", .type = PARAM_ENUM, .value = &kho_cfg.test_mode,
 	  .choices = kho_test_mode_choices,
 	  .help = "random folios; edges: also blocks at node edges, section boundaries and first_deferred_pfn; empty: preserve nothing" },

@@ -42,6 +42,7 @@
 #include <kernel/io.h>
 #include <kernel/tsc.h>
 #include <kernel/printk.h>
+#include <string.h>
 
 /* block_order - the order of a block of @size bytes. */
 static unsigned int block_order(u64 size)
@@ -169,11 +170,13 @@ void kho_init_late(void)
 {
 	const struct kho_block *b;
 	u64 n, t0 = rdtsc();
+	struct padata_stats st;
 	struct padata_mt_job job = {
 		.thread_fn = init_chunk,
 		.align = 1,
 		.min_chunk = 16,
 		.name = "kho",
+		.stats = &st,
 	};
 
 	if (!kho_is_revived() || kho_cfg.deferred != KHO_DEFERRED_RESTORE)
@@ -181,9 +184,11 @@ void kho_init_late(void)
 	b = kho_received_blocks(&n);
 	job.fn_arg = (void *)b;
 	job.size = n;
+	memset(&st, 0, sizeof(st));
 	padata_do_multithreaded(&job, NULL, nr_cpus_online());
 	kho_stats.late_ns = tsc_to_ns(rdtsc() - t0);
+	kho_stats.late_cpus = (u64)st.workers;
 	pr_info("restore mode: %llu struct pages of %llu preserved blocks initialised after SMP on %d CPUs in %llu us\n",
 		(unsigned long long)kho_stats.pages_inited_late, (unsigned long long)n,
-		nr_cpus_online(), (unsigned long long)(kho_stats.late_ns / 1000));
+		st.workers, (unsigned long long)(kho_stats.late_ns / 1000));
 }

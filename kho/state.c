@@ -14,6 +14,7 @@
  * rejection, it is empty, so no other file ever sees half-checked data.
  */
 #include <kho/kho_internal.h>
+#include <mm/memblock.h>
 #include <string.h>
 
 struct kho_config kho_cfg = {
@@ -82,6 +83,11 @@ struct kho_block *kho_received_blocks(u64 *n)
 /* kho_forget_received - see kho_internal.h: also the scratch copied from it. */
 void kho_forget_received(void)
 {
+	if (kho_in.table_phys)
+		memblock_phys_free(kho_in.table_phys, kho_in.cap * sizeof(struct kho_block));
+	kho_in.blocks = NULL;
+	kho_in.table_phys = 0;
+	kho_in.cap = 0;
 	kho_in.nr_blocks = 0;
 	kho_in.map_phys = 0;
 	kho_in.root_fdt = NULL;

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <errno.h>
 
-static struct kho_block *const blocks = kho_in.blocks;
 
 /* overlaps - [a, a + al) and [b, b + bl) share a byte. */
 static bool overlaps(u64 a, u64 al, u64 b, u64 bl)
@@ -73,13 +72,52 @@ static const char *map_page_ok(u64 phys, void *arg)
 	return NULL;
 }
 
+/*
+ * count_block - walker callback of the first walk: count the blocks.  It
+ * never stops the walk, so that a defect of the map itself (a cycle, which
+ * repeats blocks) is what the walk reports.
+ */
+static int count_block(u64 phys, unsigned int order, void *arg)
+{
+	(void)phys;
+	(void)order;
+	(void)arg;
+	kho_in.nr_blocks++;
+	return 0;
+}
+
+/*
+ * alloc_table - room for kho_in.nr_blocks blocks in the first scratch
+ * area that has it: scratch holds nothing preserved, by the handoff's own
+ * definition, and is what this kernel allocates from anyway.
+ * Return: 0, or -ENOMEM.
+ */
+static int alloc_table(void)
+{
+	u64 n = kho_in.nr_blocks ? kho_in.nr_blocks : 1;
+
+	for (int s = 0; s < kho_nr_scratch; s++) {
+		phys_addr_t pa = memblock_phys_alloc_range(n * sizeof(struct kho_block), 64,
+							   kho_scratch[s].addr,
+							   kho_scratch[s].addr + kho_scratch[s].size);
+
+		if (pa) {
+			kho_in.blocks = __va(pa);
+			kho_in.table_phys = pa;
+			kho_in.cap = n;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
 /* collect_block - walker callback: remember a block for the checks. */
 static int collect_block(u64 phys, unsigned int order, void *arg)
 {
 	(void)arg;
-	if (kho_in.nr_blocks == KHO_MAX_BLOCKS)
+	if (kho_in.nr_blocks == kho_in.cap)
 		return -E2BIG;
-	blocks[kho_in.nr_blocks++] = (struct kho_block){ .phys = phys, .size = PAGE_SIZE << order };
+	kho_in.blocks[kho_in.nr_blocks++] = (struct kho_block){ .phys = phys, .size = PAGE_SIZE << order };
 	return 0;
 }
 
@@ -92,31 +130,31 @@ static void sort_blocks(void)
 		for (u64 root = start; 2 * root + 1 < n;) {
 			u64 child = 2 * root + 1;
 
-			if (child + 1 < n && blocks[child].phys < blocks[child + 1].phys)
+			if (child + 1 < n && kho_in.blocks[child].phys < kho_in.blocks[child + 1].phys)
 				child++;
-			if (blocks[root].phys >= blocks[child].phys)
+			if (kho_in.blocks[root].phys >= kho_in.blocks[child].phys)
 				break;
-			struct kho_block t = blocks[root];
-			blocks[root] = blocks[child];
-			blocks[child] = t;
+			struct kho_block t = kho_in.blocks[root];
+			kho_in.blocks[root] = kho_in.blocks[child];
+			kho_in.blocks[child] = t;
 			root = child;
 		}
 	}
 	for (u64 end = n; end-- > 1;) {
-		struct kho_block t = blocks[0];
+		struct kho_block t = kho_in.blocks[0];
 
-		blocks[0] = blocks[end];
-		blocks[end] = t;
+		kho_in.blocks[0] = kho_in.blocks[end];
+		kho_in.blocks[end] = t;
 		for (u64 root = 0; 2 * root + 1 < end;) {
 			u64 child = 2 * root + 1;
 
-			if (child + 1 < end && blocks[child].phys < blocks[child + 1].phys)
+			if (child + 1 < end && kho_in.blocks[child].phys < kho_in.blocks[child + 1].phys)
 				child++;
-			if (blocks[root].phys >= blocks[child].phys)
+			if (kho_in.blocks[root].phys >= kho_in.blocks[child].phys)
 				break;
-			t = blocks[root];
-			blocks[root] = blocks[child];
-			blocks[child] = t;
+			t = kho_in.blocks[root];
+			kho_in.blocks[root] = kho_in.blocks[child];
+			kho_in.blocks[child] = t;
 			root = child;
 		}
 	}
@@ -246,7 +284,7 @@ static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_da
 	};
 
 	for (u64 i = 0; i < kho_in.nr_blocks; i++) {
-		const struct kho_block *b = &blocks[i];
+		const struct kho_block *b = &kho_in.blocks[i];
 
 		if (!ram_present(b->phys, b->size))	/* not read here */
 			return reject("preserved block outside RAM", b->phys);
@@ -256,7 +294,7 @@ static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_da
 		for (int s = 0; s < kho_nr_scratch; s++)
 			if (overlaps(b->phys, b->size, kho_scratch[s].addr, kho_scratch[s].size))
 				return reject("preserved block inside scratch", b->phys);
-		if (i && b->phys < blocks[i - 1].phys + blocks[i - 1].size)
+		if (i && b->phys < kho_in.blocks[i - 1].phys + kho_in.blocks[i - 1].size)
 			return reject("two preserved blocks overlap", b->phys);
 	}
 	return 0;
@@ -273,16 +311,16 @@ static bool in_block(u64 phys, u64 len)
 	while (lo < hi) {		/* the last block starting at or below phys */
 		u64 mid = (lo + hi) / 2;
 
-		if (blocks[mid].phys <= phys)
+		if (kho_in.blocks[mid].phys <= phys)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	for (u64 i = lo ? lo - 1 : 0; i < kho_in.nr_blocks && cur < end; i++) {
-		if (blocks[i].phys > cur)
+		if (kho_in.blocks[i].phys > cur)
 			return false;	/* a gap */
-		if (blocks[i].phys + blocks[i].size > cur)
-			cur = blocks[i].phys + blocks[i].size;
+		if (kho_in.blocks[i].phys + kho_in.blocks[i].size > cur)
+			cur = kho_in.blocks[i].phys + kho_in.blocks[i].size;
 	}
 	return lo && cur >= end;
 }
@@ -363,15 +401,22 @@ static int validate(const struct kholab_bootinfo *bi, const struct kho_data *kd)
 		return err;
 	if (kho_parse_root_fdt(fdt, kd->fdt_size, &kho_in.map_phys))
 		return reject("root FDT is not a valid KHO tree", kd->fdt_addr);
-	/* a dry run first: the map's own defects (a cycle, a bad order...) */
+	/* a dry run first: the map's own defects (a cycle, a bad order...), and the count */
+	kho_in.nr_blocks = 0;
 	err = kho_in.abi->walk_mem(kho_in.map_phys, &(struct kho_walk_ops){
-					.ram_ok = ram_ok, .map_page_ok = map_page_ok },
+					.ram_ok = ram_ok, .map_page_ok = map_page_ok,
+					.block = count_block },
 				   (void *)bi, &defect);
+	if (!err && kho_in.nr_blocks > KHO_MAX_BLOCKS)
+		return reject("more preserved blocks than kholab can check (KHO_MAX_BLOCKS)",
+			      kho_in.nr_blocks);
+	if (!err && alloc_table())
+		return reject("no room in scratch for the table of the preserved blocks",
+			      kho_in.nr_blocks);
 	kho_in.nr_blocks = 0;
 	err = err ?: kho_in.abi->walk_mem(kho_in.map_phys, &ops, (void *)bi, &defect);
 	if (err == -E2BIG)
-		return reject("more preserved blocks than kholab can check (KHO_MAX_BLOCKS)",
-			      kho_in.nr_blocks);
+		return reject("the preserved-memory map changed between two walks", kho_in.nr_blocks);
 	if (err)
 		return reject(defect.why ? defect.why : "preserved-memory map is corrupt", defect.addr);
 	sort_blocks();
@@ -387,7 +432,7 @@ static void trust(const struct kho_data *kd)
 	kho_in.revived = true;
 	kho_stats.revived = true;
 	for (u64 i = 0; i < kho_in.nr_blocks; i++)
-		kho_stats.bytes += blocks[i].size;
+		kho_stats.bytes += kho_in.blocks[i].size;
 	kho_stats.blocks = kho_in.nr_blocks;
 	for (int s = 0; s < kho_nr_scratch; s++) {
 		if (!kho_scratch[s].size)

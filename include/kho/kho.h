@@ -45,8 +45,12 @@ struct page;
 /* Most chunks the walker follows before it calls the list a cycle. */
 #define KHO_MAX_CHUNKS		65536
 
-/* Most preserved blocks a receiver can check and track; more is refused. */
-#define KHO_MAX_BLOCKS		16384
+/*
+ * Most preserved blocks a receiver can check and track; more is refused.
+ * 192 GiB in 2 MiB folios is 98,304 blocks; the table (24 bytes a block)
+ * is allocated in the handoff's scratch, sized by the handoff.
+ */
+#define KHO_MAX_BLOCKS		131072
 
 /* ---- preserving memory (kho/preserve.c) ---- */
 

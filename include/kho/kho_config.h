@@ -32,6 +32,12 @@ enum kho_test_client { KHO_TEST_KHOLAB, KHO_TEST_LINUX, KHO_TEST_BOTH };
 /* enum kho_test_mode - what the test client preserves (kho.test_mode=). */
 enum kho_test_mode { KHO_TEST_RANDOM, KHO_TEST_EDGES, KHO_TEST_EMPTY };
 
+/* enum kho_test_shape - the sizes of the folios it preserves (kho.test_shape=). */
+enum kho_test_shape {
+	KHO_SHAPE_RANDOM,	/* random orders 0..10, every byte written */
+	KHO_SHAPE_VM,		/* a hypervisor's: 2 MiB folios, a tail of 4 KiB pages, part written */
+};
+
 struct kho_config {
 	bool enabled;			/* kho=on|off */
 	int deferred;			/* enum kho_deferred_mode (kho.deferred=) */
@@ -42,6 +48,7 @@ struct kho_config {
 	u64 test_seed;			/* kho.test_seed= (0: from the TSC) */
 	bool dump;			/* kho.dump=1: emit the handoff as results records */
 	int test_mode;			/* enum kho_test_mode (kho.test_mode=) */
+	int test_shape;			/* enum kho_test_shape (kho.test_shape=) */
 	bool test_busy;			/* kho.test_busy=1: APs busy when kexec starts */
 	int test;			/* enum kho_test_client (kho.test=) */
 	u64 test_linux_mem;		/* kho.test_linux_mem= bytes (test_kho's max_mem) */

@@ -106,6 +106,7 @@ struct kho_boot_stats {
 	u64 pages_inited_early;		/* struct pages kho_deserialize() initialised */
 	u64 pages_inited_late;		/* struct pages initialised after SMP (restore) */
 	u64 late_ns;			/* that parallel pass */
+	u64 late_cpus;			/* ... and the CPUs that ran it */
 	const char *rejected;		/* why a received handoff was refused, or NULL */
 	bool record_found;		/* the boot info carried a KHO handoff record */
 	u64 rejected_addr;
@@ -124,11 +125,15 @@ struct kho_block {
 /*
  * struct kho_received - what kho_populate() accepted: the blocks sorted
  * by address, the root FDT and the wire format it was written in.  All
- * zero on a cold boot or after a rejection.
+ * zero on a cold boot or after a rejection.  The block table is allocated
+ * from the handoff's scratch once a first walk has counted the blocks
+ * (kho/validate.c), so its size follows the handoff, not the kernel image
+ * (which a kexec must fit in scratch too).
  */
 struct kho_received {
-	struct kho_block blocks[KHO_MAX_BLOCKS];
-	u64 nr_blocks;
+	struct kho_block *blocks;	/* in scratch (memblock), sized by the walk */
+	u64 nr_blocks, cap;
+	phys_addr_t table_phys;		/* that allocation, 0 if none */
 	u64 map_phys;			/* the root FDT's preserved-memory-map */
 	const void *root_fdt;
 	const struct kho_abi *abi;

@@ -35,6 +35,8 @@ struct kho_test_result {
 	u64 restored, mismatches, lost;
 	u64 ledger_entries;
 	u64 restore_ns;
+	u64 verify_ns, verify_cpus;	/* vm shape: the parallel restore-and-check */
+	u64 written;			/* vm shape: folios that held the stream (the rest zero) */
 	bool found;			/* the kholab_test subtree was there */
 	struct kho_test_linux_result linux;	/* kho.test=linux|both */
 };

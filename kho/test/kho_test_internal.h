@@ -50,6 +50,57 @@ int kho_test_linux_restore(u64 gen, struct kho_test_linux_result *r);
 u64 kho_test_rand(u64 *s);
 
 /*
+ * kho_test_folio_stream - the pseudo-random stream of the folio of 2^@order
+ * pages at @phys for @seed: written into it with @fill, else only read.
+ * Return: the FNV-1a checksum of the folio's contents.
+ */
+u64 kho_test_folio_stream(u64 seed, phys_addr_t phys, unsigned int order, bool fill);
+
+/* struct kho_test_tables - the sender's folio list while it preserves (buddy pages). */
+struct kho_test_tables {
+	u64 *folio;		/* phys | order */
+	u64 *csum;		/* the folio's checksum; vm shape: 0 = left unwritten */
+	u64 cap;		/* entries */
+	unsigned int order;	/* of each table's allocation */
+};
+
+/* kho_test_tables_get - room for @cap entries (fewer if 2^MAX_PAGE_ORDER pages cannot hold them); 0 or -ENOMEM. */
+int kho_test_tables_get(struct kho_test_tables *t, u64 cap);
+
+/* kho_test_tables_put - give the tables back. */
+void kho_test_tables_put(struct kho_test_tables *t);
+
+/* struct test_fdt - the kholab_test sub-FDT's properties, as received. */
+struct test_fdt {
+	u64 magic, gen, seed, count, ledger;
+	u64 fill_every;			/* vm shape: every k-th 2 MiB folio written; 0: random shape */
+	const u64 *folios, *csums;	/* unaligned inside the FDT: memcpy each entry */
+};
+
+/* The vm shape's largest set: 192 GiB of 2 MiB folios plus its tail. */
+#define KHO_TEST_MAX_FOLIOS	(98304 + 4096)
+
+/* kho_test_vm_folios - how many folios kho.test_shape=vm preserves for @bytes. */
+u64 kho_test_vm_folios(u64 bytes);
+
+/*
+ * kho_test_preserve_vm - kho.test_shape=vm (kho/test/vm_shape.c): preserve
+ * kho.test_mem bytes as 2 MiB folios and a tail of 4 KiB pages, round
+ * robin over the nodes, writing the stream into every *@fill_every-th one
+ * and into any whose memory was not zero; entries go to @t at *@n.
+ * Return: 0 or a negative errno (logged).
+ */
+int kho_test_preserve_vm(u64 seed, struct kho_test_tables *t, u64 *n, u64 *budget,
+			 u64 *csum_all, u64 *fill_every);
+
+/*
+ * kho_test_verify_vm - restore and check every folio of @t on all CPUs:
+ * written ones by their stream's checksum, the others by two zero words
+ * per page; counts into @r and the "kho_verify" figures.
+ */
+void kho_test_verify_vm(const struct test_fdt *t, struct kho_test_result *r);
+
+/*
  * kho_test_fdt_begin - a test client's subtree FDT: 2^@order pages from
  * kho_alloc_pages() (preserved with the handoff), the root node open and
  * its "compatible" set to @compatible.  *@err gets libfdt's result so far.

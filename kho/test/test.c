@@ -22,6 +22,7 @@
 
 #include "kho_test_internal.h"
 #include <mm/page_alloc.h>
+#include <mm/memblock.h>
 #include <kernel/results.h>
 #include <kernel/io.h>
 #include <kernel/tsc.h>
@@ -36,11 +37,13 @@
 #define KHOLAB_TEST_SUBTREE	"kholab_test"
 #define TEST_MAGIC		0x6b686f2d74657374ULL	/* "kho-test" */
 #define LEDGER_MAGIC		0x6c65646765722121ULL	/* "ledger!!" */
-#define MAX_FOLIOS		8000
+#define MAX_FOLIOS		8000		/* kho.test_shape=random */
 
 /* Every folio, the ledger, the sub-FDT's blocks and the root FDT page must
  * fit what the receiver can check; edges mode adds at most 6 per node. */
 _Static_assert(MAX_FOLIOS + 64 <= KHO_MAX_BLOCKS, "the receiver can take every folio");
+_Static_assert(KHO_TEST_MAX_FOLIOS + 64 + 6 * MAX_NUMNODES <= KHO_MAX_BLOCKS,
+	       "the receiver can take every folio of the vm shape");
 
 struct ledger_entry {
 	u64 gen, seed, folios, csum;
@@ -55,8 +58,9 @@ struct ledger {
 _Static_assert(sizeof(struct ledger) <= PAGE_SIZE, "the ledger is one page");
 
 static struct ledger *ledger;		/* restored or created, preserved again */
-static u64 folio_tab[MAX_FOLIOS];	/* phys | order */
-static u64 csum_tab[MAX_FOLIOS];
+static struct kho_test_tables tabs;	/* while preserving: phys | order, checksums */
+#define folio_tab	(tabs.folio)
+#define csum_tab	(tabs.csum)
 
 /* kho_test_rand - see kho_test.h: xorshift64*. */
 u64 kho_test_rand(u64 *s)
@@ -67,8 +71,8 @@ u64 kho_test_rand(u64 *s)
 	return *s * 0x2545f4914f6cdd1dULL;
 }
 
-/* fill_or_check - write (or, with @check, recompute) the folio's stream; returns its checksum. */
-static u64 folio_stream(u64 seed, phys_addr_t phys, unsigned int order, bool fill)
+/* kho_test_folio_stream - see kho_test_internal.h. */
+u64 kho_test_folio_stream(u64 seed, phys_addr_t phys, unsigned int order, bool fill)
 {
 	u64 *w = __va(phys), s = seed ^ (phys * 0x9e3779b97f4a7c15ULL) ^ 1, h = 0xcbf29ce484222325ULL;
 	u64 words = (PAGE_SIZE << order) / 8;
@@ -108,6 +112,11 @@ static void emit_restore_event(u64 gen, const struct kho_test_result *r)
 	json_u64(&j, "pages_inited_after_smp", kho_stats.pages_inited_late);
 	json_u64(&j, "late_init_ns", kho_stats.late_ns);
 	json_u64(&j, "restore_ns", r->restore_ns);
+	json_u64(&j, "late_init_cpus", kho_stats.late_cpus);
+	json_str(&j, "shape", kho_cfg.test_shape == KHO_SHAPE_VM ? "vm" : "random");
+	json_u64(&j, "verify_ns", r->verify_ns);
+	json_u64(&j, "verify_cpus", r->verify_cpus);
+	json_u64(&j, "folios_written", r->written);
 	json_u64(&j, "ledger_entries", r->ledger_entries);
 	json_str(&j, "abi", kho_in.abi ? kho_in.abi->compatible : "none");
 	json_str(&j, "sender", kho_stats.sender);
@@ -155,12 +164,6 @@ static int restore_ledger(u64 gen, u64 phys, struct kho_test_result *r)
 	return 0;
 }
 
-/* struct test_fdt - the kho_test sub-FDT's properties, as received. */
-struct test_fdt {
-	u64 magic, gen, seed, count, ledger;
-	const u64 *folios, *csums;	/* unaligned inside the FDT: memcpy each entry */
-};
-
 /* read_test_fdt - check the sub-FDT at @sub and read it into @t; -EIO if inconsistent. */
 static int read_test_fdt(u64 sub, u64 gen, struct test_fdt *t)
 {
@@ -172,6 +175,8 @@ static int read_test_fdt(u64 sub, u64 gen, struct test_fdt *t)
 		       (unsigned long long)sub, TEST_COMPATIBLE);
 		return -EIO;
 	}
+	if (get_u64(fdt, "fill_every", &t->fill_every))
+		t->fill_every = 0;	/* kho.test_shape=random: every folio written */
 	t->folios = fdt_getprop(fdt, 0, "folios", &flen);
 	t->csums = fdt_getprop(fdt, 0, "csums", &clen);
 	if (get_u64(fdt, "magic", &t->magic) || t->magic != TEST_MAGIC ||
@@ -208,7 +213,7 @@ static void verify_folio(const struct test_fdt *t, u64 i, struct kho_test_result
 		       (unsigned long long)phys, (unsigned long long)(PageHead(p) ? p->private : 0),
 		       p->_refcount, order);
 		r->mismatches++;
-	} else if (folio_stream(t->seed, phys, order, false) != want) {
+	} else if (kho_test_folio_stream(t->seed, phys, order, false) != want) {
 		pr_err("folio 0x%llx (order %u): contents changed\n", (unsigned long long)phys, order);
 		r->mismatches++;
 	} else {
@@ -271,8 +276,11 @@ static int restore_all(u64 gen, struct kho_test_result *r)
 		err = -EIO;
 	}
 	r->folios = t.count;
-	for (u64 i = 0; i < t.count; i++)
-		verify_folio(&t, i, r);
+	if (t.fill_every)
+		kho_test_verify_vm(&t, r);	/* kho/test/vm_shape.c: on every CPU */
+	else
+		for (u64 i = 0; i < t.count; i++)
+			verify_folio(&t, i, r);
 	if (restore_ledger(gen, t.ledger, r))
 		r->mismatches++;
 	check_refusals(&t, r);
@@ -355,7 +363,7 @@ static u64 preserve_edges(u64 seed, u64 *n)
 				       "first pfn of a section", "first_deferred_pfn",
 				       "first_deferred_pfn - 1" };
 
-		for (size_t t = 0; t < ARRAY_SIZE(targets) && *n < MAX_FOLIOS; t++) {
+		for (size_t t = 0; t < ARRAY_SIZE(targets) && *n < tabs.cap; t++) {
 			u64 pfn = targets[t];
 			struct page *p;
 
@@ -367,7 +375,7 @@ static u64 preserve_edges(u64 seed, u64 *n)
 					(unsigned long long)pfn);
 				continue;
 			}
-			csum_tab[*n] = folio_stream(seed, PFN_PHYS(pfn), 0, true);
+			csum_tab[*n] = kho_test_folio_stream(seed, PFN_PHYS(pfn), 0, true);
 			if (kho_preserve_folio(p, 0)) {
 				free_pages(p, 0);
 				continue;
@@ -410,7 +418,7 @@ static int preserve_random(u64 seed, u64 *n, u64 *budget, u64 *csum_all)
 {
 	u64 s = seed;
 
-	while (*n < MAX_FOLIOS) {
+	while (*n < tabs.cap) {
 		unsigned int order = (unsigned int)(kho_test_rand(&s) % (MAX_PAGE_ORDER + 1));
 		int nid = (int)(*n % (u64)nr_online_nodes);
 		struct page *p;
@@ -426,7 +434,7 @@ static int preserve_random(u64 seed, u64 *n, u64 *budget, u64 *csum_all)
 		if (!p)
 			break;
 		phys = page_to_pfn(p) << PAGE_SHIFT;
-		csum_tab[*n] = folio_stream(seed, phys, order, true);
+		csum_tab[*n] = kho_test_folio_stream(seed, phys, order, true);
 		err = kho_preserve_folio(p, order);
 		if (err) {
 			pr_err("preserving folio 0x%llx order %u failed (%d)\n", (unsigned long long)phys,
@@ -489,7 +497,7 @@ int kho_test_fdt_end(void *fdt, unsigned int order, int err, const char *name)
 }
 
 /* add_test_fdt - build the kho_test sub-FDT for @n folios and add it as a subtree. */
-static int add_test_fdt(u64 gen, u64 seed, u64 n)
+static int add_test_fdt(u64 gen, u64 seed, u64 n, u64 fill_every)
 {
 	u64 fdt_bytes = 4096 + n * 16 + 512;
 	unsigned int fdt_order = 0;
@@ -508,6 +516,8 @@ static int add_test_fdt(u64 gen, u64 seed, u64 n)
 	err = err ?: fdt_property(fdt, "ledger", &(u64){ __pa(ledger) }, 8);
 	err = err ?: fdt_property(fdt, "folios", folio_tab, (int)(n * 8));
 	err = err ?: fdt_property(fdt, "csums", csum_tab, (int)(n * 8));
+	if (fill_every)		/* vm shape: csum 0 marks a folio left unwritten (zero) */
+		err = err ?: fdt_property(fdt, "fill_every", &fill_every, 8);
 	return kho_test_fdt_end(fdt, fdt_order, err, KHOLAB_TEST_SUBTREE);
 }
 
@@ -515,7 +525,8 @@ static int add_test_fdt(u64 gen, u64 seed, u64 n)
 int kho_test_preserve(u64 gen)
 {
 	u64 seed = kho_cfg.test_seed ? kho_cfg.test_seed + gen : rdtsc() | 1;
-	u64 n = 0, csum_all = 0, budget = 0;
+	u64 n = 0, csum_all = 0, budget = 0, fill_every = 0;
+	bool vm = kho_cfg.test_shape == KHO_SHAPE_VM;
 	int err;
 
 	if (kho_cfg.test_mode == KHO_TEST_EMPTY) {
@@ -530,18 +541,59 @@ int kho_test_preserve(u64 gen)
 	}
 	if (kho_cfg.test == KHO_TEST_LINUX)
 		return 0;
+	err = kho_test_tables_get(&tabs, vm ? kho_test_vm_folios(kho_cfg.test_mem) + 6 * MAX_NUMNODES
+					   : MAX_FOLIOS);
+	if (err)
+		return err;
 	if (kho_cfg.test_mode == KHO_TEST_EDGES)
 		budget += preserve_edges(seed, &n) * PAGE_SIZE;
-	pr_info("generation %llu: preserving up to %llu MiB of random folios, seed 0x%llx\n",
+	pr_info("generation %llu: preserving up to %llu MiB of %s folios, seed 0x%llx\n",
 		(unsigned long long)gen, (unsigned long long)(kho_cfg.test_mem >> 20),
-		(unsigned long long)seed);
-	err = preserve_random(seed, &n, &budget, &csum_all);
+		vm ? "vm-shaped" : "random", (unsigned long long)seed);
+	if (vm)
+		err = kho_test_preserve_vm(seed, &tabs, &n, &budget, &csum_all, &fill_every);
+	else
+		err = preserve_random(seed, &n, &budget, &csum_all);
 	err = err ?: preserve_ledger(gen, seed, n, csum_all);
-	err = err ?: add_test_fdt(gen, seed, n);
+	err = err ?: add_test_fdt(gen, seed, n, fill_every);
+	kho_test_tables_put(&tabs);
 	if (err)
 		return err;
 	pr_info("generation %llu: preserved %llu folios (%llu MiB) and the ledger (%llu entries)\n",
 		(unsigned long long)gen, (unsigned long long)n, (unsigned long long)(budget >> 20),
 		(unsigned long long)ledger->count);
 	return 0;
+}
+
+/* kho_test_tables_get - see kho_test_internal.h. */
+int kho_test_tables_get(struct kho_test_tables *t, u64 cap)
+{
+	unsigned int order = 0;
+	struct page *f, *c;
+
+	while ((PAGE_SIZE << order) < cap * 8 && order < MAX_PAGE_ORDER)
+		order++;
+	f = alloc_pages(order, NUMA_NO_NODE);
+	c = f ? alloc_pages(order, NUMA_NO_NODE) : NULL;
+	if (!c) {
+		if (f)
+			free_pages(f, order);
+		pr_err("no %llu KiB for the folio tables\n", (unsigned long long)((PAGE_SIZE << order) >> 9));
+		return -ENOMEM;
+	}
+	t->folio = page_address(f);
+	t->csum = page_address(c);
+	t->order = order;
+	t->cap = (PAGE_SIZE << order) / 8 < cap ? (PAGE_SIZE << order) / 8 : cap;
+	return 0;
+}
+
+/* kho_test_tables_put - see kho_test_internal.h. */
+void kho_test_tables_put(struct kho_test_tables *t)
+{
+	if (t->folio) {
+		free_pages(virt_to_page(t->folio), t->order);
+		free_pages(virt_to_page(t->csum), t->order);
+	}
+	memset(t, 0, sizeof(*t));
 }

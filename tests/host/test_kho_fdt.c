@@ -5,7 +5,7 @@
  * properties, child nodes in order of addition), and every root FDT the
  * reader must reject.
  *
- * SOURCES: kho/preserve.c kho/subtree.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c
+ * SOURCES: kho/preserve.c kho/subtree.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c mm/memblock.c mm/memblock_query.c
  * LDLIBS: -lfdt
  */
 #include <stdarg.h>

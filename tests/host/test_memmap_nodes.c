@@ -446,8 +446,12 @@ static void test_kho_deserialize(void **state)
 	u64 deferred = 0, pages = 0, n = 0, bad = 0;
 	char line[128];
 
+	static struct kho_block table[MAX_RANGES];
+
 	boot_early(c);
 	kho_reset_for_test();
+	kho_in.blocks = table;		/* what kho_populate() allocates in scratch */
+	kho_in.cap = MAX_RANGES;
 	kho_cfg.deferred = KHO_DEFERRED_DESERIALIZE;
 	for (int i = 0; i < MAX_RANGES && c->kho[i].size; i++) {
 		const struct sim_rsv *b = &c->kho[i];

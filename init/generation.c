@@ -60,6 +60,7 @@ void generation_end(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 	}
 	if (kho_corrupt_cfg.kind != KHO_CORRUPT_NONE && bi->generation > 0) {
 		/* kho.corrupt=: this generation received a damaged handoff */
+		mm_settle(false);			/* the run ends here: the memory checks first */
 		if (!kho_is_revived()) {
 			snprintf(why, sizeof(why), "kho.corrupt=%s: handoff rejected (%s), booted cold",
 				 kho_corrupt_names[kho_corrupt_cfg.kind],

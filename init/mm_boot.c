@@ -17,6 +17,7 @@
 #include <mm/memblock.h>
 #include <mm/sparse.h>
 #include <mm/deferred_bg.h>
+#include <mm/page_alloc.h>
 #include <kernel/timeline.h>
 
 struct mm_boot_stats mm_boot = { .threads = 1 };
@@ -213,7 +214,7 @@ static void mm_bg_figures(void)
 {
 	mm_boot.deferred_pages = deferred_bg.bg_pages;
 	mm_boot.threads = deferred_bg.workers + !deferred_bg.stopped;
-	if (deferred_bg.end_tsc && deferred_bg.start_tsc)
+	if (deferred_bg.end_tsc > deferred_bg.start_tsc && deferred_bg.start_tsc)
 		mm_boot.deferred_ns = tsc_to_ns(deferred_bg.end_tsc - deferred_bg.start_tsc);
 }
 
@@ -226,12 +227,22 @@ void mm_settle(bool stop)
 		return;
 	settled = true;
 	if (deferred_cfg.strategy == MEMMAP_BACKGROUND) {
+		bool done;
+
 		timeline_begin(PHASE_BG_FINISH);
-		if (deferred_bg_finish(stop))		/* mm/deferred_bg.c */
+		done = deferred_bg_finish(stop);	/* mm/deferred_bg.c */
+		if (done)
 			timeline_mm_ready_at(deferred_bg.end_tsc);
 		timeline_end(PHASE_BG_FINISH);
 		mm_bg_figures();
+		if (!done && !stop)
+			panic("background init ended with %llu sections nobody claimed, though nothing stopped it: a section was lost",
+			      (unsigned long long)deferred_bg.left_sections);
 	}
+	if (buddy_pending_reads)
+		panic("buddy read the struct pages of %llu pfns in sections nobody had initialised, the first 0x%llx",
+		      (unsigned long long)buddy_pending_reads,
+		      (unsigned long long)buddy_first_pending_read);
 	timeline_begin(PHASE_MM_CHECK);
 	if (mm_check_accounting(node_counts))	/* mm/memmap_check.c */
 		panic("page accounting does not add up after memmap init");

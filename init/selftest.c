@@ -246,6 +246,7 @@ void selftest_run(bool early)
 	case SELFTEST_NONE:
 		return;
 	case SELFTEST_LOSTIPI:
+		mm_settle(false);	/* background: its workers' waits do the resend */
 		if (smp_held_ipi_cpu < 0)
 			panic("selftest=lostipi: no work went to an AP, so no IPI was held back (needs 2 CPUs and memmap_init=deferred)");
 		if (!smp_ipis_resent)
@@ -275,6 +276,7 @@ void selftest_run(bool early)
 		selftest_fault();
 		break;
 	case SELFTEST_APFAULT:
+		mm_settle(false);	/* background: CPU 1 must be idle to take the work */
 		if (nr_cpus_online() < 2)
 			panic("selftest=apfault needs a second CPU online");
 		pr_info("page fault on CPU 1\n");

@@ -53,6 +53,17 @@ struct bg_worker {
 static struct bg_worker workers[MAX_CPUS];
 static bool working[MAX_CPUS];	/* CPU is in a background run (else: on demand) */
 static bool bg_stop, finished, all_done;
+static u64 last_init_tsc;	/* when the latest section's init ended (atomic max) */
+
+/* note_init_end - raise last_init_tsc to now. */
+static void note_init_end(void)
+{
+	u64 now = rdtsc(), seen = __atomic_load_n(&last_init_tsc, __ATOMIC_RELAXED);
+
+	while (seen < now && !__atomic_compare_exchange_n(&last_init_tsc, &seen, now, false,
+							  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
 
 /* trace_section - trace=memmap: one "chunk" record per section, as kernel/jobs.c writes them. */
 static void trace_section(u64 nr, u64 pages, u64 t0, u64 t1, bool demand)
@@ -89,6 +100,7 @@ static u64 init_section(u64 nr)
 	}
 	if (deferred_cfg.trace)
 		trace_section(nr, pages, t0, rdtsc(), !working[smp_processor_id()]);
+	note_init_end();
 	return pages;
 }
 
@@ -134,11 +146,26 @@ bool deferred_bg_init_range(u64 start_pfn, u64 end_pfn)
 	return more;
 }
 
-/* bg_grow_range - page_alloc_grow_range: every unfinished section of the range. */
+/*
+ * bg_grow_range - page_alloc_grow_range: one unfinished section of the
+ * range, the lowest (claimed and initialised here, or waited for), so that
+ * an allocation that finds room in it does not initialise the rest.
+ */
 static bool bg_grow_range(int nid, u64 start_pfn, u64 end_pfn)
 {
 	(void)nid;
-	return deferred_bg_init_range(start_pfn, end_pfn);
+	for (u64 nr = pfn_to_section_nr(start_pfn); end_pfn > start_pfn &&
+	     nr <= pfn_to_section_nr(end_pfn - 1); nr++) {
+		int st = claim_state(nr);
+
+		if (st == SECTION_PENDING || st == SECTION_BUSY) {
+			u64 t0 = rdtsc();
+
+			count_demand(claim_run(nr), t0);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* deferred_bg_setup - see deferred_bg.h. */
@@ -235,7 +262,6 @@ bool deferred_bg_finish(bool stop)
 		working[me] = false;
 		deferred_bg.bg_pages += deferred_bg.join_pages;
 		deferred_bg.bg_sections += secs;
-		end = rdtsc();
 	}
 	for (int cpu = 0; cpu < nr_cpus_online(); cpu++) {
 		struct bg_worker *w = &workers[cpu];
@@ -245,11 +271,12 @@ bool deferred_bg_finish(bool stop)
 		smp_wait_cpu(cpu);
 		deferred_bg.bg_pages += w->pages;
 		deferred_bg.bg_sections += w->sections;
-		end = w->t1 > end ? w->t1 : end;
 	}
 	deferred_bg.stopped = stop;
 	deferred_bg.left_sections = claims_pending();
 	all_done = !deferred_bg.left_sections;
+	/* memory is ready when the last section was done, whoever did it */
+	end = __atomic_load_n(&last_init_tsc, __ATOMIC_ACQUIRE);
 	deferred_bg.end_tsc = all_done ? (end ? end : t0) : 0;
 	if (all_done)
 		pr_info("background init done: %llu pages by %d CPUs in the background (%llu by the boot CPU after boot), %llu on demand\n",

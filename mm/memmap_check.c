@@ -64,7 +64,7 @@ static bool in_noinit(struct noinit_cursor *c, u64 pfn)
 /* memmap_check_poison - see memmap_check.h. */
 int memmap_check_poison(void)
 {
-	u64 checked = 0, bad = 0, first_bad = 0, skipped = 0, left = 0;
+	u64 checked = 0, bad = 0, first_bad = 0, skipped = 0, left = 0, left_written = 0, first_left = 0;
 	u32 first_count = 0;
 	bool first_poison = false;
 	struct noinit_cursor nc = { memblock.reserved.regions };
@@ -80,11 +80,13 @@ int memmap_check_poison(void)
 			skipped++;
 			continue;
 		}
-		if (deferred_pfn_left(pfn)) {
-			left++;		/* background init was stopped before it got here */
+		p = pfn_to_page(pfn);
+		if (deferred_pfn_left(pfn) && memblock_is_memory(PFN_PHYS(pfn))) {
+			left++;		/* background init was stopped before it got here: */
+			if (!page_all_poison(p) && !left_written++)	/* so nobody wrote it */
+				first_left = pfn;
 			continue;
 		}
-		p = pfn_to_page(pfn);
 		checked++;
 		if (page_has_poison(p) || p->init_count != 1) {
 			if (!bad++) {
@@ -93,6 +95,11 @@ int memmap_check_poison(void)
 				first_poison = page_has_poison(p);
 			}
 		}
+	}
+	if (left_written) {
+		pr_err("%llu struct pages in sections background init never claimed were written; first pfn 0x%llx\n",
+		       (unsigned long long)left_written, (unsigned long long)first_left);
+		return -EINVAL;
 	}
 	if (bad) {
 		pr_err("%llu of %llu struct pages are wrong; first pfn 0x%llx: %s, initialised %u times\n",

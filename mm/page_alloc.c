@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) "buddy: " fmt
 
 #include <mm/page_alloc.h>
+#include <mm/deferred_claim.h>
 #include <kernel/printk.h>
 #include <kernel/exit.h>
 #include <errno.h>
@@ -64,6 +65,11 @@ static bool buddy_is_free(struct zone *z, u64 pfn, unsigned int order)
 
 	if (pfn < z->zone_start_pfn || pfn + (1UL << order) > zone_end_pfn(z) || !pfn_valid(pfn))
 		return false;
+	/* memmap_init=background: a pfn of the zone's node that nobody initialised yet
+	 * (a section shared by two nodes may hold the other node's early pages) */
+	if (claim_state(pfn_to_section_nr(pfn)) == SECTION_PENDING &&
+	    pfn >= NODE_DATA(z->nid)->first_deferred_pfn && !buddy_pending_reads++)
+		buddy_first_pending_read = pfn;
 	b = pfn_to_page(pfn);
 	return PageBuddy(b) && b->private == order && page_zone(b) == z;
 }
@@ -138,6 +144,7 @@ static struct page *rmqueue(struct zone *z, unsigned int order)
 }
 
 bool (*page_alloc_grow)(int nid, unsigned int order);
+u64 buddy_pending_reads, buddy_first_pending_read;
 
 /* alloc_pages - see page_alloc.h. */
 struct page *alloc_pages(unsigned int order, int nid)
@@ -225,7 +232,7 @@ struct page *alloc_pages_range(unsigned int order, int nid, u64 start_pfn, u64 e
 	    ALIGN_UP(start_pfn, 1UL << order) + (1UL << order) > end_pfn)
 		return NULL;
 	page = range_from_free_lists(order, nid, start_pfn, end_pfn);
-	if (!page && page_alloc_grow_range && page_alloc_grow_range(nid, start_pfn, end_pfn))
+	while (!page && page_alloc_grow_range && page_alloc_grow_range(nid, start_pfn, end_pfn))
 		page = range_from_free_lists(order, nid, start_pfn, end_pfn);
 	return page;
 }

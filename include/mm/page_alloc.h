@@ -37,11 +37,18 @@ extern bool (*page_alloc_grow)(int nid, unsigned int order);
 /*
  * page_alloc_grow_range - called by alloc_pages_range() when no free block
  * lay in [@start_pfn, @end_pfn) of node @nid; returns true if it added
- * memory of that range to buddy (then the search runs once more).
- * memmap_init=background installs it: the range may lie in sections
- * nobody has initialised yet.
+ * memory of that range to buddy (then the search runs again, and the hook
+ * again while it says true).  memmap_init=background installs it: the
+ * range may lie in sections nobody has initialised yet.
  */
 extern bool (*page_alloc_grow_range)(int nid, u64 start_pfn, u64 end_pfn);
+
+/*
+ * buddy_pending_reads - how often buddy read the
+ * struct page of a pfn in a section nobody had initialised yet
+ * (memmap_init=background).  Must stay 0; the memory checks fail otherwise.
+ */
+extern u64 buddy_pending_reads, buddy_first_pending_read;	/* ... and the first pfn */
 
 /**
  * free_pages - give back a block from alloc_pages() (same @order); merges

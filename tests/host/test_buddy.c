@@ -8,7 +8,7 @@
  * struct pages initialised with their node and zone, zones with empty free
  * lists, then ranges handed to buddy.
  *
- * SOURCES: mm/page_alloc.c mm/mmzone.c
+ * SOURCES: mm/page_alloc.c mm/mmzone.c mm/deferred_claim.c
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -22,6 +22,20 @@
 
 static u64 lost;
 
+/* Lost blocks logged one by one; after that only counted (a whole lost
+ * handoff of 2 MiB folios would otherwise print 30,000 lines). */
+#define LOST_LOGGED	16
+
+/* note_lost - count a lost block; true if it is still to be logged. */
+static bool note_lost(void)
+{
+	u64 n = __atomic_fetch_add(&lost, 1, __ATOMIC_RELAXED);
+
+	if (n == LOST_LOGGED)
+		pr_err("more than %d preserved blocks lost; the rest are only counted\n", LOST_LOGGED);
+	return n < LOST_LOGGED;
+}
+
 /* kho_lost_count - see kho.h. */
 u64 kho_lost_count(void)
 {
@@ -81,19 +95,19 @@ static long check_block(phys_addr_t phys)
 		struct page *p = pfn_to_page(pfn);
 
 		if (page_uninitialised(p)) {
-			pr_err("restore of 0x%llx: struct page of 0x%llx was never initialised (flags 0x%llx, init count 0x%x): metadata lost\n",
-			       (unsigned long long)phys, (unsigned long long)PFN_PHYS(pfn),
-			       (unsigned long long)p->flags, p->init_count);
-			lost++;
+			if (note_lost())
+				pr_err("restore of 0x%llx: struct page of 0x%llx was never initialised (flags 0x%llx, init count 0x%x): metadata lost\n",
+				       (unsigned long long)phys, (unsigned long long)PFN_PHYS(pfn),
+				       (unsigned long long)p->flags, p->init_count);
 			return -1;
 		}
 	}
 	head = pfn_to_page(PHYS_PFN(phys));
 	info.page_private = head->private;
 	if (info.magic != KHO_PAGE_MAGIC || info.order != order) {
-		pr_err("restore of 0x%llx: marker lost (found magic 0x%x order %u, want 0x%x order %u)\n",
-		       (unsigned long long)phys, info.magic, info.order, KHO_PAGE_MAGIC, order);
-		lost++;
+		if (note_lost())
+			pr_err("restore of 0x%llx: marker lost (found magic 0x%x order %u, want 0x%x order %u)\n",
+			       (unsigned long long)phys, info.magic, info.order, KHO_PAGE_MAGIC, order);
 		return -1;
 	}
 	return idx;

@@ -287,7 +287,9 @@ fit_kbytes() {
 #     memmap in KHO scratch, a second place); page tables and other early
 #     allocations (mem/1024); the memory each handover preserves (the
 #     kho.test_mem and kho.test_linux_mem sets, gens - 1 times, none with
-#     kho=off); 256M for QEMU, its translation cache, the firmware and the
+#     kho=off; with kho.test_shape=vm only the written part: at most 288M
+#     of a set, since reading never-written memory costs the host nothing);
+#     256M for QEMU, its translation cache, the firmware and the
 #     kernel (measured: about 110M at 1G).  memmap_poison writes the memmap
 #     only, so it adds nothing.
 #   KIND linux: the memmap plus a quarter for Linux's other per-page and
@@ -324,6 +326,8 @@ layout_host_fit() {
 				test_mem=$(fit_kbytes "$(fit_kparam "$cmdline" kho.test_mem 64M)" $((64 << 20)))
 				linux_mem=$(fit_kbytes "$(fit_kparam "$cmdline" kho.test_linux_mem 8M)" $((8 << 20)))
 				[ "$test" != linux ] || test_mem=0
+				[ "$(fit_kparam "$cmdline" kho.test_shape random)" != vm ] ||
+					[ "$test_mem" -le $((288 << 20)) ] || test_mem=$((288 << 20))
 				[ "$test" != kholab ] || linux_mem=0
 				kho=$(((test_mem + linux_mem) * (gens - 1)))
 				;;

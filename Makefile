@@ -80,7 +80,7 @@ kho-dump: all
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS ?=
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_kho_populate
-FUZZ_SRCS := tests/fuzz/fuzz_kho_populate.c kho/validate.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c kho/subtree.c kho/preserve.c mm/memblock.c mm/memblock_query.c $(HOST_SHIM_SRCS)
+FUZZ_SRCS := tests/fuzz/fuzz_kho_populate.c kho/validate.c kho/memmap_record.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c kho/subtree.c kho/preserve.c mm/memblock.c mm/memblock_query.c $(HOST_SHIM_SRCS)
 $(FUZZ_BIN): $(FUZZ_SRCS) Makefile
 	@mkdir -p $(dir $@)
 	$(Q)echo "  FUZZCC  $@"

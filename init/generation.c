@@ -28,6 +28,7 @@
 #include <kho/kho_hooks.h>
 #include <kho/kho_test.h>
 #include <kho/kho_corrupt.h>
+#include <kho/kho_memmap.h>
 #include <stdio.h>
 
 /* generation_end - see generation.h. */
@@ -61,6 +62,10 @@ void generation_end(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 	if (kho_corrupt_cfg.kind != KHO_CORRUPT_NONE && bi->generation > 0) {
 		/* kho.corrupt=: this generation received a damaged handoff */
 		mm_settle(false);			/* the run ends here: the memory checks first */
+		if (kho_corrupt_cfg.kind == KHO_CORRUPT_MEMMAP && kho_is_revived())
+			kernel_exit(kho_memmap_stats.fallbacks > 0, kho_memmap_stats.fallbacks ?
+				    "kho.corrupt=memmap: the damaged struct page was found, its block initialised instead, every folio restored" :
+				    "kho.corrupt=memmap was not detected: a damaged struct page was adopted");
 		if (!kho_is_revived()) {
 			snprintf(why, sizeof(why), "kho.corrupt=%s: handoff rejected (%s), booted cold",
 				 kho_corrupt_names[kho_corrupt_cfg.kind],
@@ -96,6 +101,8 @@ void generation_end(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		return;
 	timeline_begin(PHASE_KHO_PRESERVE);
 	err = kho_test_preserve(bi->generation);
+	if (kho_cfg.memmap == KHO_MEMMAP_HANDOVER && kparams.kexec_next != KEXEC_NEXT_LINUX)
+		err = err ?: kho_memmap_send();		/* kho/memmap_handover.c: the memmap goes too */
 	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: the wire format */
 	timeline_end(PHASE_KHO_PRESERVE);
 	mm_settle(true);			/* background init stops; accounting checked */

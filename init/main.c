@@ -34,6 +34,7 @@
 #include <init/selftest.h>
 #include <init/generation.h>
 #include <kho/kho_boot.h>
+#include <kho/kho_memmap.h>
 #include <init/mm_boot.h>
 #include <kernel/timeline.h>
 #include <string.h>
@@ -228,9 +229,13 @@ void start_kernel(u64 bootinfo_phys, u64 kernel_phys, u64 entry_tsc)
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
 	timeline_end(PHASE_PAGING_INIT);
 	timeline_begin(PHASE_SPARSE_INIT);
+	kho_memmap_receive();			/* kho/memmap_handover.c: kho.memmap=handover */
+	sparse_adopt_backing = kho_memmap_backing;	/* ... its sections' memmap is mapped */
 	mm_boot.sections = sparse_init(memmap_poison);	/* mm/sparse.c: memmap backing */
 	if (mm_boot.sections < 0)
 		panic("no memory for the memmap (%ld)", mm_boot.sections);
+	if (memmap_poison)
+		kho_memmap_poison_rest();	/* adopted sections: poison around the blocks */
 	timeline_end(PHASE_SPARSE_INIT);
 	if (memmap_floor)			/* memmap_floor=1: a measurement, not a boot step */
 		memmap_store_floor(&mm_boot.floor_first_ns, &mm_boot.floor_warm_ns);

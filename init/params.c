@@ -37,6 +37,7 @@ static int trace_mode;
 static const char *const kho_deferred_choices[] = { "off", "unsafe", "deserialize", "restore", NULL };
 static const char *const kho_test_mode_choices[] = { "random", "edges", "empty", NULL };
 static const char *const kho_test_shape_choices[] = { "random", "vm", NULL };
+static const char *const kho_memmap_choices[] = { "init", "handover", NULL };
 static const char *const kho_test_choices[] = { "kholab", "linux", "both", NULL };
 static const char *const kexec_next_choices[] = { "self", "linux", NULL };
 static const char *const idle_choices[] = { "halt", "poll", NULL };
@@ -92,6 +93,9 @@ static const struct kernel_param param_table[] = {
 	  .help = "how preserved struct pages meet deferred init (docs/kho.md)" },
 	{ .name = "kho.test_mem", .type = PARAM_U64, .flags = PARAM_F_SIZE, .value = &kho_cfg.test_mem,
 	  .min = 1ULL << 20, .max = 1ULL << 40, .help = "bytes of folios the test client preserves" },
+	{ .name = "kho.memmap", .type = PARAM_ENUM, .value = &kho_cfg.memmap,
+	  .choices = kho_memmap_choices,
+	  .help = "init: the receiver initialises the struct pages of preserved memory; handover: the sender hands its memmap over and the receiver checks and adopts it (kholab to kholab)" },
 	{ .name = "kho.test_shape", .type = PARAM_ENUM, .value = &kho_cfg.test_shape,
 	  .choices = kho_test_shape_choices,
 	  .help = "random: folios of random order 0..10, all written; vm: 2 MiB folios and a tail of 4 KiB pages over every node, a pattern in about 256 MiB of them, zero in the rest" },

@@ -34,6 +34,7 @@
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include <kho/kho_internal.h>
+#include <kho/kho_memmap.h>
 #include <mm/memblock.h>
 #include <mm/mm_init.h>
 #include <mm/deferred.h>
@@ -103,6 +104,24 @@ static u64 deferred_pages_of(phys_addr_t phys, u64 size)
 	return start < end ? end - start : 0;
 }
 
+/*
+ * adopt_head - kho.memmap=handover: if block @b's struct pages were handed
+ * over, check its head (buddy may read it before the full check after
+ * SMP) and write the marker; a bad head gets the block initialised here.
+ * Return: true if the block is settled (adopted, or initialised instead).
+ */
+static bool adopt_head(const struct kho_block *b, unsigned int order)
+{
+	if (kho_cfg.deferred == KHO_DEFERRED_UNSAFE || !kho_memmap_adopted(b))
+		return false;
+	if (kho_memmap_check_block(b->phys, order, true))
+		kho_stats.pages_inited_early += init_block_pages(b->phys, b->size, false);
+	else
+		kho_memmap_stats.adopted_blocks++;
+	write_marker(b->phys, order);
+	return true;
+}
+
 /* kho_deserialize - see kho_boot.h. */
 void kho_deserialize(void)
 {
@@ -119,6 +138,8 @@ void kho_deserialize(void)
 		deferred_pages += deferred_pages_of(b[i].phys, b[i].size);
 		memblock_reserve(b[i].phys, b[i].size);
 		memblock_reserved_mark_noinit(b[i].phys, b[i].size);
+		if (adopt_head(&b[i], order))
+			continue;	/* kho.memmap=handover: its struct pages came along */
 		switch (kho_cfg.deferred) {
 		case KHO_DEFERRED_DESERIALIZE:
 			/* LAB kho-deferred: BEGIN */
@@ -152,16 +173,35 @@ void kho_deserialize(void)
 		kho_mode_name(), (unsigned long long)kho_stats.pages_inited_early);
 }
 
+/*
+ * late_block - kho_init_late()'s work on one block: an adopted one has
+ * every struct page checked (initialised instead if one fails), any other
+ * one, in restore mode, is initialised.  Return: pages initialised.
+ */
+static u64 late_block(const struct kho_block *b)
+{
+	unsigned int order = block_order(b->size);
+	u64 done;
+
+	if (kho_cfg.deferred != KHO_DEFERRED_UNSAFE && kho_memmap_adopted(b)) {
+		if (!kho_memmap_check_block(b->phys, order, false))
+			return 0;
+	} else if (kho_cfg.deferred != KHO_DEFERRED_RESTORE) {
+		return 0;
+	}
+	done = init_block_pages(b->phys, b->size, false);
+	write_marker(b->phys, order);
+	return done;
+}
+
 /* init_chunk - padata thread function: blocks [start, end) of the table. */
 static void init_chunk(u64 start, u64 end, void *arg)
 {
 	const struct kho_block *b = arg;
 	u64 done = 0;
 
-	for (u64 i = start; i < end; i++) {
-		done += init_block_pages(b[i].phys, b[i].size, false);
-		write_marker(b[i].phys, block_order(b[i].size));
-	}
+	for (u64 i = start; i < end; i++)
+		done += late_block(&b[i]);
 	__atomic_fetch_add(&kho_stats.pages_inited_late, done, __ATOMIC_RELAXED);
 }
 
@@ -179,7 +219,8 @@ void kho_init_late(void)
 		.stats = &st,
 	};
 
-	if (!kho_is_revived() || kho_cfg.deferred != KHO_DEFERRED_RESTORE)
+	if (!kho_is_revived() ||
+	    (kho_cfg.deferred != KHO_DEFERRED_RESTORE && !kho_memmap_stats.adopted_sections))
 		return;
 	b = kho_received_blocks(&n);
 	job.fn_arg = (void *)b;
@@ -188,7 +229,10 @@ void kho_init_late(void)
 	padata_do_multithreaded(&job, NULL, nr_cpus_online());
 	kho_stats.late_ns = tsc_to_ns(rdtsc() - t0);
 	kho_stats.late_cpus = (u64)st.workers;
-	pr_info("restore mode: %llu struct pages of %llu preserved blocks initialised after SMP on %d CPUs in %llu us\n",
+	if (kho_memmap_stats.adopted_sections)
+		kho_memmap_stats.check_ns = kho_stats.late_ns;
+	pr_info("%s: after SMP on %d CPUs in %llu us: %llu struct pages of %llu preserved blocks initialised, %llu adopted blocks checked\n",
+		kho_cfg.deferred == KHO_DEFERRED_RESTORE ? "restore mode" : "memmap handover", st.workers, (unsigned long long)(kho_stats.late_ns / 1000),
 		(unsigned long long)kho_stats.pages_inited_late, (unsigned long long)n,
-		st.workers, (unsigned long long)(kho_stats.late_ns / 1000));
+		(unsigned long long)kho_memmap_stats.adopted_blocks);
 }

@@ -19,6 +19,7 @@
 #include <errno.h>
 
 static u64 nr_sections;		/* entries in mem_section[] */
+phys_addr_t (*sparse_adopt_backing)(u64 section_nr);
 
 /* memmap_fill - see sparse.h.  @bytes must be a multiple of 64. */
 void memmap_fill(void *va, u64 bytes, u8 byte)
@@ -52,7 +53,7 @@ bool memmap_floor;
 static void memmap_fill_all(u8 byte)
 {
 	for (u64 sec = 0; sec < nr_sections; sec++)
-		if (mem_section[sec].flags & SECTION_HAS_MEMMAP)
+		if ((mem_section[sec].flags & (SECTION_HAS_MEMMAP | SECTION_ADOPTED)) == SECTION_HAS_MEMMAP)
 			memmap_fill(pfn_to_page(section_nr_to_pfn(sec)),
 				    PAGES_PER_SECTION * sizeof(struct page), byte);
 }
@@ -125,11 +126,15 @@ long sparse_init(bool poison)
 
 	for (u64 sec = 0; sec < nr_sections; sec++) {
 		struct mem_section *ms = &mem_section[sec];
+		phys_addr_t adopt;
 		int err;
 
 		if (!(ms->flags & SECTION_PRESENT))
 			continue;
-		err = vmemmap_populate(sec, ms->nid);
+		adopt = sparse_adopt_backing ? sparse_adopt_backing(sec) : 0;
+		if (adopt)
+			ms->flags |= SECTION_ADOPTED;
+		err = adopt ? vmemmap_map_backing(sec, adopt, ms->nid) : vmemmap_populate(sec, ms->nid);
 		if (err) {
 			pr_err("no memory for the memmap of section %llu (node %d)\n",
 			       (unsigned long long)sec, ms->nid);

@@ -51,6 +51,13 @@ int vmemmap_populate(u64 section_nr, int nid)
 	/* LAB sparse-vmemmap: END */
 }
 
+/* vmemmap_map_backing - see sparse.h. */
+int vmemmap_map_backing(u64 section_nr, phys_addr_t pa, int nid)
+{
+	return map_kernel_range((u64)(uintptr_t)pfn_to_page(section_nr_to_pfn(section_nr)), pa,
+				PMD_SIZE, nid);
+}
+
 /* vmemmap_section_written - see sparse.h. */
 bool vmemmap_section_written(u64 section_nr)
 {

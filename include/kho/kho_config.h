@@ -49,6 +49,7 @@ struct kho_config {
 	bool dump;			/* kho.dump=1: emit the handoff as results records */
 	int test_mode;			/* enum kho_test_mode (kho.test_mode=) */
 	int test_shape;			/* enum kho_test_shape (kho.test_shape=) */
+	int memmap;			/* enum kho_memmap_mode (kho.memmap=) */
 	bool test_busy;			/* kho.test_busy=1: APs busy when kexec starts */
 	int test;			/* enum kho_test_client (kho.test=) */
 	u64 test_linux_mem;		/* kho.test_linux_mem= bytes (test_kho's max_mem) */

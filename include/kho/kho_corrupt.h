@@ -53,6 +53,7 @@ enum kho_corrupt_kind {
 	KHO_CORRUPT_METADATA_TRUNCATED,	/* kexec-metadata blob-size 40 */
 	KHO_CORRUPT_METADATA_VERSION,	/* kexec-metadata version 2 */
 	KHO_CORRUPT_BITFLIP,		/* kho.corrupt_bits random flips (kho.corrupt_seed) */
+	KHO_CORRUPT_MEMMAP,		/* kho.memmap=handover: a bad flag in a handed-over struct page */
 	KHO_CORRUPT_NR
 };
 

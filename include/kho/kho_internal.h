@@ -120,6 +120,7 @@ struct kho_block {
 	u64 phys;
 	u64 size;
 	bool restored;			/* taken back by its owner (kho/restore.c) */
+	bool memmap_backing;		/* kho.memmap=handover: an adopted memmap's backing */
 };
 
 /*

@@ -126,6 +126,7 @@ static inline struct page *virt_to_page(const void *va)
 
 #define SECTION_PRESENT		(1u << 0)	/* holds RAM */
 #define SECTION_HAS_MEMMAP	(1u << 1)	/* vmemmap backing is mapped */
+#define SECTION_ADOPTED		(1u << 2)	/* ... one the previous kernel handed over */
 #define SECTION_EARLY		(1u << 2)	/* memmap initialised before SMP */
 
 struct mem_section {

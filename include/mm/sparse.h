@@ -17,6 +17,18 @@
  */
 long sparse_init(bool poison);
 
+/*
+ * sparse_adopt_backing - if set, sparse_init() asks it for each present
+ * section: a non-zero answer is the physical address of a 2 MiB memmap
+ * backing to map for that section instead of allocating one (KHO's
+ * kho.memmap=handover); such a section is marked SECTION_ADOPTED and is
+ * not poisoned.
+ */
+extern phys_addr_t (*sparse_adopt_backing)(u64 section_nr);
+
+/* vmemmap_map_backing - map the 2 MiB at @pa as section @section_nr's memmap (mm/vmemmap.c). */
+int vmemmap_map_backing(u64 section_nr, phys_addr_t pa, int nid);
+
 /* memmap_floor=1: measure the store floor (memmap_store_floor()). */
 extern bool memmap_floor;
 

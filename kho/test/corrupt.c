@@ -15,8 +15,10 @@
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include "kho_test_internal.h"
+#include <kho/kho_memmap.h>
 #include <kernel/random.h>
 #include <mm/page_alloc.h>
+#include <mm/memblock.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
 #include <libfdt.h>
@@ -32,6 +34,7 @@ const char *const kho_corrupt_names[] = {
 	"tree-outside-ram", "tree-unaligned", "tree-in-scratch", "tree-repeated",
 	"key-zero", "key-large", "order-large", "blob-size-missing", "blob-size-large",
 	"data-unpreserved", "metadata-truncated", "metadata-version", "bitflip",
+	"memmap",
 	NULL,
 };
 
@@ -124,6 +127,44 @@ static int bitflip(const struct kho_corrupt_format *f, const struct kho_send_ctx
 	return 0;
 }
 
+/*
+ * first_compound - kho_for_each_preserved() callback: the first block of
+ * order > 0 that came from buddy (not a memmap backing, which is reserved
+ * memory and whose own section need not go along) and lies in deferred
+ * memory (below first_deferred_pfn the receiver initialises every struct
+ * page early anyway, which would mend the damage before anyone looked).
+ */
+static int first_compound(phys_addr_t phys, unsigned int order, void *arg)
+{
+	u64 pfn = PHYS_PFN(phys);
+
+	if (!order || PageReserved(pfn_to_page(pfn)) ||
+	    pfn < NODE_DATA(early_pfn_to_nid(pfn))->deferred_start_pfn)
+		return 0;
+	*(phys_addr_t *)arg = phys;
+	return 1;
+}
+
+/*
+ * memmap - kho.corrupt=memmap: set PG_buddy in the second struct page of
+ * the first preserved block of order > 0, whose memmap kho.memmap=handover
+ * hands over: the receiver must find it and initialise that block itself.
+ */
+static int memmap(void)
+{
+	phys_addr_t phys = 0;
+
+	if (kho_cfg.memmap != KHO_MEMMAP_HANDOVER)
+		return -EINVAL;
+	kho_for_each_preserved(first_compound, &phys);
+	if (!phys)
+		return -EINVAL;
+	set_page_flag(pfn_to_page(PHYS_PFN(phys) + 1), PG_buddy);
+	pr_warn("kho.corrupt=memmap: set PG_buddy in the struct page of 0x%llx\n",
+		(unsigned long long)(phys + PAGE_SIZE));
+	return 0;
+}
+
 /* inject - claim 2^@order pages at @phys are preserved, in the wire format sent. */
 static int inject(const struct kho_corrupt_format *f, void *fdt, phys_addr_t phys,
 		  unsigned int order)
@@ -156,6 +197,7 @@ static int common(const struct kho_corrupt_format *f, const struct kho_send_ctx 
 	case KHO_CORRUPT_SCRATCH_ZERO:		c->scratch[0].size = 0; return 0;
 	case KHO_CORRUPT_FDT_SIZE:		c->kd->fdt_size = 2 * KHO_FDT_SIZE; return 0;
 	case KHO_CORRUPT_BITFLIP:		return bitflip(f, c, fdt);
+	case KHO_CORRUPT_MEMMAP:		return memmap();
 	default:				return -EINVAL;
 	}
 }

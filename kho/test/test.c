@@ -21,6 +21,7 @@
 #define pr_fmt(fmt) "kho_test: " fmt
 
 #include "kho_test_internal.h"
+#include <kho/kho_memmap.h>
 #include <mm/page_alloc.h>
 #include <mm/memblock.h>
 #include <kernel/results.h>
@@ -117,6 +118,13 @@ static void emit_restore_event(u64 gen, const struct kho_test_result *r)
 	json_u64(&j, "verify_ns", r->verify_ns);
 	json_u64(&j, "verify_cpus", r->verify_cpus);
 	json_u64(&j, "folios_written", r->written);
+	json_str(&j, "memmap", kho_cfg.memmap == KHO_MEMMAP_HANDOVER ? "handover" : "init");
+	json_u64(&j, "memmap_adopted_sections", kho_memmap_stats.adopted_sections);
+	json_u64(&j, "memmap_adopted_blocks", kho_memmap_stats.adopted_blocks);
+	json_u64(&j, "memmap_fallbacks", kho_memmap_stats.fallbacks);
+	json_u64(&j, "memmap_check_ns", kho_memmap_stats.check_ns);
+	if (kho_memmap_stats.refused)
+		json_str(&j, "memmap_refused", kho_memmap_stats.refused);
 	json_u64(&j, "ledger_entries", r->ledger_entries);
 	json_str(&j, "abi", kho_in.abi ? kho_in.abi->compatible : "none");
 	json_str(&j, "sender", kho_stats.sender);

@@ -54,6 +54,7 @@
 #include <sys/mman.h>
 #include <libfdt.h>
 
+#include <kho/kho_memmap.h>
 #include <kho/kho_internal.h>
 #include <mm/memblock.h>
 #include <kernel/layout.h>
@@ -385,6 +386,35 @@ static void check_accepted(const struct kholab_bootinfo *bi)
 }
 
 
+/*
+ * check_memmap_record - kho.memmap=handover's record parser on what was
+ * accepted (kho/memmap_record.c): refused, or every section it lists is
+ * ascending and its backing is exactly a preserved 2 MiB block.
+ */
+static void check_memmap_record(void)
+{
+	u64 n, nb, sec, pa, prev = 0;
+	const struct kho_block *b = kho_received_blocks(&nb);
+
+	kho_cfg.memmap = KHO_MEMMAP_HANDOVER;
+	if (kho_memmap_receive())
+		return;		/* refused with a reason: nothing to hold */
+	n = kho_memmap_section(0, &sec, &pa);
+	for (u64 i = 0; i < n; i++) {
+		bool found = false;
+
+		kho_memmap_section(i, &sec, &pa);
+		if (i && sec <= prev)
+			FAIL("memmap record accepted with sections out of order");
+		for (u64 k = 0; k < nb && !found; k++)
+			found = b[k].phys == pa && b[k].size == (2ULL << 20);
+		if (!found || kho_memmap_backing(sec) != pa)
+			FAIL("memmap record accepted with backing 0x%llx that is no preserved 2 MiB block",
+			     (unsigned long long)pa);
+		prev = sec;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader r = { data, size };
@@ -431,9 +461,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	ok = kho_populate(&bi);
-	if (ok)
+	if (ok) {
 		check_accepted(&bi);
-	else
+		check_memmap_record();
+	} else {
 		check_rejected();
+	}
 	return 0;
 }

@@ -328,6 +328,23 @@ def repeat_leaf(t):
     struct.pack_into("<Q", t.pages[l1], 8 * ((i + 1) % 512), leaf)
 
 
+MMFDT = FDT + 5 * PAGE          # kho.memmap=handover's record
+PAGE_LAYOUT = (64, 0, 24, 32, 36, 40, 48, 48, 56)   # struct page: size, offsets, node/zone shifts
+
+
+def memmap_world(pairs=((0, 0x3000000),), layout=PAGE_LAYOUT):
+    """A kho-v4 world that also hands over the memmap of section 0, backed
+    by the preserved 2 MiB block at 0x3000000 (kho/memmap_record.c)."""
+    rec = fdt([("compatible", b"kholab-memmap-v1\0"), ("struct-page", struct.pack("<9I", *layout)),
+               ("vmemmap-start", struct.pack("<Q", 0xffffea0000000000)),
+               ("sections", b"".join(struct.pack("<QQ", sec, pa) for sec, pa in pairs))])
+    w = v4_world(blocks=((FDT, 0), (META, 0), (FDT + 3 * PAGE, 0), (MMFDT, 0), (0x3000000, 9),
+                         (0x5400000, 9)),
+                 children=(("kexec-metadata", META, 73), ("kholab_memmap", MMFDT, len(rec))))
+    w.put(MMFDT, rec)
+    return w
+
+
 def hand_made_v4():
     """kho-v4 inputs: valid ones and one per rule of the receiver."""
     root = lambda t: TREE                                       # noqa: E731
@@ -353,6 +370,10 @@ def hand_made_v4():
         "bad-v4-metadata-version": v4_world(meta=metadata(version=2)),
         "bad-v4-metadata-release": v4_world(meta=b"\1\0\0\0" + b"x" * 69),
     }
+    out["min-v4-memmap"] = memmap_world()
+    out["bad-v4-memmap-backing"] = memmap_world(pairs=((0, 0x3200000),))
+    out["bad-v4-memmap-order"] = memmap_world(pairs=((0, 0x3000000), (0, 0x5400000)))
+    out["bad-v4-memmap-layout"] = memmap_world(layout=(128,) + PAGE_LAYOUT[1:])
     out["bad-v4-compatible"] = v4_world()
     out["bad-v4-compatible"].put(FDT, v4_root(TREE, compat=b"kho-v9\0"))
     return out

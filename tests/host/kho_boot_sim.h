@@ -59,6 +59,23 @@ int cpu_node(int cpu)
 	return cpu < BOOT_SIM_CPUS / 2 ? 0 : 1;
 }
 
+/* lookup_address - the simulated memmap has no page tables: nothing is mapped. */
+u64 *lookup_address(u64 va, u64 *page_size)
+{
+	(void)va;
+	*page_size = 0;
+	return NULL;
+}
+
+/* vmemmap_map_backing - kho.memmap=handover's mapping; no simulated kernel hands a memmap over. */
+int vmemmap_map_backing(u64 section_nr, phys_addr_t pa, int nid)
+{
+	(void)section_nr;
+	(void)pa;
+	(void)nid;
+	return -ENOSYS;
+}
+
 /*
  * vmemmap_populate - the kernel's memmap allocation for one section: 2 MiB
  * from memblock on the section's node (from scratch in generation 1).  The

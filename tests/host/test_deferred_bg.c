@@ -116,6 +116,15 @@ int cpu_node(int cpu)
 	return cpu % 2;
 }
 
+/* vmemmap_map_backing - kho.memmap=handover's mapping; no simulated kernel hands a memmap over. */
+int vmemmap_map_backing(u64 section_nr, phys_addr_t pa, int nid)
+{
+	(void)section_nr;
+	(void)pa;
+	(void)nid;
+	return -ENOSYS;
+}
+
 /* vmemmap_populate - the memmap of one section: 2 MiB from memblock on @nid. */
 int vmemmap_populate(u64 section_nr, int nid)
 {

@@ -37,7 +37,7 @@
  * handoff, the memmap taken from scratch in generation 1) is
  * kho_boot_sim.h's.
  *
- * SOURCES: mm/memblock.c mm/memblock_query.c mm/memory_map.c kernel/bootinfo.c mm/sparse.c mm/mm_init.c mm/deferred.c mm/page_alloc.c mm/mmzone.c mm/memmap_check.c kernel/jobs.c kernel/tsc.c kernel/cmdline.c kho/state.c kho/preserve.c kho/scratch.c kho/validate.c kho/abi.c kho/abi_v1.c kho/abi_v4.c kho/subtree.c kho/deserialize.c kho/restore.c kho/handover.c mm/deferred_bg.c mm/deferred_claim.c
+ * SOURCES: mm/memblock.c mm/memblock_query.c mm/memory_map.c kernel/bootinfo.c mm/sparse.c mm/mm_init.c mm/deferred.c mm/page_alloc.c mm/mmzone.c mm/memmap_check.c kernel/jobs.c kernel/tsc.c kernel/cmdline.c kho/state.c kho/preserve.c kho/scratch.c kho/validate.c kho/abi.c kho/abi_v1.c kho/abi_v4.c kho/subtree.c kho/deserialize.c kho/restore.c kho/handover.c mm/deferred_bg.c mm/deferred_claim.c kho/memmap_handover.c kho/memmap_record.c
  * LDLIBS: -lfdt -pthread
  */
 #include <stdarg.h>

@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
+#include <kho/kho_memmap.h>
 #include <cmocka.h>
 
 #include <mm/deferred.h>
@@ -157,6 +158,32 @@ static int sim_nodes = 1;
 int cpu_node(int cpu)
 {
 	return cpu % sim_nodes;
+}
+
+/* kho.memmap=handover is not simulated here: no block's memmap is ever adopted. */
+struct kho_memmap_stats kho_memmap_stats;
+
+bool kho_memmap_adopted(const struct kho_block *b)
+{
+	(void)b;
+	return false;
+}
+
+int kho_memmap_check_block(phys_addr_t phys, unsigned int order, bool head_only)
+{
+	(void)phys;
+	(void)order;
+	(void)head_only;
+	return 0;
+}
+
+/* vmemmap_map_backing - kho.memmap=handover's mapping; no simulated kernel hands a memmap over. */
+int vmemmap_map_backing(u64 section_nr, phys_addr_t pa, int nid)
+{
+	(void)section_nr;
+	(void)pa;
+	(void)nid;
+	return -ENOSYS;
 }
 
 /* vmemmap_populate - the memmap of one section: 2 MiB from memblock on @nid. */

@@ -108,10 +108,24 @@ static u64 deferred_pages_of(phys_addr_t phys, u64 size)
  * adopt_head - kho.memmap=handover: if block @b's struct pages were handed
  * over, check its head (buddy may read it before the full check after
  * SMP) and write the marker; a bad head gets the block initialised here.
+ * A block that is itself an adopted memmap's backing gets its head only.
  * Return: true if the block is settled (adopted, or initialised instead).
  */
 static bool adopt_head(const struct kho_block *b, unsigned int order)
 {
+	if (b->memmap_backing) {
+		/*
+		 * The backing of an adopted memmap: nobody restores it, only
+		 * buddy may look at its head (when a neighbour merges), so the
+		 * head alone is initialised, as a reserved page.
+		 */
+		u64 pfn = PHYS_PFN(b->phys);
+
+		kho_stats.pages_inited_early += memmap_init_range(pfn, pfn + 1, zone_for_pfn(pfn),
+								  early_pfn_to_nid(pfn));
+		set_page_flag(pfn_to_page(pfn), PG_reserved);
+		return true;
+	}
 	if (kho_cfg.deferred == KHO_DEFERRED_UNSAFE || !kho_memmap_adopted(b))
 		return false;
 	if (kho_memmap_check_block(b->phys, order, true))
@@ -183,6 +197,8 @@ static u64 late_block(const struct kho_block *b)
 	unsigned int order = block_order(b->size);
 	u64 done;
 
+	if (b->memmap_backing)
+		return 0;		/* settled at deserialize (adopt_head()) */
 	if (kho_cfg.deferred != KHO_DEFERRED_UNSAFE && kho_memmap_adopted(b)) {
 		if (!kho_memmap_check_block(b->phys, order, false))
 			return 0;

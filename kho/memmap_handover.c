@@ -48,7 +48,6 @@
 #include <mm/memblock.h>
 #include <mm/mm_init.h>
 #include <mm/page_alloc.h>
-#include <mm/memmap_check.h>
 #include <kernel/layout.h>
 #include <kernel/printk.h>
 #include <libfdt.h>
@@ -190,7 +189,8 @@ static bool page_ok(u64 pfn, int nid, bool head)
 	u64 links = (PAGE_NID_MASK << PAGE_NID_SHIFT) | (PAGE_ZONE_MASK << PAGE_ZONE_SHIFT);
 	u64 allowed = links | (head ? 1ULL << PG_head : 0);
 
-	return !page_has_poison(p) && p->init_count && p->init_count != MEMMAP_POISON32 &&
+	/* poison fails on init_count and on flags: no need to scan all eight words */
+	return p->init_count && p->init_count != MEMMAP_POISON32 &&
 	       page_to_nid(p) == nid && page_zonenum(p) == zone_for_pfn(pfn) &&
 	       !(p->flags & ~allowed) && p->_mapcount == -1;
 }

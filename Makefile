@@ -98,7 +98,7 @@ fuzz-regress: $(FUZZ_BIN)
 	$(FUZZ_BIN) -timeout=10 tests/fuzz/corpus/*
 
 # bench: the benchmark matrix (docs/benchmarks.md) into bench/results/<timestamp>/
-# (BENCH_OUT=DIR to choose); BENCH=quick|full|scale|cpumodel|boot|doors (default full),
+# (BENCH_OUT=DIR to choose); BENCH=quick|full|scale|cpumodel|boot|doors|kho-scale (default full),
 # REPEATS=N, BOOT=uefi|direct.
 BENCH ?= full
 bench: all

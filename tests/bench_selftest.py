@@ -12,8 +12,13 @@ tools/bench_check.py says of that directory; a failing subset
 ready_ms, a background stopped before a kexec (fine with 2 generations, not
 with one); --replot; BENCH=boot's table against results.csv; the presets
 and the custom matrix's strategies; the parsing of tools/linux-ref.sh on a
-fake QEMU's console; --prealloc's QEMU arguments and its refusal.  Never
-timings: the fakes' figures are made up.  Prints "bench-selftest: PASS" or
+fake QEMU's console; --prealloc's QEMU arguments and its refusal;
+BENCH=kho-scale on the fakes (with a fake tools/linux-kho.sh,
+KHOLAB_BENCH_LINUX_KHO, and a Linux console after kexec.next=linux): its
+cells, its cost table against results.csv (per-repeat differences with
+the cold twins), its picture, --replot, a lost folio, Linux's test_kho
+failing, a missing Linux build, and bench_check.py --preset kho-scale on
+all of them.  Never timings: the fakes' figures are made up.  Prints "bench-selftest: PASS" or
 the failures, exit 0 / 1.
 """
 
@@ -29,7 +34,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import kholab_results  # noqa: E402
-from bench_lib import runner, matrix, boots  # noqa: E402
+from bench_lib import runner, matrix, boots, khoscale  # noqa: E402
 
 FAILS = []
 
@@ -57,7 +62,22 @@ KHZ, ENTRY = 2000000, 900000000
 ev = []
 def ns(ms):
     return int(ms * 1e6)
+def word(key, default):
+    m = re.search(r"(?:^| )%s=(\S+)" % re.escape(key), cmd)
+    return m.group(1) if m else default
+def size_gib(s):
+    return int(s[:-1]) / (1024.0 if s.endswith("M") else 1.0)
+# BENCH=kho-scale: a vm-shaped set of kgib GiB (or, cold, nothing) received
+# by generation 1 in kmode, or by Linux; figures that grow with kgib, and a
+# per-repeat jitter (the repeat is in --results) that differs between KHO
+# runs and cold twins, so per-repeat differences are not differences of medians
+vm, empty, to_linux = "kho.test_shape=vm" in cmd, "kho.test_mode=empty" in cmd, "kexec.next=linux" in cmd
+kmode, kgib = word("kho.deferred", "deserialize"), size_gib(word("kho.test_mem", "0M")) if vm else 0
+rep = int((re.findall(r"-(\d+)\.jsonl$", res or "") or ["0"])[0])
+jitter = ([0, 9, 3] if vm else [5, 0, 11])[rep % 3] if vm or empty else 0
 def timeline(gen, end, stopped):
+    eager_g = eager or (gen >= 1 and vm and kmode == "off")
+    rx = gen >= 1 and (vm or empty)
     # boot complete after kho_init_late (deferred init before it, background's
     # work after it, in bg_finish); ready: end of memblock_free_all (eager),
     # deferred_init (deferred), bg_finish (background; 0 if stopped with
@@ -68,21 +88,24 @@ def timeline(gen, end, stopped):
         if d:
             ph.append({"name": name, "start_ns": ns(t), "end_ns": ns(t + d)})
             t += d
-    for name, d in (("tsc_calibrate", 10), ("memblock", 0.3), ("paging_init", 0.5),
-                    ("sparse_init", 20 * gib), ("memmap_early", 2),
-                    ("kho_deserialize", 0.4 if gen else 0),
-                    ("memblock_free_all", (10 * gib if eager else 1))):
+    for name, d in (("tsc_calibrate", 10 + (jitter if rx else 0)), ("memblock", 0.3),
+                    ("paging_init", 0.5), ("sparse_init", 20 * gib), ("memmap_early", 2),
+                    ("kho_deserialize", (0.4 + (30 if kmode == "deserialize" else 2) * kgib)
+                     if gen else 0),
+                    ("memblock_free_all", (10 * gib if eager_g else 1))):
         phase(name, d)
-    ready = t if eager else 0
+    ready = t if eager_g else 0
     phase("smp_init", 5)
-    if not eager and not bg:
-        phase("deferred_init", 5 * gib / cpus)
+    if not eager_g and not bg:
+        phase("deferred_init", 5 * (gib - kgib if gen else gib) / cpus)
         ready = t
-    phase("kho_init_late", 0.1)
+    phase("kho_init_late", 0.1 + (15 * kgib / cpus if gen and kmode == "restore" else 0))
     boot = t
     if not bg:
-        phase("mm_check", 0.2)
+        phase("mm_check", 0.2 + (kgib if gen else 0))
     phase("selftest", 0.1)
+    if rx:
+        phase("kho_restore", 5 + 12 * kgib / cpus)
     if bg:
         phase("bg_finish", 1 if stopped else 6 * gib / cpus)
         ready = 0 if stopped else t
@@ -96,7 +119,10 @@ def chunk(job, cpu, i, t_ms):
             "units": 32768, "tsc_start": t0, "tsc_end": t0 + 900000}
 with open(log, "w") as fh:
     fh.write("kholab: booting generation 0\n")
-for g in range(gens):
+    if empty:
+        fh.write("[    0.320152] kho_test: generation 0: kho.test_mode=empty: preserving nothing\n")
+    fh.write("[    0.303302] deferred: node 0 deferred pages initialised in 145ms (1 pages)\n")
+for g in range(1 if to_linux else gens):
     ev.append({"event": "boot", "gen": g, "cpus": cpus, "nodes": 1, "tsc_khz": KHZ,
                "cmdline": cmd})
     if "selftest=panic" in cmd:
@@ -117,6 +143,8 @@ for g in range(gens):
           "early_ns": ns(2), "deferred_ns": 0 if eager else ns(5 * gib / cpus),
           "init_ns": ns(2 + (8 * gib if eager else 5 * gib / cpus)), "free_ns": ns(1),
           "nodes": [{"nid": 0, "deferred_ns": ns(5 * gib / cpus), "zone_lock_contended": 0}]}
+    if g >= 1 and vm and kmode == "off":
+        mm.update(strategy="eager", threads=1, deferred_ns=0, init_ns=ns(10 * gib))
     if bg:
         mm.update(bg_sections=int(gib * 8), bg_pages=int(gib * 262144) - 33768,
                   bg_join_pages=32768, demand_pages=32768, grown_pages=32768,
@@ -137,7 +165,20 @@ for g in range(gens):
         ev.append(chunk("memmap-demand", 0, 0, boot_ms - 20))   # before SMP
         for i in range(1, 5):                                   # workers, then the join
             ev.append(chunk("memmap-bg", i % cpus, i, boot_ms - 0.2 + i))
-    if g >= 1:
+    if g >= 1 and (vm or empty):
+        n, lose = int(kgib * 512), 3 if "fake.kho_lose" in cmd and vm else 0
+        ev.append({"event": "kho_restore", "gen": g, "strategy": kmode,
+                   "shape": "vm" if vm else "random", "folios": n, "restored": n - lose,
+                   "lost": lose, "mismatches": 0, "bytes": int(kgib * (1 << 30)),
+                   "deserialize_ns": ns(0.4 + (30 if kmode == "deserialize" else 2) * kgib),
+                   "late_init_ns": ns(15 * kgib / cpus) if kmode == "restore" and vm else 0,
+                   "late_init_cpus": cpus if kmode == "restore" and vm else 0,
+                   "restore_ns": ns(5 + 12 * kgib / cpus), "verify_ns": ns(4 + 11 * kgib / cpus),
+                   "verify_cpus": cpus if vm else 0, "folios_written": n // 16,
+                   "blocks_received": n + 2,
+                   "pages_inited_at_deserialize": int(kgib * 262144) if kmode == "deserialize" else 1,
+                   "pages_inited_after_smp": int(kgib * 262144) if kmode == "restore" else 0})
+    elif g >= 1:
         ev.append({"event": "kho_restore", "gen": g, "folios": 40, "restored": 40, "lost": 0,
                    "mismatches": 0, "bytes": 16 << 20, "deserialize_ns": ns(0.4),
                    "late_init_ns": ns(0.3), "restore_ns": ns(20), "blocks_received": 10,
@@ -146,7 +187,33 @@ for g in range(gens):
         ev.append(tl)
     if not last:
         ev.append({"event": "kexec", "gen": g, "to_gen": g + 1, "handoff_ns": ns(0.8),
-                   "preserved_bytes": 16 << 20, "preserved_blocks": 12})
+                   "preserved_bytes": int(kgib * (1 << 30)) + 8192 if vm or empty else 16 << 20,
+                   "preserved_blocks": int(kgib * 512) + 2 if vm or empty else 12,
+                   "next": "linux" if to_linux else "self"})
+if to_linux:                             # Linux receives: its console, its /init's verdict
+    t = 900 + jitter + (-0.3 if vm else 0) * kgib        # Linux skips preserved memory
+    fail = "fake.lx_fail" in cmd
+    with open(log, "a") as fh:
+        fh.write("[    0.000000] Linux version 7.2.99+fake (x)\r\n"
+                 "[    0.000000] KHO: found kexec handover data.\r\n"
+                 "[    %.6f] mem auto-init: stack:all(zero)\r\n" % (t / 1e3) +
+                 "[    %.6f] SLUB: HWalign=64\r\n" % ((t + 50 + 40 * kgib) / 1e3) +
+                 "[    %.6f] node 0 deferred pages initialised in %dms\r\n" % (
+                     (t + 400 + 30 * kgib) / 1e3, 100 + kgib) +
+                 ("[    %.6f] test_kho: KHO restore %s\r\n" % (
+                     (t + 600 + 30 * kgib) / 1e3, "failed" if fail else "succeeded") if vm else "") +
+                 "[    %.6f] Run /init as init process\r\n" % ((t + 700 + 30 * kgib) / 1e3) +
+                 ("kho-init: no 'test_kho: KHO restore succeeded|failed' line within 1 s\n"
+                  "kho-init: verdict FAIL: test_kho gave no verdict (is kho=on set?)\n" if empty
+                  else "kho-init: verdict %s: test_kho: KHO restore %s\n" % (
+                      ("FAIL", "failed") if fail else ("PASS", "succeeded"))))
+    with open(res, "w") as fh:
+        fh.write("".join(json.dumps(e) + "\n" for e in ev))
+    bad = empty or fail
+    sys.stderr.write("run-qemu: verdict: %s (QEMU %d, written by Linux's init after "
+                     "kexec.next=linux)\nrun-qemu: wall time: 0.100 s\n" % (
+                         "FAIL: the kernel reported failure" if bad else "PASS", 35 if bad else 33))
+    sys.exit(1 if bad else 0)
 ev.append({"event": "exit", "status": "pass"})
 with open(res, "w") as fh:
     fh.write("".join(json.dumps(e) + "\n" for e in ev))
@@ -172,6 +239,67 @@ print(json.dumps({"event": "linux_deferred", "series": series, "kernel": series 
                   "nodes": [{"nid": 0, "ms": ms, "t_ms": 1500.0}], "max_ms": ms,
                   "ready_ms": 1500.0, "wall_ms": 100}))
 '''
+
+
+FAKE_LINUX_KHO = r'''#!/bin/sh
+# fake tools/linux-kho.sh for tests/bench_selftest.py: a cached build and lpj=
+d=$(dirname "$0")/fake-linux-kho.d
+case $1 in
+build) mkdir -p "$d" && : >"$d/bzImage" && : >"$d/initramfs.cpio" && echo "$d" ;;
+lpj) echo lpj=12345 ;;
+*) exit 2 ;;
+esac
+'''
+
+# A kexec.next=linux console: kholab's lines (its own deferred-init line must
+# not count), then Linux's, then /init's, which names test_kho's line
+LX_CONSOLE = """kholab: booting generation 0
+[    0.303302] deferred: node 0 deferred pages initialised in 153ms (1540096 pages, 2 threads)
+[    1.452589] kexec: generation 0 -> Linux: kernel at 0x77c00000 (init_size 12 MiB)
+[    0.000000] Linux version 7.2.13 (root@vm) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 SMP
+[    0.000000] KHO: found kexec handover data.
+[    1.037033] mem auto-init: stack:all(zero), heap alloc:off, heap free:off
+[    1.173794] SLUB: HWalign=64, Order=0-1, MinObjects=0, CPUs=2, Nodes=1
+[    1.480029] node 0 deferred pages initialised in 24ms
+[    1.711407] test_kho: KHO restore succeeded
+[    2.070626] Run /init as init process
+kho-init: no 'test_kho: KHO restore succeeded|failed' line within 1 s
+"""
+
+
+def unit_kho_scale(tmp):
+    """khoscale.linux_log on a made-up console, and BENCH=kho-scale's cells."""
+    log = os.path.join(tmp, "lx.log")
+    with open(log, "w") as fh:
+        fh.write(LX_CONSOLE.replace("\n", "\r\n"))
+    d = khoscale.linux_log(log)
+    check(d["release"] == "7.2.13" and d["found"] and d["nodes"] == [(0, 24, 1480.029)]
+          and d["kho_init_ms"] == 136.761 and d["init_t_ms"] == 2070.626
+          and d["test_kho"] == "succeeded" and not d["no_verdict"],
+          "linux_log: Linux's lines only, ready = its deferred-init line (%s)" % d)
+    with open(log, "w") as fh:
+        fh.write(LX_CONSOLE.replace("[    1.711407] test_kho: KHO restore succeeded\n", ""))
+    check(khoscale.linux_log(log)["test_kho"] == "none",
+          "linux_log: /init naming test_kho's line is no test_kho verdict")
+    cells = matrix.preset("kho-scale", 2)
+    ids = [c.id for c in cells]
+    want = ["khoscale-%s-smp%d-cold-direct" % (m, c) for m in ("128G", "256G") for c in (2, 1)]
+    want += ["khoscale-linux7.2-%s-smp2-cold-direct" % m for m in ("128G", "256G")]
+    want += ["khoscale-128G-smp2-%s-%s-direct" % (m, s) for m in ("off", "deserialize", "restore")
+             for s in ("1G", "8G", "32G", "64G")]
+    want += ["khoscale-256G-smp2-%s-192G-direct" % m for m in ("off", "deserialize", "restore")]
+    want += ["khoscale-128G-smp1-restore-%s-direct" % s for s in ("1G", "8G", "32G", "64G")]
+    want += ["khoscale-linux7.2-128G-smp2-%s-direct" % s for s in ("1G", "8G", "32G", "64G")]
+    want += ["khoscale-256G-smp1-restore-192G-direct", "khoscale-linux7.2-256G-smp2-192G-direct"]
+    check(sorted(ids) == sorted(want) and all(c.gens == 2 and c.boot == "direct" for c in cells),
+          "kho-scale preset: 31 cells, 2 generations, direct (%d)" % len(ids))
+    one = [c.id for c in matrix.preset("kho-scale", 1)]
+    check(not any("smp2" in i for i in one) and "khoscale-128G-smp1-off-64G-direct" in one,
+          "kho-scale preset on a 1-core host: every mode at 1 vCPU")
+    lx = next(c for c in cells if c.id == "khoscale-linux7.2-128G-smp2-cold-direct")
+    check("kho.test_mode=empty" in lx.cmdline() and "kho_scratch=256M,3072M,128M" in lx.cmdline()
+          and "test_kho.max_mem=4096" in lx.cmdline(),
+          "the Linux cold twin: nothing preserved, scratch for Linux's memmap")
 
 
 def run(cmd, env, **kw):
@@ -358,13 +486,15 @@ def linux_ref(tmp):
 def bench(tmp):
     env = dict(os.environ)
     env.pop("REPEATS", None)
-    for name, text in (("run-qemu", FAKE_RUN_QEMU), ("linux-ref", FAKE_LINUX_REF)):
+    for name, text in (("run-qemu", FAKE_RUN_QEMU), ("linux-ref", FAKE_LINUX_REF),
+                       ("linux-kho", FAKE_LINUX_KHO)):
         p = os.path.join(tmp, "fake-" + name)
         with open(p, "w") as fh:
             fh.write(text)
         os.chmod(p, 0o755)
     env["KHOLAB_BENCH_RUN_QEMU"] = os.path.join(tmp, "fake-run-qemu")
     env["KHOLAB_BENCH_LINUX_REF"] = os.path.join(tmp, "fake-linux-ref")
+    env["KHOLAB_BENCH_LINUX_KHO"] = os.path.join(tmp, "fake-linux-kho")
     bench_cmd = [os.path.join(ROOT, "tools", "bench"), "--preset", "quick", "--boot", "direct",
                  "--no-build", "--wait-idle", "0", "--no-warm-host"]
     check_cmd = [os.path.join(ROOT, "tools", "bench_check.py")]
@@ -408,6 +538,8 @@ def bench(tmp):
     quick_background(tmp, good, sm, env, check_cmd)
     stopped_background(tmp, env, bench_cmd, check_cmd)
     boot_table(tmp, env, bench_cmd)
+    kho_scale_bench(tmp, env, bench_cmd, check_cmd)
+    kho_scale_failures(tmp, env, bench_cmd, check_cmd)
 
     # The same check must fail: a failed row, a cell with no ok run, a non-zero exit.
     only = "^1G-smp[0-9]+-deferred-direct$|^floor-1G"
@@ -566,12 +698,149 @@ def boot_table(tmp, env, bench_cmd):
     check("## Front door" not in sm, "... and no front-door table (that is BENCH=doors)")
 
 
+def cost_table(sm):
+    """{(preserved, guest, receiver, vCPUs): [the other columns]} of the
+    kho-scale summary's cost table, medians and ms/GiB only."""
+    head = sm.find("| preserved | guest | receiver | vCPUs | n | boot cost ms |")
+    out = {}
+    for line in sm[head:].splitlines()[2:] if head >= 0 else []:
+        if not line.startswith("| "):
+            break
+        cols = [c.split(" (")[0] for c in line.strip("| ").split(" | ")]
+        out[tuple(cols[:4])] = cols[5:-1]
+    return out
+
+
+def kho_scale_costs(rows, sm):
+    """Every KHO cell's costs in the summary against results.csv: its figure
+    minus its cold twin's, per repeat, medianed; per GiB."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["cell"], {})[r["repeat"]] = r
+    table, n, per_rep_differs = cost_table(sm), 0, False
+    for cid, reps in by.items():
+        r1 = reps["1"]
+        if not r1["kho_test_mem"]:
+            continue
+        lx = r1["kho_receiver"] != "kholab"
+        twin = by["khoscale-%s%s-smp%s-cold-direct" % ("linux7.2-" if lx else "", r1["mem"],
+                                                       r1["cpus"])]
+        gib = matrix.parse_size_mib(r1["kho_test_mem"]) / 1024.0
+        want = []
+        for key in ("rx_boot_ms", "rx_ready_ms", "rx_end_ms"):
+            d = sorted(float(reps[i][key]) - float(twin[i][key]) for i in reps)
+            med = d[len(d) // 2]
+            a = sorted(float(x[key]) for x in reps.values())
+            b = sorted(float(x[key]) for x in twin.values())
+            per_rep_differs |= abs(med - (a[len(a) // 2] - b[len(b) // 2])) > 0.05
+            want += ["%.1f" % med, "%.2f" % (med / gib)]
+        got = table.get((r1["kho_test_mem"], r1["mem"], "Linux 7.2" if lx else
+                         "kholab %s" % r1["kho_mode"], r1["cpus"]))
+        n += got == want
+        if got != want:
+            check(False, "kho-scale cost table, %s: %s, want %s" % (cid, got, want))
+    check(n == 25 and per_rep_differs,
+          "kho-scale cost table: all 25 KHO cells, per-repeat differences (not differences "
+          "of medians), per GiB")
+
+
+def kho_scale_bench(tmp, env, bench_cmd, check_cmd):
+    """BENCH=kho-scale on the fakes: rows, the cost table against
+    results.csv, the picture, bench_check.py on it and on broken rows."""
+    d = os.path.join(tmp, "kho-scale")
+    cmd = list(bench_cmd)
+    cmd[cmd.index("--preset") + 1] = "kho-scale"
+    rc, out = run(cmd + ["--out", d], env)
+    check(rc == 0, "tools/bench --preset kho-scale on the fakes exits 0 (%d)" % rc)
+    if rc:
+        print(out[-3000:])
+        return
+    rows = rows_of(d)
+    check(len(rows) == 93 and all(r["status"] == "ok" and r["kind"] == "khoscale" for r in rows),
+          "kho-scale: 93 ok runs (31 cells x 3 repeats)")
+    lx = next(r for r in rows if r["cell"] == "khoscale-linux7.2-128G-smp2-64G-direct")
+    check('kexec.linux_cmdline="no5lvl lpj=12345' in lx["cmdline"] and lx["lx_test_kho"] ==
+          "succeeded" and lx["rx_boot_ms"] == lx["rx_ready_ms"] and lx["linux_max_ms"] == "164"
+          and lx["linux_release"] == "7.2.99+fake" and lx["kho_receiver"] == "linux7.2",
+          "a Linux-received row: lpj= from linux-kho.sh, ready time, test_kho, receiver")
+    with open(os.path.join(d, "summary.md")) as fh:
+        sm = fh.read()
+    kho_scale_costs(rows, sm)
+    check("## KHO at scale" in sm and "## Memmap init" not in sm
+          and "| cold | 256G | Linux 7.2 | 2 | 3/3 |" in sm
+          and "| 64G | 128G | kholab restore | 2 | 3/3 |" in sm,
+          "summary.md: the KHO-at-scale section, cold twins in the phase table, no memmap table")
+    with open(os.path.join(d, "kho_scale.gp")) as fh:
+        gp = fh.read()
+    check(os.path.getsize(os.path.join(d, "kho_scale.png")) > 0 and "set multiplot layout 1,3" in gp
+          and "t 'kholab restore, 1 vCPU'" in gp and "t 'Linux 7.2, 2 vCPUs'" in gp
+          and not os.path.exists(os.path.join(d, "timeline.gp")),
+          "kho_scale picture: three panels, a line per mode and kernel; no other picture")
+    rc, out = run(check_cmd + ["--preset", "kho-scale", "--dir", d, "--rc", "0"], env)
+    check(rc == 0 and "bench-check: PASS" in out, "bench_check.py --preset kho-scale passes it")
+    if rc:
+        print(out[-3000:])
+    for cell, col, val, msg in (
+            ("khoscale-linux7.2-128G-smp2-8G-direct", "lx_test_kho", "none",
+             "has test_kho 'none', not 'succeeded'"),
+            ("khoscale-128G-smp2-restore-8G-direct", "late_init_cpus", "", "has no late_init_cpus"),
+            ("khoscale-128G-smp2-cold-direct", "rx_end_ms", "", "has no rx_end_ms")):
+        e = os.path.join(tmp, "ks-" + col)
+        edited(d, e, cell, **{col: val})
+        rc, out = run(check_cmd + ["--preset", "kho-scale", "--dir", e, "--rc", "0"], env)
+        check(rc == 1 and "FAIL: ok run %s run 1 (khoscale" % cell in out and msg in out,
+              "bench_check.py fails an ok kho-scale row whose %s is '%s'" % (col, val))
+    os.unlink(os.path.join(d, "summary.md"))
+    rc, out = run([os.path.join(ROOT, "tools", "bench"), "--replot", d], env)
+    with open(os.path.join(d, "summary.md")) as fh:
+        again = fh.read()
+    check(rc == 0 and again[again.find("## KHO at scale"):] == sm[sm.find("## KHO at scale"):],
+          "--replot writes the same KHO-at-scale tables")
+
+
+def kho_scale_failures(tmp, env, bench_cmd, check_cmd):
+    """A lost folio, Linux's test_kho failing, no Linux build: failed or
+    skipped rows, and bench_check.py says so."""
+    cmd = list(bench_cmd)
+    cmd[cmd.index("--preset") + 1] = "kho-scale"
+    for only, words, cell, why in (
+            ("^khoscale-128G-smp2-(cold|restore-1G)-direct$", "fake.kho_lose",
+             "khoscale-128G-smp2-restore-1G-direct", "KHO lost 3, mismatches 0"),
+            ("^khoscale-linux7.2-128G-smp2-(cold|1G)-direct$", "fake.lx_fail",
+             "khoscale-linux7.2-128G-smp2-1G-direct", "Linux's test_kho did not restore (failed)")):
+        d = os.path.join(tmp, words)
+        rc, out = run(cmd + ["--out", d, "--only", only, "--repeats", "1",
+                             "--kholab-cmdline", words], env)
+        rows = {r["cell"]: r for r in rows_of(d)}
+        check(rc == 1 and rows[cell]["status"] == "failed" and why in rows[cell]["error"]
+              and all(r["status"] == "ok" for c, r in rows.items() if c != cell),
+              "kho-scale: %s fails its row (%s), the cold twin passes" % (words, why))
+        rc, out = run(check_cmd + ["--preset", "kho-scale", "--dir", d, "--rc", "1", "--only",
+                                   only, "--kholab-cmdline", words], env)
+        check(rc == 1 and re.search(r"failed run: %s run 1 \(khoscale\): [^\n]*%s" % (
+            re.escape(cell), re.escape(why)), out) is not None,
+              "... and bench_check.py names it")
+    d, mx = os.path.join(tmp, "ks-nolinux"), ["--mem", "16G", "--kho-mem", "8G", "--cpus", "2"]
+    rc, out = run(cmd + ["--out", d] + mx, dict(env, KHOLAB_BENCH_LINUX_KHO="/bin/false"))
+    rows = rows_of(d)
+    check(rc == 0 and len(rows) == 18 and {r["status"] for r in rows if "linux" in r["cell"]}
+          == {"skipped"} and "tools/linux-kho.sh build exit 1" in rows[-1]["error"],
+          "kho-scale without a Linux build: its cells skipped, the rest runs (16G custom matrix)")
+    base = check_cmd + ["--preset", "kho-scale", "--dir", d, "--rc", "0", "--matrix", " ".join(mx)]
+    rc, out = run(base, env)
+    check(rc == 1 and "Linux cell(s) skipped" in out, "bench_check.py fails those skipped cells")
+    rc, out = run(base + ["--allow-no-linux"], env)
+    check(rc == 0 and "WARNING: 2 Linux cell(s) were SKIPPED" in out,
+          "... and lets them pass with --allow-no-linux")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="kholab-bench-selftest.")
     try:
         unit()
         unit_background()
         unit_presets()
+        unit_kho_scale(tmp)
         linux_ref(tmp)
         bench(tmp)
     finally:

@@ -29,12 +29,19 @@ problem(s))", exit 1.
 pictures and the summary's sections are then not required).  The scenario
 bench-check-catches-failure uses them to boot one kholab cell with
 selftest=panic and expects this check to fail.
+
+--preset kho-scale checks BENCH=kho-scale instead (usually an existing
+directory: --dir DIR --preset kho-scale): its rows are kind khoscale, and
+an ok one must have the receiver's figures (check_khoscale); Linux-received
+cells skipped for want of the Linux build count as skipped Linux cells; the
+summary must have its "## KHO at scale" section and the kho_scale picture.
 """
 
 import argparse
 import csv
 import os
 import re
+import shlex
 import shutil
 import struct
 import subprocess
@@ -50,6 +57,13 @@ KHOLAB_KINDS = ("kholab", "kho", "timeline")
 SECTIONS = ("# kholab benchmark", "## Memmap init", "ready kholab/Linux",
             "## Boot complete", "## Background memmap init", "## Boot timeline", "## Store floor", "## Host page faults", "## Linux reference",
             "## KHO", "## Pictures")
+# per preset checked: the kinds results.csv must have, the summary's
+# sections and the pictures (names of plots.PICTURES / KHO_SCALE_PICTURE)
+PRESET_CHECKS = {
+    "quick": (KHOLAB_KINDS + ("linux", "floor"), SECTIONS, [n for n, _ in plots.PICTURES]),
+    "kho-scale": (("khoscale",), ("# kholab benchmark", "## KHO at scale", "## Pictures"),
+                  [plots.KHO_SCALE_PICTURE[0]]),
+}
 
 errors = []
 
@@ -70,10 +84,11 @@ def panic_line(path):
     return hit[0].strip() if hit else None
 
 
-def planned_cells(only):
-    """[(cell id, runs)] of the quick preset (--only applied) from
-    tools/bench --list; None when it fails."""
-    cmd = [os.path.join(ROOT, "tools", "bench"), "--preset", "quick", "--boot", "direct", "--list"]
+def planned_cells(only, preset="quick", matrix=()):
+    """[(cell id, runs)] of @preset (--only and the tools/bench options
+    @matrix applied) from tools/bench --list; None when it fails."""
+    cmd = [os.path.join(ROOT, "tools", "bench"), "--preset", preset, "--boot", "direct", "--list"]
+    cmd += list(matrix)
     if only:
         cmd += ["--only", only]
     p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -95,9 +110,47 @@ def bg_unfinished(r):
         and r.get("left_sections") not in ("", "0", None)
 
 
+def check_khoscale(r, what):
+    """An ok kho-scale row: the receiver's three points (rx_*), and for a
+    kholab receiver what generation 1's kho_restore and memmap events say
+    (the mode it ran must be the cell's; a KHO run restored every folio
+    of a vm-shaped set; restore mode's late init on some CPUs), for Linux
+    its deferred-init figure, its KHO + memblock_free_all time and
+    test_kho's word (succeeded, or none for the cold twin)."""
+    need = ["rx_boot_ms", "rx_ready_ms", "rx_end_ms", "preserved_bytes"]
+    hot = r.get("kho_test_mem") not in ("", None)
+    if r.get("kho_receiver", "kholab") != "kholab":
+        need += ["linux_max_ms", "lx_kho_init_ms", "linux_release"]
+        want = "succeeded" if hot else "none"
+        if r.get("lx_test_kho") != want:
+            bad("ok run %s (khoscale, Linux) has test_kho '%s', not '%s'" % (
+                what, r.get("lx_test_kho"), want))
+    else:
+        need += ["deserialize_ms", "restore_ms", "rx_memmap", "rx_memmap_ms", "rx_kho_mode",
+                 "folios", "restored", "pages_inited_at_deserialize", "pages_inited_after_smp"]
+        if hot:
+            need += ["verify_ms", "verify_cpus", "folios_written", "kho_shape"]
+            if r.get("kho_mode") == "restore":
+                need += ["late_init_ms", "late_init_cpus"]
+            if r.get("rx_kho_mode") not in ("", None, r.get("kho_mode")):
+                bad("ok run %s (khoscale) ran kho.deferred=%s, not %s" % (
+                    what, r.get("rx_kho_mode"), r.get("kho_mode")))
+            if r.get("folios") in ("", "0", None) or r.get("restored") != r.get("folios") \
+                    or r.get("kho_shape") not in ("", None, "vm"):
+                bad("ok run %s (khoscale) restored %s of %s folios of a '%s' set" % (
+                    what, r.get("restored"), r.get("folios"), r.get("kho_shape")))
+    miss = [k for k in need if r.get(k, "") in ("", None)]
+    if miss:
+        bad("ok run %s (khoscale, %s) has no %s" % (what, r.get("kho_receiver") or "kholab",
+                                                   ", ".join(miss)))
+
+
 def check_figures(r, what):
     """An ok row has the figures of its kind (present; never timings)."""
     kind = r.get("kind")
+    if kind == "khoscale":
+        check_khoscale(r, what)
+        return
     need = {"linux": ("ready_ms", "linux_max_ms"),
             "floor": ("floor_first_ms", "floor_warm_ms")}.get(kind, ("ready_ms", "boot_ms",
                                                                       "kholab_ms"))
@@ -113,6 +166,13 @@ def check_figures(r, what):
     if miss:
         bad("ok run %s (%s%s) has no %s" % (what, kind, ", background" if r.get("strategy") ==
                                              "background" else "", ", ".join(miss)))
+
+
+def linux_row(r):
+    """A row whose kernel is Linux: a Linux cell, or a kho-scale cell
+    received by Linux (skipped, like those, when the kernel is missing)."""
+    return r.get("kind") == "linux" or (r.get("kind") == "khoscale" and
+                                        r.get("kho_receiver", "kholab") != "kholab")
 
 
 def check_rows(out, cells, allow_no_linux):
@@ -152,7 +212,7 @@ def check_rows(out, cells, allow_no_linux):
                 "; serial: %s" % pl if pl else ""))
             if not r.get("serial_log") or not os.path.exists(log):
                 bad("failed run %s has no log kept" % what)
-        elif st == "skipped" and r.get("kind") != "linux":
+        elif st == "skipped" and not linux_row(r):
             bad("%s (%s) was skipped: %s" % (what, r.get("kind"), r.get("error")))
         elif st == "ok":
             check_figures(r, what)
@@ -161,7 +221,7 @@ def check_rows(out, cells, allow_no_linux):
         mine = [r for r in rows if r.get("cell") == cid]
         if any(r["status"] == "ok" for r in mine):
             continue
-        if mine and all(r["status"] == "skipped" and r.get("kind") == "linux" for r in mine):
+        if mine and all(r["status"] == "skipped" and linux_row(r) for r in mine):
             skipped_linux.append((cid, mine[0].get("error")))
             continue
         bad("cell %s has no ok run (%s)" % (cid, ", ".join(
@@ -188,8 +248,8 @@ def check_rows(out, cells, allow_no_linux):
     return rows
 
 
-def check_pictures(out):
-    for name, _ in plots.PICTURES:
+def check_pictures(out, names):
+    for name in names:
         png = os.path.join(out, name + ".png")
         try:
             with open(png, "rb") as fh:
@@ -215,21 +275,22 @@ def check_pictures(out):
             bad("%s.svg: %s" % (name, e))
 
 
-def check_dir(out, cells, rc, what, subset, allow_no_linux):
+def check_dir(out, cells, rc, what, subset, allow_no_linux, preset="quick"):
     """Every check of a finished bench's directory @out; @rc its exit status."""
     print("bench-check: %s exited %s" % (what, rc))
     if rc != 0:
         bad("%s exited %s (0 = every run ok)" % (what, rc))
     rows = check_rows(out, cells, allow_no_linux)
     kinds = {r.get("kind") for r in rows}
+    want_kinds, sections, pictures = PRESET_CHECKS[preset]
     if not subset:
-        for k in KHOLAB_KINDS + ("linux", "floor"):
+        for k in want_kinds:
             if k not in kinds:
                 bad("results.csv has no %s row" % k)
     try:
         with open(os.path.join(out, "summary.md")) as fh:
             sm = fh.read()
-        for want in (SECTIONS if not subset else SECTIONS[:1]):
+        for want in (sections if not subset else sections[:1]):
             if want not in sm:
                 bad("summary.md has no '%s'" % want)
         if any(r["status"] == "failed" for r in rows) and "## Failed runs" not in sm:
@@ -238,12 +299,14 @@ def check_dir(out, cells, rc, what, subset, allow_no_linux):
     except OSError as e:
         bad("summary.md: %s" % e)
     if not subset:
-        check_pictures(out)
+        check_pictures(out, pictures)
 
 
 def main():
     ap = argparse.ArgumentParser(prog="tools/bench_check.py",
                                  description="make bench BENCH=quick, checked (never timings)")
+    ap.add_argument("--preset", choices=sorted(PRESET_CHECKS), default="quick",
+                    help="the preset checked (default quick; kho-scale: usually with --dir)")
     ap.add_argument("--keep", action="store_true", help="keep the result directory")
     ap.add_argument("--out", metavar="DIR",
                     help="write the bench's results into DIR (emptied first; kept) instead "
@@ -258,13 +321,17 @@ def main():
                     help="check an existing result directory of the quick preset (with "
                          "--rc, the bench's exit status) instead of running the bench")
     ap.add_argument("--rc", type=int, default=0, help="with --dir: the bench's exit status")
+    ap.add_argument("--matrix", default="", metavar="OPTIONS",
+                    help="more tools/bench options that shape the matrix, e.g. '--mem 16G "
+                         "--kho-mem 1G,8G' with --preset kho-scale")
     a = ap.parse_args()
+    matrix = shlex.split(a.matrix)
     subset = bool(a.only or a.kholab_cmdline)
-    cells = planned_cells(a.only)
+    cells = planned_cells(a.only, a.preset, matrix)
     if cells is None:
         return 1
     if a.dir:
-        check_dir(a.dir, cells, a.rc, "the bench", subset, a.allow_no_linux)
+        check_dir(a.dir, cells, a.rc, "the bench", subset, a.allow_no_linux, a.preset)
         out, tmp = a.dir, None
     else:
         if a.out:
@@ -278,19 +345,21 @@ def main():
         env.pop("REPEATS", None)
         # Through the PVH door: this checks the bench's files, not the firmware.
         if subset:
-            cmd = [os.path.join(ROOT, "tools", "bench"), "--preset", "quick", "--boot", "direct",
-                   "--out", out]
+            cmd = [os.path.join(ROOT, "tools", "bench"), "--preset", a.preset, "--boot", "direct",
+                   "--out", out] + matrix
             if a.only:
                 cmd += ["--only", a.only]
             if a.kholab_cmdline:
                 cmd += ["--kholab-cmdline", a.kholab_cmdline]
-            what = "tools/bench --preset quick" + (" --only '%s'" % a.only if a.only else "") + \
+            what = "tools/bench --preset %s" % a.preset + \
+                (" %s" % a.matrix if matrix else "") + \
+                (" --only '%s'" % a.only if a.only else "") + \
                 (" --kholab-cmdline '%s'" % a.kholab_cmdline if a.kholab_cmdline else "")
         else:
-            cmd = ["make", "-s", "bench", "BENCH=quick", "BOOT=direct", "BENCH_OUT=" + out]
-            what = "make bench BENCH=quick"
+            cmd = ["make", "-s", "bench", "BENCH=" + a.preset, "BOOT=direct", "BENCH_OUT=" + out]
+            what = "make bench BENCH=%s" % a.preset
         p = subprocess.run(cmd, cwd=ROOT, env=env)
-        check_dir(out, cells, p.returncode, what, subset, a.allow_no_linux)
+        check_dir(out, cells, p.returncode, what, subset, a.allow_no_linux, a.preset)
 
     if not tmp or errors or a.keep:
         print("bench-check: results kept in %s" % out)

@@ -3,9 +3,12 @@
 
 import copy
 
-KINDS = ("kholab", "linux", "kho", "timeline", "floor")
+KINDS = ("kholab", "linux", "kho", "timeline", "floor", "khoscale")
 LINUX_SERIES = ("6.1", "7.2")
-PRESETS = ("quick", "full", "scale", "cpumodel", "boot", "doors")
+PRESETS = ("quick", "full", "scale", "cpumodel", "boot", "doors", "kho-scale")
+# The Linux receiver of the kho-scale preset: the KHO-enabled Linux 7.2 that
+# tools/linux-kho.sh builds and caches (docs/interop.md), not Debian's image
+KHO_LINUX = "linux7.2"
 BOOTS = ("uefi", "direct")
 # memmap_init= values a kholab cell may ask for (background: deferred init
 # behind the boot, which does not wait for it)
@@ -41,11 +44,15 @@ class Cell:
     model and extra kernel words; kholab boots go through a front door
     (boot: uefi or direct; None until tools/bench applies --boot).
     prealloc: QEMU faults all guest RAM in before the guest starts
-    (run-qemu.sh / linux-ref.sh --prealloc)."""
+    (run-qemu.sh / linux-ref.sh --prealloc).
+    khoscale (BENCH=kho-scale): 2 generations, generation 0 preserves a
+    kho.test_shape=vm set of kho_mem bytes (none: the cold twin, which
+    preserves nothing) and hands it to a kholab generation 1 in kho_mode, or
+    to Linux (receiver KHO_LINUX) through kexec.next=linux."""
 
     def __init__(self, kind, mem, cpus, numa="", strategy="deferred", threads=0,
                  kho_mode="", kho_mem="", gens=1, repeats=None, series="6.1",
-                 cpu_model="", append="", boot=None, prealloc=False):
+                 cpu_model="", append="", boot=None, prealloc=False, receiver=""):
         self.kind, self.mem, self.cpus, self.numa = kind, mem, int(cpus), str(numa or "")
         self.strategy, self.threads = strategy, int(threads or 0)
         self.kho_mode, self.kho_mem, self.gens = kho_mode, kho_mem, int(gens)
@@ -56,6 +63,15 @@ class Cell:
         self.cpu_model, self.append = (cpu_model, append) if kind == "linux" else ("", "")
         self.boot = None if kind == "linux" else boot
         self.prealloc = bool(prealloc)
+        self.receiver = (receiver or "kholab") if kind == "khoscale" else ""
+        # a Linux receiver's image and its extra kernel words (lpj=,
+        # tsc_early_khz=): tools/bench sets them once it has the image
+        self.linux_dir, self.linux_words = None, "no5lvl"
+
+    @property
+    def to_linux(self):
+        """A khoscale cell whose generation 1 is Linux."""
+        return self.kind == "khoscale" and self.receiver != "kholab"
 
     def _variant_words(self):
         """What sets a cell apart beyond layout and kind: a non-default CPU
@@ -65,7 +81,7 @@ class Cell:
             w.append("cpu_" + "".join(ch for ch in self.cpu_model.replace(",", "_") if ch != "="))
         if self.append:
             w.append("".join(ch if ch.isalnum() else "_" for ch in self.append))
-        if self.kind != "kho" and self.gens > 1:
+        if self.kind not in ("kho", "khoscale") and self.gens > 1:
             w.append("gens%d" % self.gens)
         if self.boot == "direct":
             w.append("direct")
@@ -88,6 +104,10 @@ class Cell:
             return "kho-%s-%s-%s-gens%d" % ("-".join(p + v), self.kho_mode, self.kho_mem, self.gens)
         if self.kind == "floor":
             return "floor-" + "-".join(p + v)
+        if self.kind == "khoscale":
+            rx = [self.receiver] if self.to_linux else []
+            what = ([self.kho_mode] if self.kho_mode else []) + [self.kho_mem or "cold"]
+            return "-".join(["khoscale"] + rx + p + what + v)
         p.append(self.strategy)
         if self.threads:
             p.append("T%d" % self.threads)
@@ -106,6 +126,11 @@ class Cell:
             p += ["KHO", self.kho_mode, self.kho_mem, "gens=%d" % self.gens]
         elif self.kind == "floor":
             p.append("store floor (memmap_floor=1)")
+        elif self.kind == "khoscale":
+            p.append("KHO %s" % self.kho_mem if self.kho_mem else "cold twin (nothing preserved)")
+            p.append("-> Linux 7.2" if self.to_linux else "-> kholab")
+            if self.kho_mode:
+                p.append(self.kho_mode)
         else:
             p.append(self.strategy)
             if self.strategy == "deferred":
@@ -140,9 +165,37 @@ class Cell:
             c += ["kho.deferred=%s" % self.kho_mode, "kho.test_mem=%s" % self.kho_mem]
         elif self.kind == "floor":
             c.append("memmap_floor=1")
+        elif self.kind == "khoscale":
+            c += self._khoscale_words()
         if self.kind != "linux" and self.extra_cmdline:
             c.append(self.extra_cmdline)
         return " ".join(c)
+
+    def _khoscale_words(self):
+        """The command line of a khoscale cell.  Every cell preserves the
+        same 4 KiB test_kho set (kho.test=both, the default), only so that
+        Linux's test_kho has something to restore and judge; the cold twin
+        preserves nothing at all (kho.test_mode=empty).  A Linux receiver
+        gets scratch sized for what it allocates before buddy (global: its
+        memmap, mem/64, its dentry and inode hashes, about mem/700, and 512
+        MiB more; lowmem: SWIOTLB's 64 MiB and the kexec pieces) and its
+        words.  The Linux cold twin's test_kho, finding no subtree, saves a
+        one-page set instead of the default 8 MiB (its random fill would
+        land in the twin's figures), and its /init waits 1 s, not 20, for a
+        verdict that cannot come."""
+        c = []
+        if self.to_linux:
+            words = self.linux_words + ("" if self.kho_mem else
+                                        " kholab.wait=1 test_kho.max_mem=4096")
+            c += ["kexec.next=linux", 'kexec.linux_cmdline="%s"' % words,
+                  "kho_scratch=256M,%dM,128M" % (self.mem_mib // 64 + self.mem_mib // 256 + 512)]
+        if self.kho_mem:
+            c += ["kho.test_shape=vm", "kho.test_mem=%s" % self.kho_mem]
+            if self.kho_mode:
+                c.append("kho.deferred=%s" % self.kho_mode)
+        else:
+            c.append("kho.test_mode=empty")
+        return c + ["kho.test_linux_mem=4K"]
 
     def extra_args(self):
         """run-qemu.sh options beyond the layout and the command line."""
@@ -151,6 +204,9 @@ class Cell:
             a += ["--boot", self.boot]
         if self.prealloc:
             a.append("--prealloc")
+        if self.to_linux:
+            d = self.linux_dir or "<tools/linux-kho.sh build>"
+            a += ["--linux", d + "/bzImage", "--linux-initrd", d + "/initramfs.cpio"]
         return a
 
     def linux_args(self):
@@ -319,6 +375,43 @@ def _doors(vcpus):
     return cells
 
 
+# BENCH=kho-scale: (guest, preserved sizes) and the kho.deferred modes of
+# the kholab receiver (unsafe loses its folios by design, so it has no cost)
+KHO_SCALE = (("128G", ("1G", "8G", "32G", "64G")), ("256G", ("192G",)))
+KHO_SCALE_MODES = ("off", "deserialize", "restore")
+
+
+def kho_scale(layouts, cpus, modes, linux=True):
+    """The cells of BENCH=kho-scale for @layouts [(guest, [preserved])]:
+    at cpus[0] vCPUs a cold twin, then each preserved size in each of
+    @modes; with @linux the same sizes and a cold twin received by Linux;
+    at every other vCPU count of @cpus a cold twin and restore only.  All
+    --boot direct, 2 generations; each cold twin comes right before the
+    cells it is subtracted from."""
+    cells = []
+    for mem, sizes in layouts:
+        for i, c in enumerate(cpus):
+            mine = modes if i == 0 else [m for m in modes if m == "restore"]
+            if not mine:
+                continue
+            cells.append(Cell("khoscale", mem, c, gens=2, boot="direct"))
+            for s in sizes:
+                cells += [Cell("khoscale", mem, c, kho_mode=m, kho_mem=s, gens=2, boot="direct")
+                          for m in mine]
+            if linux and i == 0:
+                cells += [Cell("khoscale", mem, c, kho_mem=s, gens=2, boot="direct",
+                               receiver=KHO_LINUX) for s in [""] + list(sizes)]
+    return cells
+
+
+def _kho_scale(vcpus):
+    """What receiving N GiB of preserved memory costs (summary's "KHO at
+    scale"): KHO_SCALE at 2 vCPUs (1 on a 1-core host) in every
+    KHO_SCALE_MODES mode and by Linux 7.2, restore at 1 vCPU too."""
+    c = min(2, vcpus[-1])
+    return kho_scale(KHO_SCALE, [c, 1] if c > 1 else [c], KHO_SCALE_MODES)
+
+
 def with_prealloc(cells, how):
     """--prealloc: @how 'on' boots every cell with prealloc; 'both' puts a
     prealloc twin (same id + '-prealloc') right after every cell that has
@@ -347,7 +440,7 @@ def preset(name, nproc):
     """The cells of a preset.  Only vCPU counts up to nproc are used."""
     vcpus = vcpu_list(nproc)
     make = {"quick": _quick, "full": _full, "scale": _scale, "cpumodel": _cpumodel,
-            "boot": _boot, "doors": _doors}.get(name)
+            "boot": _boot, "doors": _doors, "kho-scale": _kho_scale}.get(name)
     if make is None:
         raise ValueError("unknown preset '%s' (%s)" % (name, ", ".join(PRESETS)))
     return make(vcpus)

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from . import summary
+from . import khoscale, summary
 
 PICTURES = [
     ("ready_vs_memory", "Ready time (all RAM in buddy, end to end) vs memory size (kholab, Linux 6.1 and 7.2)"),
@@ -18,6 +18,10 @@ PICTURES = [
                  "its work past boot complete, on-demand sections apart)"),
     ("cost_per_gib", "Cost per GiB vs memory size: ready time and deferred phase (kholab, Linux 6.1 and 7.2)"),
 ]
+
+# drawn only for a matrix with khoscale cells (BENCH=kho-scale)
+KHO_SCALE_PICTURE = ("kho_scale", "KHO cost vs preserved GiB: boot complete, ready and total, "
+                                  "per kho.deferred mode and kernel (minus the cold twin)")
 
 STYLE = {  # series kind -> gnuplot line style
     "kholab": 'lc rgb "#1f77b4" pt 7 lw 2',
@@ -414,21 +418,73 @@ def p_per_gib(out, agg):
     return _gnuplot(out, "cost_per_gib", body, w=1400)
 
 
+KHO_SCALE_STYLE = {  # series name start -> colour and point type
+    "kholab off": ("#9467bd", 5), "kholab deserialize": ("#1f77b4", 7),
+    "kholab restore": ("#2ca02c", 9), "Linux 7.2": ("#ff7f0e", 11)}
+
+
+def p_kho_scale(out, agg):
+    """KHO's cost against preserved GiB (khoscale.cost_series), three panels
+    (boot complete, ready, total), one line per mode and kernel, 1 vCPU
+    dashed; log x, linear y (a cost can be below 0: Linux's deferred init
+    skips the preserved memory)."""
+    ser = khoscale.cost_series(agg)
+    if not ser:
+        return None
+    panels, xs = [], sorted({p[0] for d in ser.values() for v in d.values() for p in v})
+    for k, (name, what) in enumerate((("boot", "boot complete"), ("ready", "all RAM in buddy"),
+                                      ("total", "restore + verify done (Linux: /init)"))):
+        plots = []
+        for j, (sname, d) in enumerate(ser.items()):
+            if not d.get(name):
+                continue
+            fn = "kho_scale.%s.%d.dat" % (name, j)
+            _dat(os.path.join(out, fn), sorted(d[name]))
+            col, pt = next((v for s, v in KHO_SCALE_STYLE.items() if sname.startswith(s)),
+                           ("#7f7f7f", 13))
+            plots.append("'%s' u 1:2:3:4 w yerrorlines lc rgb '%s' pt %d lw 2 dt %s t '%s'" % (
+                fn, col, pt, "2" if sname.endswith(", 1 vCPU") else "1", sname))
+        if plots:
+            panels.append("set title 'KHO cost on the path to %s'\nplot %s\n" % (
+                what, ", \\\n     ".join(plots)))
+    body = ("set multiplot layout 1,%d title 'What receiving preserved memory costs (KHO run "
+            "minus its cold twin, per repeat; medians, bars = min-max)'\n"
+            "set xlabel 'preserved GiB (log scale)'\nset ylabel 'KHO cost (ms)'\nset grid\n"
+            "set logscale x 2\nset xrange [%g:%g]\nset xtics (%s)\nset xzeroaxis lt -1\n"
+            "set key top left box opaque font ',9'\n%sunset multiplot\n" % (
+                len(panels), xs[0] / 1.5, xs[-1] * 1.5, _xtics(xs), "".join(panels)))
+    return _gnuplot(out, "kho_scale", body, w=1500, h=560)
+
+
 def draw_all(out, agg, chunks_by_cell, host_cores):
-    """-> [(name, title, True | False (gnuplot failed) | None (no data))]"""
+    """-> [(name, title, True | False (gnuplot failed) | None (no data))]:
+    the six pictures (left out in a matrix of khoscale cells only), and
+    kho_scale when there are khoscale cells."""
+    kinds = {c.kind for c in agg.cells.values()}
+    extra = [KHO_SCALE_PICTURE] if "khoscale" in kinds else []
+    six = PICTURES if kinds - {"khoscale"} else []
     if not shutil.which("gnuplot"):
-        return [(n, t, False) for n, t in PICTURES]
+        return [(n, t, False) for n, t in six + extra]
     res = []
-    for (name, title), fn in zip(PICTURES, (
+    if extra:
+        res.append(_draw_one(out, KHO_SCALE_PICTURE, lambda: p_kho_scale(out, agg)))
+    for (name, title), fn in zip(six, (
             lambda: p_ready(out, agg),
             lambda: p_vcpus(out, agg, host_cores), lambda: p_memory(out, agg),
             lambda: p_kho(out, agg), lambda: p_timeline(out, agg, chunks_by_cell),
             lambda: p_per_gib(out, agg))):
-        try:
-            ok = fn()
-        except Exception as e:  # a picture must not lose the results
-            with open(os.path.join(out, name + ".gnuplot.err"), "w") as fh:
-                fh.write("%r\n" % e)
-            ok = False
-        res.append((name, title, ok))
-    return res
+        res.append(_draw_one(out, (name, title), fn))
+    return res[len(extra):] + res[:len(extra)]
+
+
+def _draw_one(out, picture, fn):
+    """(name, title, fn()'s answer); an exception is a failed picture (its
+    text in NAME.gnuplot.err), never lost results."""
+    name, title = picture
+    try:
+        ok = fn()
+    except Exception as e:  # a picture must not lose the results
+        with open(os.path.join(out, name + ".gnuplot.err"), "w") as fh:
+            fh.write("%r\n" % e)
+        ok = False
+    return (name, title, ok)

@@ -12,7 +12,7 @@ import time
 
 import kholab_results  # tools/kholab_results.py
 
-from . import boots
+from . import boots, khoscale
 
 ROOT = boots.ROOT
 
@@ -78,12 +78,27 @@ COLUMNS = [
     "blocks_received", "deserialize_ms", "late_init_ms", "restore_ms",
     "pages_inited_at_deserialize", "pages_inited_after_smp",
     "handoff_ms", "preserved_bytes", "preserved_blocks",
+    # kho-scale (kind khoscale): the receiving generation, kholab's gen 1 or
+    # Linux (bench_lib/khoscale.py): boot complete, ready and end (the end of
+    # the kho_restore phase; Linux: its /init's start); kholab: its memmap
+    # strategy and figure, mm_check, the mode it ran, what kho_restore says
+    # of the late init and the verification; Linux: kho_memory_init +
+    # memblock_free_all on the boot CPU, and test_kho's verdict
+    "kho_receiver", "kho_shape", "rx_boot_ms", "rx_ready_ms", "rx_end_ms", "rx_memmap",
+    "rx_memmap_ms", "rx_mm_check_ms", "rx_kho_mode", "late_init_cpus", "verify_ms",
+    "verify_cpus", "folios_written", "lx_kho_init_ms", "lx_test_kho",
     # kholab generation 0's timeline: each phase's duration
 ] + PHASE_COLUMNS + ["ph_other"]
 
 
 def ms(ns):
     return None if ns is None else round(ns / 1e6, 4)
+
+
+def parse_gib(size):
+    """'64G' -> 64.0, '512M' -> 0.5, '' -> 0.0."""
+    from .matrix import parse_size_mib
+    return parse_size_mib(size) / 1024.0 if size else 0.0
 
 
 def med(vals):
@@ -205,6 +220,8 @@ def progress_figures(row):
         return "ready %s ms, deferred max %s ms" % (_f(row["ready_ms"]), _f(row["linux_max_ms"]))
     if k == "kho":
         return "ready %s ms, deserialize %s ms" % (_f(row["ready_ms"]), _f(row["deserialize_ms"]))
+    if k == "khoscale":
+        return khoscale.progress(row)
     return "boot %s ms, ready %s ms, %s %s ms" % (
         _f(row["boot_ms"]), _f(row["ready_ms"]), row["kholab_basis"] or "kholab",
         _f(row["kholab_ms"]))
@@ -282,8 +299,15 @@ class Runner:
                 if c.split("-")[0] == cell.id.split("-")[0]]
         if same:
             return sum(same) / len(same)
-        base = 10.0 if cell.kind == "kho" else 7.0
-        return base + cell.mem_mib / 4096.0
+        base = 10.0 if cell.kind in ("kho", "khoscale") else 7.0
+        return base + cell.mem_mib / 4096.0 + (parse_gib(cell.kho_mem) / 8.0
+                                               if cell.kind == "khoscale" else 0.0)
+
+    def skipped_why(self, cell):
+        """Why @cell cannot boot (its Linux kernel is missing), or None."""
+        if cell.kind == "linux":
+            return self.linux_why.get(cell.series)
+        return self.linux_why.get(khoscale.WHY) if cell.to_linux else None
 
     def one(self, r, cell):
         wd = os.path.join(self.out, "logs", cell.id)
@@ -297,9 +321,10 @@ class Runner:
                    kho_mode=cell.kho_mode, kho_test_mem=cell.kho_mem, gens=cell.gens,
                    cmdline=cell.cmdline(), boot=cell.boot or "", prealloc=int(cell.prealloc),
                    linux_series=cell.series, cpu_model=cell.cpu_model, linux_append=cell.append,
-                   started=time.strftime("%Y-%m-%dT%H:%M:%S"))
-        if cell.kind == "linux" and cell.series in self.linux_why:
-            row.update(status="skipped", error=self.linux_why[cell.series], wall_s=0)
+                   kho_receiver=cell.receiver, started=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        why = self.skipped_why(cell)
+        if why:
+            row.update(status="skipped", error=why, wall_s=0)
             return row, nrep
         others = boots.wait_idle(self.o.wait_idle) if self.o.wait_idle > 0 \
             else boots.foreign_qemus()
@@ -319,28 +344,38 @@ class Runner:
             row["linux_node_ms"] = ";".join(str(n.get("ms")) for n in (res.get("nodes") or []))
             row["linux_node_t_ms"] = ";".join(str(n.get("t_ms")) for n in (res.get("nodes") or []))
         else:
-            res = boots.run_kholab(cell, self.o, r, wd, self.env)
-            row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
-            row["results_file"] = os.path.relpath(res["results_file"], self.out)
-            row["qemu_wall_s"] = res.get("qemu_wall_s")
-            if cell.kind != "floor":
-                row["kholab_ms"] = ms(res["compare_ns"])
-                row["kholab_basis"] = res["compare_basis"]
-            chunks, khz = kholab_figures(row, res["events"], floor=cell.kind == "floor")
-            if cell.kind == "timeline":
-                self.chunks[cell.id] = (chunks, khz, timeline_marks(res["events"]))
-            if res["ok"] and cell.kind == "kho":
-                if not row.get("kho_gens_received"):
-                    res["ok"], res["error"] = False, "no generation received a KHO handoff"
-                elif row["lost"] or row["mismatches"]:
-                    res["ok"], res["error"] = False, "KHO lost %s, mismatches %s" % (
-                        row["lost"], row["mismatches"])
-            if res["ok"] and cell.kind == "timeline" and not chunks:
-                res["ok"], res["error"] = False, "trace=memmap produced no chunk records"
+            res = self.kholab(r, cell, row, wd)
         row["wall_s"] = res.get("wall_s")
         row["status"] = "ok" if res["ok"] else "failed"
         row["error"] = None if res["ok"] else res.get("error")
         return row, nrep
+
+    def kholab(self, r, cell, row, wd):
+        """One kholab boot of @cell (every kind but linux) into @row; -> the
+        boot's answer (boots.run_kholab), ok and error as this kind judges
+        them."""
+        res = boots.run_kholab(cell, self.o, r, wd, self.env,
+                               ok_rcs=khoscale.ok_rcs(cell) if cell.kind == "khoscale" else (0,))
+        row["serial_log"] = os.path.relpath(res["serial_log"], self.out)
+        row["results_file"] = os.path.relpath(res["results_file"], self.out)
+        row["qemu_wall_s"] = res.get("qemu_wall_s")
+        if cell.kind != "floor":
+            row["kholab_ms"] = ms(res["compare_ns"])
+            row["kholab_basis"] = res["compare_basis"]
+        chunks, khz = kholab_figures(row, res["events"], floor=cell.kind == "floor")
+        if cell.kind == "timeline":
+            self.chunks[cell.id] = (chunks, khz, timeline_marks(res["events"]))
+        if cell.kind == "khoscale":
+            res["ok"], res["error"] = khoscale.judge(row, cell, res)
+        if res["ok"] and cell.kind == "kho":
+            if not row.get("kho_gens_received"):
+                res["ok"], res["error"] = False, "no generation received a KHO handoff"
+            elif row["lost"] or row["mismatches"]:
+                res["ok"], res["error"] = False, "KHO lost %s, mismatches %s" % (
+                    row["lost"], row["mismatches"])
+        if res["ok"] and cell.kind == "timeline" and not chunks:
+            res["ok"], res["error"] = False, "trace=memmap produced no chunk records"
+        return res
 
     def run(self, csv_path):
         plan = self.plan()

@@ -572,7 +572,10 @@ def write_header(w, agg, meta):
 
 
 def write_memmap(w, agg):
-    """## Memmap init: one row per kholab cell against Linux and the floor."""
+    """## Memmap init: one row per kholab cell against Linux and the floor
+    (nothing in a matrix without kholab cells, e.g. BENCH=kho-scale)."""
+    if not cells_of(agg, "kholab"):
+        return
     w("## Memmap init")
     w("")
     ser = agg.series() or ["6.1"]
@@ -749,6 +752,8 @@ def write(path, agg, meta, pictures, run_phases=PHASES):
     write_doors(w, agg)
     write_linux(w, agg)
     write_kho(w, agg)
+    from . import khoscale  # imports runner, which summary's importers load first
+    khoscale.write(w, agg)
     write_tail(w, agg, pictures)
     with open(path, "w") as fh:
         fh.write("\n".join(L))

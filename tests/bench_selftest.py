@@ -168,6 +168,10 @@ for g in range(1 if to_linux else gens):
     if g >= 1 and (vm or empty):
         n, lose = int(kgib * 512), 3 if "fake.kho_lose" in cmd and vm else 0
         ev.append({"event": "kho_restore", "gen": g, "strategy": kmode,
+                   "memmap": "handover" if "kho.memmap=handover" in cmd else "init",
+                   "memmap_check_ns": ns(3 * kgib / cpus) if "kho.memmap=handover" in cmd else 0,
+                   "memmap_adopted_blocks": n if "kho.memmap=handover" in cmd else 0,
+                   "memmap_fallbacks": 0,
                    "shape": "vm" if vm else "random", "folios": n, "restored": n - lose,
                    "lost": lose, "mismatches": 0, "bytes": int(kgib * (1 << 30)),
                    "deserialize_ns": ns(0.4 + (30 if kmode == "deserialize" else 2) * kgib),
@@ -285,14 +289,15 @@ def unit_kho_scale(tmp):
     ids = [c.id for c in cells]
     want = ["khoscale-%s-smp%d-cold-direct" % (m, c) for m in ("128G", "256G") for c in (2, 1)]
     want += ["khoscale-linux7.2-%s-smp2-cold-direct" % m for m in ("128G", "256G")]
-    want += ["khoscale-128G-smp2-%s-%s-direct" % (m, s) for m in ("off", "deserialize", "restore")
+    modes = ("off", "deserialize", "restore", "deserialize+handover", "restore+handover")
+    want += ["khoscale-128G-smp2-%s-%s-direct" % (m, s) for m in modes
              for s in ("1G", "8G", "32G", "64G")]
-    want += ["khoscale-256G-smp2-%s-192G-direct" % m for m in ("off", "deserialize", "restore")]
+    want += ["khoscale-256G-smp2-%s-192G-direct" % m for m in modes]
     want += ["khoscale-128G-smp1-restore-%s-direct" % s for s in ("1G", "8G", "32G", "64G")]
     want += ["khoscale-linux7.2-128G-smp2-%s-direct" % s for s in ("1G", "8G", "32G", "64G")]
     want += ["khoscale-256G-smp1-restore-192G-direct", "khoscale-linux7.2-256G-smp2-192G-direct"]
     check(sorted(ids) == sorted(want) and all(c.gens == 2 and c.boot == "direct" for c in cells),
-          "kho-scale preset: 31 cells, 2 generations, direct (%d)" % len(ids))
+          "kho-scale preset: 41 cells, 2 generations, direct (%d)" % len(ids))
     one = [c.id for c in matrix.preset("kho-scale", 1)]
     check(not any("smp2" in i for i in one) and "khoscale-128G-smp1-off-64G-direct" in one,
           "kho-scale preset on a 1-core host: every mode at 1 vCPU")
@@ -739,8 +744,8 @@ def kho_scale_costs(rows, sm):
         n += got == want
         if got != want:
             check(False, "kho-scale cost table, %s: %s, want %s" % (cid, got, want))
-    check(n == 25 and per_rep_differs,
-          "kho-scale cost table: all 25 KHO cells, per-repeat differences (not differences "
+    check(n == 35 and per_rep_differs,
+          "kho-scale cost table: all 35 KHO cells, per-repeat differences (not differences "
           "of medians), per GiB")
 
 
@@ -756,8 +761,8 @@ def kho_scale_bench(tmp, env, bench_cmd, check_cmd):
         print(out[-3000:])
         return
     rows = rows_of(d)
-    check(len(rows) == 93 and all(r["status"] == "ok" and r["kind"] == "khoscale" for r in rows),
-          "kho-scale: 93 ok runs (31 cells x 3 repeats)")
+    check(len(rows) == 123 and all(r["status"] == "ok" and r["kind"] == "khoscale" for r in rows),
+          "kho-scale: 123 ok runs (41 cells x 3 repeats)")
     lx = next(r for r in rows if r["cell"] == "khoscale-linux7.2-128G-smp2-64G-direct")
     check('kexec.linux_cmdline="no5lvl lpj=12345' in lx["cmdline"] and lx["lx_test_kho"] ==
           "succeeded" and lx["rx_boot_ms"] == lx["rx_ready_ms"] and lx["linux_max_ms"] == "164"
@@ -823,7 +828,7 @@ def kho_scale_failures(tmp, env, bench_cmd, check_cmd):
     d, mx = os.path.join(tmp, "ks-nolinux"), ["--mem", "16G", "--kho-mem", "8G", "--cpus", "2"]
     rc, out = run(cmd + ["--out", d] + mx, dict(env, KHOLAB_BENCH_LINUX_KHO="/bin/false"))
     rows = rows_of(d)
-    check(rc == 0 and len(rows) == 18 and {r["status"] for r in rows if "linux" in r["cell"]}
+    check(rc == 0 and len(rows) == 24 and {r["status"] for r in rows if "linux" in r["cell"]}
           == {"skipped"} and "tools/linux-kho.sh build exit 1" in rows[-1]["error"],
           "kho-scale without a Linux build: its cells skipped, the rest runs (16G custom matrix)")
     base = check_cmd + ["--preset", "kho-scale", "--dir", d, "--rc", "0", "--matrix", " ".join(mx)]

@@ -130,8 +130,13 @@ def check_khoscale(r, what):
                  "folios", "restored", "pages_inited_at_deserialize", "pages_inited_after_smp"]
         if hot:
             need += ["verify_ms", "verify_cpus", "folios_written", "kho_shape"]
-            if r.get("kho_mode") == "restore":
+            if r.get("kho_mode", "").startswith("restore"):
                 need += ["late_init_ms", "late_init_cpus"]
+            if r.get("kho_mode", "").endswith("+handover"):
+                need += ["memmap_check_ms", "memmap_adopted_blocks"]
+                if r.get("memmap_fallbacks") not in ("0", 0):
+                    bad("ok run %s (khoscale) fell back on %s handed-over blocks" % (
+                        what, r.get("memmap_fallbacks")))
             if r.get("rx_kho_mode") not in ("", None, r.get("kho_mode")):
                 bad("ok run %s (khoscale) ran kho.deferred=%s, not %s" % (
                     what, r.get("rx_kho_mode"), r.get("kho_mode")))

@@ -114,8 +114,12 @@ def rx_kholab(row, evs):
     if kr:
         row["kho_shape"] = kr.get("shape")
         row["rx_kho_mode"] = kr.get("strategy")
+        if kr.get("memmap") == "handover":	# kho.memmap=handover: the cell's mode says "+handover"
+            row["rx_kho_mode"] += "+handover"
         row["verify_ms"] = ms(kr.get("verify_ns"))
-        for k in ("late_init_cpus", "verify_cpus", "folios_written"):
+        row["memmap_check_ms"] = ms(kr.get("memmap_check_ns"))
+        for k in ("late_init_cpus", "verify_cpus", "folios_written", "memmap_adopted_blocks",
+                  "memmap_fallbacks"):
             row[k] = kr.get(k)
 
 
@@ -187,9 +191,9 @@ def kholab_problem(cell, row, kr):
             return "generation 1 restored %s of %s folios" % (kr.get("restored"), kr.get("folios"))
         if kr.get("shape") != "vm":
             return "generation 1 received a '%s' set, not vm-shaped" % kr.get("shape")
-        if kr.get("strategy") != cell.kho_mode:
+        if row.get("rx_kho_mode") != cell.kho_mode:
             return "generation 1 ran kho.deferred=%s, the cell asked for %s" % (
-                kr.get("strategy"), cell.kho_mode)
+                row.get("rx_kho_mode"), cell.kho_mode)
     elif kr.get("folios"):
         return "the cold twin's generation 1 received %s folios" % kr.get("folios")
     miss = [k for k in ("rx_boot_ms", "rx_ready_ms", "rx_end_ms") if row.get(k) is None]
@@ -337,6 +341,9 @@ def _init_where(agg, cid, c):
         return "every page, boot CPU (kho_memory_init)"
     if c.kho_mode == "off":
         return "whole memmap early (eager, boot CPU)"
+    if c.kho_mode.endswith("+handover"):
+        return "handed over: %s blocks checked after SMP on %s CPU(s)" % (
+            _med(agg, cid, "memmap_adopted_blocks", 0), _med(agg, cid, "late_init_cpus", 0))
     if c.kho_mode == "restore":
         return "%s after SMP on %s CPU(s)" % (_med(agg, cid, "pages_inited_after_smp", 0),
                                               _med(agg, cid, "late_init_cpus", 0))

@@ -192,7 +192,10 @@ class Cell:
         if self.kho_mem:
             c += ["kho.test_shape=vm", "kho.test_mem=%s" % self.kho_mem]
             if self.kho_mode:
-                c.append("kho.deferred=%s" % self.kho_mode)
+                mode, _, extra = self.kho_mode.partition("+")
+                c.append("kho.deferred=%s" % mode)
+                if extra == "handover":
+                    c.append("kho.memmap=handover")
         else:
             c.append("kho.test_mode=empty")
         return c + ["kho.test_linux_mem=4K"]
@@ -376,9 +379,10 @@ def _doors(vcpus):
 
 
 # BENCH=kho-scale: (guest, preserved sizes) and the kho.deferred modes of
-# the kholab receiver (unsafe loses its folios by design, so it has no cost)
+# the kholab receiver (unsafe loses its folios by design, so it has no cost);
+# "+handover" adds kho.memmap=handover on both sides
 KHO_SCALE = (("128G", ("1G", "8G", "32G", "64G")), ("256G", ("192G",)))
-KHO_SCALE_MODES = ("off", "deserialize", "restore")
+KHO_SCALE_MODES = ("off", "deserialize", "restore", "deserialize+handover", "restore+handover")
 
 
 def kho_scale(layouts, cpus, modes, linux=True):

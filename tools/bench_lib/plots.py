@@ -248,7 +248,7 @@ def p_kho(out, agg):
                           ("late_init_ms", "late struct page init (after SMP)"),
                           ("handoff_ms", "handoff (sender)"),
                           ("restore_ms", "restore + verify (test client)")):
-            if key == "late_init_ms" and c.kho_mode != "restore":
+            if key == "late_init_ms" and not c.kho_mode.startswith("restore"):
                 continue
             s = _series(agg, c.id, key)
             if s and s[0] > 0:

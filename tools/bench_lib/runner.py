@@ -86,7 +86,8 @@ COLUMNS = [
     # memblock_free_all on the boot CPU, and test_kho's verdict
     "kho_receiver", "kho_shape", "rx_boot_ms", "rx_ready_ms", "rx_end_ms", "rx_memmap",
     "rx_memmap_ms", "rx_mm_check_ms", "rx_kho_mode", "late_init_cpus", "verify_ms",
-    "verify_cpus", "folios_written", "lx_kho_init_ms", "lx_test_kho",
+    "verify_cpus", "folios_written", "memmap_check_ms", "memmap_adopted_blocks",
+    "memmap_fallbacks", "lx_kho_init_ms", "lx_test_kho",
     # kholab generation 0's timeline: each phase's duration
 ] + PHASE_COLUMNS + ["ph_other"]
 

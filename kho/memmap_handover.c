@@ -83,7 +83,7 @@ static phys_addr_t section_backing(u64 sec)
 }
 
 /* build_record - the record's FDT for the marked sections (also preserved). */
-static int build_record(const struct mark_ctx *c, u64 *pairs_out, u64 n)
+static int build_record(const u64 *pairs_out, u64 n)
 {
 	u32 w[KHO_MEMMAP_LAYOUT_WORDS];
 	unsigned int order = 0;
@@ -98,7 +98,6 @@ static int build_record(const struct mark_ctx *c, u64 *pairs_out, u64 n)
 		return -ENOMEM;
 	fdt = page_address(p);
 	kho_memmap_layout(w);
-	(void)c;
 	err = fdt_create(fdt, (int)(PAGE_SIZE << order));
 	err = err ?: fdt_finish_reservemap(fdt);
 	err = err ?: fdt_begin_node(fdt, "");
@@ -125,8 +124,13 @@ int kho_memmap_send(void)
 	u64 n = 0, *out;
 	int err;
 
-	while ((PAGE_SIZE << order) < c.nr * 17 && order < MAX_PAGE_ORDER)
+	while ((PAGE_SIZE << order) < c.nr * 16 && order < MAX_PAGE_ORDER)
 		order++;
+	if ((PAGE_SIZE << order) < c.nr * 16) {		/* 2^18 sections: 32 TiB */
+		pr_err("memmap handover: %llu sections are more than one record holds; not handed over\n",
+		       (unsigned long long)c.nr);
+		return -E2BIG;
+	}
 	mp = alloc_pages(order, NUMA_NO_NODE);
 	pp = mp ? alloc_pages(order, NUMA_NO_NODE) : NULL;
 	if (!pp) {
@@ -148,7 +152,7 @@ int kho_memmap_send(void)
 		out[2 * n + 1] = pa;
 		n += !err;
 	}
-	err = err ?: build_record(&c, out, n);
+	err = err ?: build_record(out, n);
 	free_pages(mp, order);
 	free_pages(pp, order);
 	kho_memmap_stats.sent_sections = n;

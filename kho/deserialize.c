@@ -136,6 +136,24 @@ static bool adopt_head(const struct kho_block *b, unsigned int order)
 	return true;
 }
 
+/*
+ * reserve_runs - reserve the @n blocks of @b (sorted, disjoint) and mark
+ * them RSRV_NOINIT, one memblock call per run of touching blocks: a
+ * hypervisor's 2 MiB folios lie mostly side by side, and 37,000 calls,
+ * each inserting into the reserved array, cost 60 ms at 64 GiB.
+ */
+static void reserve_runs(const struct kho_block *b, u64 n)
+{
+	for (u64 i = 0; i < n;) {
+		u64 start = b[i].phys, end = b[i].phys + b[i].size;
+
+		for (i++; i < n && b[i].phys == end; i++)
+			end += b[i].size;
+		memblock_reserve(start, end - start);
+		memblock_reserved_mark_noinit(start, end - start);
+	}
+}
+
 /* kho_deserialize - see kho_boot.h. */
 void kho_deserialize(void)
 {
@@ -145,13 +163,12 @@ void kho_deserialize(void)
 	if (!kho_is_revived())
 		return;
 	b = kho_received_blocks(&n);
+	reserve_runs(b, n);
 	for (u64 i = 0; i < n; i++) {
 		unsigned int order = block_order(b[i].size);
 
 		pages += b[i].size >> PAGE_SHIFT;
 		deferred_pages += deferred_pages_of(b[i].phys, b[i].size);
-		memblock_reserve(b[i].phys, b[i].size);
-		memblock_reserved_mark_noinit(b[i].phys, b[i].size);
 		if (adopt_head(&b[i], order))
 			continue;	/* kho.memmap=handover: its struct pages came along */
 		switch (kho_cfg.deferred) {

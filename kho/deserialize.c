@@ -106,10 +106,12 @@ static u64 deferred_pages_of(phys_addr_t phys, u64 size)
 
 /*
  * adopt_head - kho.memmap=handover: if block @b's struct pages were handed
- * over, check its head (buddy may read it before the full check after
- * SMP) and write the marker; a bad head gets the block initialised here.
- * A block that is itself an adopted memmap's backing gets its head only.
- * Return: true if the block is settled (adopted, or initialised instead).
+ * over, only write the marker.  They are checked when the owner takes the
+ * block back (kho_restore_folio()), the first moment anyone trusts them;
+ * until then only buddy may read the head, when a neighbour merges, and
+ * the marker in its private word is no buddy order.  A block that is
+ * itself an adopted memmap's backing gets its head initialised instead.
+ * Return: true if the block is settled here.
  */
 static bool adopt_head(const struct kho_block *b, unsigned int order)
 {
@@ -128,12 +130,18 @@ static bool adopt_head(const struct kho_block *b, unsigned int order)
 	}
 	if (kho_cfg.deferred == KHO_DEFERRED_UNSAFE || !kho_memmap_adopted(b))
 		return false;
-	if (kho_memmap_check_block(b->phys, order, true))
-		kho_stats.pages_inited_early += init_block_pages(b->phys, b->size, false);
-	else
-		kho_memmap_stats.adopted_blocks++;
+	kho_memmap_stats.adopted_blocks++;
 	write_marker(b->phys, order);
 	return true;
+}
+
+/* kho_reinit_block - see kho_internal.h. */
+u64 kho_reinit_block(phys_addr_t phys, u64 size)
+{
+	u64 done = init_block_pages(phys, size, false);
+
+	write_marker(phys, block_order(size));
+	return done;
 }
 
 /*
@@ -214,14 +222,9 @@ static u64 late_block(const struct kho_block *b)
 	unsigned int order = block_order(b->size);
 	u64 done;
 
-	if (b->memmap_backing)
-		return 0;		/* settled at deserialize (adopt_head()) */
-	if (kho_cfg.deferred != KHO_DEFERRED_UNSAFE && kho_memmap_adopted(b)) {
-		if (!kho_memmap_check_block(b->phys, order, false))
-			return 0;
-	} else if (kho_cfg.deferred != KHO_DEFERRED_RESTORE) {
-		return 0;
-	}
+	if (b->memmap_backing || kho_cfg.deferred != KHO_DEFERRED_RESTORE ||
+	    kho_memmap_adopted(b))
+		return 0;		/* settled at deserialize, or checked at restore */
 	done = init_block_pages(b->phys, b->size, false);
 	write_marker(b->phys, order);
 	return done;
@@ -252,8 +255,7 @@ void kho_init_late(void)
 		.stats = &st,
 	};
 
-	if (!kho_is_revived() ||
-	    (kho_cfg.deferred != KHO_DEFERRED_RESTORE && !kho_memmap_stats.adopted_sections))
+	if (!kho_is_revived() || kho_cfg.deferred != KHO_DEFERRED_RESTORE)
 		return;
 	b = kho_received_blocks(&n);
 	job.fn_arg = (void *)b;
@@ -262,10 +264,8 @@ void kho_init_late(void)
 	padata_do_multithreaded(&job, NULL, nr_cpus_online());
 	kho_stats.late_ns = tsc_to_ns(rdtsc() - t0);
 	kho_stats.late_cpus = (u64)st.workers;
-	if (kho_memmap_stats.adopted_sections)
-		kho_memmap_stats.check_ns = kho_stats.late_ns;
-	pr_info("%s: after SMP on %d CPUs in %llu us: %llu struct pages of %llu preserved blocks initialised, %llu adopted blocks checked\n",
-		kho_cfg.deferred == KHO_DEFERRED_RESTORE ? "restore mode" : "memmap handover", st.workers, (unsigned long long)(kho_stats.late_ns / 1000),
+	pr_info("restore mode: after SMP on %d CPUs in %llu us: %llu struct pages of %llu preserved blocks initialised (%llu handed over, checked at restore)\n",
+		st.workers, (unsigned long long)(kho_stats.late_ns / 1000),
 		(unsigned long long)kho_stats.pages_inited_late, (unsigned long long)n,
 		(unsigned long long)kho_memmap_stats.adopted_blocks);
 }

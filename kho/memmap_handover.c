@@ -25,17 +25,18 @@
  * initialised as usual.  sparse_init() then maps those backings where a
  * fresh memmap would go (sparse_adopt_backing), the rest of each adopted
  * section is initialised as usual, and the blocks' own struct pages are
- * used as they arrive - after a check, per page: no poison, initialised
- * (init_count), the node and zone this kernel gives the pfn, no flag but
- * PG_head (on a head only), _mapcount -1.  Reference counts, compound
- * marks and the private word need no check: the restore writes them.
- * (Blocks below first_deferred_pfn get a fresh init early anyway, which
- * passes the same check.)  The head pages are
- * checked at deserialize (buddy reads a head when it merges a neighbour),
- * every page after SMP on all CPUs (kho_init_late()).  A block that fails
- * is initialised as if nothing had been handed over: its data was never in
+ * used as they arrive.  They are checked when the owner takes a block back
+ * (kho_restore_folio()), the first moment anyone trusts them, per page: no
+ * poison, initialised (init_count), the node and zone this kernel gives
+ * the pfn, no flag but PG_head (on a block's first page only), _mapcount
+ * -1.  Reference counts, compound marks and the private word need no
+ * check: the restore writes them.  Before that only buddy may read a head
+ * (when a neighbour merges), and deserialize has written KHO's marker into
+ * its private word, which no buddy order matches.  A block that fails is
+ * initialised as if nothing had been handed over: its data was never in
  * question, so nothing is lost.  kho.corrupt=memmap damages one struct
- * page on purpose to prove it.
+ * page on purpose to prove it.  (Blocks below first_deferred_pfn get a
+ * fresh init early anyway, which passes the same check.)
  *
  * No Linux has this; kholab -> kholab only.
  */

@@ -18,6 +18,9 @@
 #include <mm/mmzone.h>
 #include <mm/deferred_bg.h>
 #include <mm/memmap_check.h>
+#include <kho/kho_memmap.h>
+#include <kernel/io.h>
+#include <kernel/tsc.h>
 #include <kernel/printk.h>
 
 static u64 lost;
@@ -70,6 +73,21 @@ static bool page_uninitialised(const struct page *p)
 }
 
 /*
+ * check_adopted - a block whose struct pages were handed over is trusted
+ * from here on: check every one of them first (kho/memmap_handover.c), and
+ * initialise the block's struct pages if one fails - its data was never
+ * in question.
+ */
+static void check_adopted(phys_addr_t phys, u64 size, unsigned int order)
+{
+	u64 t0 = rdtsc();
+
+	if (kho_memmap_check_block(phys, order, false))
+		kho_reinit_block(phys, size);
+	__atomic_fetch_add(&kho_memmap_stats.check_ns, tsc_to_ns(rdtsc() - t0), __ATOMIC_RELAXED);
+}
+
+/*
  * check_block - the shared checks; returns the block index or -1 (logged,
  * and counted as lost when the metadata is what went wrong).
  */
@@ -91,6 +109,8 @@ static long check_block(phys_addr_t phys)
 		return -1;
 	}
 	order = (unsigned int)__builtin_ctzll(b[idx].size >> PAGE_SHIFT);
+	if (kho_cfg.deferred != KHO_DEFERRED_UNSAFE && kho_memmap_adopted(&b[idx]))
+		check_adopted(phys, b[idx].size, order);	/* kho.memmap=handover */
 	for (u64 pfn = PHYS_PFN(phys); pfn < PHYS_PFN(phys + b[idx].size); pfn++) {
 		struct page *p = pfn_to_page(pfn);
 

@@ -142,6 +142,13 @@ struct kho_received {
 };
 extern struct kho_received kho_in;
 
+/*
+ * kho_reinit_block - initialise every struct page of the received block at
+ * @phys, @size bytes, and write its marker (kho/deserialize.c): what a
+ * handed-over block that failed its check gets.  Return: pages initialised.
+ */
+u64 kho_reinit_block(phys_addr_t phys, u64 size);
+
 /* The hooks the core calls out to, or NULL (kho_set_hooks(), kho_hooks.h). */
 extern const struct kho_hooks *kho_hooks;
 

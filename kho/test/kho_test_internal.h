@@ -67,6 +67,14 @@ struct kho_test_tables {
 /* kho_test_tables_get - room for @cap entries (fewer if 2^MAX_PAGE_ORDER pages cannot hold them); 0 or -ENOMEM. */
 int kho_test_tables_get(struct kho_test_tables *t, u64 cap);
 
+/*
+ * kho_test_keep - preserve folio @p of @order and list it in @t at *@n with
+ * @csum (xored into *@csum_all); a failure is logged and the folio freed.
+ * Return: 0 or kho_preserve_folio()'s error.
+ */
+int kho_test_keep(struct kho_test_tables *t, u64 *n, struct page *p, unsigned int order,
+		  u64 csum, u64 *csum_all);
+
 /* kho_test_tables_put - give the tables back. */
 void kho_test_tables_put(struct kho_test_tables *t);
 

@@ -442,16 +442,10 @@ static int preserve_random(u64 seed, u64 *n, u64 *budget, u64 *csum_all)
 		if (!p)
 			break;
 		phys = page_to_pfn(p) << PAGE_SHIFT;
-		csum_tab[*n] = kho_test_folio_stream(seed, phys, order, true);
-		err = kho_preserve_folio(p, order);
-		if (err) {
-			pr_err("preserving folio 0x%llx order %u failed (%d)\n", (unsigned long long)phys,
-			       order, err);
-			free_pages(p, order);
+		err = kho_test_keep(&tabs, n, p, order,
+				    kho_test_folio_stream(seed, phys, order, true), csum_all);
+		if (err)
 			return err;
-		}
-		*csum_all ^= csum_tab[*n];
-		folio_tab[(*n)++] = phys | order;
 		*budget += PAGE_SIZE << order;
 	}
 	return 0;
@@ -570,6 +564,25 @@ int kho_test_preserve(u64 gen)
 	pr_info("generation %llu: preserved %llu folios (%llu MiB) and the ledger (%llu entries)\n",
 		(unsigned long long)gen, (unsigned long long)n, (unsigned long long)(budget >> 20),
 		(unsigned long long)ledger->count);
+	return 0;
+}
+
+/* kho_test_keep - see kho_test_internal.h. */
+int kho_test_keep(struct kho_test_tables *t, u64 *n, struct page *p, unsigned int order,
+		  u64 csum, u64 *csum_all)
+{
+	phys_addr_t phys = PFN_PHYS(page_to_pfn(p));
+	int err = kho_preserve_folio(p, order);
+
+	if (err) {
+		pr_err("preserving folio 0x%llx order %u failed (%d)\n", (unsigned long long)phys,
+		       order, err);
+		free_pages(p, order);
+		return err;
+	}
+	t->folio[*n] = phys | order;
+	t->csum[(*n)++] = csum;
+	*csum_all ^= csum;
 	return 0;
 }
 

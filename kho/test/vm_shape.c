@@ -85,24 +85,13 @@ static int preserve_one(u64 seed, struct kho_test_tables *t, u64 *n, unsigned in
 	struct page *p = kho_test_alloc_folio(order, nid, 2);	/* above 1 MiB */
 	phys_addr_t phys;
 	u64 csum = 0;
-	int err;
 
 	if (!p)
 		return -ENOMEM;
 	phys = PFN_PHYS(page_to_pfn(p));
 	if (fill || !sampled_zero(phys, order))
 		csum = kho_test_folio_stream(seed, phys, order, true);
-	err = kho_preserve_folio(p, order);
-	if (err) {
-		pr_err("preserving folio 0x%llx order %u failed (%d)\n", (unsigned long long)phys,
-		       order, err);
-		free_pages(p, order);
-		return err;
-	}
-	t->folio[*n] = phys | order;
-	t->csum[(*n)++] = csum;
-	*csum_all ^= csum;
-	return 0;
+	return kho_test_keep(t, n, p, order, csum, csum_all);
 }
 
 /* kho_test_preserve_vm - see kho_test_internal.h. */

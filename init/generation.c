@@ -29,7 +29,72 @@
 #include <kho/kho_test.h>
 #include <kho/kho_corrupt.h>
 #include <kho/kho_memmap.h>
+#include <kho/luo_client.h>
+#include <kholab/luo_spec.h>
 #include <stdio.h>
+#include <string.h>
+
+/* luo_count_memfds - memfds of the test set in session @name ("all": every one). */
+static u64 luo_count_memfds(const char *name)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < LUO_SPEC_MEMFDS; i++)
+		if (!strcmp(name, "all") || !strcmp(name, luo_spec_session_names[luo_spec_memfds[i].session]))
+			n++;
+	return n;
+}
+
+/*
+ * luo_verdict - check the incoming LUO (kho/luo.c) and end the run if it
+ * is not what this run expects: nothing refused, except in generation 1
+ * of a kho.luo_corrupt= run, which must refuse exactly the damage
+ * generation 0 made; with kho.luo=make every memfd of the test set that
+ * was not dropped must have arrived intact.
+ */
+static void luo_verdict(u64 gen)
+{
+	struct luo_result r;
+	const char *drops = luo_corrupt_drops();
+	bool damaged = luo_cfg.corrupt != LUO_CORRUPT_NONE && gen == 1;
+	u64 want;
+	char why[320];
+	int err = luo_receive(gen, &r);
+
+	if (damaged) {
+		bool as_planned = r.fault.err == luo_corrupt_expected() &&
+			(!strcmp(drops, "all") ? r.top_refused : !r.top_refused && r.refused == 1 &&
+			 !strcmp(r.fault_session, drops));
+
+		if (!as_planned) {
+			snprintf(why, sizeof(why), "kho.luo_corrupt=%s: generation 1 should refuse %s as %s, but %s%s%s",
+				 luo_corrupt_names[luo_cfg.corrupt], strcmp(drops, "all") ? drops : "all of LUO",
+				 luo_err_names[luo_corrupt_expected()],
+				 r.fault.err ? "refused " : "refused nothing", r.fault.err ? luo_err_names[r.fault.err] : "",
+				 r.fault.err ? (r.top_refused ? " (all of LUO)" : " (one session)") : "");
+			kernel_exit(false, why);
+		}
+		pr_info("LUO: kho.luo_corrupt=%s refused as it must be (%s); %s dropped, the rest handed on\n",
+			luo_corrupt_names[luo_cfg.corrupt], luo_err_names[r.fault.err],
+			strcmp(drops, "all") ? drops : "all of LUO");
+	} else if (err) {
+		snprintf(why, sizeof(why), "LUO: generation %llu refused %s (%s): %s",
+			 (unsigned long long)gen, r.top_refused ? "all of LUO" : r.fault_session,
+			 luo_err_names[r.fault.err], r.fault.why);
+		kernel_exit(false, why);
+	}
+	if (luo_cfg.mode != LUO_MODE_MAKE || gen == 0)
+		return;
+	want = luo_count_memfds("all");
+	if (luo_cfg.corrupt != LUO_CORRUPT_NONE)
+		want -= luo_count_memfds(drops);
+	if (r.verified_memfds != want) {
+		snprintf(why, sizeof(why), "kho.luo=make: generation %llu verified %llu memfds of the test set, not %llu%s",
+			 (unsigned long long)gen, (unsigned long long)r.verified_memfds, (unsigned long long)want,
+			 r.found ? "" : " (no \"LUO\" node arrived)");
+		kernel_exit(false, why);
+	}
+}
 
 /* generation_end - see generation.h. */
 void generation_end(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry *map,
@@ -79,6 +144,7 @@ void generation_end(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		}
 		kernel_exit(true, "kho.corrupt=bitflip: the flips were harmless and every preserved byte verified");
 	}
+	luo_verdict(bi->generation);
 	from_kholab = (bi->flags & (KHOLAB_BI_FLAG_KEXEC | KHOLAB_BI_FLAG_BZIMAGE)) == KHOLAB_BI_FLAG_KEXEC;
 	if (kho_rejected_reason() && (kho_handoff_refused() || from_kholab)) {
 		/*
@@ -101,6 +167,7 @@ void generation_end(const struct kholab_bootinfo *bi, const struct kholab_mmap_e
 		return;
 	timeline_begin(PHASE_KHO_PRESERVE);
 	err = kho_test_preserve(bi->generation);
+	err = err ?: luo_send(bi->generation);		/* kho/luo.c: relay, or make the test set */
 	if (kho_cfg.memmap == KHO_MEMMAP_HANDOVER && kparams.kexec_next != KEXEC_NEXT_LINUX)
 		err = err ?: kho_memmap_send();		/* kho/memmap_handover.c: the memmap goes too */
 	err = err ?: kho_finalize(&fdt_phys);		/* kho/handover.c: the wire format */

@@ -16,6 +16,7 @@
 #include <mm/deferred.h>
 #include <kho/kho_boot.h>
 #include <kho/kho_corrupt.h>
+#include <kho/luo_client.h>
 
 struct kernel_params kparams = {
 	.loglevel = LOGLEVEL_DEFAULT,
@@ -113,6 +114,11 @@ static const struct kernel_param param_table[] = {
 	{ .name = "kho.corrupt", .type = PARAM_ENUM, .value = &kho_corrupt_cfg.kind,
 	  .choices = kho_corrupt_names,
 	  .help = "damage the handoff before kexec; the next generation must reject it (docs/robustness.md)" },
+	{ .name = "kho.luo", .type = PARAM_ENUM, .value = &luo_cfg.mode, .choices = luo_mode_names,
+	  .help = "LUO (Linux's Live Update Orchestrator): relay what arrives after checking it; make: also create the LUO test set in generation 0; off: ignore it" },
+	{ .name = "kho.luo_corrupt", .type = PARAM_ENUM, .value = &luo_cfg.corrupt,
+	  .choices = luo_corrupt_names,
+	  .help = "damage the LUO test set kho.luo=make creates, one of 9 ways; generation 1 must refuse exactly that (docs/interop.md)" },
 	{ .name = "kho.corrupt_seed", .type = PARAM_U64, .value = &kho_corrupt_cfg.seed,
 	  .min = 1, .max = ~0ULL, .help = "seed of kho.corrupt=bitflip" },
 	{ .name = "kho.corrupt_bits", .type = PARAM_U64, .value = &kho_corrupt_cfg.bits,

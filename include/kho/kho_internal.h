@@ -121,6 +121,7 @@ struct kho_block {
 	u64 size;
 	bool restored;			/* taken back by its owner (kho/restore.c) */
 	bool memmap_backing;		/* kho.memmap=handover: an adopted memmap's backing */
+	bool luo;			/* claimed by a LUO object (kho/luo.c: one owner each) */
 };
 
 /*

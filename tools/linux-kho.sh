@@ -3,9 +3,10 @@
 #
 # tools/linux-kho.sh - the Linux side of kholab's KHO interop rig.
 #
-#   tools/linux-kho.sh [build]       fetch Debian's linux-source-7.2, build a
-#                                    small KHO-enabled bzImage, our init and
-#                                    its initramfs into a cache (a cache hit
+#   tools/linux-kho.sh [build]       fetch Debian's linux-source-7.2 (or 7.3
+#                                    with --linux 7.3), build a small
+#                                    KHO-enabled bzImage, our init and its
+#                                    initramfs into a cache (a cache hit
 #                                    takes seconds); prints the cache dir
 #   tools/linux-kho.sh run [opts]    boot it under QEMU like run-qemu.sh does
 #                                    and turn the init's verdict into an exit
@@ -13,7 +14,9 @@
 #   tools/linux-kho.sh lpj           print the lpj= word run adds under TCG,
 #                                    for a kernel another program starts
 #
-# tools/linux-kho.sh --help for the options; docs/interop.md for the rig.
+# --linux 7.2|7.3, anywhere on the command line, picks the series for all
+# three.  tools/linux-kho.sh --help for the options; docs/interop.md for
+# the rig.
 #
 # Exit status of build: 0 ready, 2 usage error, 4 environment or build
 # problem (apt, network, compiler, a config option that did not survive).
@@ -26,9 +29,13 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HERE=$ROOT/tools/linux-kho
 EXIT_PASS=0 EXIT_FAIL=1 EXIT_TIMEOUT=3 EXIT_NOVERDICT=4 # 2: usage_error
 
-# Newest first is not the rule: 7.2 is what kholab's kho-v4 targets; 7.3
-# speaks the same kho-v4 and is the fallback when the archive dropped 7.2.
-SERIES_PREFERRED=(7.2 7.3)
+# The Linux series the rig builds: --linux 7.2 (the default; what kholab's
+# kho-v4 was written against) or --linux 7.3 (the same kho-v4, but a
+# receiver that turns every 1 GiB block without preserved memory into
+# scratch).  Each has its own cache entry.  SUITE_FOR names the Debian
+# suite that carries each series' linux-source package.
+SERIES=${KHOLAB_LINUX:-7.2}
+declare -A SUITE_FOR=([7.2]=sid [7.3]=trixie-backports)
 CONFIG_BASE=tinyconfig
 FRAGMENT=$HERE/kho.config
 # Bump when the way the kernel is configured or built changes, so that old
@@ -38,19 +45,25 @@ BASE_CMDLINE="console=ttyS0 kho=on panic=-1 no5lvl"
 
 usage() {
 	cat <<EOF
-usage: tools/linux-kho.sh [build] [--jobs N] [--refresh]
-       tools/linux-kho.sh run [options]
-       tools/linux-kho.sh lpj
+usage: tools/linux-kho.sh [--linux 7.2|7.3] [build] [--jobs N] [--refresh]
+       tools/linux-kho.sh [--linux 7.2|7.3] run [options]
+       tools/linux-kho.sh [--linux 7.2|7.3] lpj
+
+--linux SERIES (anywhere on the command line; default \$KHOLAB_LINUX, else
+7.2): which Linux to build, boot or print lpj= for.  7.2 comes from
+Debian's sid suite, 7.3 from trixie-backports; each has cache entries of
+its own.
 
 build (the default): make sure the cache holds a KHO-enabled Linux:
-  1. apt (with a sources file and lists of its own; the system's apt setup
-     is not touched) downloads linux-source-7.2 from the Debian archive's
-     sid suite (linux-source-7.3 when 7.2 is gone);
+  1. apt (with a sources file and lists of its own, per suite; the system's
+     apt setup is not touched) downloads linux-source-SERIES from that
+     suite of the Debian archive;
   2. extracts the kernel tree;
   3. configures it: $CONFIG_BASE + tools/linux-kho/kho.config, olddefconfig,
      then checks that every fragment line survived;
   4. builds the bzImage;
-  5. builds tools/linux-kho/init.c as a static program;
+  5. builds tools/linux-kho/init.c with its LUO client luo_client.c as one
+     static program;
   6. writes the initramfs archives.
 Everything lands in \$KHOLAB_LINUX_CACHE/linux-<version>-<hash>/ (default
 ~/.cache/kholab); <hash> covers the config base and fragment.  When a
@@ -69,15 +82,27 @@ starts it).  Builds first when needed.
   --append STR         more words for the command line, which starts with
                        "$BASE_CMDLINE"; under TCG the cached kernel also
                        gets lpj=N (the host's TSC rate / CONFIG_HZ) unless
-                       STR has an lpj=, so that no CPU times its delay loop
+                       STR has an lpj=, so that no CPU times its delay loop;
+                       and liveupdate=on when any option gives a kholab.luo=
+                       word and none gives a liveupdate= word
   --next PATH          the first kernel kexecs PATH (a guest path; /kernel
                        is this Linux itself) with the initrd /next.cpio (the
                        initramfs without /kernel) and its own command line
-                       minus the kholab.next* words; the next kernel's init
-                       gives the verdict
+                       minus the kholab.next* words, kholab.luo=1 turned
+                       into kholab.luo=2; the next kernel's init gives the
+                       verdict
   --next-initrd P      initrd for --next: a guest path, or none
   --next-cmdline STR   the next kernel's whole command line
-  --next-append STR    words added to the next kernel's command line
+  --next-append STR    words for the next kernel's command line: they
+                       replace the inherited words with the same key (the
+                       text before "="), the rest are added
+LUO (the Live Update Orchestrator): --append 'kholab.luo=1' preserves the
+test set of include/kholab/luo_spec.h before the kexec, and the next kernel
+(kholab.luo=2) retrieves and checks it and gives the verdict:
+  tools/linux-kho.sh run --append kholab.luo=1 --next /kernel \\
+      --next-append kholab.luo=2 --timeout 240
+kholab.luo_expect=all|none|drop:NAME[,NAME] says what stage 2 must find,
+kholab.luo_skip=NAME[,NAME] what stage 1 leaves out (docs/interop.md).
   --put HOST=GUEST     add the file HOST to the initramfs as GUEST (repeatable),
                        e.g. --put build/kholab.bzImage=/kholab
   --initrd-extra CPIO  append a newc cpio archive to the initramfs (repeatable)
@@ -91,7 +116,8 @@ starts it).  Builds first when needed.
 Environment: KHOLAB_LINUX_CACHE=DIR (cache, default ~/.cache/kholab),
 KHOLAB_DEBIAN_MIRROR=URL (default: the Debian archive the system's apt
 sources name, else http://deb.debian.org/debian), KHOLAB_LINUX_SUITE (default
-sid), KHOLAB_QEMU / KHOLAB_QEMU_BUNDLE (as for run-qemu.sh).
+the series' suite), KHOLAB_LINUX (the default --linux),
+KHOLAB_QEMU / KHOLAB_QEMU_BUNDLE (as for run-qemu.sh).
 
 Exit status: build: 0 ready, 2 usage, 4 environment or build problem.
 run: 0 pass, 1 fail, 2 usage, 3 timeout, 4 no verdict or build problem.
@@ -139,14 +165,17 @@ debian_mirror() {
 	echo "${u%/}"
 }
 
-apt_dir=$cache/apt
+# suite -> the Debian suite to fetch $SERIES from.
+suite() { echo "${KHOLAB_LINUX_SUITE:-${SUITE_FOR[$SERIES]}}"; }
+
 # apt-get/apt-cache options: a sources file, lists and caches of our own.
 apt_opts=()
 apt_setup() {
+	apt_dir=$cache/apt/$(suite)
 	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg signed=''
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
 	[ ! -f "$keyring" ] || signed="[signed-by=$keyring] "
-	echo "deb ${signed}$(debian_mirror) ${KHOLAB_LINUX_SUITE:-sid} main" >"$apt_dir/sources.list"
+	echo "deb ${signed}$(debian_mirror) $(suite) main" >"$apt_dir/sources.list"
 	apt_opts=(-o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o Dir::Etc::sourceparts=-
 		-o "Dir::State::lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
 		-o "Dir::Cache::archives=$apt_dir/cache/archives")
@@ -164,17 +193,12 @@ apt_candidate() {
 
 # newest_cached -> the newest finished cache entry for this config, or nothing.
 newest_cached() {
-	local h s d best=''
+	local h d best=''
 	h=$(config_hash)
-	for s in "${SERIES_PREFERRED[@]}"; do
-		best=$(for d in "$cache"/linux-"$s".*-"$h"; do
-			[ -f "$d/.complete" ] && basename "$d"
-		done | sort -V | tail -n1)
-		if [ -n "$best" ]; then
-			echo "$cache/$best"
-			return
-		fi
-	done
+	best=$(for d in "$cache"/linux-"$SERIES".*-"$h"; do
+		[ -f "$d/.complete" ] && basename "$d"
+	done | sort -V | tail -n1)
+	[ -z "$best" ] || echo "$cache/$best"
 }
 
 # lock_cache - hold $cache/.lock (fd 9) so that two builds do not race.
@@ -211,28 +235,22 @@ tick_while() {
 
 # fetch_source -> sets $ver (e.g. 7.2.13), $srcdir (an extracted tree).
 fetch_source() {
-	local s pkg='' cand='' deb d tmp tarball pid
+	local pkg='' cand='' deb d tmp tarball pid
 	command -v apt-get >/dev/null 2>&1 ||
 		fatal 4 "apt-get not found: this needs a Debian/Ubuntu host (or a cache entry made elsewhere, in KHOLAB_LINUX_CACHE)"
 	apt_setup
-	step 1 "apt-get update: ${KHOLAB_LINUX_SUITE:-sid} from $(debian_mirror) (private lists in $apt_dir)"
+	step 1 "apt-get update: $(suite) from $(debian_mirror) (private lists in $apt_dir)"
 	# --error-on=any: a mirror that cannot be reached is an error, not a warning.
 	apt-get "${apt_opts[@]}" --error-on=any update >"$apt_dir/update.log" 2>&1 &
 	pid=$!
 	tick_while "$pid" "apt-get update"
 	if ! wait "$pid"; then
 		tail -n 5 "$apt_dir/update.log" >&2
-		fatal 4 "apt-get update failed (no network, or the mirror lacks ${KHOLAB_LINUX_SUITE:-sid}); full output in $apt_dir/update.log. Set KHOLAB_DEBIAN_MIRROR to another Debian archive"
+		fatal 4 "apt-get update failed (no network, or the mirror lacks $(suite)); full output in $apt_dir/update.log. Set KHOLAB_DEBIAN_MIRROR to another Debian archive"
 	fi
-	for s in "${SERIES_PREFERRED[@]}"; do
-		cand=$(apt_candidate "linux-source-$s")
-		if [ -n "$cand" ]; then
-			pkg=linux-source-$s
-			break
-		fi
-		say "apt offers no linux-source-$s"
-	done
-	[ -n "$pkg" ] || fatal 4 "apt offers none of: ${SERIES_PREFERRED[*]/#/linux-source-} in ${KHOLAB_LINUX_SUITE:-sid}"
+	cand=$(apt_candidate "linux-source-$SERIES")
+	[ -n "$cand" ] && pkg=linux-source-$SERIES ||
+		fatal 4 "apt offers no linux-source-$SERIES in $(suite) of $(debian_mirror) (KHOLAB_LINUX_SUITE names another suite)"
 	ver=${cand%%-*}
 	ver=${ver%%+*}
 	say "using $pkg $cand (Linux $ver)"
@@ -380,19 +398,25 @@ build_kernel() {
 	rm -rf "$obj"
 }
 
+# The sources of /init: the init program, its LUO client and the kholab
+# headers that client uses (the LUO test set and layouts).
+INIT_SOURCES=("$HERE/init.c" "$HERE/luo_client.c" "$HERE/luo_client.h"
+	"$ROOT/include/kholab/luo_spec.h" "$ROOT/include/kholab/luo_abi.h"
+	"$ROOT/include/kholab/types.h")
+
 # build_initramfs DIR - (re)build DIR/init and the two archives unless they
-# match init.c, mkcpio.py and the bzImage already.
+# match INIT_SOURCES, mkcpio.py and the bzImage already.
 build_initramfs() {
 	local d=$1 key base
-	key=$(sha_of "$HERE/init.c" "$HERE/mkcpio.py" "$d/bzImage")
+	key=$(sha_of "${INIT_SOURCES[@]}" "$HERE/mkcpio.py" "$d/bzImage")
 	if [ "$(cat "$d/initramfs.key" 2>/dev/null)" = "$key" ]; then
 		return 0
 	fi
-	step 5 "building tools/linux-kho/init.c (static)"
-	gcc -std=c11 -D_GNU_SOURCE -static -Os -s -Wall -Wextra -Werror \
-		-o "$d/init" "$HERE/init.c" >"$d/init.log" 2>&1 || {
+	step 5 "building tools/linux-kho/init.c and luo_client.c (static)"
+	gcc -std=c11 -D_GNU_SOURCE -static -Os -s -Wall -Wextra -Werror -I "$ROOT/include" \
+		-o "$d/init" "$HERE/init.c" "$HERE/luo_client.c" >"$d/init.log" 2>&1 || {
 		cat "$d/init.log" >&2
-		fatal 4 "compiling tools/linux-kho/init.c failed (is libc6-dev, with libc.a, installed? scripts/deps.sh)"
+		fatal 4 "compiling tools/linux-kho/init.c and luo_client.c failed (is libc6-dev, with libc.a, installed? scripts/deps.sh)"
 	}
 	step 6 "writing the initramfs archives"
 	base=(dir:/dev nod:/dev/console:0600:c:5:1 nod:/dev/kmsg:0600:c:1:11
@@ -526,10 +550,39 @@ run_images() {
 	fi
 }
 
+# has_key KEY WORD... - true when one of the WORDs is KEY or starts KEY=.
+has_key() {
+	local k=$1 w
+	shift
+	for w in "$@"; do
+		[ "$w" != "$k" ] && [ "${w%%=*}" != "$k" ] || return 0
+	done
+	return 1
+}
+
+# next_words BASE APPEND -> the next kernel's command line for
+# --next-append: BASE's words, minus those whose key (the text before "=")
+# APPEND sets again, with kholab.luo=1 turned into kholab.luo=2 (as the
+# init does when it derives the line itself), then APPEND.
+next_words() {
+	local w out=''
+	local -a base add
+	read -ra base <<<"$1"
+	read -ra add <<<"$2"
+	for w in "${base[@]+"${base[@]}"}"; do
+		! has_key "${w%%=*}" "${add[@]+"${add[@]}"}" || continue
+		[ "$w" != kholab.luo=1 ] || w=kholab.luo=2
+		out+="${out:+ }$w"
+	done
+	echo "$out${2:+ $2}"
+}
+
 # run_cmdline - QEMU, the accelerator, the CPU model, the kernel command
-# line (lpj= under TCG, the kholab.next* words) and the serial log file.
+# line (lpj= under TCG, liveupdate=on for the LUO client, the kholab.next*
+# words) and the serial log file.
 run_cmdline() {
 	local lpj
+	local -a words
 	layout_find_qemu "$ROOT"
 	layout_accel
 	if [ -z "$cpu_model" ]; then
@@ -542,10 +595,23 @@ run_cmdline() {
 		lpj=$(tcg_lpj "$dir")
 		[ -z "$lpj" ] || append="${append:+$append }$lpj"
 	fi
+	# The LUO client needs liveupdate=on in both kernels: add it to the
+	# first command line (the next one inherits it) when any kholab.luo
+	# word is given and no liveupdate= is.
+	read -ra words <<<"$append $next_append $next_cmdline"
+	if has_key kholab.luo "${words[@]+"${words[@]}"}" && ! has_key liveupdate "${words[@]+"${words[@]}"}"; then
+		append="${append:+$append }liveupdate=on"
+	fi
+	if [ -n "$next_cmdline" ]; then
+		read -ra words <<<"$next_cmdline"
+		if has_key kholab.luo "${words[@]}" && ! has_key liveupdate "${words[@]}"; then
+			next_cmdline+=" liveupdate=on"
+		fi
+	fi
 	cmdline="$BASE_CMDLINE${append:+ $append}"
 	if [ -n "$next" ]; then
 		[ -n "$next_initrd" ] || next_initrd=/next.cpio
-		[ -z "$next_append" ] || next_cmdline="$cmdline $next_append"
+		[ -z "$next_append" ] || next_cmdline=$(next_words "$cmdline" "$next_append")
 		cmdline+=" kholab.next=$next kholab.next_initrd=$next_initrd"
 		[ -z "$next_cmdline" ] || cmdline+=" kholab.next_cmdline=\"$next_cmdline\""
 	fi
@@ -635,6 +701,20 @@ run_main() {
 }
 
 # ------------------------------------------------------------------ main
+
+# --linux 7.2|7.3 may stand anywhere on the command line (for build, run
+# and lpj alike); take it out before the command's own options are read.
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--linux=*) SERIES=${1#--linux=}; shift ;;
+	--linux) need_arg "$1" $#; SERIES=$2; shift 2 ;;
+	*) args+=("$1"); shift ;;
+	esac
+done
+set -- ${args[@]+"${args[@]}"}
+[ -n "${SUITE_FOR[$SERIES]:-}" ] ||
+	usage_error "--linux '$SERIES' is not a series the rig builds (7.2 or 7.3)"
 
 cmd=build
 case ${1:-} in

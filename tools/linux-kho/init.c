@@ -12,6 +12,11 @@
  *                           in the kernel log and report it through QEMU's
  *                           isa-debug-exit port (Linux as receiver).
  *
+ * With kholab.luo=1 it first preserves the LUO test set through
+ * /dev/liveupdate (luo_client.c, stage 1) and keeps its fds open until the
+ * kexec; with kholab.luo=2 the LUO client's stage 2 (retrieve and check)
+ * gives the verdict instead of test_kho.
+ *
  * Every line it prints starts with "kho-init: ".  It never hangs: a missing
  * test_kho line becomes a fail verdict after kholab.wait seconds, and every
  * error path ends in a fail verdict.
@@ -32,6 +37,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "luo_client.h"
 
 /* QEMU's isa-debug-exit device, as kholab uses it (include/kholab/exitcodes.h):
  * QEMU exits with status (value << 1) | 1, i.e. 33 for pass and 35 for fail. */
@@ -62,6 +69,10 @@ struct init_args {
 	bool have_next_cmdline;
 	bool verdict;		/* kholab.verdict=1 */
 	long wait_s;		/* kholab.wait= */
+	int luo;		/* kholab.luo=1|2: the LUO client's stage, 0 none */
+	char luo_skip[256];	/* kholab.luo_skip= */
+	char luo_shmem[32];	/* kholab.luo_shmem= */
+	char luo_expect[256];	/* kholab.luo_expect= */
 };
 
 /* say - print one "kho-init: " line on the console (stdout, unbuffered). */
@@ -181,7 +192,10 @@ static int copy_value(char *dst, size_t size, const char *value)
 
 /* parse_args - fill A from the command line CMDLINE.  Without
  * kholab.next_cmdline, the next command line is CMDLINE minus every
- * kholab.next* word.  Returns 0 or a negative errno (a value too long). */
+ * kholab.next* word, with kholab.luo=1 turned into kholab.luo=2 (the next
+ * kernel checks what this one preserved; a stage 1 never runs twice).
+ * Returns 0 or a negative errno: ENAMETOOLONG for a value too long,
+ * EINVAL for a kholab.luo= other than 1 or 2. */
 static int parse_args(const char *cmdline, struct init_args *a)
 {
 	static char word[CMDLINE_MAX];
@@ -208,23 +222,40 @@ static int parse_args(const char *cmdline, struct init_args *a)
 			a->wait_s = strtol(word + 12, NULL, 10);
 			if (a->wait_s < 1)
 				a->wait_s = DEFAULT_WAIT_S;
+		} else if (!strncmp(word, "kholab.luo=", 11)) {
+			a->luo = !strcmp(word + 11, "1") ? 1 : !strcmp(word + 11, "2") ? 2 : -1;
+			r = a->luo < 0 ? -EINVAL : 0;
+		} else if (!strncmp(word, "kholab.luo_skip=", 16)) {
+			r = copy_value(a->luo_skip, sizeof(a->luo_skip), word + 16);
+		} else if (!strncmp(word, "kholab.luo_shmem=", 17)) {
+			r = copy_value(a->luo_shmem, sizeof(a->luo_shmem), word + 17);
+		} else if (!strncmp(word, "kholab.luo_expect=", 18)) {
+			r = copy_value(a->luo_expect, sizeof(a->luo_expect), word + 18);
 		}
 		if (r < 0)
 			err = r;
 	}
 	if (a->have_next_cmdline)
 		return err;
-	/* Derive: the raw words, quotes kept, except kholab.next*. */
+	/* Derive: the raw words, quotes kept, except kholab.next*; a
+	 * kholab.luo=1 becomes kholab.luo=2. */
 	pos = 0;
 	while ((r = next_word(cmdline, &pos, &start, &end, word, sizeof(word))) != 0) {
+		const char *src = cmdline + start;
+		size_t len = end - start;
+
 		if (r > 0 && !strncmp(word, "kholab.next", 11))
 			continue;
-		if (out + (end - start) + 2 > sizeof(a->next_cmdline))
+		if (r > 0 && !strcmp(word, "kholab.luo=1")) {
+			src = "kholab.luo=2";
+			len = strlen(src);
+		}
+		if (out + len + 2 > sizeof(a->next_cmdline))
 			return -ENAMETOOLONG;
 		if (out)
 			a->next_cmdline[out++] = ' ';
-		memcpy(a->next_cmdline + out, cmdline + start, end - start);
-		out += end - start;
+		memcpy(a->next_cmdline + out, src, len);
+		out += len;
 	}
 	a->next_cmdline[out] = '\0';
 	return err;
@@ -258,7 +289,8 @@ static void klog_note(struct klog_state *k, const char *msg)
 	else if (strstr(msg, "test_kho: failed to retrieve"))
 		k->retrieve_failed = true;
 	else
-		echo = !strncmp(msg, "KHO: ", 5) || !strncmp(msg, "test_kho: ", 10);
+		echo = !strncmp(msg, "KHO: ", 5) || !strncmp(msg, "test_kho: ", 10) ||
+		       !strncmp(msg, "luo: ", 5) || !strncmp(msg, "memfd_luo: ", 11);
 	if (echo)
 		say("kernel log: %s", msg);
 }
@@ -310,9 +342,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* run_verdict - wait up to A->wait_s seconds for test_kho's restore line and
- * finish with its verdict. */
-static _Noreturn void run_verdict(struct klog_state *k, const struct init_args *a)
+/* test_kho_verdict - wait up to A->wait_s seconds for test_kho's restore
+ * line; true for a pass, with the reason in *WHY either way. */
+static bool test_kho_verdict(struct klog_state *k, const struct init_args *a, const char **why)
 {
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	double deadline = now_s() + (double)a->wait_s;
@@ -323,7 +355,8 @@ static _Noreturn void run_verdict(struct klog_state *k, const struct init_args *
 		err = klog_drain(k);
 		if (err) {
 			say("reading /dev/kmsg failed: %s", strerror(-err));
-			finish(false, "cannot read the kernel log");
+			*why = "cannot read the kernel log";
+			return false;
 		}
 		if (klog_decided(k) || now_s() >= deadline)
 			break;
@@ -331,14 +364,61 @@ static _Noreturn void run_verdict(struct klog_state *k, const struct init_args *
 	}
 	if (!k->handover_found)
 		say("no 'KHO: found kexec handover data.' line: this kernel received no KHO handoff");
+	*why = "test_kho: KHO restore succeeded";
 	if (k->restore_ok && !k->restore_failed)
-		finish(true, "test_kho: KHO restore succeeded");
-	if (k->restore_failed)
-		finish(false, "test_kho: KHO restore failed");
-	if (k->retrieve_failed)
-		finish(false, "test_kho could not retrieve its kho_test subtree");
+		return true;
+	if (k->restore_failed) {
+		*why = "test_kho: KHO restore failed";
+		return false;
+	}
+	if (k->retrieve_failed) {
+		*why = "test_kho could not retrieve its kho_test subtree";
+		return false;
+	}
 	say("no 'test_kho: KHO restore succeeded|failed' line within %ld s", a->wait_s);
-	finish(false, "test_kho gave no verdict (is kho=on set, CONFIG_TEST_KEXEC_HANDOVER built in, and a handoff with kho_test received?)");
+	*why = "test_kho gave no verdict (is kho=on set, CONFIG_TEST_KEXEC_HANDOVER built in, and a handoff with kho_test received?)";
+	return false;
+}
+
+/* run_verdict - finish with test_kho's verdict. */
+static _Noreturn void run_verdict(struct klog_state *k, const struct init_args *a)
+{
+	const char *why;
+	bool pass = test_kho_verdict(k, a, &why);
+
+	finish(pass, why);
+}
+
+/* run_luo - the LUO client's stage A->luo.  Stage 1 returns when the test
+ * set is preserved and a kexec (or test_kho's verdict) follows; alone, and
+ * on any failure, it finishes.  Stage 2 always finishes: its result is the
+ * verdict, and with an explicit kholab.verdict=1 test_kho's too. */
+static void run_luo(struct klog_state *k, const struct init_args *a)
+{
+	static char why[1024], both[1400];
+	struct luo_words w = { a->luo, a->luo_skip, a->luo_shmem, a->luo_expect };
+	const char *tk;
+	int r;
+
+	klog_drain(k);
+	if (a->luo == 1) {
+		r = luo_stage1(&w, why, sizeof(why));
+		klog_drain(k);
+		if (r != 0)
+			finish(false, why);
+		if (!a->next[0] && !a->verdict)
+			finish(true, why);
+		return;
+	}
+	if (a->next[0])
+		say("kholab.luo=2: this kernel gives the verdict; kholab.next=%s is not kexeced", a->next);
+	r = luo_stage2(&w, why, sizeof(why));
+	klog_drain(k);
+	if (r != 0 || !a->verdict)
+		finish(r == 0, why);
+	r = test_kho_verdict(k, a, &tk);
+	snprintf(both, sizeof(both), "%s; %s", why, tk);
+	finish(r, both);
 }
 
 /* run_next - kexec_file_load A->next (with A->next_initrd, or none) and the
@@ -401,13 +481,15 @@ int main(void)
 	}
 	say("command line: %s", cmdline);
 	if ((err = parse_args(cmdline, &args)) != 0) {
-		say("a kholab.* value is too long: %s", strerror(-err));
+		say("%s", err == -EINVAL ? "kholab.luo= takes 1 or 2" : "a kholab.* value is too long");
 		finish(false, "bad command line");
 	}
 	if ((err = klog_open(&klog)) != 0) {
 		say("cannot open /dev/kmsg: %s", strerror(-err));
 		finish(false, "cannot read the kernel log");
 	}
+	if (args.luo)
+		run_luo(&klog, &args);
 	if (args.next[0] && !args.verdict)
 		run_next(&klog, &args);
 	run_verdict(&klog, &args);

@@ -96,13 +96,6 @@ starts it).  Builds first when needed.
   --next-append STR    words for the next kernel's command line: they
                        replace the inherited words with the same key (the
                        text before "="), the rest are added
-LUO (the Live Update Orchestrator): --append 'kholab.luo=1' preserves the
-test set of include/kholab/luo_spec.h before the kexec, and the next kernel
-(kholab.luo=2) retrieves and checks it and gives the verdict:
-  tools/linux-kho.sh run --append kholab.luo=1 --next /kernel \\
-      --next-append kholab.luo=2 --timeout 240
-kholab.luo_expect=all|none|drop:NAME[,NAME] says what stage 2 must find,
-kholab.luo_skip=NAME[,NAME] what stage 1 leaves out (docs/interop.md).
   --put HOST=GUEST     add the file HOST to the initramfs as GUEST (repeatable),
                        e.g. --put build/kholab.bzImage=/kholab
   --initrd-extra CPIO  append a newc cpio archive to the initramfs (repeatable)
@@ -112,6 +105,14 @@ kholab.luo_skip=NAME[,NAME] what stage 1 leaves out (docs/interop.md).
   --quiet              do not copy the serial console to stdout
   -v, --verbose        print the QEMU command line
   -h, --help           this text
+
+LUO (the Live Update Orchestrator): --append 'kholab.luo=1' preserves the
+test set of include/kholab/luo_spec.h before the kexec, and the next kernel
+(kholab.luo=2) retrieves and checks it and gives the verdict:
+  tools/linux-kho.sh run --append kholab.luo=1 --next /kernel \\
+      --next-append kholab.luo=2 --timeout 240
+kholab.luo_expect=all|none|drop:NAME[,NAME] says what stage 2 must find,
+kholab.luo_skip=NAME[,NAME] what stage 1 leaves out (docs/interop.md).
 
 Environment: KHOLAB_LINUX_CACHE=DIR (cache, default ~/.cache/kholab),
 KHOLAB_DEBIAN_MIRROR=URL (default: the Debian archive the system's apt

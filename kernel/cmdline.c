@@ -64,8 +64,10 @@ static int find_word(struct slice s, const char *const *words, bool icase)
 /*
  * next_word - split the word starting at or after @s into @key and @val;
  * *@has_val tells whether there was an '='.  A value starting with '"'
- * runs to the next '"' (or the end).  Returns where to continue, or NULL
- * at the end of the line.
+ * runs to the next '"' (or the end), one starting with '\'' to the next
+ * '\'' (so a Linux command line, where only '"' groups, can carry a
+ * kholab word with spaces inside its own quotes).  Returns where to
+ * continue, or NULL at the end of the line.
  */
 static const char *next_word(const char *s, struct slice *key, struct slice *val,
 			     bool *has_val)
@@ -84,9 +86,11 @@ static const char *next_word(const char *s, struct slice *key, struct slice *val
 	if (!*has_val)
 		return s;
 	s++;
-	if (*s == '"') {
+	if (*s == '"' || *s == '\'') {
+		char q = *s;
+
 		val->p = ++s;
-		while (*s && *s != '"')
+		while (*s && *s != q)
 			s++;
 		val->len = (size_t)(s - val->p);
 		return *s ? s + 1 : s;

@@ -353,6 +353,12 @@ static void test_quoted_values(void **state)
 	assert_string_equal(opt_name, "x y");
 	assert_int_equal(parse("selftest=\"no such\""), 1);
 	assert_true(shim_log_contains("bad value 'no such' for 'selftest'"));
+	/* single quotes group too, and each kind holds the other */
+	assert_int_equal(parse("name='a \"b' debug"), 0);
+	assert_string_equal(opt_name, "a \"b");
+	assert_true(opt_debug);
+	assert_int_equal(parse("name=\"x'y\""), 0);
+	assert_string_equal(opt_name, "x'y");
 }
 
 /* A later occurrence of a key overrides an earlier one. */

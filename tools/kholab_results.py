@@ -134,18 +134,19 @@ class Results:
         if not gens:
             return []
         out = ["gen  memmap      deferred_ms  kho.deferred  abi     folios  restored  lost  "
-               "mism  linux         deser_ms  kexec"]
+               "mism  linux         luo              deser_ms  kexec"]
         for g in sorted(gens):
             e = gens[g]
             m, r, k = e.get("memmap", {}), e.get("kho_restore", {}), e.get("kexec")
+            lu = e.get("luo")
             to = k and ("Linux" if k.get("next") == "linux" else "gen %s" % k.get("to_gen"))
             kexec = "-> %s (%s blocks, %s)" % (to, k.get("preserved_blocks"),
                                                   k.get("abi", "?")) if k else "-"
             abi = r.get("abi", "-")
-            out.append("%-4d %-11s %-12s %-13s %-7s %-7s %-9s %-5s %-5s %-13s %-9s %s" % (
+            out.append("%-4d %-11s %-12s %-13s %-7s %-7s %-9s %-5s %-5s %-13s %-16s %-9s %s" % (
                 g, m.get("strategy", "-"), _ms(m.get("deferred_ns")), r.get("strategy", "-"),
                 "-" if abi == "none" else abi, r.get("folios", "-"), r.get("restored", "-"),
-                r.get("lost", "-"), r.get("mismatches", "-"), _linux(r),
+                r.get("lost", "-"), r.get("mismatches", "-"), _linux(r), _luo(lu),
                 _ms(r.get("deserialize_ns")), kexec))
         return out
 
@@ -174,6 +175,19 @@ def _linux(r):
         return "-"
     return "%s/%s %s" % (r.get("linux_restored", "?"), r.get("linux_folios", "?"),
                          "ok" if r.get("linux_ok") else "FAILED")
+
+
+def _luo(ev):
+    """A luo event as "2s 6m 296f ok" (sessions, memfds verified, folios,
+    then ok or the refusal's kind), "off" with kho.luo=off, "-" when no
+    "LUO" node arrived."""
+    if not ev or not ev.get("found"):
+        return "-"
+    if ev.get("mode") == "off":
+        return "off"
+    return "%ss %sm %sf %s" % (ev.get("sessions", "?"), ev.get("verified_memfds", "?"),
+                              ev.get("folios", "?"),
+                              "ok" if ev.get("fault", "ok") == "ok" else "-" + str(ev.get("fault")))
 
 
 def _ms(v):

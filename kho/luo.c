@@ -27,6 +27,7 @@
 #include <kho/luo_client.h>
 #include <kho/kho.h>
 #include <kho/kho_internal.h>
+#include <kholab/kho_abi.h>
 #include <kholab/luo_spec.h>
 #include <mm/memblock.h>
 #include <kernel/layout.h>
@@ -346,6 +347,12 @@ int luo_send(u64 gen)
 
 	if (luo_cfg.mode == LUO_MODE_OFF)
 		return 0;
+	if ((luo_relay_active() || (luo_cfg.mode == LUO_MODE_MAKE && gen == 0)) &&
+	    strcmp(kho_abi_send()->compatible, KHO_V4_COMPATIBLE)) {
+		pr_err("generation %llu writes %s, which cannot carry a \"LUO\" blob (only kho-v4 records blob sizes); LUO is not handed on and the kexec is off\n",
+		       (unsigned long long)gen, kho_abi_send()->compatible);
+		return -EINVAL;
+	}
 	err = luo_relay_send(gen);
 	if (!err && luo_cfg.mode == LUO_MODE_MAKE && gen == 0)
 		err = luo_make_send(gen);

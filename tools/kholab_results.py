@@ -134,7 +134,7 @@ class Results:
         if not gens:
             return []
         out = ["gen  memmap      deferred_ms  kho.deferred  abi     folios  restored  lost  "
-               "mism  linux         luo              deser_ms  kexec"]
+               "mism  linux         luo                   deser_ms  kexec"]
         for g in sorted(gens):
             e = gens[g]
             m, r, k = e.get("memmap", {}), e.get("kho_restore", {}), e.get("kexec")
@@ -143,7 +143,7 @@ class Results:
             kexec = "-> %s (%s blocks, %s)" % (to, k.get("preserved_blocks"),
                                                   k.get("abi", "?")) if k else "-"
             abi = r.get("abi", "-")
-            out.append("%-4d %-11s %-12s %-13s %-7s %-7s %-9s %-5s %-5s %-13s %-16s %-9s %s" % (
+            out.append("%-4d %-11s %-12s %-13s %-7s %-7s %-9s %-5s %-5s %-13s %-21s %-9s %s" % (
                 g, m.get("strategy", "-"), _ms(m.get("deferred_ns")), r.get("strategy", "-"),
                 "-" if abi == "none" else abi, r.get("folios", "-"), r.get("restored", "-"),
                 r.get("lost", "-"), r.get("mismatches", "-"), _linux(r), _luo(lu),
@@ -178,16 +178,17 @@ def _linux(r):
 
 
 def _luo(ev):
-    """A luo event as "2s 6m 296f ok" (sessions, memfds verified, folios,
-    then ok or the refusal's kind), "off" with kho.luo=off, "-" when no
-    "LUO" node arrived."""
+    """A luo event as "2s 6f 296F 67M ok" (sessions, files, folios and
+    their MiB accepted, then ok or the refusal's kind), "off" with
+    kho.luo=off, "-" when no "LUO" node arrived."""
     if not ev or not ev.get("found"):
         return "-"
     if ev.get("mode") == "off":
         return "off"
-    return "%ss %sm %sf %s" % (ev.get("sessions", "?"), ev.get("verified_memfds", "?"),
-                              ev.get("folios", "?"),
-                              "ok" if ev.get("fault", "ok") == "ok" else "-" + str(ev.get("fault")))
+    mib = ev.get("folio_bytes")
+    return "%ss %sf %sF %sM %s" % (ev.get("sessions", "?"), ev.get("files", "?"), ev.get("folios", "?"),
+                                  mib >> 20 if isinstance(mib, int) else "?",
+                                  "ok" if ev.get("fault", "ok") == "ok" else "-" + str(ev.get("fault")))
 
 
 def _ms(v):

@@ -68,8 +68,7 @@ build (the default): make sure the cache holds a KHO-enabled Linux:
 Everything lands in \$KHOLAB_LINUX_CACHE/linux-<version>-<hash>/ (default
 ~/.cache/kholab); <hash> covers the config base and fragment.  When a
 finished entry exists no network is used.  The last stdout line is its path.
-  --jobs N       make -jN (default: the number of CPUs)
-  --refresh      ask apt for a newer linux-source even when one is cached
+  --jobs N  make -jN (default: the CPUs)   --refresh  ask apt for a newer one
 
 run: boot that Linux under QEMU (q35, SeaBIOS -kernel/-initrd, serial
 console, isa-debug-exit at 0xf4); the init program in the initramfs reports

@@ -112,12 +112,14 @@ RUNS ?= 20
 stress: all
 	tools/stress.py --runs $(RUNS) $(if $(SEED),--seed $(SEED)) $(if $(BOOT),--boot $(BOOT))
 
-# linux-kho: Debian's Linux 7.2 with KHO, test_kho and the rig's init, built
-# once into ~/.cache/kholab (tools/linux-kho.sh); interop: the scenarios of
-# group interop, kholab's KHO against that Linux (docs/interop.md).
+# linux-kho: Debian's Linux 7.2 and 7.3 with KHO, LUO, test_kho and the
+# rig's init, built once each into ~/.cache/kholab (tools/linux-kho.sh);
+# interop: the scenarios of group interop, kholab's KHO against those
+# Linux kernels (docs/interop.md).
 .PHONY: linux-kho interop
 linux-kho:
-	tools/linux-kho.sh build
+	tools/linux-kho.sh --linux 7.2 build
+	tools/linux-kho.sh --linux 7.3 build
 
 interop:
 	$(Q)python3 tests/run_tests.py -g interop

@@ -22,9 +22,14 @@
  * caller's map_page_ok (outside scratch and the handoff), and no page may
  * be reached twice (a shared subtree would list its blocks twice, a
  * pointer back up would loop).  Root entries above 3 would give keys of
- * 2^53 or more; key 0 has no order bit; orders above KHO_V4_MAX_ORDER are
- * refused.  The walker allocates nothing and prints nothing: the first
- * defect is described in a struct kho_walk_defect.
+ * 2^53 or more; key 0 has no order bit.  Every order a key can carry up to
+ * KHO_V4_MAX_ORDER (51) is taken: Linux's kho_preserve_pages() splits a
+ * range by alignment and length only, so a large aligned range arrives as
+ * one block of order 16, 18 or more.  Order 52 (key 1) is a block of
+ * 2^64 bytes and refused here; whether a block of a lower order fits in
+ * RAM is the caller's check (kho/validate.c), as for any block.  The
+ * walker allocates nothing and prints nothing: the first defect is
+ * described in a struct kho_walk_defect.
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
@@ -205,7 +210,9 @@ static int walk_leaf(struct walk *w, const u64 *bits, u64 prefix)
 			if (kho_v4_key_decode(key, &phys, &order))
 				return defect(w, -EINVAL, "radix tree key 0 (no order bit)", key);
 			if (order > KHO_V4_MAX_ORDER)
-				return defect(w, -EINVAL, "preserved block order above what kholab takes", order);
+				return defect(w, -EINVAL,
+					      "preserved block order above 51 (larger than the 64-bit address space)",
+					      order);
 			if (__builtin_add_overflow(phys, (PAGE_SIZE << order) - 1, &last))
 				return defect(w, -EINVAL, "preserved block past the end of memory", phys);
 			if (!w->ops->block)

@@ -269,6 +269,32 @@ static int validate_scratch(const struct kho_data *kd)
 	return 0;
 }
 
+/*
+ * reject_outside_ram - a block that is not inside one memory region.  A
+ * block of the buddy allocator's orders keeps the short message; a larger
+ * one (Linux sends any order, kho/abi_v4.c) says its order and size, and
+ * whether both its ends are RAM on two different nodes (a hole between
+ * them, or a node boundary inside) rather than memory missing.
+ * Returns -EINVAL.
+ */
+static int reject_outside_ram(const struct kho_block *b)
+{
+	static char msg[112];
+	unsigned int order = (unsigned int)__builtin_ctzll(b->size >> PAGE_SHIFT);
+	u64 last = b->phys + b->size - 1;
+
+	if (order <= KHO_MAX_ORDER)
+		return reject("preserved block outside RAM", b->phys);
+	if (memblock_is_memory(b->phys) && memblock_is_memory(last) &&
+	    early_pfn_to_nid(PHYS_PFN(b->phys)) != early_pfn_to_nid(PHYS_PFN(last)))
+		snprintf(msg, sizeof(msg), "preserved block of order %u (%llu MiB) is not RAM of one node throughout",
+			 order, (unsigned long long)(b->size >> 20));
+	else
+		snprintf(msg, sizeof(msg), "preserved block of order %u (%llu MiB) does not fit in RAM",
+			 order, (unsigned long long)(b->size >> 20));
+	return reject(msg, b->phys);
+}
+
 /* validate_blocks - every block against RAM, scratch, the kernel's own data and each other. */
 static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_data *kd)
 {
@@ -287,7 +313,7 @@ static int validate_blocks(const struct kholab_bootinfo *bi, const struct kho_da
 		const struct kho_block *b = &kho_in.blocks[i];
 
 		if (!ram_present(b->phys, b->size))	/* not read here */
-			return reject("preserved block outside RAM", b->phys);
+			return reject_outside_ram(b);
 		for (size_t k = 0; k < ARRAY_SIZE(keep); k++)
 			if (overlaps(b->phys, b->size, keep[k].a, keep[k].l))
 				return reject(keep[k].what, b->phys);
@@ -428,11 +454,16 @@ static int validate(const struct kholab_bootinfo *bi, const struct kho_data *kd)
 /* trust - the handoff passed: scratch becomes the only memory memblock hands out. */
 static void trust(const struct kho_data *kd)
 {
+	const struct kho_block *big = NULL;
+
 	kho_in.root_fdt = __va(kd->fdt_addr);
 	kho_in.revived = true;
 	kho_stats.revived = true;
-	for (u64 i = 0; i < kho_in.nr_blocks; i++)
+	for (u64 i = 0; i < kho_in.nr_blocks; i++) {
 		kho_stats.bytes += kho_in.blocks[i].size;
+		if (!big || kho_in.blocks[i].size > big->size)
+			big = &kho_in.blocks[i];
+	}
 	kho_stats.blocks = kho_in.nr_blocks;
 	for (int s = 0; s < kho_nr_scratch; s++) {
 		if (!kho_scratch[s].size)
@@ -449,6 +480,12 @@ static void trust(const struct kho_data *kd)
 	pr_info("handoff accepted (%s): %llu preserved blocks (%llu MiB), %d scratch areas; allocating from scratch only\n",
 		kho_in.abi->compatible, (unsigned long long)kho_in.nr_blocks,
 		(unsigned long long)(kho_stats.bytes >> 20), kho_nr_scratch);
+	/* Larger than buddy's orders: only a Linux sender makes these. */
+	if (big && big->size > (PAGE_SIZE << KHO_MAX_ORDER))
+		pr_info("largest preserved block: order %u (%llu MiB) at 0x%llx, above buddy's order %d; reserved whole\n",
+			(unsigned int)__builtin_ctzll(big->size >> PAGE_SHIFT),
+			(unsigned long long)(big->size >> 20), (unsigned long long)big->phys,
+			KHO_MAX_ORDER);
 }
 
 /* kho_populate - see kho_boot.h. */

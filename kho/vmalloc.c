@@ -112,11 +112,20 @@ static const struct kho_vmalloc_chunk *restore_chunk(u64 phys)
 /* kho_restore_vmalloc - see kho.h. */
 int kho_restore_vmalloc(const struct kho_vmalloc *desc, u64 *pieces, u32 max, u32 *nr)
 {
-	u64 chunk = desc->first, pages = 0;
-	u32 n = 0, step = 1u << desc->order;
+	u64 chunk = desc->first, pages = 0, step;
+	u32 n = 0;
 
-	if (desc->order > KHO_V4_MAX_ORDER || (desc->flags & KHO_VMALLOC_ALLOC) == 0)
+	/*
+	 * Any order Linux can send (its huge vmalloc areas use pieces above
+	 * buddy's order 10), but a piece of 2^32 pages or more cannot be
+	 * counted in the u32 total_pages.
+	 */
+	if (desc->order >= 32 || (desc->flags & KHO_VMALLOC_ALLOC) == 0) {
+		pr_err("kho_vmalloc descriptor with order %u or flags 0x%x is not an area; not restoring it\n",
+		       desc->order, desc->flags);
 		return -EINVAL;
+	}
+	step = 1ULL << desc->order;
 	while (chunk) {
 		const struct kho_vmalloc_chunk *c = restore_chunk(chunk);
 		u64 next;

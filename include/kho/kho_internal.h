@@ -296,13 +296,17 @@ extern const struct kho_abi kho_abi_v4;
 #define KHO_V4_MAX_TREE_PAGES	8192
 
 /*
- * Largest block order a kho-v4 receiver accepts: one memory section
- * (128 MiB).  Linux may send larger blocks through kho_preserve_pages();
- * kholab refuses such a handoff as a whole (docs/kho.md).  A block of this
- * order never straddles a node or a zone boundary, which are section
- * aligned.
+ * Largest block order a kho-v4 receiver accepts: the largest whose size,
+ * 4096 << order, fits in 64 bits.  A key can name order 52 (key 1, the
+ * order bit alone); Linux's kho_preserve_pages() splits a range by
+ * alignment and length only (no MAX_PAGE_ORDER cap), so an x86-64 sender
+ * with 52-bit physical addresses produces up to order 40.  Whether a block
+ * fits is checked like any block's: inside one memblock memory region,
+ * which also keeps it on one node.  A naturally aligned block above 1 MiB
+ * never straddles the 16 MiB or 4 GiB zone boundary: one that contained
+ * it would start at 0.
  */
-#define KHO_V4_MAX_ORDER	15
+#define KHO_V4_MAX_ORDER	51
 
 /* kho_v4_key - the radix key of the block of 2^@order pages at @phys. */
 u64 kho_v4_key(u64 phys, unsigned int order);
@@ -316,7 +320,8 @@ int kho_v4_key_decode(u64 key, u64 *phys, unsigned int *order);
  *
  * The same contract as kho_walk_mem_map(), plus: a tree page reachable
  * twice, more than KHO_V4_MAX_TREE_PAGES pages, a root entry above 3, key
- * 0 and orders above KHO_V4_MAX_ORDER are defects.
+ * 0 and order 52 (above KHO_V4_MAX_ORDER: a block of 2^64 bytes) are
+ * defects.
  */
 int kho_v4_walk(u64 root, const struct kho_walk_ops *ops, void *arg,
 		struct kho_walk_defect *defect);

@@ -90,11 +90,19 @@ union kho_page_info {
  * 15 + 9 (l - 1) .. 23 + 9 (l - 1)), and a leaf level of one-page bitmaps
  * indexed by the low 15 bits.  Real keys are below 2^53, so the root uses
  * only entries 0..3.  Tree pages are neither preserved nor in scratch.
+ *
+ * Orders: a key carries any order from 0 to 52 (key 1 is the order bit
+ * alone).  Linux's kho_preserve_pages() cuts a range into blocks of order
+ * min(ctz(pfn), log2(pages left)), smaller only where a block would cross
+ * a NUMA node, with no MAX_PAGE_ORDER cap: a 1 GiB aligned range is one
+ * block of order 18, and with 52-bit physical addresses the largest
+ * possible is order 40.
  */
 #define KHO_V4_PROP_DATA	"preserved-data"
 #define KHO_V4_PROP_SIZE	"blob-size"
 #define KHO_V4_ORDER0_BIT	52			/* 64 - PAGE_SHIFT */
 #define KHO_V4_KEY_BITS		53			/* keys are < 2^53 */
+#define KHO_V4_KEY_MAX_ORDER	52			/* key 1: the order bit alone */
 #define KHO_V4_TABLE_ENTRIES	512
 #define KHO_V4_TABLE_SHIFT	9
 #define KHO_V4_LEAF_SHIFT	15			/* 32768 bits per leaf */

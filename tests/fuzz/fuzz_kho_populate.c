@@ -32,7 +32,7 @@
  *    (no region flagged KHO scratch, nothing reserved, allocations not
  *    confined to scratch);
  *  - accepted: the root FDT is the one kho_data names; every received
- *    block is a naturally aligned power-of-two block of 4 KiB..128 MiB, inside
+ *    block is a naturally aligned power-of-two block of 4 KiB..2^63 bytes, inside
  *    RAM (our bitmap), sorted and disjoint, clear of every scratch area,
  *    of the handoff record, the kernel image, its ELF copy, the boot info,
  *    the scratch array and [0, 1 MiB); the root FDT page and every

@@ -298,11 +298,11 @@ META = 0x2001000                # the kexec-metadata blob's page
 
 
 def v4_world(blocks=((FDT, 0), (META, 0), (FDT + 3 * PAGE, 0), (0x3000000, 9), (0x5400000, 9)),
-             children=(("kexec-metadata", META, 73),), meta=None, root=None, plant=None):
-    """A minimal kho-v4 world: @blocks in a radix tree at TREE, changed by
-    @plant(tree) when given, the root FDT naming @children, and the
-    kexec-metadata blob @meta (default: valid) at META."""
-    w = World(RAM, dict(BI))
+             children=(("kexec-metadata", META, 73),), meta=None, root=None, plant=None, ram=RAM):
+    """A minimal kho-v4 world on @ram: @blocks in a radix tree at TREE,
+    changed by @plant(tree) when given, the root FDT naming @children, and
+    the kexec-metadata blob @meta (default: valid) at META."""
+    w = World(ram, dict(BI))
     w.put(HANDOFF, handoff((FDT, PAGE, HANDOFF + 48, 16 * len(SCRATCH)), SCRATCH))
     t = Tree(TREE)
     for phys, order in blocks:
@@ -360,7 +360,13 @@ def hand_made_v4():
         "bad-v4-key-zero": v4_world(plant=lambda t: t.add_key(0)),
         # entry 4: keys of 2^53 and more, pointing at a fresh (zero) page
         "bad-v4-key-large": v4_world(plant=set_entry(root, 4, lambda t: TREE + len(t.pages) * PAGE)),
+        # blocks above buddy's order 10, as Linux's kho_preserve_pages() makes
+        # them: 256 MiB at 256 MiB lies past this RAM; 512 MiB at 512 MiB is
+        # RAM when the world has it; key 1 is order 52, 2^64 bytes
         "bad-v4-order16": v4_world(blocks=((FDT, 0), (META, 0), (1 << 28, 16))),
+        "min-v4-order17": v4_world(blocks=((FDT, 0), (META, 0), (1 << 29, 17)),
+                                   ram=RAM + [(512 * MIB, 512 * MIB)]),
+        "bad-v4-order52": v4_world(plant=lambda t: t.add_key(1)),
         "bad-v4-block-overlap": v4_world(blocks=((FDT, 0), (META, 0), (0x3000000, 9), (0x3000000, 0))),
         "bad-v4-block-scratch": v4_world(blocks=((FDT, 0), (META, 0), (0x300000, 0))),
         "bad-v4-blob-size-missing": v4_world(children=(("kexec-metadata", META, None),)),

@@ -43,13 +43,17 @@ struct array_it {
 	u64 piece_bytes;
 };
 
-/* array_next - the next folio entry (the vmalloc was checked: it holds enough). */
+/*
+ * array_next - the next folio entry (the vmalloc was checked: it holds
+ * enough).  Like check_vmalloc(), it steps over chunks with no piece left,
+ * empty ones included.
+ */
 static const struct memfd_luo_folio_ser *array_next(struct array_it *it)
 {
 	const struct memfd_luo_folio_ser *e;
 
 	if (it->left == 0) {
-		if (it->slot >= KHO_VMALLOC_CHUNK_SLOTS || it->chunk->phys[it->slot] == 0) {
+		while (it->slot >= KHO_VMALLOC_CHUNK_SLOTS || it->chunk->phys[it->slot] == 0) {
 			it->chunk = it->m->map(it->m->ctx, it->chunk->next, PAGE_BYTES);
 			it->slot = 0;
 		}
@@ -70,6 +74,11 @@ static const struct memfd_luo_folio_ser *array_next(struct array_it *it)
 static int cover(const struct luo_mem *m, const struct luo_memfd_view *v, u64 pa, u64 bytes,
 		 const struct luo_walk_ops *ops, struct luo_counts *c, struct luo_fault *f)
 {
+	if (pa + bytes < pa)		/* the loop below would not run */
+		return luo_fail(f, LUO_E_VMALLOC, pa,
+				"memfd 0x%llx of \"%s\": its folio array's piece 0x%llx+0x%llx runs past the end of the address space",
+				(unsigned long long)v->token, v->session, (unsigned long long)pa,
+				(unsigned long long)bytes);
 	for (u64 at = pa; at < pa + bytes;) {
 		u64 head;
 		unsigned int order;
@@ -100,33 +109,18 @@ static int cover(const struct luo_mem *m, const struct luo_memfd_view *v, u64 pa
 	return 0;
 }
 
-/* check_vmalloc - the folio array's kho_vmalloc: its chunks and pieces, for @nr folio entries. */
-static int check_vmalloc(const struct luo_mem *m, const struct luo_memfd_view *v, u64 nr,
-			 const struct luo_walk_ops *ops, struct luo_counts *c, struct luo_fault *f)
+/*
+ * walk_chunks - the chunk chain of the folio array: @pieces pieces of
+ * @piece bytes, every chunk a preserved order-0 page; report the chunks
+ * and the blocks of the pieces.
+ */
+static int walk_chunks(const struct luo_mem *m, const struct luo_memfd_view *v, u64 pieces, u64 piece,
+		       const struct luo_walk_ops *ops, struct luo_counts *c, struct luo_fault *f)
 {
 	const struct kho_vmalloc_ser *vm = &v->ser->folios;
-	u64 piece, pieces, found = 0, chunks = 0, chunk_pa = vm->first, need;
+	u64 found = 0, chunks = 0, chunk_pa = vm->first;
 	int r;
 
-	if (nr == 0) {
-		if (vm->first || vm->total_pages || vm->flags || vm->order)
-			return luo_fail(f, LUO_E_VMALLOC, v->ser_pa, "memfd 0x%llx of \"%s\" has no folio but a non-empty folio array",
-					(unsigned long long)v->token, v->session);
-		return 0;
-	}
-	if (!(vm->flags & KHO_VMALLOC_ALLOC) || (vm->flags & ~(KHO_VMALLOC_ALLOC | KHO_VMALLOC_HUGE)) ||
-	    vm->order > MAX_PIECE_ORDER || vm->total_pages == 0 || vm->total_pages % (1U << vm->order))
-		return luo_fail(f, LUO_E_VMALLOC, v->ser_pa,
-				"memfd 0x%llx of \"%s\": folio array flags 0x%x, order %u, %u pages is not a vmalloc area Linux writes",
-				(unsigned long long)v->token, v->session, vm->flags, vm->order, vm->total_pages);
-	piece = PAGE_BYTES << vm->order;
-	pieces = vm->total_pages >> vm->order;
-	need = nr * sizeof(struct memfd_luo_folio_ser);
-	if (need > (u64)vm->total_pages * PAGE_BYTES || (u64)vm->total_pages * PAGE_BYTES >= need + piece + PAGE_BYTES)
-		return luo_fail(f, LUO_E_VMALLOC, v->ser_pa,
-				"memfd 0x%llx of \"%s\": %llu folios need %llu bytes of array, its kho_vmalloc has %u pages",
-				(unsigned long long)v->token, v->session, (unsigned long long)nr,
-				(unsigned long long)need, vm->total_pages);
 	while (chunk_pa) {
 		const struct kho_vmalloc_chunk *ch;
 		char what[96];
@@ -175,6 +169,44 @@ static int check_vmalloc(const struct luo_mem *m, const struct luo_memfd_view *v
 				(unsigned long long)v->token, v->session, (unsigned long long)found,
 				(unsigned long long)pieces);
 	return 0;
+}
+
+/*
+ * check_vmalloc - the folio array's kho_vmalloc: its chunks and pieces, for
+ * @nr folio entries.  With ops the chain is walked twice: first only
+ * checked, so that a loop is refused as one (LUO_E_VMALLOC) and not as a
+ * chunk or piece reported a second time (LUO_E_SHARED), then reported.
+ */
+static int check_vmalloc(const struct luo_mem *m, const struct luo_memfd_view *v, u64 nr,
+			 const struct luo_walk_ops *ops, struct luo_counts *c, struct luo_fault *f)
+{
+	const struct kho_vmalloc_ser *vm = &v->ser->folios;
+	u64 piece, pieces, need;
+	int r;
+
+	if (nr == 0) {
+		if (vm->first || vm->total_pages || vm->flags || vm->order)
+			return luo_fail(f, LUO_E_VMALLOC, v->ser_pa, "memfd 0x%llx of \"%s\" has no folio but a non-empty folio array",
+					(unsigned long long)v->token, v->session);
+		return 0;
+	}
+	if (!(vm->flags & KHO_VMALLOC_ALLOC) || (vm->flags & ~(KHO_VMALLOC_ALLOC | KHO_VMALLOC_HUGE)) ||
+	    vm->order > MAX_PIECE_ORDER || vm->total_pages == 0 || vm->total_pages % (1U << vm->order))
+		return luo_fail(f, LUO_E_VMALLOC, v->ser_pa,
+				"memfd 0x%llx of \"%s\": folio array flags 0x%x, order %u, %u pages is not a vmalloc area Linux writes",
+				(unsigned long long)v->token, v->session, vm->flags, vm->order, vm->total_pages);
+	piece = PAGE_BYTES << vm->order;
+	pieces = vm->total_pages >> vm->order;
+	need = nr * sizeof(struct memfd_luo_folio_ser);
+	if (need > (u64)vm->total_pages * PAGE_BYTES || (u64)vm->total_pages * PAGE_BYTES >= need + piece + PAGE_BYTES)
+		return luo_fail(f, LUO_E_VMALLOC, v->ser_pa,
+				"memfd 0x%llx of \"%s\": %llu folios need %llu bytes of array, its kho_vmalloc has %u pages",
+				(unsigned long long)v->token, v->session, (unsigned long long)nr,
+				(unsigned long long)need, vm->total_pages);
+	r = walk_chunks(m, v, pieces, piece, NULL, ops && ops->object ? NULL : c, f);
+	if (!r && ops && ops->object)
+		r = walk_chunks(m, v, pieces, piece, ops, c, f);
+	return r;
 }
 
 /* struct folio_walk - where the previous folio ended, for the order checks. */

@@ -125,7 +125,10 @@ static const struct kho_block_header_ser *chain_block(const struct luo_mem *m, u
  * walk_chain - check the block chain that starts at @head (0: empty), each
  * block holding up to @per entries, and report its blocks as @kind.  A
  * loop is found the way Floyd's tortoise and hare find one: a second
- * pointer steps once every two blocks and is met by the first.
+ * pointer steps once every two blocks and is met by the first.  That
+ * happens only after the first pointer went round the loop once, so with
+ * ops the chain is checked whole before any block is reported: a loop is
+ * a cycle, not a block reported twice (LUO_E_SHARED).
  *
  * Return: 0 with the totals in @nblocks and @nentries, or -EINVAL.
  */
@@ -136,6 +139,11 @@ static int walk_chain(const struct luo_mem *m, u64 head, u64 per, const char *wh
 	u64 pa = head, slow = head, n = 0, entries = 0;
 	int r;
 
+	if (ops && ops->object) {
+		r = walk_chain(m, head, per, what, NULL, kind, nblocks, nentries, f);
+		if (r)
+			return r;
+	}
 	while (pa) {
 		const struct kho_block_header_ser *b = chain_block(m, pa, per, what, f);
 
@@ -306,17 +314,25 @@ static int check_file(const struct luo_mem *m, const struct luo_session_ser *s, 
 {
 	static const char want[] = MEMFD_LUO_COMPATIBLE;
 	u64 len = name_len(fl->compatible, LUO_FILE_COMPAT_LEN);
+	const struct kho_block_header_ser *b;
 
 	if (len >= LUO_FILE_COMPAT_LEN || len != sizeof(want) - 1 || memcmp(fl->compatible, want, len))
 		return luo_fail(f, LUO_E_FILE_COMPAT, fl->data,
 				"file %llu (token 0x%llx) of session \"%s\" has handler \"%.*s\"; kholab knows only \"%s\"",
 				(unsigned long long)i, (unsigned long long)fl->token, s->name, (int)len,
 				fl->compatible, MEMFD_LUO_COMPATIBLE);
-	for (u64 j = 0; j < i; j++)
-		if (file_at(m, s->files, j)->token == fl->token)
+	/* one pass over the files before it (file_at() for each would be cubic in a 4096-file session) */
+	b = m->map(m->ctx, s->files, PAGE_BYTES);
+	for (u64 j = 0, k = 0; j < i; j++, k++) {
+		if (k == b->count) {
+			b = m->map(m->ctx, b->next, PAGE_BYTES);
+			k = 0;
+		}
+		if (((const struct luo_file_ser *)(b + 1))[k].token == fl->token)
 			return luo_fail(f, LUO_E_TOKEN, fl->data, "files %llu and %llu of session \"%s\" share token 0x%llx",
 					(unsigned long long)j, (unsigned long long)i, s->name,
 					(unsigned long long)fl->token);
+	}
 	return 0;
 }
 

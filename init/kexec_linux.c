@@ -278,7 +278,7 @@ int kexec_linux(const struct kholab_bootinfo *bi, const struct kholab_mmap_entry
 		return -ENOENT;
 	}
 	if (strcmp(kho_abi_sent(), KHO_V4_COMPATIBLE)) {
-		pr_err("kexec.next=linux needs kho.abi=v4 (Linux 7.2 reads only kho-v4, this kernel writes %s); not kexecing\n",
+		pr_err("kexec.next=linux needs kho.abi=v4 (Linux 7.2 and 7.3 read only kho-v4, this kernel writes %s); not kexecing\n",
 		       kho_abi_sent());
 		return -EINVAL;
 	}

@@ -40,6 +40,7 @@ static const char *const kho_test_mode_choices[] = { "random", "edges", "empty",
 static const char *const kho_test_shape_choices[] = { "random", "vm", NULL };
 static const char *const kho_memmap_choices[] = { "init", "handover", NULL };
 static const char *const kho_test_choices[] = { "kholab", "linux", "both", NULL };
+static const char *const kho_root_fdt_choices[] = { "any", "alone", "alone-unpreserved", NULL };
 static const char *const kexec_next_choices[] = { "self", "linux", NULL };
 static const char *const idle_choices[] = { "halt", "poll", NULL };
 static int memblock_mode;
@@ -105,6 +106,9 @@ static const struct kernel_param param_table[] = {
 	  .help = "random folios; edges: also blocks at node edges, section boundaries and first_deferred_pfn; empty: preserve nothing" },
 	{ .name = "kho.refuse", .type = PARAM_BOOL, .value = &kho_cfg.refuse,
 	  .help = "refuse the handoff the previous kernel made, however sound: the run must fail" },
+	{ .name = "kho.test_root_fdt", .type = PARAM_ENUM, .value = &kho_cfg.test_root_fdt,
+	  .choices = kho_root_fdt_choices,
+	  .help = "any: the root FDT page wherever buddy gives it; alone: at the top of a 1 GiB block holding nothing else of the handoff; alone-unpreserved: there, and not preserved (a demonstration: a Linux 7.3 receiver allocates over it)" },
 	{ .name = "kho.test_busy", .type = PARAM_BOOL, .value = &kho_cfg.test_busy,
 	  .help = "keep the other CPUs busy when the kexec starts (it must wait for them)" },
 	{ .name = "kho.test_seed", .type = PARAM_U64, .value = &kho_cfg.test_seed,

@@ -68,10 +68,13 @@ static int subtree_find(const char *name)
 	return -1;
 }
 
-/* add - register @blob of @blob_size bytes as @name and preserve its pages. */
-static int add(const char *name, void *blob, u64 blob_size)
+/*
+ * add - register @blob of @blob_size bytes as @name and preserve the
+ * @size bytes from @blob (whole pages; an aligned power of two is one
+ * block).  Return: 0, -EEXIST, -ENOMEM or kho_preserve_phys()'s error.
+ */
+static int add(const char *name, void *blob, u64 blob_size, u64 size)
 {
-	u64 size = ALIGN_UP(blob_size, PAGE_SIZE);
 	int err;
 
 	spin_lock(&subtree_lock);
@@ -97,19 +100,46 @@ static int add(const char *name, void *blob, u64 blob_size)
 	return err;
 }
 
-/* kho_add_subtree - see kho.h. */
-int kho_add_subtree(const char *name, void *fdt)
+/* fdt_ok - @name is a node name and @fdt an FDT aligned to @align; logs why not. */
+static bool fdt_ok(const char *name, const void *fdt, u64 align)
 {
 	if (!name_ok(name)) {
 		pr_err("subtree name \"%s\" is not a valid node name; it is not handed over\n",
 		       name ? name : "(null)");
+		return false;
+	}
+	if (!fdt || ((uintptr_t)fdt & (align - 1)) || fdt_check_header(fdt)) {
+		pr_err("subtree %s: blob is not an FDT aligned to %llu bytes; it is not handed over\n",
+		       name, (unsigned long long)align);
+		return false;
+	}
+	return true;
+}
+
+/* kho_add_subtree - see kho.h. */
+int kho_add_subtree(const char *name, void *fdt)
+{
+	if (!fdt_ok(name, fdt, PAGE_SIZE))
+		return -EINVAL;
+	return add(name, fdt, fdt_totalsize(fdt), ALIGN_UP(fdt_totalsize(fdt), PAGE_SIZE));
+}
+
+/* kho_add_subtree_folio - see kho.h. */
+int kho_add_subtree_folio(const char *name, void *fdt, unsigned int order)
+{
+	if (order > KHO_MAX_ORDER) {
+		pr_err("subtree %s: folio order %u above %d; it is not handed over\n",
+		       name ? name : "(null)", order, KHO_MAX_ORDER);
 		return -EINVAL;
 	}
-	if (!fdt || ((uintptr_t)fdt & (PAGE_SIZE - 1)) || fdt_check_header(fdt)) {
-		pr_err("subtree %s: blob is not a page-aligned FDT; it is not handed over\n", name);
+	if (!fdt_ok(name, fdt, PAGE_SIZE << order))
+		return -EINVAL;
+	if (fdt_totalsize(fdt) > PAGE_SIZE << order) {
+		pr_err("subtree %s: FDT of %u bytes runs past its order-%u folio; it is not handed over\n",
+		       name, fdt_totalsize(fdt), order);
 		return -EINVAL;
 	}
-	return add(name, fdt, fdt_totalsize(fdt));
+	return add(name, fdt, fdt_totalsize(fdt), PAGE_SIZE << order);
 }
 
 /* kho_add_blob - see kho.h. */
@@ -120,7 +150,7 @@ int kho_add_blob(const char *name, void *blob, u64 size)
 		       name ? name : "(null)");
 		return -EINVAL;
 	}
-	return add(name, blob, size);
+	return add(name, blob, size, ALIGN_UP(size, PAGE_SIZE));
 }
 
 /* kho_remove_subtree - see kho.h. */
@@ -141,6 +171,20 @@ int kho_remove_subtree(void *fdt)
 	return err;
 }
 
+/*
+ * blob_preserved - every page of [@phys, @phys + @size) is preserved.  The
+ * next kernel reads a blob late, when its own allocator may have handed
+ * out any memory not preserved; a Linux 7.3 receiver even allocates its
+ * memmap early in every 1 GiB block that holds nothing preserved.
+ */
+static bool blob_preserved(u64 phys, u64 size)
+{
+	for (u64 p = phys & ~(u64)(PAGE_SIZE - 1); p < phys + size; p += PAGE_SIZE)
+		if (!kho_is_preserved(p, PAGE_SIZE))
+			return false;
+	return true;
+}
+
 /* kho_build_root_fdt - see kho_internal.h. */
 int kho_build_root_fdt(void *buf, u64 map_phys)
 {
@@ -148,6 +192,14 @@ int kho_build_root_fdt(void *buf, u64 map_phys)
 	int err;
 
 	spin_lock(&subtree_lock);
+	for (int i = 0; i < nr_subtrees; i++) {
+		if (blob_preserved(__pa(subtrees[i].fdt), subtrees[i].blob_size))
+			continue;
+		spin_unlock(&subtree_lock);
+		pr_err("subtree %s: its blob at 0x%llx is no longer preserved, so the next kernel could reuse it before reading it; the handoff is not built\n",
+		       subtrees[i].name, (unsigned long long)__pa(subtrees[i].fdt));
+		return -EINVAL;
+	}
 	err = fdt_create(buf, KHO_FDT_SIZE);
 	err = err ?: fdt_finish_reservemap(buf);
 	err = err ?: fdt_begin_node(buf, "");

@@ -148,6 +148,19 @@ void kho_unpreserve_all(void);
 int kho_add_subtree(const char *name, void *fdt);
 
 /**
+ * kho_add_subtree_folio - as kho_add_subtree(), for an FDT at the start of
+ * a folio of 2^@order pages that is preserved whole, as one block of that
+ * order: what Linux's test_kho does with its FDT (an order-1 folio for up
+ * to 512 folios), so the next kernel sees exactly Linux's key.
+ * @order: 0..KHO_MAX_ORDER; @fdt aligned to the folio, its totalsize
+ *         within it
+ *
+ * Return: as kho_add_subtree().  kho_remove_subtree() unpreserves the
+ * whole folio.
+ */
+int kho_add_subtree_folio(const char *name, void *fdt, unsigned int order);
+
+/**
  * kho_add_blob - hand @size bytes at @blob to the next kernel as child node
  * @name, for blobs that are not FDTs (kho-v4 records their size; kho-v1
  * can only describe FDTs, so its receivers cannot use such a blob).  The

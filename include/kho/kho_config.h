@@ -38,6 +38,18 @@ enum kho_test_shape {
 	KHO_SHAPE_VM,		/* a hypervisor's: 2 MiB folios, a tail of 4 KiB pages, part written */
 };
 
+/*
+ * enum kho_test_root_fdt - where the sender's root FDT page goes, and
+ * whether it is preserved (kho.test_root_fdt=; docs/interop.md "Linux 7.3
+ * as receiver").  The last one is a demonstration of a careless sender,
+ * never a way to run.
+ */
+enum kho_test_root_fdt {
+	KHO_ROOT_FDT_ANY,		/* wherever buddy gives it; preserved */
+	KHO_ROOT_FDT_ALONE,		/* alone at the top of an otherwise empty 1 GiB block; preserved */
+	KHO_ROOT_FDT_UNPRESERVED,	/* the same place, not preserved */
+};
+
 struct kho_config {
 	bool enabled;			/* kho=on|off */
 	int deferred;			/* enum kho_deferred_mode (kho.deferred=) */
@@ -55,6 +67,7 @@ struct kho_config {
 	u64 test_linux_mem;		/* kho.test_linux_mem= bytes (test_kho's max_mem) */
 	bool test_relay;		/* kho.test_relay=1: hand on the test_kho data received */
 	bool refuse;			/* kho.refuse=1: refuse a sound handoff (tests the verdict) */
+	int test_root_fdt;		/* enum kho_test_root_fdt (kho.test_root_fdt=) */
 	char abi_arg[48];		/* raw kho.abi= value */
 	u8 abi[KHO_ABI_LIST_MAX];	/* wire format written by generation g: abi[min(g, nr_abi - 1)] */
 	u8 nr_abi;

@@ -248,7 +248,8 @@ const char *kho_abi_names(void);
  * @buf: KHO_FDT_SIZE bytes, 8-byte aligned
  *
  * Properties hold native-byte-order u64s, as Linux writes them.
- * Return: 0, or -ENOSPC if it does not fit in one page.
+ * Return: 0; -EINVAL (logged) if a page of some subtree's blob is no
+ * longer preserved; -ENOSPC if it does not fit in one page.
  */
 int kho_build_root_fdt(void *buf, u64 map_phys);
 

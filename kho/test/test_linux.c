@@ -14,9 +14,14 @@
  * preserved one block each.  The subtree "kho_test" is an FDT:
  *     / { compatible = "kho-test-v1"; magic = <u32 0x4b484f21>;
  *         data { nr_folios = <u32>; folios_info = <kho_vmalloc>; csum = <u32>; }; };
+ * kept, as Linux keeps it, in a folio of order get_order(nr_folios * 8 +
+ * 4096) (order 1 up to 512 folios) preserved whole as one block.
  * Receiver: restore the array, then each folio in order, check its order,
  * chain the checksum, and print "test_kho: KHO restore succeeded" when it
- * matches, "test_kho: KHO restore failed" otherwise.  With kho.test_relay=1
+ * matches, "test_kho: KHO restore failed" otherwise.  It also takes the
+ * FDT's folio back and says its order against Linux's rule; another order
+ * is accepted (Linux's receiver never looks), one too small for the FDT
+ * is not.  With kho.test_relay=1
  * a receiver keeps what arrived and hands the same folios, folios_info
  * pages and checksum on to the next kernel instead of making new ones.  Like kholab's own
  * client, the folios are placed on every node and on both sides of
@@ -123,10 +128,21 @@ static int alloc_info(u32 *npages)
 	return 0;
 }
 
-/* build_fdt - the kho_test FDT in a folio of Linux's size, added as a subtree. */
+/* linux_fdt_order - the order of the folio Linux's test_kho keeps its FDT in, for @nr folios. */
+static unsigned int linux_fdt_order(u32 nr)
+{
+	return get_order_of((u64)nr * 8 + PAGE_SIZE);
+}
+
+/*
+ * build_fdt - the kho_test FDT in a folio of Linux's order, added as a
+ * subtree with that folio preserved whole: one block of that order, the
+ * key Linux's sender makes.  Return: 0, -ENOMEM, -ENOSPC (libfdt) or the
+ * subtree's error (the folio is freed on any error).
+ */
 static int build_fdt(u32 nr, const struct kho_vmalloc *info, u32 csum)
 {
-	unsigned int order = get_order_of((u64)nr * 8 + PAGE_SIZE);
+	unsigned int order = linux_fdt_order(nr);
 	int err;
 	void *fdt = kho_test_fdt_begin(order, LINUX_TEST_COMPATIBLE, &err);
 
@@ -138,7 +154,18 @@ static int build_fdt(u32 nr, const struct kho_vmalloc *info, u32 csum)
 	err = err ?: fdt_property(fdt, "folios_info", info, sizeof(*info));
 	err = err ?: fdt_property(fdt, "csum", &csum, 4);
 	err = err ?: fdt_end_node(fdt);		/* "data" */
-	return kho_test_fdt_end(fdt, order, err, LINUX_TEST_SUBTREE);
+	err = err ?: fdt_end_node(fdt);		/* the root */
+	err = err ?: fdt_finish(fdt);
+	if (err) {
+		pr_err("building the %s FDT failed: %s; no test_kho data handed over\n",
+		       LINUX_TEST_SUBTREE, fdt_strerror(err));
+		err = -ENOSPC;
+	} else {
+		err = kho_add_subtree_folio(LINUX_TEST_SUBTREE, fdt, order);
+	}
+	if (err)
+		free_pages(virt_to_page(fdt), order);
+	return err;
 }
 
 /*
@@ -251,20 +278,69 @@ static u32 verify_folios(const u64 *pages, u32 nr, struct kho_test_linux_result 
 	return sum;
 }
 
+/*
+ * take_fdt - take back the folio the kho_test FDT at @phys heads (Linux's
+ * receiver leaves it reserved for good; this one frees it once read).
+ * Return: its order, or -1 when @phys heads no preserved block (logged:
+ * Linux reads the FDT in place without asking, and so does this one).
+ */
+static int take_fdt(u64 phys)
+{
+	struct page *p = (phys & (PAGE_SIZE - 1)) ? NULL : kho_restore_folio(phys);
+
+	if (!p) {
+		pr_warn("the kho_test FDT at 0x%llx heads no preserved block it could take back; reading it in place\n",
+			(unsigned long long)phys);
+		return -1;
+	}
+	return PageHead(p) ? (int)p->private : 0;
+}
+
+/*
+ * fdt_order_ok - the FDT's folio (order @order from take_fdt(), -1: not
+ * known) against Linux's rule for @nr folios: it must hold the FDT; any
+ * order that does is accepted, since Linux's receiver never looks, and
+ * the line says whether it is the one Linux's sender uses.  Frees the
+ * folio.  Return: false (logged) when the FDT runs past it.
+ */
+static bool fdt_order_ok(u64 phys, int order, u32 nr)
+{
+	u32 size = fdt_totalsize(__va(phys));
+	unsigned int want = linux_fdt_order(nr);
+	bool ok = order < 0 || size <= PAGE_SIZE << order;
+
+	if (order < 0)
+		return true;
+	if (!ok)
+		pr_err("the kho_test FDT of %u bytes runs past its order-%d block\n", size, order);
+	else if ((unsigned int)order == want)
+		pr_info("kho_test FDT in a preserved order-%d block, as Linux keeps it for %u folios\n",
+			order, nr);
+	else
+		pr_info("kho_test FDT in a preserved order-%d block; Linux keeps it at order %u for %u folios (accepted: the FDT fits)\n",
+			order, want, nr);
+	if (order <= KHO_MAX_ORDER)
+		free_pages(pfn_to_page(PHYS_PFN(phys)), (unsigned int)order);
+	return ok;
+}
+
 /* kho_test_linux_restore - see kho_test.h. */
 int kho_test_linux_restore(u64 gen, struct kho_test_linux_result *r)
 {
 	struct kho_vmalloc info;
 	u64 phys;
 	u32 npieces;
-	int err;
+	int err, fdt_order = -1;
 
 	memset(r, 0, sizeof(*r));
 	err = kho_retrieve_subtree(LINUX_TEST_SUBTREE, &phys, NULL);
 	if (err == -ENOENT)
 		return 0;		/* nothing handed over: Linux would preserve now */
 	r->found = true;
+	if (!err)
+		fdt_order = take_fdt(phys);
 	if (err || read_fdt(phys, &r->nr_folios, &info, &r->csum_want) ||
+	    !fdt_order_ok(phys, fdt_order, r->nr_folios) ||
 	    (u64)info.total_pages * (PAGE_SIZE / 8) < r->nr_folios || info.order ||
 	    info.total_pages > INFO_PAGES ||
 	    kho_restore_vmalloc(&info, info_pages, INFO_PAGES, &npieces)) {

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# tests/interop/interop.sh CASE - one kholab <-> Linux 7.2 KHO scenario
-# (group interop; docs/interop.md).  CASE is one of
+# tests/interop/interop.sh [--linux 7.2|7.3] CASE - one kholab <-> Linux
+# KHO scenario (group interop; docs/interop.md).  --linux picks the Linux
+# series tools/linux-kho.sh builds and boots (default $KHOLAB_LINUX, else
+# 7.2); a 7.3 run is named 7.3-CASE.  CASE is one of
 #
 #   linux-kholab MODE MEMMAP 1|2   Linux's test_kho preserves, Linux kexecs
 #                                  build/kholab.bzImage; kholab revives the
@@ -16,6 +18,20 @@
 #                                  must restore
 #   linux-kholab-linux             kholab in the middle: it verifies Linux's
 #                                  data and relays it to a second Linux
+#   kholab-linux-root-fdt alone|alone-unpreserved
+#                                  kholab (8G: 1 GiB blocks with nothing
+#                                  preserved) puts its root FDT page alone
+#                                  at the top of such a block
+#                                  (kho.test_root_fdt=); preserved there,
+#                                  Linux must restore; not preserved (the
+#                                  demonstration switch), a Linux 7.3
+#                                  receiver, which makes such blocks scratch,
+#                                  must lose the handoff (its test_kho gives
+#                                  no verdict)
+#   linux-kholab-reserve-mem       Linux also preserves a 512 MiB aligned
+#                                  reserve_mem= region, which its KHO hands
+#                                  over as one block of order 17: kholab
+#                                  must take it (and test_kho's folios)
 #   bad-image | old-image          kexec.next=linux with a file that is not a
 #                                  bzImage / a too old one: refused, nothing run
 #   linux-kho-off                  Linux with kho=off kexecs kholab: it boots
@@ -35,8 +51,22 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
 BUILD=${BUILD:-build}
+SERIES=${KHOLAB_LINUX:-7.2}
+if [ "${1:-}" = --linux ]; then
+	SERIES=${2:-}
+	shift 2
+fi
+case $SERIES in
+7.2 | 7.3) ;;
+*)
+	echo "usage: tests/interop/interop.sh [--linux 7.2|7.3] CASE ('$SERIES' is no series the rig builds)" >&2
+	exit 2
+	;;
+esac
+SER_RE=${SERIES//./\\.}		# the series in a grep -E pattern
 NAME="$*"
 NAME=${NAME// /-}
+[ "$SERIES" = 7.2 ] || NAME=$SERIES-$NAME
 out=$BUILD/interop/$NAME
 mkdir -p "$out"
 log=$out/serial.log
@@ -127,11 +157,12 @@ if [ "$1" = straddles-selftest ]; then
 fi
 
 [ -f "$BUILD/kholab.bzImage" ] || fail "$BUILD/kholab.bzImage is missing; run make"
-lx=$(timeout --kill-after=10 2400 tools/linux-kho.sh build | tail -n 1)
-[ -f "$lx/bzImage" ] || fail "tools/linux-kho.sh build failed (its message is above), so Linux was not booted"
+lx=$(timeout --kill-after=10 2400 tools/linux-kho.sh --linux "$SERIES" build | tail -n 1)
+[ -f "$lx/bzImage" ] ||
+	fail "tools/linux-kho.sh --linux $SERIES build failed (its message is above), so Linux was not booted"
 # The lpj= word linux-kho.sh run adds under TCG, for the Linux that kholab
 # starts (kexec.next=linux); empty when it cannot be worked out.
-lpj=$(tools/linux-kho.sh lpj 2>/dev/null)
+lpj=$(tools/linux-kho.sh --linux "$SERIES" lpj 2>/dev/null)
 
 # topology N: the runner options for 1 node (2 vCPUs, 2G) or 2 (4 vCPUs, 4G).
 topology() {
@@ -142,7 +173,7 @@ topology() {
 linux_to_kholab() {
 	local cmdline=$1
 	shift
-	linux_run "$@" --put "$BUILD/kholab.bzImage=/kholab" --next /kholab --next-initrd none \
+	linux_run --linux "$SERIES" "$@" --put "$BUILD/kholab.bzImage=/kholab" --next /kholab --next-initrd none \
 		--next-cmdline "$cmdline" --quiet --log "$log" --timeout 200
 }
 
@@ -164,13 +195,15 @@ linux-kholab)
 	rc=$? lose=0
 	[ "$mode" = unsafe ] && [ "$memmap" = deferred ] && lose=1	# the bug must show
 	ended $rc $lose 'KHO: |test_kho: |kholab-bzimage: |exit: verdict|metadata lost'
-	need 'KHO: handover from 7\.2' "kholab did not name Linux 7.2 as the sender"
+	need "KHO: handover from $SER_RE" "kholab did not name Linux $SERIES as the sender"
 	need 'handoff accepted \(kho-v4\)' "kholab did not accept Linux's kho-v4 handoff"
 	if [ $lose -eq 1 ]; then
 		need 'metadata lost' "unsafe mode lost no pages, so it proved nothing"
 		need 'test_kho: KHO restore failed' "test_kho did not fail"
 	else
 		need 'test_kho: KHO restore succeeded' "kholab did not verify Linux's checksum"
+		need 'kho_test FDT in a preserved order-[0-9]+ block, as Linux keeps it' \
+			"kholab did not take back test_kho's FDT folio at the order Linux keeps it"
 	fi
 	# With deferred init on (not kho.deferred=off, which turns it off) the
 	# folios must lie on both sides of the boundary, or the mode was idle.
@@ -191,16 +224,60 @@ linux-kholab-linux)
 	python3 tools/linux-kho/mkcpio.py "$out/bundle.cpio" dir:/linux \
 		"file:/linux/bzImage:$lx/bzImage" "file:/linux/initrd:$lx/initramfs.cpio" ||
 		fail "could not write the initrd bundle"
-	linux_run --cpus 2 --mem 2G --append "test_kho.max_mem=$MAX_MEM $(place 1)" \
+	linux_run --linux "$SERIES" --cpus 2 --mem 2G --append "test_kho.max_mem=$MAX_MEM $(place 1)" \
 		--put "$BUILD/kholab.bzImage=/kholab" --put "$out/bundle.cpio=/bundle.cpio" \
 		--next /kholab --next-initrd /bundle.cpio --quiet --log "$log" --timeout 200 \
 		--next-cmdline "kho.test=linux kho.test_relay=1 kexec.next=linux gens=3 kexec.linux_cmdline=no5lvl memmap_poison=1"
 	ended $? 0 'KHO: |test_kho: |kexec: |kholab-bzimage: |kho-init: verdict'
-	need 'KHO: handover from 7\.2' "kholab did not receive Linux's handoff"
+	need "KHO: handover from $SER_RE" "kholab did not receive Linux $SERIES's handoff"
 	need 'relaying the [0-9]+ folios' "kholab did not relay Linux's folios"
 	need 'KHO: exec from: kholab 0\.5\.0 \(count 2\)' "the second Linux did not receive kholab's handoff"
 	[ "$(tr -d '\r' <"$log" | grep -cE '^\[ *[0-9.]+\] test_kho: KHO restore succeeded')" -eq 2 ] ||
 		fail "want 'KHO restore succeeded' from kholab and from the second Linux"
+	;;
+kholab-linux-root-fdt)
+	# 8G of RAM is [0, 2 GiB) and [4, 10 GiB): test_kho's folios and the
+	# radix tree take the node's first and last GiB, the root FDT goes to
+	# the top of the next one down (GiB 8) and alone there.  Scratch: the
+	# lowmem area holds everything a Linux 7.2 needs; the global and node
+	# areas (at the top of RAM) are small, so a Linux 7.3 allocates most
+	# of its memmap, top down, from the 1 GiB blocks it makes scratch.
+	kholab_to_linux "kho.test=linux kho_scratch=256M,8M,8M kho.test_root_fdt=$2" --cpus 2 --mem 8G
+	rc=$?
+	if [ "$2" = alone ]; then
+		ended $rc 0 'KHO: |test_kho: |kexec: |kho-init: verdict'
+		need 'kho.test_root_fdt=alone: root FDT at 0x[0-9a-f]+, alone in the 1 GiB block .*; preserved' \
+			"kholab did not put its root FDT alone in a 1 GiB block"
+		need 'KHO: exec from: kholab' "Linux did not read kholab's root FDT"
+		need 'test_kho: KHO restore succeeded' "Linux's test_kho did not restore"
+	else
+		ended $rc 1 'KHO: |test_kho: |kexec: |kho-init: verdict'
+		need 'kho.test_root_fdt=alone-unpreserved: root FDT at 0x[0-9a-f]+, alone in the 1 GiB block .*NOT preserved' \
+			"kholab did not put its unpreserved root FDT alone in a 1 GiB block"
+		need 'KHO: found kexec handover data\.' "Linux did not even find kholab's handoff"
+		! tr -d '\r' <"$log" | grep -E '(^\[ *[0-9.]+\] |kernel log: )(KHO: exec from|test_kho: KHO restore)' >/dev/null ||
+			fail "Linux $SERIES still read the unpreserved root FDT: the hazard did not show"
+		need 'kho-init: verdict FAIL: test_kho gave no verdict' \
+			"Linux's init did not report test_kho's silence"
+	fi
+	;;
+linux-kholab-reserve-mem)
+	# reserve_mem=SIZE:ALIGN:NAME: Linux reserves 512 MiB aligned to 512
+	# MiB at boot and, with kho=on, preserves it for the next kernel with
+	# kho_preserve_pages(), which cuts it by alignment only: one key of
+	# order 17.  On 4G (RAM to 6 GiB) it lands at 4 or 5 GiB.  Linux's
+	# default scratch is 200% of what it reserved for itself, the region
+	# included: over 1 GiB, which did not always fit (then Linux turns
+	# KHO off), so the sizes are given.
+	linux_to_kholab "kho.test=linux memmap_poison=1" --cpus 2 --mem 4G \
+		--append "test_kho.max_mem=$MAX_MEM reserve_mem=512M:512M:kholab_big kho_scratch=64M,64M,64M"
+	ended $? 0 'KHO: |test_kho: |kholab-bzimage: |exit: verdict'
+	need "KHO: handover from $SER_RE" "kholab did not name Linux $SERIES as the sender"
+	need 'largest preserved block: order 17 \(512 MiB\)' \
+		"kholab did not take the order-17 block of Linux's reserve_mem= region"
+	need 'test_kho: KHO restore succeeded' "kholab did not verify Linux's checksum"
+	need 'kho_test FDT in a preserved order-[0-9]+ block, as Linux keeps it' \
+		"kholab did not take back test_kho's FDT folio at the order Linux keeps it"
 	;;
 bad-image | old-image)
 	img=$BUILD/kholab.elf

@@ -76,17 +76,27 @@ kho-dump: all
 
 # fuzz: libFuzzer (clang, ASan + UBSan) over kho_populate() for FUZZ_SECONDS
 # on tests/fuzz/corpus, new inputs and crashes into $(BUILD)/fuzz/;
-# fuzz-regress: the saved corpus once, no fuzzing (docs/robustness.md).
+# fuzz-luo: the same over the LUO parser (tests/fuzz/fuzz_luo.c) on
+# tests/fuzz/luo_corpus, into $(BUILD)/fuzz/luo_*;
+# fuzz-regress: both saved corpora once, no fuzzing (docs/robustness.md).
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS ?=
+FUZZ_CC = clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Iinclude -Itests/host -I. -DKHOLAB_HOST_TEST $(FUZZ_CFLAGS)
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_kho_populate
 FUZZ_SRCS := tests/fuzz/fuzz_kho_populate.c kho/validate.c kho/memmap_record.c kho/state.c kho/abi.c kho/abi_v1.c kho/abi_v4.c kho/subtree.c kho/preserve.c mm/memblock.c mm/memblock_query.c $(HOST_SHIM_SRCS)
+FUZZ_LUO_BIN := $(BUILD)/fuzz/fuzz_luo
+FUZZ_LUO_SRCS := tests/fuzz/fuzz_luo.c kho/luo_parse.c kho/luo_memfd.c
 $(FUZZ_BIN): $(FUZZ_SRCS) Makefile
 	@mkdir -p $(dir $@)
 	$(Q)echo "  FUZZCC  $@"
-	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-		-Iinclude -Itests/host -I. -DKHOLAB_HOST_TEST $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS) -lfdt
+	$(Q)$(FUZZ_CC) -o $@ $(FUZZ_SRCS) -lfdt
+
+$(FUZZ_LUO_BIN): $(FUZZ_LUO_SRCS) include/kho/luo.h include/kholab/luo_abi.h include/kholab/kho_abi.h Makefile
+	@mkdir -p $(dir $@)
+	$(Q)echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) -o $@ $(FUZZ_LUO_SRCS)
 
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes
@@ -94,8 +104,16 @@ fuzz: $(FUZZ_BIN)
 		-dict=tests/fuzz/kho.dict -print_final_stats=1 \
 		-artifact_prefix=$(BUILD)/fuzz/crashes/ $(BUILD)/fuzz/corpus tests/fuzz/corpus
 
-fuzz-regress: $(FUZZ_BIN)
+.PHONY: fuzz-luo
+fuzz-luo: $(FUZZ_LUO_BIN)
+	@mkdir -p $(BUILD)/fuzz/luo_corpus $(BUILD)/fuzz/luo_crashes
+	$(FUZZ_LUO_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
+		-dict=tests/fuzz/luo.dict -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/luo_crashes/ $(BUILD)/fuzz/luo_corpus tests/fuzz/luo_corpus
+
+fuzz-regress: $(FUZZ_BIN) $(FUZZ_LUO_BIN)
 	$(FUZZ_BIN) -timeout=10 tests/fuzz/corpus/*
+	$(FUZZ_LUO_BIN) -timeout=10 tests/fuzz/luo_corpus/*
 
 # bench: the benchmark matrix (docs/benchmarks.md) into bench/results/<timestamp>/
 # (BENCH_OUT=DIR to choose); BENCH=quick|full|scale|cpumodel|boot|doors|kho-scale (default full),

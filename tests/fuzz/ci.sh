@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # tests/fuzz/ci.sh [SECONDS] - what CI runs (scenario fuzz-kho-populate in
-# tests/scenarios.cfg): the saved regression corpus once (make fuzz-regress),
+# tests/scenarios.cfg): the saved regression corpora once (make fuzz-regress:
+# tests/fuzz/corpus and the LUO parser's tests/fuzz/luo_corpus),
 # then a short fuzz (make fuzz FUZZ_SECONDS=SECONDS, default 20).
 # Prints "fuzz-ci: PASS" and exits 0, or says what failed and exits 1.
 set -uo pipefail
@@ -12,12 +13,13 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 n=$(ls tests/fuzz/corpus | wc -l)
+nl=$(ls tests/fuzz/luo_corpus | wc -l)
 if ! make -s fuzz-regress >"$log" 2>&1; then
 	tail -40 "$log"
 	echo "fuzz-ci: FAIL: the regression corpus crashed or broke an invariant"
 	exit 1
 fi
-echo "fuzz-regress: $n inputs, no crash, invariants hold"
+echo "fuzz-regress: $n inputs and $nl LUO inputs, no crash, invariants hold"
 
 if ! make -s fuzz FUZZ_SECONDS="$secs" >"$log" 2>&1; then
 	tail -40 "$log"

@@ -23,6 +23,13 @@
  * GDT with Linux's 0x10/0x18 selectors and enters A + 0x200 with %rsi =
  * boot_params; this kernel's identity map covers all RAM.  Everything is
  * checked before the first byte is copied: a refused kexec changes nothing.
+ *
+ * A Linux 7.3 receiver also allocates early outside scratch, in every
+ * 1 GiB block of RAM that holds nothing preserved and no radix tree page.
+ * Nothing placed here lies outside scratch, and whatever Linux reads later
+ * that does (the root FDT, the subtree blobs, the kho_vmalloc chunks) is
+ * preserved by the KHO core (kho/handover.c, kho/subtree.c); docs/interop.md,
+ * "Linux 7.3 as receiver".
  */
 #define pr_fmt(fmt) "kexec: " fmt
 

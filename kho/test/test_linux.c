@@ -300,28 +300,44 @@ static int take_fdt(u64 phys)
  * fdt_order_ok - the FDT's folio (order @order from take_fdt(), -1: not
  * known) against Linux's rule for @nr folios: it must hold the FDT; any
  * order that does is accepted, since Linux's receiver never looks, and
- * the line says whether it is the one Linux's sender uses.  Frees the
- * folio.  Return: false (logged) when the FDT runs past it.
+ * the line says whether it is the one Linux's sender uses.  Return: false
+ * (logged) when the FDT runs past it.
  */
 static bool fdt_order_ok(u64 phys, int order, u32 nr)
 {
 	u32 size = fdt_totalsize(__va(phys));
 	unsigned int want = linux_fdt_order(nr);
-	bool ok = order < 0 || size <= PAGE_SIZE << order;
 
 	if (order < 0)
 		return true;
-	if (!ok)
+	if (size > PAGE_SIZE << order) {
 		pr_err("the kho_test FDT of %u bytes runs past its order-%d block\n", size, order);
-	else if ((unsigned int)order == want)
+		return false;
+	}
+	if ((unsigned int)order == want)
 		pr_info("kho_test FDT in a preserved order-%d block, as Linux keeps it for %u folios\n",
 			order, nr);
 	else
 		pr_info("kho_test FDT in a preserved order-%d block; Linux keeps it at order %u for %u folios (accepted: the FDT fits)\n",
 			order, want, nr);
-	if (order <= KHO_MAX_ORDER)
+	return true;
+}
+
+/*
+ * read_subtree - the kho_test subtree at @phys: its folio taken back,
+ * the FDT read (Linux's checks) and its folio's order checked, the folio
+ * freed.  Fills @r's counts and @info.  Return: 0 or -EINVAL.
+ */
+static int read_subtree(u64 phys, struct kho_test_linux_result *r, struct kho_vmalloc *info)
+{
+	int order = take_fdt(phys);
+	int err = read_fdt(phys, &r->nr_folios, info, &r->csum_want);
+
+	if (!err && !fdt_order_ok(phys, order, r->nr_folios))
+		err = -EINVAL;
+	if (order >= 0 && order <= KHO_MAX_ORDER)	/* everything needed is copied out */
 		free_pages(pfn_to_page(PHYS_PFN(phys)), (unsigned int)order);
-	return ok;
+	return err;
 }
 
 /* kho_test_linux_restore - see kho_test.h. */
@@ -330,17 +346,14 @@ int kho_test_linux_restore(u64 gen, struct kho_test_linux_result *r)
 	struct kho_vmalloc info;
 	u64 phys;
 	u32 npieces;
-	int err, fdt_order = -1;
+	int err;
 
 	memset(r, 0, sizeof(*r));
 	err = kho_retrieve_subtree(LINUX_TEST_SUBTREE, &phys, NULL);
 	if (err == -ENOENT)
 		return 0;		/* nothing handed over: Linux would preserve now */
 	r->found = true;
-	if (!err)
-		fdt_order = take_fdt(phys);
-	if (err || read_fdt(phys, &r->nr_folios, &info, &r->csum_want) ||
-	    !fdt_order_ok(phys, fdt_order, r->nr_folios) ||
+	if (err || read_subtree(phys, r, &info) ||
 	    (u64)info.total_pages * (PAGE_SIZE / 8) < r->nr_folios || info.order ||
 	    info.total_pages > INFO_PAGES ||
 	    kho_restore_vmalloc(&info, info_pages, INFO_PAGES, &npieces)) {

@@ -177,13 +177,15 @@ linux_to_kholab() {
 		--next-cmdline "$cmdline" --quiet --log "$log" --timeout 200
 }
 
-# kholab_to_linux KHOLAB_CMDLINE [RUN-QEMU OPTION...]: kholab (direct boot) kexecs Linux.
+# kholab_to_linux KHOLAB_CMDLINE [RUN-QEMU OPTION...]: kholab (direct boot)
+# kexecs Linux, whose command line gets $linux_extra as well.
+linux_extra=
 kholab_to_linux() {
 	local cmdline=$1
 	shift
 	./run-qemu.sh --boot direct --quiet --log "$log" --results "$out/results.jsonl" --timeout 300 --gens 2 \
 		--linux "$lx/bzImage" --linux-initrd "$lx/initramfs.cpio" \
-		--cmdline "kexec.next=linux kexec.linux_cmdline=\"no5lvl $lpj\" $cmdline" "$@"
+		--cmdline "kexec.next=linux kexec.linux_cmdline=\"no5lvl $lpj${linux_extra:+ $linux_extra}\" $cmdline" "$@"
 }
 
 case $1 in
@@ -242,6 +244,9 @@ kholab-linux-root-fdt)
 	# lowmem area holds everything a Linux 7.2 needs; the global and node
 	# areas (at the top of RAM) are small, so a Linux 7.3 allocates most
 	# of its memmap, top down, from the 1 GiB blocks it makes scratch.
+	# Linux's test_kho runs long before /init: when it has said nothing
+	# after 5 s (kholab.wait, the rig's /init), it will not.
+	[ "$2" = alone ] || linux_extra=kholab.wait=5
 	kholab_to_linux "kho.test=linux kho_scratch=256M,8M,8M kho.test_root_fdt=$2" --cpus 2 --mem 8G
 	rc=$?
 	if [ "$2" = alone ]; then

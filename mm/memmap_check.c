@@ -321,19 +321,74 @@ int mm_check_accounting(struct mm_node_counts *counts)
 #define STRESS_SLOTS	256
 #define STRESS_ROUNDS	4096
 
+/* struct buddy_totals - every zone's counters and free blocks, summed. */
+struct buddy_totals {
+	u64 allocs, frees;
+	u64 blocks[MAX_PAGE_ORDER + 1];		/* free blocks of each order */
+};
+
+static void buddy_totals(struct buddy_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (int n = 0; n < nr_online_nodes; n++)
+		for (int zt = 0; zt < MAX_NR_ZONES; zt++) {
+			struct zone *z = &NODE_DATA(n)->node_zones[zt];
+
+			t->allocs += z->nr_allocs;
+			t->frees += z->nr_frees;
+			for (int o = 0; o <= MAX_PAGE_ORDER; o++)
+				t->blocks[o] += z->free_area[o].nr_free;
+		}
+}
+
+/*
+ * buddy_selftest_did_work - after the stress: at least one allocation
+ * succeeded, the zones counted every allocation and free, and freeing it
+ * all merged the free lists back into the blocks of before (a selftest
+ * that allocated nothing must not pass).  Returns 0 or -EINVAL, logged.
+ */
+static int buddy_selftest_did_work(const struct buddy_totals *before, u64 allocs, u64 fails)
+{
+	struct buddy_totals after;
+
+	if (!allocs) {
+		pr_err("buddy selftest: none of %llu allocations succeeded: alloc_pages() returned NULL every time although %llu pages are free\n",
+		       (unsigned long long)fails, (unsigned long long)nr_free_pages());
+		return -EINVAL;
+	}
+	buddy_totals(&after);
+	if (after.allocs - before->allocs < allocs || after.frees - before->frees < allocs) {
+		pr_err("buddy selftest: %llu blocks allocated and freed, but the zones counted %llu allocations (nr_allocs) and %llu frees (nr_frees)\n",
+		       (unsigned long long)allocs, (unsigned long long)(after.allocs - before->allocs),
+		       (unsigned long long)(after.frees - before->frees));
+		return -EINVAL;
+	}
+	for (int o = 0; o <= MAX_PAGE_ORDER; o++) {
+		if (after.blocks[o] != before->blocks[o]) {
+			pr_err("buddy selftest: all freed, but the free lists hold %llu blocks of order %d, %llu before: the freed blocks did not merge back\n",
+			       (unsigned long long)after.blocks[o], o,
+			       (unsigned long long)before->blocks[o]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* buddy_selftest - see memmap_check.h. */
 int buddy_selftest(u64 seed)
 {
 	static struct page *held[STRESS_SLOTS];
 	static u8 held_order[STRESS_SLOTS];
 	u64 before = nr_free_pages(), s = seed ? seed : 0x6b686f6c6162ULL;
-	u64 allocs = 0, fails = 0;
+	u64 allocs = 0, fails = 0, nblocks = 0;
+	struct buddy_totals totals;
 	int err;
 
 	pr_info("buddy selftest: seed 0x%llx, %d rounds\n", (unsigned long long)s, STRESS_ROUNDS);
 	err = buddy_check_invariants();
 	if (err)
 		return err;
+	buddy_totals(&totals);
 	memset(held, 0, sizeof(held));
 	for (int round = 0; round < STRESS_ROUNDS; round++) {
 		u64 r = xorshift64(&s);
@@ -372,7 +427,13 @@ int buddy_selftest(u64 seed)
 		       (unsigned long long)before, (unsigned long long)nr_free_pages());
 		return -EINVAL;
 	}
-	pr_info("buddy selftest passed: %llu allocations (%llu failed for lack of a block), free count back to %llu\n",
-		(unsigned long long)allocs, (unsigned long long)fails, (unsigned long long)before);
+	err = buddy_selftest_did_work(&totals, allocs, fails);
+	if (err)
+		return err;
+	for (int o = 0; o <= MAX_PAGE_ORDER; o++)
+		nblocks += totals.blocks[o];
+	pr_info("buddy selftest passed: %llu allocations (%llu failed for lack of a block), all counted and merged back into the %llu free blocks of before, free count back to %llu\n",
+		(unsigned long long)allocs, (unsigned long long)fails, (unsigned long long)nblocks,
+		(unsigned long long)before);
 	return 0;
 }

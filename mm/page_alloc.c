@@ -40,6 +40,7 @@ static void clear_buddy(struct page *page)
 /* add_to_free_list - put a free block of @order on @z's list (caller holds the lock). */
 static void add_to_free_list(struct zone *z, struct page *page, unsigned int order)
 {
+	lockdep_assert_held(&z->lock);	/* checked in the host tests */
 	set_buddy(page, order);
 	list_add(&page->lru, &z->free_area[order].free_list);
 	z->free_area[order].nr_free++;
@@ -49,6 +50,7 @@ static void add_to_free_list(struct zone *z, struct page *page, unsigned int ord
 /* del_from_free_list - take a free block of @order off @z's list (lock held). */
 static void del_from_free_list(struct zone *z, struct page *page, unsigned int order)
 {
+	lockdep_assert_held(&z->lock);
 	list_del(&page->lru);
 	clear_buddy(page);
 	z->free_area[order].nr_free--;

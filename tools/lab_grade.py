@@ -15,8 +15,10 @@ matching nothing.
 import fnmatch
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 PROGRESS_RE = re.compile(r"^\[\s*\d+/\d+\] (PASS|FAIL) (\S+)")
@@ -29,13 +31,14 @@ TAIL_LINES = 30
 class Check:
     """One graded item of a lab."""
 
-    def __init__(self, title, points, scenario=None, host=None, cases=None):
+    def __init__(self, title, points, scenario=None, host=None, cases=None, case_timeout=None):
         assert (scenario is None) != (host is None)
         self.title = title
         self.points = points            # 0: a control, run but not scored
         self.scenario = scenario
         self.host = host
         self.cases = cases              # None: every case of the program
+        self.case_timeout = case_timeout    # host: seconds per case (None: the runner's default)
 
     @property
     def key(self):
@@ -163,27 +166,76 @@ def first_reason(block):
     return reason
 
 
-def run_runner(tree, checks, build, jobs, no_build=False, echo=None):
+HEARTBEAT = 10         # seconds of runner silence before it says what is still running
+
+
+def run_runner(tree, checks, build, jobs, no_build=False, echo=None, timeout=None):
     """Run @tree's tests/run_tests.py on @checks with BUILD=@build (relative
     to @tree or absolute) and -j @jobs.  @echo, when given, gets every
-    output line as it comes.  -> (RunnerOutput, seconds)."""
+    output line as it comes.  After @timeout seconds (None: never) the run
+    is killed and its output ends with a line that says so.  The host
+    tests' per-case time limit is the checks' largest case_timeout, if any
+    sets one.  -> (RunnerOutput, seconds)."""
     runner = os.path.join(tree, "tests", "run_tests.py")
     patterns = sorted({c.pattern() for c in checks})
-    cmd = [sys.executable, runner, "-j", str(jobs)] + (["--no-build"] if no_build else []) + patterns
+    cmd = [sys.executable, runner, "-j", str(jobs), "--heartbeat", str(HEARTBEAT)] + \
+        (["--no-build"] if no_build else []) + patterns
     env = dict(os.environ, BUILD=build)
     for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
         env.pop(k, None)
+    limits = [c.case_timeout for c in checks if c.case_timeout]
+    if limits:
+        env["KHOLAB_CASE_TIMEOUT"] = str(max(limits))
     t0 = time.time()
     p = subprocess.Popen(cmd, cwd=tree, env=env, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    killed = []
+
+    def kill():
+        killed.append(True)
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    timer = threading.Timer(timeout, kill) if timeout else None
+    if timer:
+        timer.start()
     out = []
-    for raw in p.stdout:
-        line = raw.decode(errors="replace").rstrip("\n")
-        out.append(line)
+    try:
+        for raw in p.stdout:
+            line = raw.decode(errors="replace").rstrip("\n")
+            out.append(line)
+            if echo:
+                echo(line)
+        p.wait()
+    finally:
+        if timer:
+            timer.cancel()
+    if killed:
+        out.append("run_tests: killed by tools/lab after %d s (the grading time limit)" % timeout)
         if echo:
-            echo(line)
-    p.wait()
+            echo(out[-1])
     return RunnerOutput("\n".join(out), p.returncode), time.time() - t0
+
+
+def progress_echo(checks, out):
+    """An echo for run_runner() that shows progress without the runner's
+    whole output: each finished job (a host program or a boot) with the
+    checks it decides, the runner's heartbeat while something runs long
+    (a hang shows), and its build steps."""
+    by_job = {}
+    for c in checks:
+        by_job.setdefault(c.job(), []).append(c.title)
+
+    def echo(line):
+        m = PROGRESS_RE.match(line)
+        if m:
+            titles = by_job.get(m.group(2).rstrip(":"), [])
+            out("  %s%s" % (line, "  -> %s" % "; ".join(titles) if titles else ""))
+        elif "] still running: " in line or line.startswith(("run_tests: make", "run_tests: killed")):
+            out("  " + line)
+    return echo
 
 
 def score(checks, result):

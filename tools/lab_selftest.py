@@ -2,7 +2,10 @@
 """tools/lab selftest: tools/lab's own tests, no QEMU.
 
     units     the marker parser on good and malformed input, the stub and
-              paste-back round trip, the runner-output parser and scoring
+              paste-back round trip, the runner-output parser and scoring,
+              the mutant parser and applier (tools/lab_mutants.py) on good
+              and malformed mutants and on hunks that do not apply, and the
+              judging of a graded mutant
     table     every lab has regions, a handout linking its files, points
     end-to-end  a real student tree of the host-only lab memblock-merge in a
               temporary directory: the stub is in place and the reference
@@ -22,6 +25,7 @@ import tempfile
 
 import lab_grade
 import lab_markers
+import lab_mutants
 
 E2E_LAB = "memblock-merge"
 
@@ -80,6 +84,45 @@ run_tests: 3.0s, artifacts in build/test-runs
 """
 
 
+MUTANT = """# a comment
+mistake: f() returns three times a
+catch: the check
+keep: another check
+score: 3
+expect: 3 * a
+seconds: 20
+
+<<<<<<< demo.c
+\treturn 2 * a;
+=======
+\treturn 3 * a;
+>>>>>>>
+"""
+
+BAD_MUTANTS = {
+    "no mistake": "catch: c\n<<<<<<< demo.c\nx\n=======\ny\n>>>>>>>\n",
+    "no catch": "mistake: m\n<<<<<<< demo.c\nx\n=======\ny\n>>>>>>>\n",
+    "no hunk": "mistake: m\ncatch: c\n",
+    "an unknown key": "mistake: m\ncatch: c\nfoo: bar\n<<<<<<< demo.c\nx\n=======\ny\n>>>>>>>\n",
+    "two mistakes": "mistake: m\nmistake: n\ncatch: c\n<<<<<<< demo.c\nx\n=======\ny\n>>>>>>>\n",
+    "a hunk without =======": "mistake: m\ncatch: c\n<<<<<<< demo.c\nx\n>>>>>>>\n",
+    "a hunk without >>>>>>>": "mistake: m\ncatch: c\n<<<<<<< demo.c\nx\n=======\ny\n",
+    "a hunk with nothing to find": "mistake: m\ncatch: c\n<<<<<<< demo.c\n=======\ny\n>>>>>>>\n",
+    "a path out of the tree": "mistake: m\ncatch: c\n<<<<<<< ../x.c\nx\n=======\ny\n>>>>>>>\n",
+    "a key after a hunk": "mistake: m\n<<<<<<< demo.c\nx\n=======\ny\n>>>>>>>\ncatch: c\n",
+    "a score that is no number": "mistake: m\ncatch: c\nscore: ten\n<<<<<<< demo.c\nx\n=======\ny\n>>>>>>>\n",
+    "a check both caught and kept": "mistake: m\ncatch: c\nkeep: c\n<<<<<<< demo.c\nx\n=======\ny\n>>>>>>>\n",
+}
+
+# Hunks over GOOD (lab demo) that must not apply, and why.
+NOT_APPLYING = {
+    "text not in the file": ("\treturn 4 * a;", "is not in the file"),
+    "text outside the lab's regions": ("int g(void) { return 1; }", "not inside a region of lab demo"),
+    "spaces for a tab": ("    return 2 * a;", "whitespace is ignored"),
+    "a marker line": ("\t/* LAB demo: STUB return -ENOSYS; */", "not inside a region of lab demo"),
+}
+
+
 class Tally:
     def __init__(self):
         self.n = self.bad = 0
@@ -107,6 +150,75 @@ def test_markers(t):
             t.check("markers: refuses %s" % what, False, "accepted")
         except lab_markers.MarkerError as e:
             t.check("markers: refuses %s" % what, "bad.c:" in str(e), str(e))
+
+
+def hunk_mutant(old, new="\treturn 0;"):
+    return "mistake: m\ncatch: c\n<<<<<<< demo.c\n%s\n=======\n%s\n>>>>>>>\n" % (old, new)
+
+
+def test_mutants(t):
+    m = lab_mutants.parse(MUTANT, "x/demo/triple.mutant", "demo")
+    t.check("mutants: a mutant parses", (m.name, m.mistake, m.catch, m.keep, m.score, m.expect,
+                                         m.seconds, len(m.hunks)) ==
+            ("triple", "f() returns three times a", ["the check"], ["another check"], 3,
+             ["3 * a"], 20, 1), vars(m))
+    out = lab_mutants.apply(m, lambda p: GOOD, lab_markers)
+    t.check("mutants: the hunk applies inside the region",
+            out.get("demo.c") == GOOD.replace("\treturn 2 * a;", "\treturn 3 * a;"), str(out))
+    two = MUTANT + "<<<<<<< demo.c\n\treturn 3 * a;\n=======\n\treturn 4 * a;\n>>>>>>>\n"
+    out = lab_mutants.apply(lab_mutants.parse(two, "two.mutant", "demo"), lambda p: GOOD,
+                            lab_markers)
+    t.check("mutants: hunks apply in order, each to what the last one left",
+            "\treturn 4 * a;" in out.get("demo.c", ""), str(out))
+    for what, src in BAD_MUTANTS.items():
+        try:
+            lab_mutants.parse(src, "bad.mutant", "demo")
+            t.check("mutants: refuses %s" % what, False, "accepted")
+        except lab_mutants.MutantError as e:
+            t.check("mutants: refuses %s" % what, "bad.mutant" in str(e), str(e))
+    for what, (old, why) in NOT_APPLYING.items():
+        mm = lab_mutants.parse(hunk_mutant(old), "na.mutant", "demo")
+        try:
+            lab_mutants.apply(mm, lambda p: GOOD, lab_markers)
+            t.check("mutants: a hunk does not apply: %s" % what, False, "applied")
+        except lab_mutants.MutantError as e:
+            t.check("mutants: a hunk does not apply: %s" % what,
+                    "na.mutant" in str(e) and (why is None or why in str(e)), str(e))
+    mm = lab_mutants.parse(hunk_mutant("\treturn 2 * a;", "\t/* LAB demo: END */"), "mk.mutant",
+                           "demo")
+    try:
+        lab_mutants.apply(mm, lambda p: GOOD, lab_markers)
+        t.check("mutants: a hunk that breaks the markers does not apply", False, "applied")
+    except lab_mutants.MutantError as e:
+        t.check("mutants: a hunk that breaks the markers does not apply",
+                "breaks the lab markers" in str(e), str(e))
+    twice = GOOD.replace("\treturn 2 * a;\n", "\treturn 2 * a;\n\treturn 2 * a;\n")
+    try:
+        lab_mutants.apply(lab_mutants.parse(hunk_mutant("\treturn 2 * a;"), "tw.mutant", "demo"),
+                          lambda p: twice, lab_markers)
+        t.check("mutants: a hunk that matches twice does not apply", False, "applied")
+    except lab_mutants.MutantError as e:
+        t.check("mutants: a hunk that matches twice does not apply", "matches 2 times" in str(e),
+                str(e))
+    # judging a graded mutant
+    C = lab_grade.Check
+    a, b, c = C("the check", 4, host="p"), C("another check", 3, host="p"), C("boot", 3, scenario="s")
+    mj = lab_mutants.parse(MUTANT.replace("score: 3\n", ""), "j.mutant", "demo")
+    _, probs = lab_mutants.judge(mj, [(a, False, "x", ""), (b, True, "", ""), (c, True, "", "")],
+                                 (6, 10), 5, "... 3 * a ...")
+    t.check("mutants: caught by its check, the kept one kept: no problem", not probs, str(probs))
+    _, probs = lab_mutants.judge(mj, [(a, True, "", ""), (b, True, "", ""), (c, True, "", "")],
+                                 (10, 10), 5, "3 * a")
+    t.check("mutants: full marks is a gap", len(probs) == 1 and "full marks" in probs[0], str(probs))
+    _, probs = lab_mutants.judge(mj, [(a, True, "", ""), (b, True, "", ""), (c, False, "x", "")],
+                                 (7, 10), 5, "3 * a")
+    t.check("mutants: caught by another check only is a problem",
+            len(probs) == 1 and "caught only by 'boot'" in probs[0], str(probs))
+    _, probs = lab_mutants.judge(mj, [(a, False, "x", ""), (b, False, "y", ""), (c, True, "", "")],
+                                 (3, 10), 25, "nothing")
+    t.check("mutants: lost partial credit, no expected text, too slow: three problems",
+            len(probs) == 3 and "partial" in probs[0] and "never says" in probs[1]
+            and "more than 20 s" in probs[2], str(probs))
 
 
 def test_grading(t):
@@ -137,8 +249,20 @@ def test_grading(t):
 
 def test_table(t, lab):
     problems = lab.check_table(lab.LABS)
-    t.check("table: %d labs with regions, handouts and points" % len(lab.LABS), not problems,
+    t.check("table: %d labs with regions, handouts and points; their mutants parse and name "
+            "their checks" % len(lab.LABS), not problems,
             "; ".join("%s: %s" % p for p in problems))
+    muts = lab.load_mutants(lab.BY_NAME["buddy"])[0]
+    t.check("table: lab buddy has at least %d mutants" % lab.MIN_MUTANTS,
+            len(muts) >= lab.MIN_MUTANTS, str(len(muts)))
+    ref = lab.read_ref
+    bad = []
+    for m in muts:
+        try:
+            lab_mutants.apply(m, ref, lab_markers)
+        except lab_mutants.MutantError as e:
+            bad.append(str(e))
+    t.check("table: every buddy mutant applies to the reference", not bad, "; ".join(bad))
     t.check("table: at least six labs", len(lab.LABS) >= 6)
 
 
@@ -207,6 +331,7 @@ def run(lab, keep=False):
     print("lab selftest: units", flush=True)
     test_markers(t)
     test_grading(t)
+    test_mutants(t)
     print("lab selftest: table", flush=True)
     test_table(t, lab)
     print("lab selftest: end to end (%s, host tests only)" % E2E_LAB, flush=True)

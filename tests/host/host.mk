@@ -16,13 +16,19 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror \
 
 host_srcs = $(shell sed -n 's/^ \* SOURCES: *//p' tests/host/$(1).c)
 HOST_SHIM_SRCS := $(wildcard tests/host/shim.c) kernel/json.c kernel/printk.c
+# cmocka's group runner, wrapped: each case in a process of its own with a
+# time limit when the runner asks (tests/host/case_runner.c).
+HOST_CASE_SRCS := $(wildcard tests/host/case_runner.c)
+host_comma := ,
+HOST_CASE_LDFLAGS := $(if $(HOST_CASE_SRCS),-Wl$(host_comma)--wrap=_cmocka_run_group_tests)
 
 # Every source is compiled once into $(BUILD)/host/obj/<its path>.o and
 # shared by all the programs that name it (the flags are the same for
 # all), so the 20-odd programs do not each recompile the shim and the
 # mm/kho code they have in common.
 HOST_OBJ := $(BUILD)/host/obj
-host_objs = $(patsubst %.c,$(HOST_OBJ)/%.o,tests/host/$(1).c $(call host_srcs,$(1)) $(HOST_SHIM_SRCS))
+host_objs = $(patsubst %.c,$(HOST_OBJ)/%.o,tests/host/$(1).c $(call host_srcs,$(1)) $(HOST_SHIM_SRCS) \
+	$(HOST_CASE_SRCS))
 
 $(HOST_OBJ)/%.o: %.c tests/host/host.mk
 	@mkdir -p $(dir $@)
@@ -34,5 +40,5 @@ $(HOST_OBJ)/%.o: %.c tests/host/host.mk
 $(HOST_TESTS): $(BUILD)/host/%: $$(call host_objs,$$*)
 	@mkdir -p $(dir $@)
 	$(Q)echo "  HOSTCC  $@"
-	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $(filter %.o,$^) -lcmocka \
+	$(Q)$(CC) $(HOST_CFLAGS) $(HOST_CASE_LDFLAGS) -o $@ $(filter %.o,$^) -lcmocka \
 		$(shell sed -n 's/^ \* LDLIBS: *//p' tests/host/$*.c)

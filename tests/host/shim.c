@@ -549,3 +549,163 @@ unsigned long long shim_rand(void)
 	shim_rng ^= shim_rng << 17;
 	return shim_rng;
 }
+
+/* ---- spinlocks that know their holder (see host_spinlock.h) ------------ */
+
+#include <sched.h>
+#include <kernel/spinlock.h>
+
+/* ASan's, when linked (every host test is built with it): a stack trace to stderr. */
+extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
+
+static _Thread_local char shim_lock_token;	/* its address names this thread */
+
+/* shim_lock_self - an id of the calling thread, never 0. */
+static unsigned long shim_lock_self(void)
+{
+	return (unsigned long)(uintptr_t)&shim_lock_token;
+}
+
+/* shim_lock_where - "rmqueue() at mm/page_alloc.c:127" for @s, into @buf. */
+static const char *shim_lock_where(char *buf, size_t len, struct shim_lock_site s)
+{
+	if (!s.file)
+		snprintf(buf, len, "(unknown place)");
+	else
+		snprintf(buf, len, "%s() at %s:%d", s.func ? s.func : "?", s.file, s.line);
+	return buf;
+}
+
+/* shim_lock_name - the lock as written, without a leading '&': "z->lock". */
+static const char *shim_lock_name(struct shim_lock_site s)
+{
+	const char *e = s.expr ? s.expr : "the lock";
+
+	return *e == '&' ? e + 1 : e;
+}
+
+/* shim_lock_die - print @msg (already formatted), a stack trace, and abort. */
+static __attribute__((noreturn)) void shim_lock_die(const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+	if (__sanitizer_print_stack_trace) {
+		fprintf(stderr, "shim: the stack of the thread that stopped:\n");
+		__sanitizer_print_stack_trace();
+	}
+	fflush(NULL);
+	abort();
+}
+
+/* shim_lock_wait_limit - seconds a thread may wait for a lock: $KHOLAB_LOCK_WAIT or 5. */
+static double shim_lock_wait_limit(void)
+{
+	const char *e = getenv("KHOLAB_LOCK_WAIT");
+	double v = e ? strtod(e, NULL) : 0;
+
+	return v > 0 ? v : 5.0;
+}
+
+static double shim_lock_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* shim_spin_trylock - take @l if it is free; records the holder. */
+bool shim_spin_trylock(spinlock_t *l, struct shim_lock_site site)
+{
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	l->taken = site;
+	__atomic_store_n(&l->owner, shim_lock_self(), __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
+ * shim_spin_lock - take @l, waiting while another thread holds it.  A
+ * thread that already holds @l, or that waits longer than
+ * shim_lock_wait_limit(), aborts with a message that names the lock and
+ * where it was taken.
+ */
+void shim_spin_lock(spinlock_t *l, struct shim_lock_site site)
+{
+	char msg[1024], here[256], there[256];
+	double start, limit;
+	unsigned long spins = 0;
+
+	if (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == shim_lock_self()) {
+		snprintf(msg, sizeof(msg),
+			 "shim: spin_lock(%s) in %s: this thread already holds %s (lock %p): it took it "
+			 "in %s and has not released it since, so it would wait for itself for ever: "
+			 "a missing spin_unlock(%s)? (look for a return or break between that "
+			 "spin_lock() and its spin_unlock())",
+			 site.expr, shim_lock_where(here, sizeof(here), site), shim_lock_name(site),
+			 (void *)l, shim_lock_where(there, sizeof(there), l->taken), site.expr);
+		shim_lock_die(msg);
+	}
+	if (shim_spin_trylock(l, site))
+		return;
+	__atomic_fetch_add(&l->contended, 1, __ATOMIC_RELAXED);
+	start = shim_lock_now();
+	limit = shim_lock_wait_limit();
+	do {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			if (++spins % 64 == 0)
+				sched_yield();	/* the holder may need this CPU */
+			else
+				__builtin_ia32_pause();
+			if (spins % 4096 == 0 && shim_lock_now() - start > limit) {
+				struct shim_lock_site t = l->taken;
+
+				snprintf(msg, sizeof(msg),
+					 "shim: spin_lock(%s) in %s has waited %.0f s for %s (lock %p), "
+					 "held by another thread since it took it in %s: a missing "
+					 "spin_unlock(%s) on one of that function's paths? "
+					 "(KHOLAB_LOCK_WAIT=SECONDS to wait longer)",
+					 site.expr, shim_lock_where(here, sizeof(here), site),
+					 shim_lock_now() - start, shim_lock_name(site), (void *)l,
+					 shim_lock_where(there, sizeof(there), t),
+					 t.expr ? t.expr : site.expr);
+				shim_lock_die(msg);
+			}
+		}
+	} while (!shim_spin_trylock(l, site));
+}
+
+/* shim_spin_unlock - release @l; aborts when @l is not held at all. */
+void shim_spin_unlock(spinlock_t *l, struct shim_lock_site site)
+{
+	char msg[768], here[256];
+
+	if (!__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+		snprintf(msg, sizeof(msg),
+			 "shim: spin_unlock(%s) in %s: %s (lock %p) is not held: a spin_unlock() "
+			 "too many, or one without its spin_lock()?",
+			 site.expr, shim_lock_where(here, sizeof(here), site), shim_lock_name(site),
+			 (void *)l);
+		shim_lock_die(msg);
+	}
+	__atomic_store_n(&l->owner, 0UL, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+/* shim_lock_assert_held - lockdep_assert_held(): abort unless this thread holds @l. */
+void shim_lock_assert_held(spinlock_t *l, struct shim_lock_site site)
+{
+	char msg[768], here[256];
+
+	if (__atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == shim_lock_self())
+		return;
+	snprintf(msg, sizeof(msg),
+		 "shim: lockdep_assert_held(%s) failed in %s: called without holding %s (lock %p, "
+		 "%s): what it changes is guarded by that lock; the stack below shows which "
+		 "caller forgot spin_lock(%s)",
+		 site.expr, shim_lock_where(here, sizeof(here), site), shim_lock_name(site),
+		 (void *)l, __atomic_load_n(&l->locked, __ATOMIC_RELAXED) ?
+		 "held by another thread" : "not held by anyone", site.expr);
+	shim_lock_die(msg);
+}

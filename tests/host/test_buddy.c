@@ -228,6 +228,34 @@ static void check_allocated(struct page *page, unsigned int order)
 	}
 }
 
+/*
+ * take_block - take the free block of @order at @pfn off @z's lists by
+ * hand and prepare it as alloc_pages() would, so that a test of the free
+ * path or of the invariants check can free or reshape an allocated block
+ * without depending on rmqueue() (the other half of the lab).
+ * Return: the block's first page.
+ */
+static struct page *take_block(struct zone *z, u64 pfn, unsigned int order)
+{
+	struct page *p = pfn_to_page(pfn);
+
+	assert_true(PageBuddy(p));
+	assert_int_equal(p->private, order);
+	list_del(&p->lru);
+	clear_page_flag(p, PG_buddy);
+	z->free_area[order].nr_free--;
+	z->free_pages -= 1UL << order;
+	p->_refcount = 1;
+	p->private = 0;
+	if (order) {
+		set_page_flag(p, PG_head);
+		p->private = order;
+		for (u64 i = 1; i < (1UL << order); i++)
+			p[i].compound_head = (u64)(uintptr_t)p | 1;
+	}
+	return p;
+}
+
 /* ---- boot-time freeing ---- */
 
 /* An aligned range becomes max-order blocks only, one list insertion each. */
@@ -391,31 +419,30 @@ static void test_split_remainders(void **state)
 	assert_int_equal(buddy_check_invariants(), 0);
 }
 
-/* Freeing all order-0 pages of a block in a scrambled order merges it back. */
+/*
+ * Freeing all order-0 pages of two max-order blocks in a scrambled order
+ * merges them back.  The pages start out as if every one of them had been
+ * allocated (managed, none free), so this needs only the free path.
+ */
 static void test_free_merges_back(void **state)
 {
 	struct zone *z = simple_zone(1, ZONE_DMA32, 0x18000, 0x18800);
-	static struct page *pages[0x800];
 	struct blk orig[] = { { 0x18000, 10 }, { 0x18400, 10 } };
 
 	(void)state;
-	__free_pages_bulk(0x18000, 0x18800);
-	for (int i = 0; i < 0x800; i++) {
-		pages[i] = alloc_pages(0, 1);
-		assert_non_null(pages[i]);
-	}
-	assert_null(alloc_pages(0, 1));
+	z->managed_pages = 0x800;
 	assert_int_equal(z->free_pages, 0);
-	/* Free odd-indexed pages in reverse order, then even ones in a stride. */
+	/* Free odd pages in reverse order, then even ones in a stride. */
 	for (int i = 0x7ff; i >= 0; i -= 2)
-		free_pages(pages[i], 0);
+		free_pages(pfn_to_page(0x18000 + (u64)i), 0);
 	assert_int_equal(z->free_area[0].nr_free, 0x400);	/* nothing could merge */
 	assert_int_equal(buddy_check_invariants(), 0);
 	for (int k = 0; k < 7; k++)
 		for (int i = k * 2; i < 0x800; i += 14)
-			free_pages(pages[i], 0);
+			free_pages(pfn_to_page(0x18000 + (u64)i), 0);
 	assert_int_equal(buddy_check_invariants(), 0);
 	expect_blocks(z, orig, ARRAY_SIZE(orig));
+	assert_int_equal(z->free_pages, 0x800);
 	assert_int_equal(z->nr_frees, 0x800);
 }
 
@@ -458,11 +485,20 @@ static void test_no_merge_across_zones(void **state)
 	ram(0x8200, 0x8400, 1, ZONE_NORMAL);
 	b = zone_setup(1, ZONE_NORMAL, 0x8200, 0x8400);
 	free_two_halves(a, b);
-	/* A page allocated from a and freed goes back to a only. */
-	struct page *p = alloc_pages(9, 0);
-	assert_ptr_equal(page_zone(p), a);
-	free_pages(p, 9);
+
+	/* The same, a's pages coming back one by one (freed after use). */
+	world_teardown(state);
+	assert_int_equal(world_setup(state), 0);
+	a = simple_zone(0, ZONE_NORMAL, 0x8000, 0x8400);
+	ram(0x8200, 0x8400, 1, ZONE_NORMAL);
+	b = zone_setup(1, ZONE_NORMAL, 0x8200, 0x8400);
+	__free_pages_bulk(0x8200, 0x8400);
+	a->managed_pages = 0x200;
+	for (u64 pfn = 0x8000; pfn < 0x8200; pfn++)
+		free_pages(pfn_to_page(pfn), 0);
 	expect_blocks(a, (const struct blk[]){ { 0x8000, 9 } }, 1);
+	expect_blocks(b, (const struct blk[]){ { 0x8200, 9 } }, 1);
+	assert_int_equal(buddy_check_invariants(), 0);
 }
 
 /* Reserved pages, allocated pages, section holes and zone ends stop merging. */
@@ -484,8 +520,7 @@ static void test_no_merge_with_non_buddy(void **state)
 	assert_int_equal(buddy_check_invariants(), 0);
 
 	/* A free neighbour of another order is no buddy either. */
-	p = alloc_pages(1, 0);			/* takes pfn 6..7 */
-	assert_int_equal(page_to_pfn(p), 6);
+	p = take_block(z, 6, 1);		/* pfn 6..7 allocated, then freed */
 	free_pages(p, 1);
 	expect_blocks(z, e1, ARRAY_SIZE(e1));
 
@@ -504,18 +539,12 @@ static void test_no_merge_with_non_buddy(void **state)
 	__free_pages_bulk(0x8200, 0x8400);
 	struct blk e2[] = { { 0x8200, 9 } };
 	expect_blocks(z, e2, ARRAY_SIZE(e2));
-	p = alloc_pages(9, 0);
+	p = take_block(z, 0x8200, 9);
 	free_pages(p, 9);
 	expect_blocks(z, e2, ARRAY_SIZE(e2));
 	z->spanned_pages = 0x400;	/* grow the span: now 0x8400 is inside */
-	pfn_to_page(0x8400)->private = 9;
-	set_page_flag(pfn_to_page(0x8400), PG_buddy);
-	list_add(&pfn_to_page(0x8400)->lru, &z->free_area[9].free_list);
-	z->free_area[9].nr_free++;
-	z->free_pages += 0x200;
-	p = alloc_pages(9, 0);		/* takes 0x8400, the head of the list */
-	assert_int_equal(page_to_pfn(p), 0x8400);
-	free_pages(p, 9);		/* its buddy 0x8600 lies past the zone end */
+	z->managed_pages += 0x200;	/* ... and in use: the order-9 block at 0x8400 */
+	free_pages(pfn_to_page(0x8400), 9);	/* its buddy 0x8600 lies past the zone end */
 	struct blk e3[] = { { 0x8200, 9 }, { 0x8400, 9 } };
 	expect_blocks(z, e3, ARRAY_SIZE(e3));
 	assert_int_equal(buddy_check_invariants(), 0);
@@ -694,13 +723,18 @@ static void test_counters(void **state)
 
 /* ---- buddy_check_invariants ---- */
 
-/* corrupt_world - a zone with a few free blocks of various orders. */
+/*
+ * corrupt_world - a zone with one free block of each order 0..10, made by
+ * the free path alone: pfn 0x8001 (order 0), 0x8002 (1), 0x8004 (2), ...,
+ * 0x8200 (9), 0x8400 (10).  The invariants tests corrupt it by hand; none
+ * of them allocates, so they test buddy_check_invariants() and nothing of
+ * rmqueue().
+ */
 static struct zone *corrupt_world(void)
 {
 	struct zone *z = simple_zone(0, ZONE_NORMAL, 0x8000, 0x8800);
 
-	__free_pages_bulk(0x8000, 0x8800);
-	assert_non_null(alloc_pages(0, 0));	/* leaves one block of each order 0..9 */
+	__free_pages_bulk(0x8001, 0x8800);
 	assert_int_equal(buddy_check_invariants(), 0);
 	shim_log_reset();
 	return z;
@@ -756,10 +790,9 @@ static void test_invariants_unlinked_block(void **state)
 static void test_invariants_unmerged_and_misplaced(void **state)
 {
 	struct zone *z = corrupt_world();
-	struct page *p = alloc_pages(4, 0);	/* the free order-4 block at 0x8410 */
+	struct page *p = take_block(z, 0x8010, 4);	/* the free order-4 block */
 
 	(void)state;
-	assert_int_equal(page_to_pfn(p), 0x8410);
 	/* Hand it back as two order-3 halves, without merging them. */
 	clear_page_flag(p, PG_head);
 	for (int h = 0; h < 2; h++) {

@@ -12,6 +12,13 @@ Every test case becomes one result host:<binary>:<case>.  A binary that
 crashes (ASan/UBSan abort, signal), exits non-zero with no failed case, or
 reports fewer cases than it planned gets one extra failed result
 host:<binary>:(crash) carrying its output.
+
+The programs are linked with tests/host/case_runner.c, and run_binary()
+asks it (KHOLAB_CASES_ISOLATE=1) to run each case in a process of its own
+with a time limit (KHOLAB_CASE_TIMEOUT, default CASE_TIMEOUT seconds): a
+case that crashes or hangs is one failed case, "# kholab-case: ..." says
+why, and the other cases still run.  KHOLAB_CASES_ISOLATE=0 in the
+environment turns that off (one process, cmocka as usual).
 """
 
 import os
@@ -45,10 +52,33 @@ def parse_tap(text):
     return cases, planned
 
 
+CASE_TIMEOUT = 30       # seconds per case (tests/host/case_runner.c's default too)
+# Lines of a case's output that say why it stopped, tried in this order.
+CAUSES = ("shim: ", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+          "Kernel panic - not syncing:")
+
+
+def case_reason(diag):
+    """The reason of a failed case: the case runner's "kholab-case:" line
+    (a crash, a hang) with the line of its output that names the cause,
+    or "test case failed" for a failed cmocka assertion."""
+    head = next((x[len("# kholab-case: "):] for x in diag if x.startswith("# kholab-case: ")), None)
+    if head is None:
+        return "test case failed"
+    head = head.replace("; what it printed:", "")
+    for mark in CAUSES:
+        hit = next((x.lstrip("# ") for x in diag if mark in x and "kholab-case:" not in x), None)
+        if hit:
+            return "%s: %s" % (head, hit[hit.index(mark):])
+    return head
+
+
 def run_binary(path, timeout=300):
     """-> list of (name, status, reason, detail)."""
     base = os.path.basename(path)
     env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+    env.setdefault("KHOLAB_CASES_ISOLATE", "1")
+    env.setdefault("KHOLAB_CASE_TIMEOUT", str(CASE_TIMEOUT))
     try:
         p = subprocess.run([path], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env=env, timeout=timeout)
@@ -68,7 +98,7 @@ def run_binary(path, timeout=300):
         seen[name] = seen.get(name, 0) + 1
         full = "host:%s:%s" % (base, name if seen[name] == 1 else "%s#%d" % (name, seen[name]))
         if st == "fail":
-            results.append((full, "fail", "test case failed",
+            results.append((full, "fail", case_reason(diag),
                             "\n".join(diag) + ("\n" + err if err.strip() else "")))
         else:
             results.append((full, st, "", ""))

@@ -19,15 +19,13 @@
  *
  * The cursor: boundaries are base + k * chunk, where base is the job start
  * rounded down to the alignment and chunk is a multiple of it, so every
- * boundary is aligned.  Taking a chunk is one atomic fetch-add of chunk on
- * cursor.next; the old value b names the chunk [b, b + chunk), clipped to
- * the job's range (only the first chunk can begin before start, only the
- * last can end after end).  Distinct fetch-adds return distinct b, so
- * chunks are disjoint, and since next walks every boundary in turn until it
- * passes end they cover the range exactly once.  A taker first checks that
- * next is still below end, so next overshoots end by at most one chunk per
- * concurrent taker; padata_cursor_init() refuses ranges where that could
- * wrap a u64.
+ * boundary is aligned.  A taker claims the next boundary with one atomic
+ * operation on cursor.next that also moves it on for everyone else, so no
+ * boundary is handed out twice, and since next walks every boundary in turn
+ * until it passes end, the chunks, clipped to the job's range, cover it
+ * exactly once.  A taker that finds the range drained leaves next alone,
+ * so next overshoots end by at most one chunk per concurrent taker;
+ * padata_cursor_init() refuses ranges where that could wrap a u64.
  *
  * Trace: with job->trace each chunk writes one "chunk" results record
  * (CPU, start, units, TSC before and after).  The results channel is one
@@ -63,9 +61,7 @@ static u64 norm_align(u64 a)
 u64 padata_chunk_size(const struct padata_mt_job *job, int nworks)
 {
 	/* LAB deferred-init: BEGIN */
-	/* LAB deferred-init: HINT max(min_chunk, size / (workers * PADATA_LOAD_BALANCE)), at least 1, */
-	/* LAB deferred-init: HINT rounded up to the alignment (0 means 1); nworks < 1 counts as 1, and */
-	/* LAB deferred-init: HINT rounding up must not wrap a u64 (then return the largest aligned value). */
+	/* LAB deferred-init: HINT the contract, and hints to unfold: docs/labs/deferred-init.md */
 	/* LAB deferred-init: STUB (void)job; (void)nworks; */
 	/* LAB deferred-init: STUB return 0; */
 	u64 align = norm_align(job->align);
@@ -131,10 +127,7 @@ u64 padata_nr_chunks(const struct padata_cursor *c)
 bool padata_next_chunk(struct padata_cursor *c, u64 *start, u64 *end)
 {
 	/* LAB deferred-init: BEGIN */
-	/* LAB deferred-init: HINT one atomic fetch-add of c->chunk on c->next claims the chunk */
-	/* LAB deferred-init: HINT [b, b + chunk) for this caller alone; clip it to [c->start, c->end). */
-	/* LAB deferred-init: HINT Look at next first so a drained cursor is not pushed further past end, */
-	/* LAB deferred-init: HINT and mind that end - b may be smaller than a chunk (no overflow). */
+	/* LAB deferred-init: HINT the contract, and hints to unfold: docs/labs/deferred-init.md */
 	/* LAB deferred-init: STUB (void)c; (void)start; (void)end; */
 	/* LAB deferred-init: STUB return false; */
 	u64 b;

@@ -46,8 +46,7 @@
 u64 kho_v4_key(u64 phys, unsigned int order)
 {
 	/* LAB kho-radix: BEGIN */
-	/* LAB kho-radix: HINT the order bit 1 << (KHO_V4_ORDER0_BIT - order), ORed with the block's */
-	/* LAB kho-radix: HINT number at its order: phys >> (PAGE_SHIFT + order). */
+	/* LAB kho-radix: HINT the contract, and hints to unfold: docs/labs/kho-radix.md */
 	/* LAB kho-radix: STUB (void)phys; (void)order; */
 	/* LAB kho-radix: STUB return 0; */
 	return (1ULL << (KHO_V4_ORDER0_BIT - order)) | (phys >> (PAGE_SHIFT + order));
@@ -58,8 +57,7 @@ u64 kho_v4_key(u64 phys, unsigned int order)
 int kho_v4_key_decode(u64 key, u64 *phys, unsigned int *order)
 {
 	/* LAB kho-radix: BEGIN */
-	/* LAB kho-radix: HINT refuse key 0 and keys of KHO_V4_KEY_BITS bits or more (-EINVAL); the */
-	/* LAB kho-radix: HINT highest set bit gives the order, the bits below it the address. */
+	/* LAB kho-radix: HINT the contract, and hints to unfold: docs/labs/kho-radix.md */
 	/* LAB kho-radix: STUB (void)key; (void)phys; (void)order; */
 	/* LAB kho-radix: STUB return -ENOSYS; */
 	unsigned int top;
@@ -89,9 +87,7 @@ static unsigned int index_at(u64 key, int level)
 static int insert_leaf(u64 *root, u64 prefix, u64 leaf_phys)
 {
 	/* LAB kho-radix: BEGIN */
-	/* LAB kho-radix: HINT from the root (level KHO_V4_LEVELS) down to level 2, index_at(key, level) */
-	/* LAB kho-radix: HINT picks the entry; an empty entry gets a new table page (kho_page_alloc(), */
-	/* LAB kho-radix: HINT stored as a physical address).  The level-1 entry points at the leaf. */
+	/* LAB kho-radix: HINT the contract, and hints to unfold: docs/labs/kho-radix.md */
 	/* LAB kho-radix: STUB (void)root; (void)prefix; (void)leaf_phys; (void)index_at; */
 	/* LAB kho-radix: STUB return -ENOSYS; */
 	u64 key = prefix << KHO_V4_LEAF_SHIFT, *table = root;

@@ -64,19 +64,17 @@ static void write_marker(phys_addr_t phys, unsigned int order)
  * fast range loop the memmap init uses, as pages of the block's node
  * (early_pfn_to_nid(), from memblock: a section may hold several nodes);
  * @deferred_only skips the pages below that node's first_deferred_pfn
- * (already initialised early).  A block is naturally aligned and at most
- * one section, so it never straddles a zone (zone boundaries are section
- * aligned), and it was one allocation of the sender's, from buddy or
- * memblock, neither of which hands out memory across a node boundary, so
- * it lies in one node.  Return: pages initialised.
+ * (already initialised early).  A block never straddles a zone: it is
+ * naturally aligned, so one that held both sides of the 16 MiB or 4 GiB
+ * boundary would start at address 0, and the validator refuses a block
+ * that is not RAM of one node throughout (kho/validate.c), which also
+ * keeps it in one node (Linux sends blocks of any order, some larger than
+ * a section).  Return: pages initialised.
  */
 static u64 init_block_pages(phys_addr_t phys, u64 size, bool deferred_only)
 {
 	/* LAB kho-deferred: BEGIN */
-	/* LAB kho-deferred: HINT the block's pfns are [PHYS_PFN(phys), PHYS_PFN(phys + size)), its node */
-	/* LAB kho-deferred: HINT early_pfn_to_nid(start); with @deferred_only start no lower than that */
-	/* LAB kho-deferred: HINT node's first_deferred_pfn (pages below it were initialised early). */
-	/* LAB kho-deferred: HINT memmap_init_range() does the work. */
+	/* LAB kho-deferred: HINT the contract, and hints to unfold: docs/labs/kho-deferred.md */
 	/* LAB kho-deferred: STUB (void)phys; (void)size; (void)deferred_only; */
 	/* LAB kho-deferred: STUB return 0; */
 	u64 start = PHYS_PFN(phys), end = PHYS_PFN(phys + size);
@@ -182,9 +180,7 @@ void kho_deserialize(void)
 		switch (kho_cfg.deferred) {
 		case KHO_DEFERRED_DESERIALIZE:
 			/* LAB kho-deferred: BEGIN */
-			/* LAB kho-deferred: HINT the stub only writes the marker, as kho.deferred=unsafe does, into */
-			/* LAB kho-deferred: HINT struct pages that deferred init never writes.  Initialise the block's */
-			/* LAB kho-deferred: HINT deferred struct pages first (count them in pages_inited_early). */
+			/* LAB kho-deferred: HINT the contract, and hints to unfold: docs/labs/kho-deferred.md */
 			/* LAB kho-deferred: STUB write_marker(b[i].phys, order); */
 			kho_stats.pages_inited_early += init_block_pages(b[i].phys, b[i].size, true);
 			write_marker(b[i].phys, order);

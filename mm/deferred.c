@@ -212,10 +212,7 @@ u64 deferred_init_range(int nid, u64 start_pfn, u64 end_pfn)
 bool deferred_grow_zone(int nid, unsigned int order)
 {
 	/* LAB deferred-init: BEGIN */
-	/* LAB deferred-init: HINT node @nid first, then any other node: take the next section of still */
-	/* LAB deferred-init: HINT deferred pages from first_deferred_pfn, initialise it (reserved pages, */
-	/* LAB deferred-init: HINT then free ones: deferred_init_range), count them in grown_pages and move */
-	/* LAB deferred-init: HINT first_deferred_pfn up (~0 once the node is done).  false: none left. */
+	/* LAB deferred-init: HINT the contract, and hints to unfold: docs/labs/deferred-init.md */
 	/* LAB deferred-init: STUB (void)nid; (void)order; */
 	/* LAB deferred-init: STUB return false; */
 	(void)order;	/* one section (32768 pages) covers any order <= 10 */

@@ -121,9 +121,7 @@ static void split_at(struct memblock_type *t, u64 i, phys_addr_t at)
 static void merge_neighbours(struct memblock_type *t)
 {
 	/* LAB memblock-merge: BEGIN */
-	/* LAB memblock-merge: HINT walk the array once; when region i ends where i+1 begins and both */
-	/* LAB memblock-merge: HINT have the same nid and flags, grow i and close the gap with memmove */
-	/* LAB memblock-merge: HINT (t->cnt drops by one, t->total_size does not change); else go on. */
+	/* LAB memblock-merge: HINT the contract, and hints to unfold: docs/labs/memblock-merge.md */
 	/* LAB memblock-merge: STUB (void)t; */
 	/* LAB memblock-merge: STUB panic("lab memblock-merge: merge_neighbours() is not implemented"); */
 	u64 i = 0;
@@ -386,10 +384,7 @@ static int add_range(struct memblock_type *t, phys_addr_t base,
 		     phys_addr_t size, int nid, u32 flags)
 {
 	/* LAB memblock-merge: BEGIN */
-	/* LAB memblock-merge: HINT cap the size (cap_size), then grow() until count_gaps() new slots fit, */
-	/* LAB memblock-merge: HINT walk the regions that overlap [base, end): fill_gap() each uncovered */
-	/* LAB memblock-merge: HINT piece in front of a region and the tail after the last one, then */
-	/* LAB memblock-merge: HINT merge_neighbours().  Never change memory that is already covered. */
+	/* LAB memblock-merge: HINT the contract, and hints to unfold: docs/labs/memblock-merge.md */
 	/* LAB memblock-merge: STUB (void)t; (void)base; (void)size; (void)nid; (void)flags; */
 	/* LAB memblock-merge: STUB (void)count_gaps; (void)fill_gap; */
 	/* LAB memblock-merge: STUB return -ENOSYS; */

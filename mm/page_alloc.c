@@ -80,10 +80,7 @@ static bool buddy_is_free(struct zone *z, u64 pfn, unsigned int order)
 static void __free_one_block(struct zone *z, u64 pfn, unsigned int order)
 {
 	/* LAB buddy: BEGIN */
-	/* LAB buddy: HINT while order < MAX_PAGE_ORDER and the buddy at pfn ^ (1 << order) heads a free */
-	/* LAB buddy: HINT block of the same order in this zone (buddy_is_free), take the buddy off its */
-	/* LAB buddy: HINT list and continue with the merged block: it starts at the lower of the two */
-	/* LAB buddy: HINT pfns and has order + 1.  Finally put the block on its list (add_to_free_list). */
+	/* LAB buddy: HINT the contract, and hints to unfold: docs/labs/buddy.md */
 	/* LAB buddy: STUB (void)z; (void)pfn; (void)order; */
 	/* LAB buddy: STUB panic("lab buddy: __free_one_block() is not implemented"); */
 	while (order < MAX_PAGE_ORDER) {
@@ -117,9 +114,7 @@ static void prep_new_block(struct page *page, unsigned int order)
 static struct page *rmqueue(struct zone *z, unsigned int order)
 {
 	/* LAB buddy: BEGIN */
-	/* LAB buddy: HINT under z->lock, find the smallest order o >= @order whose free list is not */
-	/* LAB buddy: HINT empty, take its first block off the list, and while o > order give the upper */
-	/* LAB buddy: HINT half back as a free block of order o - 1.  Count the allocation (nr_allocs). */
+	/* LAB buddy: HINT the contract, and hints to unfold: docs/labs/buddy.md */
 	/* LAB buddy: STUB (void)z; (void)order; */
 	/* LAB buddy: STUB return NULL; */
 	struct page *page = NULL;

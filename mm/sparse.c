@@ -89,9 +89,7 @@ u64 memmap_bytes(void)
 static void mark_present(u64 start_pfn, u64 end_pfn, int nid)
 {
 	/* LAB sparse-vmemmap: BEGIN */
-	/* LAB sparse-vmemmap: HINT every section from pfn_to_section_nr(start_pfn) to that of end_pfn - 1 */
-	/* LAB sparse-vmemmap: HINT gets SECTION_PRESENT and the node; a section already present keeps */
-	/* LAB sparse-vmemmap: HINT its first node (warn when a second node shares it). */
+	/* LAB sparse-vmemmap: HINT the contract, and hints to unfold: docs/labs/sparse-vmemmap.md */
 	/* LAB sparse-vmemmap: STUB (void)start_pfn; (void)end_pfn; (void)nid; */
 	/* LAB sparse-vmemmap: STUB panic("lab sparse-vmemmap: mark_present() is not implemented"); */
 	for (u64 sec = pfn_to_section_nr(start_pfn); sec <= pfn_to_section_nr(end_pfn - 1); sec++) {

@@ -22,10 +22,7 @@ _Static_assert(SECTION_MEMMAP_BYTES == PMD_SIZE, "one section's memmap is one PM
 int vmemmap_populate(u64 section_nr, int nid)
 {
 	/* LAB sparse-vmemmap: BEGIN */
-	/* LAB sparse-vmemmap: HINT the section's struct pages start at pfn_to_page(section_nr_to_pfn()); */
-	/* LAB sparse-vmemmap: HINT back them with one 2 MiB block from memblock on node @nid, mapped with */
-	/* LAB sparse-vmemmap: HINT map_kernel_range(); when no aligned 2 MiB block is left, map 512 */
-	/* LAB sparse-vmemmap: HINT separate 4 KiB pages instead.  -ENOMEM when memory runs out. */
+	/* LAB sparse-vmemmap: HINT the contract, and hints to unfold: docs/labs/sparse-vmemmap.md */
 	/* LAB sparse-vmemmap: STUB (void)section_nr; (void)nid; */
 	/* LAB sparse-vmemmap: STUB return -ENOSYS; */
 	u64 va = (u64)(uintptr_t)pfn_to_page(section_nr_to_pfn(section_nr));

@@ -98,8 +98,9 @@ struct padata_cursor {
  * @nworks: planned workers; values below 1 count as 1.
  *
  * The rule: max(@min_chunk, @size / (@nworks * PADATA_LOAD_BALANCE)),
- * never more than @size and never 0, then rounded up to a multiple of
- * @align.  Assumes @job->align is valid (0, 1 or a power of two).
+ * never 0, then rounded up to a multiple of @align (the largest multiple
+ * of @align when that would wrap a u64).  It may exceed @size: the cursor
+ * clamps it.  Assumes @job->align is valid (0, 1 or a power of two).
  *
  * Return: the chunk size in units (at least 1).
  */

@@ -15,8 +15,9 @@
  * one session block, an empty FLB page, one file block per session, per
  * memfd a memfd_luo_ser page, a kho_vmalloc (chunk page, pieces of its
  * order) holding the folio array, and the folios at their orders (0, 1
- * and 9), filled with luo_pattern() up to the file's size and zeros past
- * it.  Every page is a block of its own, at the order Linux gives it.
+ * and 9), each page's first and last word from luo_pattern() up to the
+ * file's size and zero past it.  Every page is a block of its own, at the
+ * order Linux gives it.
  *
  * run() checks the layout the way kho/luo.c does (luo_parse_top(),
  * luo_walk_top(), luo_check_session() for every session, claiming each
@@ -31,6 +32,8 @@
  *    name, a piece split into smaller blocks, a chunk list with an empty
  *    chunk, the last 2 MiB folio reaching past EOF, 4096 sessions, 4096
  *    files);
+ *  - two folios swapped in the array pass every structural check and
+ *    only their bytes tell (what kho/luo.c's content pass is for);
  *  - one fault per row of fault_cases[], refused with exactly its
  *    enum luo_err code (at the top, or in the one session it damages,
  *    the others accepted) and a non-empty why.
@@ -263,15 +266,27 @@ static struct layout {
 
 static u64 blob_size = LUO_SER_SIZE;
 
+/*
+ * The pattern: the first and the last word of every file page hold
+ * luo_pattern() inside the file and zero past it (every word would make
+ * each of the hundred builds fill and check 2 MiB under ASan), enough to
+ * tell every page of a file from every other.
+ */
+static u64 pattern_word(u64 token, u64 size, u64 off)
+{
+	return off < size ? luo_pattern(0, token, off) : 0;
+}
+
 /* fill_folio - file pages [@index, @index + 2^@order) of memfd @token (@size bytes) into @pa. */
 static void fill_folio(u64 pa, u64 token, u64 size, u64 index, unsigned int order)
 {
 	u64 *w = va(pa);
 
-	for (u64 i = 0; i < bytes_of(order) / 8; i++) {
-		u64 off = index * PG + i * 8;
+	for (u64 p = 0; p < 1ULL << order; p++) {
+		u64 off = (index + p) * PG;
 
-		w[i] = off < size ? luo_pattern(0, token, off) : 0;
+		w[p * PG / 8] = pattern_word(token, size, off);
+		w[(p + 1) * PG / 8 - 1] = pattern_word(token, size, off + PG - 8);
 	}
 }
 
@@ -432,11 +447,11 @@ static int on_folio(void *arg, const struct luo_memfd_view *v, u64 pa, u64 index
 	if (index != fo.next_index || index % (1ULL << order))
 		fo.misplaced++;
 	fo.next_index = index + (1ULL << order);
-	for (u64 i = 0; i < bytes_of(order) / 8; i++) {
-		u64 off = index * PG + i * 8;
+	for (u64 p = 0; p < 1ULL << order; p++) {
+		u64 off = (index + p) * PG;
 
-		if (w[i] != (off < v->ser->size ? luo_pattern(0, v->token, off) : 0))
-			fo.bad_words++;
+		fo.bad_words += w[p * PG / 8] != pattern_word(v->token, v->ser->size, off);
+		fo.bad_words += w[(p + 1) * PG / 8 - 1] != pattern_word(v->token, v->ser->size, off + PG - 8);
 	}
 	fo.calls++;
 	return 0;
@@ -833,6 +848,27 @@ static void test_last_huge_folio_past_eof(void **state)
 	assert_int_equal(o.c.folios, 4);
 	assert_int_equal(o.c.folio_bytes, 4 * MIB + 16 * KIB);
 	assert_int_equal(fo.calls, 4);
+}
+
+/*
+ * two folios of a memfd swapped in its array: every structural check
+ * passes (both are order-0 blocks, in file order), only the bytes differ,
+ * which folio() sees (kho/luo.c's pass 3 checks them against the test set)
+ */
+static void test_swapped_folios_only_content(void **state)
+{
+	struct lmemfd *lm = M(1, 0);
+	u64 t = lm->fe[0].pfn_flags;
+
+	(void)state;
+	lm->fe[0].pfn_flags = lm->fe[1].pfn_flags;
+	lm->fe[1].pfn_flags = t;
+	run();
+	assert_int_equal(o.top, LUO_OK);
+	assert_int_equal(o.err[0], LUO_OK);
+	assert_int_equal(o.err[1], LUO_OK);
+	assert_int_equal(fo.misplaced, 0);
+	assert_int_equal(fo.bad_words, 4);	/* first and last word of both pages */
 }
 
 /* 4096 sessions are relayed, 4097 are not (a made-up chain: the names are never read) */
@@ -1303,12 +1339,13 @@ int main(void)
 		cmocka_unit_test_setup(test_chunks, setup_default),
 		cmocka_unit_test_setup(test_empty_chunk_mid_array, setup_default),
 		cmocka_unit_test_setup(test_last_huge_folio_past_eof, setup_default),
+		cmocka_unit_test_setup(test_swapped_folios_only_content, setup_default),
 		cmocka_unit_test_setup(test_session_limit, setup_default),
 		cmocka_unit_test_setup(test_chain_10000, setup_default),
 		cmocka_unit_test_setup(test_file_limit, setup_default),
 		cmocka_unit_test_setup(test_relocate_keeps_valid, setup_default),
 	};
-	size_t n = 16;
+	size_t n = 17;
 	int r;
 
 	ram = aligned_alloc(2 * MIB, RAM_BYTES);

@@ -31,6 +31,7 @@
 
 #define PAGE_BYTES	4096ULL
 #define MAX_FILE_BYTES	(1ULL << 50)	/* 1 PiB: keeps page counts far from overflow */
+#define MEMFD_MAX_FOLIO_ORDER	9	/* shmem's largest folio on x86-64: a PMD, 2 MiB */
 #define MAX_PIECE_ORDER	18		/* a 1 GiB piece; Linux's vmalloc pieces are at most 2 MiB */
 
 /* struct array_it - reads the folio array entry by entry across its pieces. */
@@ -77,6 +78,11 @@ static int cover(const struct luo_mem *m, const struct luo_memfd_view *v, u64 pa
 	if (pa + bytes < pa)		/* the loop below would not run */
 		return luo_fail(f, LUO_E_VMALLOC, pa,
 				"memfd 0x%llx of \"%s\": its folio array's piece 0x%llx+0x%llx runs past the end of the address space",
+				(unsigned long long)v->token, v->session, (unsigned long long)pa,
+				(unsigned long long)bytes);
+	if (!m->map(m->ctx, pa, bytes))	/* array_next() maps whole pieces */
+		return luo_fail(f, LUO_E_VMALLOC, pa,
+				"memfd 0x%llx of \"%s\": its folio array's piece 0x%llx+0x%llx is not in RAM",
 				(unsigned long long)v->token, v->session, (unsigned long long)pa,
 				(unsigned long long)bytes);
 	for (u64 at = pa; at < pa + bytes;) {
@@ -258,6 +264,10 @@ static int check_folio(const struct luo_mem *m, const struct luo_memfd_view *v, 
 		return luo_fail(f, LUO_E_FOLIO_INDEX, pa, "memfd 0x%llx of \"%s\": the first folio is at file page %llu; pages before it are in no folio",
 				(unsigned long long)tok, s, (unsigned long long)index);
 	}
+	if (*order > MEMFD_MAX_FOLIO_ORDER)
+		return luo_fail(f, LUO_E_FOLIO_LARGE, pa, "memfd 0x%llx of \"%s\": folio %llu at file page %llu is order %u in the KHO tree; shmem makes no folio above order %d (2 MiB)",
+				(unsigned long long)tok, s, (unsigned long long)k, (unsigned long long)index, *order,
+				MEMFD_MAX_FOLIO_ORDER);
 	if (index >= npages)
 		return luo_fail(f, LUO_E_FOLIO_INDEX, pa, "memfd 0x%llx of \"%s\": folio %llu is at file page %llu, past the end of the %llu-page file",
 				(unsigned long long)tok, s, (unsigned long long)k, (unsigned long long)index,

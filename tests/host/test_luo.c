@@ -850,6 +850,18 @@ static void test_last_huge_folio_past_eof(void **state)
 	assert_int_equal(fo.calls, 4);
 }
 
+/* a last folio may reach past EOF, but shmem makes none above order 9 (2 MiB) */
+static void test_last_folio_above_pmd_order(void **state)
+{
+	static const struct sspec set[] = {
+		{ "big", 1, { { 0x41, 4 * KIB, 0, 0, { { 10, 1 } } } } },
+	};
+
+	(void)state;
+	build(set, 1);
+	expect_session(0, LUO_E_FOLIO_LARGE);
+}
+
 /*
  * two folios of a memfd swapped in its array: every structural check
  * passes (both are order-0 blocks, in file order), only the bytes differ,
@@ -1339,6 +1351,7 @@ int main(void)
 		cmocka_unit_test_setup(test_chunks, setup_default),
 		cmocka_unit_test_setup(test_empty_chunk_mid_array, setup_default),
 		cmocka_unit_test_setup(test_last_huge_folio_past_eof, setup_default),
+		cmocka_unit_test_setup(test_last_folio_above_pmd_order, setup_default),
 		cmocka_unit_test_setup(test_swapped_folios_only_content, setup_default),
 		cmocka_unit_test_setup(test_session_limit, setup_default),
 		cmocka_unit_test_setup(test_chain_10000, setup_default),

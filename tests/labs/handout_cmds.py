@@ -451,20 +451,25 @@ def host_source(tree, prog):
     return src
 
 
-def check_host_program(tree, argv):
+def check_host_program(tree, argv, env=()):
     src = host_source(tree, argv[0])
     if len(argv) > 1 and not re.search(r"\bmain\s*\(\s*int\s+argc", read_text(src)):
         raise Problem("%s takes no arguments" % argv[0])
+    name = os.path.basename(argv[0])
+    for var, value in env:
+        if var == "KHOLAB_CASE_ONLY" and not any(fnmatch.fnmatchcase(c, value)
+                                                 for c in tree.cases.get(name, ())):
+            raise Problem("KHOLAB_CASE_ONLY=%s matches no case of %s" % (value, name))
 
 
-def check_gdb(tree, argv):
+def check_gdb(tree, argv, env=()):
     i = 1
     while i < len(argv):
         w = argv[i]
         if w == "--args":
             if i + 1 >= len(argv):
                 raise Problem("gdb --args needs a program")
-            check_program_only(tree, argv[i + 1:])
+            check_program_only(tree, argv[i + 1:], env)
             return
         if w in GDB_OPTIONS_NOARG:
             i += 1
@@ -479,10 +484,10 @@ def check_gdb(tree, argv):
                           % (w, " ".join(GDB_OPTIONS_NOARG + GDB_OPTIONS_ARG + ("--args",))))
 
 
-def check_program_only(tree, argv):
+def check_program_only(tree, argv, env):
     """A program gdb runs: a host test, or a program of the tree."""
     if argv[0].startswith("build/host/"):
-        check_host_program(tree, argv)
+        check_host_program(tree, argv, env)
     elif not os.path.isfile(tree.path(argv[0])):
         raise Problem("gdb --args %s: no such program in the tree" % argv[0])
 
@@ -526,9 +531,9 @@ def check_command(tree, env, argv):
     elif prog == "make":
         check_make(tree, argv)
     elif prog.startswith("build/host/"):
-        check_host_program(tree, argv)
+        check_host_program(tree, argv, env)
     elif prog == "gdb":
-        check_gdb(tree, argv)
+        check_gdb(tree, argv, env)
     elif prog in ("python3", "python") and len(argv) > 1 and argv[1] == "tests/run_tests.py":
         check_run_tests(tree, env, argv)
     elif prog in ("python3", "python") and len(argv) > 1:
@@ -647,6 +652,7 @@ PLANTED_SHELL = [
     ("python3 tests/run_tests.py --frobnicate", "no option"),
     ("NO_SUCH_VARIABLE_PLANTED=1 build/host/test_buddy", "read nowhere"),
     ("KHOLAB_SEED=seedy build/host/test_buddy", "not a number"),
+    ("KHOLAB_CASE_ONLY='test_no_such_case_*' build/host/test_buddy", "matches no case"),
     ("gdb --frobnicate build/host/test_buddy", "gdb option"),
     ("frobnicate --now", "knows no program"),
 ]
@@ -669,6 +675,7 @@ tools/lab list
 tools/lab grade buddy -v
 make build/host/test_buddy && build/host/test_buddy 2>&1 | tail -3   # a comment
 KHOLAB_SEED=0x10 SHIM_LOG_ECHO=1 build/host/test_buddy
+KHOLAB_CASE_ONLY='test_no_merge_*' build/host/test_buddy
 ASAN_OPTIONS=detect_leaks=0 gdb -q --args build/host/test_buddy
 python3 tests/run_tests.py --list mm-1g-buddy
 ```

@@ -94,6 +94,63 @@ static void test_add_adjacent_merges(void **state)
 	memblock_add(2 * SZ_1M, SZ_1M);	/* fills the hole: all three merge */
 	assert_int_equal(memblock.memory.cnt, 1);
 	check_region(&memblock.memory, 0, SZ_1M, 3 * SZ_1M, NUMA_NO_NODE, 0);
+
+	/* a merge in front of another region moves that region down */
+	memblock_reset_for_test();
+	memblock_add(SZ_1M, SZ_1M);
+	memblock_add(3 * SZ_1M, SZ_1M);
+	memblock_add(6 * SZ_1M, SZ_1M);
+	memblock_add(2 * SZ_1M, SZ_1M);
+	assert_int_equal(memblock.memory.cnt, 2);
+	check_region(&memblock.memory, 0, SZ_1M, 3 * SZ_1M, NUMA_NO_NODE, 0);
+	check_region(&memblock.memory, 1, 6 * SZ_1M, SZ_1M, NUMA_NO_NODE, 0);
+	check_invariants(&memblock.memory);
+}
+
+static void test_add_fills_several_gaps(void **state)
+{
+	(void)state;
+	/* one add over three regions: two gaps, three merges in one pass */
+	memblock_add(SZ_1M, SZ_1M);
+	memblock_add(3 * SZ_1M, SZ_1M);
+	memblock_add(5 * SZ_1M, SZ_1M);
+	memblock_add(8 * SZ_1M, SZ_1M);
+	memblock_add(SZ_1M, 5 * SZ_1M);
+	assert_int_equal(memblock.memory.cnt, 2);
+	check_region(&memblock.memory, 0, SZ_1M, 5 * SZ_1M, NUMA_NO_NODE, 0);
+	check_region(&memblock.memory, 1, 8 * SZ_1M, SZ_1M, NUMA_NO_NODE, 0);
+	assert_int_equal(memblock_phys_mem_size(), 6 * SZ_1M);
+	check_invariants(&memblock.memory);
+}
+
+static void test_add_on_region_boundaries(void **state)
+{
+	(void)state;
+	/* starts where a region of other flags starts: no empty gap in front */
+	memblock_add_node(0x4000, 0x2000, 0, MEMBLOCK_HOTPLUG);
+	memblock_add_node(0x4000, 0x4000, 0, MEMBLOCK_NONE);
+	assert_int_equal(memblock.memory.cnt, 2);
+	check_region(&memblock.memory, 0, 0x4000, 0x2000, 0, MEMBLOCK_HOTPLUG);
+	check_region(&memblock.memory, 1, 0x6000, 0x2000, 0, 0);
+	check_invariants(&memblock.memory);
+
+	/* ends where a region of another node ends: no empty tail after it */
+	memblock_reset_for_test();
+	memblock_add_node(0x4000, 0x2000, 1, MEMBLOCK_NONE);
+	memblock_add_node(0x2000, 0x4000, 0, MEMBLOCK_NONE);
+	assert_int_equal(memblock.memory.cnt, 2);
+	check_region(&memblock.memory, 0, 0x2000, 0x2000, 0, 0);
+	check_region(&memblock.memory, 1, 0x4000, 0x2000, 1, 0);
+	assert_int_equal(memblock_phys_mem_size(), 0x4000);
+	check_invariants(&memblock.memory);
+
+	/* exactly one existing region of other flags: nothing to add */
+	memblock_reset_for_test();
+	memblock_add_node(0x4000, 0x2000, 0, MEMBLOCK_HOTPLUG);
+	memblock_add_node(0x4000, 0x2000, 0, MEMBLOCK_NONE);
+	assert_int_equal(memblock.memory.cnt, 1);
+	check_region(&memblock.memory, 0, 0x4000, 0x2000, 0, MEMBLOCK_HOTPLUG);
+	check_invariants(&memblock.memory);
 }
 
 static void test_add_different_node_or_flags_no_merge(void **state)
@@ -464,6 +521,8 @@ int main(void)
 		cmocka_unit_test(test_add_zero_size_is_noop),
 		cmocka_unit_test(test_add_unsorted_keeps_order),
 		cmocka_unit_test(test_add_adjacent_merges),
+		cmocka_unit_test(test_add_fills_several_gaps),
+		cmocka_unit_test(test_add_on_region_boundaries),
 		cmocka_unit_test(test_add_different_node_or_flags_no_merge),
 		cmocka_unit_test(test_add_overlap_keeps_existing),
 		cmocka_unit_test(test_add_wraparound_is_capped),

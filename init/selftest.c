@@ -269,8 +269,11 @@ void selftest_run(bool early)
 		return;
 	case SELFTEST_BUDDY:
 		mm_settle(false);	/* background: the stress needs buddy to hold still */
-		if (buddy_selftest(rdtsc()) || mm_check_accounting(counts))
-			panic("selftest=buddy: the buddy allocator is inconsistent");
+		if (buddy_selftest(rdtsc()))
+			panic("selftest=buddy: the buddy allocator is inconsistent: %s (the lines above say more)",
+			      buddy_selftest_why);
+		if (mm_check_accounting(counts))
+			panic("selftest=buddy: the buddy allocator is inconsistent: the page accounting does not hold after the stress (the lines above say more)");
 		return;
 	case SELFTEST_FAULT:
 		selftest_fault();

@@ -321,6 +321,8 @@ int mm_check_accounting(struct mm_node_counts *counts)
 #define STRESS_SLOTS	256
 #define STRESS_ROUNDS	4096
 
+const char *buddy_selftest_why = "";
+
 /* struct buddy_totals - every zone's counters and free blocks, summed. */
 struct buddy_totals {
 	u64 allocs, frees;
@@ -354,6 +356,7 @@ static int buddy_selftest_did_work(const struct buddy_totals *before, u64 allocs
 	if (!allocs) {
 		pr_err("buddy selftest: none of %llu allocations succeeded: alloc_pages() returned NULL every time although %llu pages are free\n",
 		       (unsigned long long)fails, (unsigned long long)nr_free_pages());
+		buddy_selftest_why = "no allocation succeeded: alloc_pages() returned NULL every time";
 		return -EINVAL;
 	}
 	buddy_totals(&after);
@@ -361,6 +364,7 @@ static int buddy_selftest_did_work(const struct buddy_totals *before, u64 allocs
 		pr_err("buddy selftest: %llu blocks allocated and freed, but the zones counted %llu allocations (nr_allocs) and %llu frees (nr_frees)\n",
 		       (unsigned long long)allocs, (unsigned long long)(after.allocs - before->allocs),
 		       (unsigned long long)(after.frees - before->frees));
+		buddy_selftest_why = "the zones did not count every allocation and free (nr_allocs, nr_frees)";
 		return -EINVAL;
 	}
 	for (int o = 0; o <= MAX_PAGE_ORDER; o++) {
@@ -368,6 +372,7 @@ static int buddy_selftest_did_work(const struct buddy_totals *before, u64 allocs
 			pr_err("buddy selftest: all freed, but the free lists hold %llu blocks of order %d, %llu before: the freed blocks did not merge back\n",
 			       (unsigned long long)after.blocks[o], o,
 			       (unsigned long long)before->blocks[o]);
+			buddy_selftest_why = "the freed blocks did not merge back";
 			return -EINVAL;
 		}
 	}
@@ -385,6 +390,7 @@ int buddy_selftest(u64 seed)
 	int err;
 
 	pr_info("buddy selftest: seed 0x%llx, %d rounds\n", (unsigned long long)s, STRESS_ROUNDS);
+	buddy_selftest_why = "the free lists broke an invariant";
 	err = buddy_check_invariants();
 	if (err)
 		return err;
@@ -425,11 +431,13 @@ int buddy_selftest(u64 seed)
 	if (nr_free_pages() != before) {
 		pr_err("buddy selftest: %llu free pages before, %llu after\n",
 		       (unsigned long long)before, (unsigned long long)nr_free_pages());
+		buddy_selftest_why = "all freed, but the free page count changed";
 		return -EINVAL;
 	}
 	err = buddy_selftest_did_work(&totals, allocs, fails);
 	if (err)
 		return err;
+	buddy_selftest_why = "";
 	for (int o = 0; o <= MAX_PAGE_ORDER; o++)
 		nblocks += totals.blocks[o];
 	pr_info("buddy selftest passed: %llu allocations (%llu failed for lack of a block), all counted and merged back into the %llu free blocks of before, free count back to %llu\n",

@@ -73,8 +73,10 @@ int mm_check_accounting(struct mm_node_counts *counts);
  * alloc/free stress over all orders and nodes that must return to the same
  * free counts, then invariants again.
  *
- * Return: 0, or -EINVAL / -ENOMEM with the reason logged.
+ * Return: 0, or -EINVAL / -ENOMEM with the reason logged and, in a few
+ * words, in buddy_selftest_why ("" after a pass).
  */
 int buddy_selftest(u64 seed);
+extern const char *buddy_selftest_why;
 
 #endif /* MM_MEMMAP_CHECK_H */

@@ -295,6 +295,8 @@ def test_end_to_end(t, lab, tmp):
             open(os.path.join(dest, "mm", "page_alloc.c")) as b:
         t.check("e2e: other labs' files are copied unchanged", a.read() == b.read())
     t.check("e2e: no build/ copied", not os.path.exists(os.path.join(dest, "build")))
+    t.check("e2e: no mutants copied (they quote the reference)",
+            not os.path.exists(os.path.join(dest, "tools", "lab-mutants")))
     if shutil.which("git"):
         p = subprocess.run(["git", "-C", dest, "log", "--oneline"], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT)

@@ -356,6 +356,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(shim_page_pool_in_use(), held);
 	kho_abi_v4.free_mem(0);				/* nothing to free */
 	assert_int_equal(shim_page_pool_in_use(), held);
+	kho_unpreserve_all();				/* the tracker's pages too */
+	assert_int_equal(shim_page_pool_in_use(), 0);
 }
 
 /* test_encode_out_of_memory - no page for a table: -ENOMEM and nothing left allocated. */
@@ -373,6 +375,8 @@ static void test_encode_out_of_memory(void **state)
 	}
 	shim_page_pool_fail_after(-1);
 	assert_true(shim_log_contains("no page for the radix tree"));
+	kho_unpreserve_all();
+	assert_int_equal(shim_page_pool_in_use(), 0);
 }
 
 /* ======================================================================
@@ -1148,6 +1152,21 @@ static int setup(void **state)
 	return 0;
 }
 
+/*
+ * tree_teardown - the teardown of the tree cases (round trips, out of
+ * memory, hand-built trees): unpreserve everything and never fail.  Each
+ * of those cases checks itself that the encoder gave back every table it
+ * took; a teardown that failed after a failed assertion (the tree not yet
+ * freed) would turn the case's failure into a cmocka error, whose message
+ * goes on the TAP result line instead of the case's own "# " lines.
+ */
+static int tree_teardown(void **state)
+{
+	(void)state;
+	kho_unpreserve_all();
+	return 0;
+}
+
 /* flush_setup - setup(), with what was printed so far flushed in case the case aborts. */
 static int flush_setup(void **state)
 {
@@ -1160,10 +1179,10 @@ int main(void)
 	struct CMUnitTest tests[64] = {
 		cmocka_unit_test_setup_teardown(test_key_decode_rejects, setup, kho_sim_teardown),
 		cmocka_unit_test_setup_teardown(test_key_random_round_trip, setup, kho_sim_teardown),
-		cmocka_unit_test_setup_teardown(test_encode_out_of_memory, setup, kho_sim_teardown),
-		cmocka_unit_test_setup_teardown(test_hand_orders_above_10, setup, kho_sim_teardown),
-		cmocka_unit_test_setup_teardown(test_hand_max_tree_pages, setup, kho_sim_teardown),
-		cmocka_unit_test_setup_teardown(test_hand_too_many_pages, setup, kho_sim_teardown),
+		cmocka_unit_test_setup_teardown(test_encode_out_of_memory, setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_hand_orders_above_10, setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_hand_max_tree_pages, setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_hand_too_many_pages, setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_block_callback_error, setup, kho_sim_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_without_ram_ok, setup, kho_sim_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_handoff_accepted, handoff_setup, handoff_teardown),
@@ -1174,7 +1193,7 @@ int main(void)
 	size_t n = 11;
 
 	n = CASE_TABLE_ADD(tests, n, key_cases, test_key, NULL, NULL);
-	n = CASE_TABLE_ADD(tests, n, round_trip_cases, test_round_trip, setup, kho_sim_teardown);
+	n = CASE_TABLE_ADD(tests, n, round_trip_cases, test_round_trip, setup, tree_teardown);
 	n = CASE_TABLE_ADD(tests, n, walker_cases, test_walker_rule, setup, kho_sim_teardown);
 	n = CASE_TABLE_ADD(tests, n, handoff_cases, test_populate_rule, handoff_setup, handoff_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(test_key_1_is_order_52,

@@ -120,6 +120,8 @@ static const struct kernel_param param_table[] = {
 	  .help = "damage the handoff before kexec; the next generation must reject it (docs/robustness.md)" },
 	{ .name = "kho.luo", .type = PARAM_ENUM, .value = &luo_cfg.mode, .choices = luo_mode_names,
 	  .help = "LUO (Linux's Live Update Orchestrator): relay what arrives after checking it; make: also create the LUO test set in generation 0; off: ignore it" },
+	{ .name = "kho.luo_verify", .type = PARAM_BOOL, .value = &luo_cfg.verify,
+	  .help = "check the sessions named like the LUO test set's against it, byte for byte (kho.luo=make implies it)" },
 	{ .name = "kho.luo_corrupt", .type = PARAM_ENUM, .value = &luo_cfg.corrupt,
 	  .choices = luo_corrupt_names,
 	  .help = "damage the LUO test set kho.luo=make creates, one of 9 ways; generation 1 must refuse exactly that (docs/interop.md)" },

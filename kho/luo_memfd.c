@@ -32,7 +32,6 @@
 #define PAGE_BYTES	4096ULL
 #define MAX_FILE_BYTES	(1ULL << 50)	/* 1 PiB: keeps page counts far from overflow */
 #define MEMFD_MAX_FOLIO_ORDER	9	/* shmem's largest folio on x86-64: a PMD, 2 MiB */
-#define MAX_PIECE_ORDER	18		/* a 1 GiB piece; Linux's vmalloc pieces are at most 2 MiB */
 
 /* struct array_it - reads the folio array entry by entry across its pieces. */
 struct array_it {
@@ -196,11 +195,11 @@ static int check_vmalloc(const struct luo_mem *m, const struct luo_memfd_view *v
 					(unsigned long long)v->token, v->session);
 		return 0;
 	}
-	if (!(vm->flags & KHO_VMALLOC_ALLOC) || (vm->flags & ~(KHO_VMALLOC_ALLOC | KHO_VMALLOC_HUGE)) ||
-	    vm->order > MAX_PIECE_ORDER || vm->total_pages == 0 || vm->total_pages % (1U << vm->order))
+	if (vm->flags != KHO_VMALLOC_ALLOC || vm->order != 0 || vm->total_pages == 0)
 		return luo_fail(f, LUO_E_VMALLOC, v->ser_pa,
-				"memfd 0x%llx of \"%s\": folio array flags 0x%x, order %u, %u pages is not a vmalloc area Linux writes",
-				(unsigned long long)v->token, v->session, vm->flags, vm->order, vm->total_pages);
+				"memfd 0x%llx of \"%s\": folio array flags 0x%x, order %u, %u pages; memfd's array is a vmalloc area of order-0 pages (flags 0x%x)",
+				(unsigned long long)v->token, v->session, vm->flags, vm->order, vm->total_pages,
+				KHO_VMALLOC_ALLOC);
 	piece = PAGE_BYTES << vm->order;
 	pieces = vm->total_pages >> vm->order;
 	need = nr * sizeof(struct memfd_luo_folio_ser);
@@ -298,6 +297,11 @@ static int check_folios(const struct luo_mem *m, const struct luo_memfd_view *v,
 		unsigned int order;
 
 		r = check_folio(m, v, npages, k, pa, e->index, &order, &w, f);
+		if (!r && e->pfn_flags >> MEMFD_LUO_PFN_BITS != (MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE))
+			r = luo_fail(f, LUO_E_FOLIO_FLAGS, pa,
+				     "memfd 0x%llx of \"%s\": folio %llu has flags 0x%llx; Linux writes 0x3 (dirty, uptodate), and a receiver reads a folio without uptodate as zeros",
+				     (unsigned long long)v->token, v->session, (unsigned long long)k,
+				     (unsigned long long)(e->pfn_flags >> MEMFD_LUO_PFN_BITS));
 		if (!r && ops && ops->object) {
 			r = ops->object(ops->arg, LUO_OBJ_FOLIO, pa, order);
 			if (r == -EEXIST)

@@ -44,6 +44,7 @@ const char *const luo_err_names[LUO_E_NR] = {
 	[LUO_E_SHARED] = "shared",
 	[LUO_E_FLB] = "flb",
 	[LUO_E_CONTENT] = "content",
+	[LUO_E_FOLIO_FLAGS] = "folio_flags",
 };
 
 #define PAGE_BYTES 4096ULL
@@ -215,9 +216,6 @@ int luo_parse_top(const struct luo_mem *m, u64 ser_pa, u64 blob_size, struct luo
 		       LUO_OBJ_SESSION_BLOCK, &t->nr_session_blocks, &t->nr_sessions, f);
 	if (r)
 		return r;
-	if (t->nr_sessions > LUO_MAX_SESSIONS)
-		return luo_fail(f, LUO_E_LIMIT, s->sessions_pa, "%llu sessions; kholab relays at most %d",
-				(unsigned long long)t->nr_sessions, LUO_MAX_SESSIONS);
 	r = check_flb(m, s->flbs_pa, f);
 	if (r)
 		return r;
@@ -341,7 +339,12 @@ int luo_check_session(const struct luo_mem *m, const struct luo_top *t, const st
 		      u64 idx, const struct luo_walk_ops *ops, struct luo_counts *c, struct luo_fault *f)
 {
 	u64 nb = 0, ne = 0;
-	int r = check_name(m, t, s, idx, f);
+	int r;
+
+	if (idx >= LUO_MAX_SESSIONS)
+		return luo_fail(f, LUO_E_LIMIT, 0, "session %llu (\"%.*s\"): kholab relays the first %d sessions only",
+				(unsigned long long)idx, LUO_NAME_LEN - 1, s->name, LUO_MAX_SESSIONS);
+	r = check_name(m, t, s, idx, f);
 
 	r = r ?: walk_chain(m, s->files, LUO_FILES_PER_BLOCK, "file block", ops, LUO_OBJ_FILE_BLOCK,
 			    &nb, &ne, f);

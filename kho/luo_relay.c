@@ -33,7 +33,7 @@
 static struct {
 	bool have;
 	struct luo_top top;
-	const u8 *refused;		/* [session index]: 1 = not handed on */
+	const u8 *refused;		/* [session index < LUO_MAX_SESSIONS]: 1 = not handed on */
 	u64 nr, nr_refused;
 } relay;
 
@@ -46,9 +46,15 @@ void luo_relay_note(const struct luo_top *t, const u8 *refused, u64 nr)
 	relay.top = *t;
 	relay.refused = refused;
 	relay.nr = nr;
-	relay.nr_refused = 0;
-	for (u64 i = 0; i < nr; i++)
+	relay.nr_refused = nr > LUO_MAX_SESSIONS ? nr - LUO_MAX_SESSIONS : 0;
+	for (u64 i = 0; i < nr && i < LUO_MAX_SESSIONS; i++)
 		relay.nr_refused += refused[i];
+}
+
+/* is_refused - session @i is not handed on (past LUO_MAX_SESSIONS, none is). */
+static bool is_refused(u64 i)
+{
+	return i >= LUO_MAX_SESSIONS || relay.refused[i];
 }
 
 /* luo_relay_active - see luo_client.h. */
@@ -122,7 +128,7 @@ static struct luo_ser *write_ser(void)
 	*ser = *relay.top.ser;
 	ser->sessions_pa = 0;
 	for (s = luo_session_first(&it, &luo_kernel_mem, &relay.top); s; s = luo_session_next(&it), i++) {
-		if (relay.refused[i])
+		if (is_refused(i))
 			continue;
 		if (!blk || blk->count == LUO_SESSIONS_PER_BLOCK) {
 			struct kho_block_header_ser *nb = luo_new_page(true);
@@ -156,7 +162,7 @@ int luo_relay_send(u64 gen)
 		return 0;
 	err = luo_walk_top(&luo_kernel_mem, &relay.top, &ops, &f);
 	for (s = luo_session_first(&it, &luo_kernel_mem, &relay.top); s && !err; s = luo_session_next(&it), i++)
-		if (!relay.refused[i])
+		if (!is_refused(i))
 			err = luo_check_session(&luo_kernel_mem, &relay.top, s, i, &ops, NULL, &f);
 	if (err) {
 		pr_err("handing LUO on failed half-way (%d%s%s); no \"LUO\" node goes to the next kernel\n",

@@ -47,10 +47,12 @@ struct page;
 
 /*
  * Most preserved blocks a receiver can check and track; more is refused.
- * 192 GiB in 2 MiB folios is 98,304 blocks; the table (24 bytes a block)
- * is allocated in the handoff's scratch, sized by the handoff.
+ * Only a bound against a count that would overflow: the table (24 bytes a
+ * block) is allocated in the handoff's scratch, sized by the handoff, and
+ * a handoff whose table does not fit is refused then.  A Linux's 1 GiB of
+ * 4 KiB memfd folios is 262,144 blocks; 192 GiB of 2 MiB folios 98,304.
  */
-#define KHO_MAX_BLOCKS		131072
+#define KHO_MAX_BLOCKS		(1ULL << 24)
 
 /* ---- preserving memory (kho/preserve.c) ---- */
 

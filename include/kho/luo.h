@@ -54,6 +54,7 @@ enum luo_err {
 	LUO_E_SHARED,		/* an object already used by another one */
 	LUO_E_FLB,		/* the FLB page */
 	LUO_E_CONTENT,		/* a memfd of the test set holds the wrong bytes (kho/luo.c) */
+	LUO_E_FOLIO_FLAGS,	/* a folio entry's flags are not dirty|uptodate */
 	LUO_E_NR
 };
 
@@ -114,7 +115,11 @@ struct luo_top {
 	u64 nr_session_blocks;
 };
 
-/* at most this many sessions, and files per session, are relayed */
+/*
+ * At most this many sessions, and files per session, are relayed (the
+ * name and token checks compare every pair); a session past the limit,
+ * or with more files, is refused on its own.
+ */
 #define LUO_MAX_SESSIONS	4096
 #define LUO_MAX_FILES		4096
 

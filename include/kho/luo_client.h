@@ -9,6 +9,9 @@
  * (pfn, order).  make: also create the LUO test set
  * (include/kholab/luo_spec.h) in generation 0, as a Linux's stage 1
  * would.  off: ignore LUO (what arrives is not handed on).
+ * kho.luo_verify=1 (implied by make) also checks the sessions named like
+ * the test set's against it, byte for byte; without it a session is only
+ * checked for its structure, whatever its name.
  * kho.luo_corrupt=KIND damages the set generation 0 makes, in one of
  * LUO_CORRUPT_NR ways; the next kholab must refuse exactly that
  * (docs/interop.md, "LUO").
@@ -36,6 +39,7 @@ enum luo_corrupt_kind {
 
 struct luo_config {
 	int mode;			/* enum luo_mode (kho.luo=) */
+	bool verify;			/* kho.luo_verify=1: check the test set's bytes (implied by make) */
 	int corrupt;			/* enum luo_corrupt_kind (kho.luo_corrupt=) */
 };
 

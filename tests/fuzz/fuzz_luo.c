@@ -38,7 +38,7 @@
  *  - a refusal is -EINVAL with an error code of the parser's (not
  *    LUO_E_CONTENT) and a non-empty, terminated why;
  *  - luo_walk_top() after an accepted top fails only as shared; the
- *    session iterator yields nr_sessions entries (at most LUO_MAX_SESSIONS);
+ *    session iterator yields nr_sessions entries (at most 51 per block);
  *  - each session is checked without ops, then with them: the same verdict,
  *    except that the claims may refuse as shared what the first accepted;
  *    a refusal without ops is the same code with them, or shared;
@@ -429,7 +429,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (verbose)
 		fprintf(stderr, "fuzz_luo: top accepted: %llu sessions in %llu blocks\n",
 			(unsigned long long)t.nr_sessions, (unsigned long long)t.nr_session_blocks);
-	if (t.ser_pa != ser_pa || !t.ser || t.nr_sessions > LUO_MAX_SESSIONS ||
+	if (t.ser_pa != ser_pa || !t.ser || t.nr_sessions > (u64)LUO_MAX_BLOCKS * LUO_SESSIONS_PER_BLOCK ||
 	    t.nr_session_blocks > LUO_MAX_BLOCKS || t.nr_session_blocks > t.nr_sessions ||
 	    (t.nr_sessions && !t.nr_session_blocks))
 		FAIL("accepted top: ser 0x%llx, %llu sessions in %llu blocks", (unsigned long long)t.ser_pa,

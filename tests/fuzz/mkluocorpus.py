@@ -25,7 +25,7 @@ LUO_SER_SIZE = 32
 SESSIONS_PER_BLOCK = 51
 FILES_PER_BLOCK = 63
 ALLOC = 1
-UPTODATE = 2 << 52
+UPTODATE = 3 << 52             # dirty | uptodate, as Linux writes every folio
 SEALS = 0x1 | 0x2 | 0x4 | 0x8
 
 

@@ -88,7 +88,7 @@ relay)
 	linux_run --linux "$SERIES" --cpus 2 --mem 2G --append "liveupdate=on kholab.luo=1" \
 		--put "$BUILD/kholab.bzImage=/kholab" --put "$out/bundle.cpio=/bundle.cpio" \
 		--next /kholab --next-initrd /bundle.cpio --quiet --log "$log" --timeout 400 \
-		--next-cmdline "kho.test=linux kho.test_relay=1 kexec.next=linux gens=$((ARG + 2)) memmap_poison=1 $(stage2 all)"
+		--next-cmdline "kho.test=linux kho.test_relay=1 kho.luo_verify=1 kexec.next=linux gens=$((ARG + 2)) memmap_poison=1 $(stage2 all)"
 	ended $?
 	need 'luo: stage 1 done: 2 sessions, 6 memfds' "Linux's stage 1 did not preserve the set"
 	for g in $(seq 1 "$ARG"); do

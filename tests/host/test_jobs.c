@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <errno.h>
+#include <pthread.h>
 #include <cmocka.h>
 
 #include <kernel/jobs.h>
@@ -224,18 +225,20 @@ static void test_cursor_alignment(void **state)
 	assert_int_equal(padata_cursor_init(&c, ~0ULL - 5, 10, 1, 1), -EINVAL);
 }
 
-/* Interior chunks are exactly the chunk size, so never below min_chunk. */
+/*
+ * min_chunk wins over size / (nworks * 4), rounded up to the alignment:
+ * the chunk size a run uses (the chunks themselves are the cursor's, in
+ * test_stats_add_up).
+ */
 static void test_min_chunk(void **state)
 {
 	struct padata_stats st;
+	struct padata_mt_job job = make_job(13, 10000, 16, 700, 0, &st);
 
 	(void)state;
-	run_on(4, make_job(13, 10000, 16, 700, 0, &st));
-	assert_int_equal(st.chunk_size, 704);	/* 700 rounded up to 16 */
-	check_record(13, 10000, 16, 700);
-	for (u64 i = 0; i < rec.nchunks; i++)
-		if (rec.cs[i] != 13 && rec.ce[i] != 10013)
-			assert_int_equal(rec.ce[i] - rec.cs[i], 704);
+	assert_int_equal(padata_chunk_size(&job, 4), 704);	/* 700 rounded up to 16 */
+	run_on(4, job);
+	assert_int_equal(st.chunk_size, 704);
 }
 
 /* workers = min(usable CPUs, max_threads, chunks). */
@@ -326,11 +329,90 @@ static void test_random_single(void **state)
 	run_random(RANDOM_RUNS, 1, 1);
 }
 
-/* Random jobs on 2..8 pthread CPUs taking chunks concurrently. */
+/*
+ * One cursor, chunks of one unit, drained by CONTEND_THREADS threads that
+ * start together: every chunk is one fetch-add on the same word, so a cursor that
+ * reads and writes it back in two steps hands some unit out twice.
+ */
+#define CONTEND_THREADS	4
+#define CONTEND_UNITS	(1u << 20)
+
+static struct padata_cursor contend_cursor;
+static pthread_barrier_t contend_start;
+static u8 contend_count[CONTEND_UNITS];
+static u64 contend_bad;		/* chunks outside the range or not one unit long */
+
+static void *contend_fn(void *arg)
+{
+	u64 s, e;
+
+	(void)arg;
+	pthread_barrier_wait(&contend_start);
+	while (padata_next_chunk(&contend_cursor, &s, &e)) {
+		if (e != s + 1 || s >= CONTEND_UNITS)
+			__atomic_fetch_add(&contend_bad, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_add(&contend_count[s], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* contended_drain - one drain; false (and a failure message) if a unit was not taken exactly once. */
+static bool contended_drain(void)
+{
+	pthread_t t[CONTEND_THREADS];
+	u64 twice = 0, missed = 0;
+
+	memset(contend_count, 0, sizeof(contend_count));
+	contend_bad = 0;
+	assert_int_equal(padata_cursor_init(&contend_cursor, 0, CONTEND_UNITS, 1, 0), 0);
+	assert_int_equal(pthread_barrier_init(&contend_start, NULL, CONTEND_THREADS), 0);
+	for (int i = 0; i < CONTEND_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, contend_fn, NULL), 0);
+	for (int i = 0; i < CONTEND_THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&contend_start);
+	for (u32 u = 0; u < CONTEND_UNITS; u++) {
+		twice += contend_count[u] > 1;
+		missed += contend_count[u] == 0;
+	}
+	if (!twice && !missed && !contend_bad)
+		return true;
+	print_error("%d threads draining one cursor of %u one-unit chunks: %llu unit(s) handed "
+		    "out more than once, %llu never, %llu bad chunk(s) (is the cursor advanced "
+		    "with one atomic fetch-add?)\n", CONTEND_THREADS, CONTEND_UNITS,
+		    (unsigned long long)twice, (unsigned long long)missed,
+		    (unsigned long long)contend_bad);
+	return false;
+}
+
+/*
+ * contended_drains - drain one contended cursor again and again for about
+ * CONTEND_MS: on a loaded machine the threads may run one after the
+ * other for a while, so one drain alone proves little.
+ */
+#define CONTEND_MS	600
+
+static void contended_drains(void)
+{
+	struct timespec t0, t;
+	long ms = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int round = 0; ms < CONTEND_MS; round++) {
+		if (!contended_drain())
+			fail_msg("a unit handed out twice or never in drain %d", round + 1);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+	}
+}
+
+/* Random jobs on 2..8 pthread CPUs taking chunks concurrently; one contended cursor. */
 static void test_random_threads(void **state)
 {
 	(void)state;
 	run_random(RANDOM_RUNS, 2, 8);
+	contended_drains();
 }
 
 /* Size 0: nothing is called, nobody is started, stats are empty. */
@@ -433,6 +515,10 @@ static void test_stats_add_up(void **state)
 	for (int i = st.workers; i < MAX_CPUS; i++)
 		assert_int_equal(st.per_worker_chunks[i], 0);
 	check_record(7, 19999, 32, 10);
+	/* interior chunks are exactly the chunk size, so never below min_chunk */
+	for (u64 i = 0; i < rec.nchunks; i++)
+		if (rec.cs[i] != 7 && rec.ce[i] != 7 + 19999)
+			assert_int_equal(rec.ce[i] - rec.cs[i], st.chunk_size);
 }
 
 /* trace: one "chunk" record per chunk, units adding up to the size. */

@@ -173,6 +173,23 @@ static bool struct_pages_inited(const struct folio *f, u32 times)
 }
 
 /*
+ * struct_pages_placed - every struct page of the folio has the folio's
+ * node and the zone of its pfn (the first one that does not in *@bad).
+ */
+static bool struct_pages_placed(const struct folio *f, u64 *bad)
+{
+	for (u64 pfn = PHYS_PFN(f->phys); pfn < PHYS_PFN(f->phys) + (1ULL << f->order); pfn++) {
+		const struct page *p = pfn_to_page(pfn);
+
+		if (page_to_nid(p) != f->nid || page_zonenum(p) != zone_for_pfn(pfn)) {
+			*bad = pfn;
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
  * check_early_init - generation 1 right after the early memmap init: the
  * folios below first_deferred_pfn are initialised, the others untouched
  * (still poison) - unless deferred init is off, when all are initialised.
@@ -237,6 +254,7 @@ static u64 expect_restore(const struct mode_case *c, const struct folio *f)
 	/* init at restore writes every block again after SMP, those below first_deferred_pfn a second time */
 	u32 times = c->mode == KHO_DEFERRED_RESTORE && !f->deferred ? 2 : 1;
 	struct page *p = kho_restore_folio(f->phys);
+	u64 bad = 0;
 
 	if (lost) {
 		if (p)
@@ -253,6 +271,11 @@ static u64 expect_restore(const struct mode_case *c, const struct folio *f)
 	if (!struct_pages_inited(f, times))
 		fail_msg("folio at 0x%llx: struct pages not initialised exactly %u time(s)",
 			 (unsigned long long)f->phys, times);
+	if (!struct_pages_placed(f, &bad))
+		fail_msg("folio at 0x%llx: the struct page of pfn 0x%llx has node %d zone %d, "
+			 "want node %d zone %d", (unsigned long long)f->phys,
+			 (unsigned long long)bad, page_to_nid(pfn_to_page(bad)),
+			 page_zonenum(pfn_to_page(bad)), f->nid, zone_for_pfn(bad));
 	if (!intact(f->phys, f->order))
 		fail_msg("folio at 0x%llx: content changed across the handoff",
 			 (unsigned long long)f->phys);

@@ -17,6 +17,7 @@
 
 #include <mm/deferred_claim.h>
 #include <kernel/io.h>
+#include <kernel/exit.h>
 #include <errno.h>
 #include <string.h>
 
@@ -101,34 +102,54 @@ bool claim_section(u64 nr)
 	s = &claims.state[nr - claims.base];
 	if (claim_fault == CLAIM_FAULT_RACY)
 		return racy_claim(s);
+	/* LAB bg-claim: BEGIN */
+	/* LAB bg-claim: HINT the contract, and hints to unfold: docs/labs/bg-claim.md */
+	/* LAB bg-claim: STUB (void)s; (void)expected; */
+	/* LAB bg-claim: STUB panic("lab bg-claim: claim_section() is not implemented"); */
 	return __atomic_compare_exchange_n(s, &expected, SECTION_BUSY, false,
 					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	/* LAB bg-claim: END */
 }
 
 /* claim_publish - see deferred_claim.h. */
 void claim_publish(u64 nr)
 {
+	/* LAB bg-claim: BEGIN */
+	/* LAB bg-claim: HINT the contract, and hints to unfold: docs/labs/bg-claim.md */
+	/* LAB bg-claim: STUB (void)nr; */
+	/* LAB bg-claim: STUB panic("lab bg-claim: claim_publish() is not implemented"); */
 	if (tracked(nr))
 		__atomic_store_n(&claims.state[nr - claims.base], SECTION_DONE, __ATOMIC_RELEASE);
+	/* LAB bg-claim: END */
 }
 
 /* run_won - initialise section @nr, which this CPU won, and publish it. */
 static u64 run_won(u64 nr)
 {
+	/* LAB bg-claim: BEGIN */
+	/* LAB bg-claim: HINT the contract, and hints to unfold: docs/labs/bg-claim.md */
+	/* LAB bg-claim: STUB (void)nr; */
+	/* LAB bg-claim: STUB panic("lab bg-claim: run_won() is not implemented"); */
 	u64 pages = claims.init(nr);
 
 	claim_publish(nr);
 	return pages;
+	/* LAB bg-claim: END */
 }
 
 /* claim_run - see deferred_claim.h. */
 u64 claim_run(u64 nr)
 {
+	/* LAB bg-claim: BEGIN */
+	/* LAB bg-claim: HINT the contract, and hints to unfold: docs/labs/bg-claim.md */
+	/* LAB bg-claim: STUB (void)nr; */
+	/* LAB bg-claim: STUB panic("lab bg-claim: claim_run() is not implemented"); */
 	if (claim_section(nr))
 		return run_won(nr);
 	while (claim_state(nr) == SECTION_BUSY)
 		cpu_relax();
 	return 0;
+	/* LAB bg-claim: END */
 }
 
 /* claim_next - see deferred_claim.h. */
@@ -140,12 +161,17 @@ long claim_next(int nid)
 		return -1;
 	cn = &claims.node[nid];
 	for (;;) {
+		/* LAB bg-claim: BEGIN */
+		/* LAB bg-claim: HINT one try: falling out of the region goes round the loop again */
+		/* LAB bg-claim: STUB (void)cn; */
+		/* LAB bg-claim: STUB panic("lab bg-claim: claim_next() is not implemented"); */
 		u64 nr = __atomic_fetch_add(&cn->next, 1, __ATOMIC_RELAXED);
 
 		if (nr >= cn->end)
 			return -1;
 		if (claim_section(nr))
 			return (long)nr;
+		/* LAB bg-claim: END */
 		if (claim_fault == CLAIM_FAULT_GIVE_UP)
 			return -1;	/* the planted bug: "someone is ahead of me" */
 	}
@@ -154,6 +180,10 @@ long claim_next(int nid)
 /* claim_work - see deferred_claim.h. */
 u64 claim_work(int nid, const bool *stop, u64 *sections)
 {
+	/* LAB bg-claim: BEGIN */
+	/* LAB bg-claim: HINT the contract, and hints to unfold: docs/labs/bg-claim.md */
+	/* LAB bg-claim: STUB (void)nid; (void)stop; (void)sections; */
+	/* LAB bg-claim: STUB panic("lab bg-claim: claim_work() is not implemented"); */
 	u64 pages = 0, n = 0;
 
 	for (int k = 0; k < MAX_NUMNODES; k++) {
@@ -169,6 +199,7 @@ u64 claim_work(int nid, const bool *stop, u64 *sections)
 	if (sections)
 		*sections = n;
 	return pages;
+	/* LAB bg-claim: END */
 }
 
 /*

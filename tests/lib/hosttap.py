@@ -41,11 +41,15 @@ def parse_tap(text):
         m = TAP_RE.match(line)
         if m:
             name = (m.group(3) or m.group(5) or "case%s" % m.group(2)).strip()
+            # cmocka puts a message after the name when a setup or
+            # teardown failed ("test_x Could not run test: ..."): a case
+            # name is one word, the rest is why
+            name, _, why = name.partition(" ")
             if m.group(4) == "SKIP":
                 st = "skip"
             else:
                 st = "fail" if m.group(1) else "pass"
-            cases.append([name, st, []])
+            cases.append([name, st, ["# " + why.strip()] if why.strip() else []])
             continue
         if line.startswith("#") and cases and not re.match(r"^# (not )?ok - ", line):
             cases[-1][2].append(line)

@@ -196,9 +196,14 @@ static int verify_file(const struct luo_session_ser *s, const struct luo_file_se
 				(unsigned long long)fl->token, s->name, (unsigned long long)ser->size, ser->seals,
 				(unsigned long long)ser->pos, (unsigned long long)spec->size, spec->seals,
 				(unsigned long long)luo_spec_pos(spec));
+	u64 before = r->verified_bytes;
+
 	if (luo_check_memfd(&luo_kernel_mem, s->name, fl, &ops, NULL, f))
 		return -EINVAL;
 	r->verified_memfds++;
+	pr_info("memfd 0x%llx of \"%s\": %llu bytes, %llu folios, seals 0x%x, pos %llu, every byte as the test set says\n",
+		(unsigned long long)fl->token, s->name, (unsigned long long)(r->verified_bytes - before),
+		(unsigned long long)ser->nr_folios, ser->seals, (unsigned long long)ser->pos);
 	return 0;
 }
 

@@ -87,67 +87,57 @@ class Mutant:
         return sorted({h.path for h in self.hunks})
 
 
-def parse(text, where, lab="lab", name=None):
-    """-> Mutant from the text of a .mutant file; raises MutantError."""
-    if name is None:
-        name = os.path.basename(where)
-        if name.endswith(SUFFIX):
-            name = name[:-len(SUFFIX)]
-    m = Mutant(lab, name, where)
-    seen = {k: [] for k in KEYS}
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    i = 0
+def parse_hunk(lines, i, where):
+    """The hunk whose '<<<<<<< FILE' line is lines[@i] -> (Hunk, index of
+    its '>>>>>>>' line); raises MutantError."""
+    start, path = i, HEAD_RE.match(lines[i]).group(1)
+    old, new = [], []
+    part = old
+    i += 1
+    closed = False
     while i < len(lines):
-        line = lines[i]
-        h = HEAD_RE.match(line)
-        if h:
-            start = i
-            path = h.group(1)
-            old, new = [], []
-            part = old
-            i += 1
-            closed = False
-            while i < len(lines):
-                if lines[i] == MID and part is old:
-                    part = new
-                elif lines[i] == END and part is new:
-                    closed = True
-                    break
-                elif HEAD_RE.match(lines[i]):
-                    break
-                else:
-                    part.append(lines[i])
-                i += 1
-            if not closed:
-                raise MutantError("%s:%d: hunk for %s has no %s"
-                                  % (where, start + 1, path, MID if part is old else END))
-            if not any(x.strip() for x in old):
-                raise MutantError("%s:%d: hunk for %s has no reference lines to find "
-                                  "(the lines between <<<<<<< and =======)" % (where, start + 1, path))
-            if os.path.isabs(path) or ".." in path.split("/"):
-                raise MutantError("%s:%d: %s is not a path inside the tree" % (where, start + 1, path))
-            m.hunks.append(Hunk(path, old, new, start + 1))
-            i += 1
-            continue
-        s = line.strip()
+        if lines[i] == MID and part is old:
+            part = new
+        elif lines[i] == END and part is new:
+            closed = True
+            break
+        elif HEAD_RE.match(lines[i]):
+            break
+        else:
+            part.append(lines[i])
         i += 1
-        if not s or s.startswith("#"):
-            continue
-        if s in (MID, END) or s.startswith("<<<<<<<"):
-            raise MutantError("%s:%d: %r outside a hunk (a hunk starts with '<<<<<<< FILE')"
-                              % (where, i, s))
-        if m.hunks:
-            raise MutantError("%s:%d: %r after the first hunk; the header (key: value lines) "
-                              "comes first" % (where, i, s))
-        k = KEY_RE.match(s)
-        if not k or k.group(1) not in KEYS:
-            raise MutantError("%s:%d: %r is not 'key: value' with a key of %s"
-                              % (where, i, s, ", ".join(KEYS)))
-        if not k.group(2):
-            raise MutantError("%s:%d: %s: has no value" % (where, i, k.group(1)))
-        seen[k.group(1)].append((i, k.group(2)))
+    if not closed:
+        raise MutantError("%s:%d: hunk for %s has no %s"
+                          % (where, start + 1, path, MID if part is old else END))
+    if not any(x.strip() for x in old):
+        raise MutantError("%s:%d: hunk for %s has no reference lines to find "
+                          "(the lines between <<<<<<< and =======)" % (where, start + 1, path))
+    if os.path.isabs(path) or ".." in path.split("/"):
+        raise MutantError("%s:%d: %s is not a path inside the tree" % (where, start + 1, path))
+    return Hunk(path, old, new, start + 1), i
+
+
+def parse_header_line(s, n, where, after_hunk, seen):
+    """One header line @s (line @n): a comment, blank, or 'key: value' into @seen."""
+    if not s or s.startswith("#"):
+        return
+    if s in (MID, END) or s.startswith("<<<<<<<"):
+        raise MutantError("%s:%d: %r outside a hunk (a hunk starts with '<<<<<<< FILE')"
+                          % (where, n, s))
+    if after_hunk:
+        raise MutantError("%s:%d: %r after the first hunk; the header (key: value lines) "
+                          "comes first" % (where, n, s))
+    k = KEY_RE.match(s)
+    if not k or k.group(1) not in KEYS:
+        raise MutantError("%s:%d: %r is not 'key: value' with a key of %s"
+                          % (where, n, s, ", ".join(KEYS)))
+    if not k.group(2):
+        raise MutantError("%s:%d: %s: has no value" % (where, n, k.group(1)))
+    seen[k.group(1)].append((n, k.group(2)))
+
+
+def apply_header(m, seen, where):
+    """Check the counts of each key in @seen and set @m's fields from them."""
     for key, (least, most) in KEYS.items():
         n = len(seen[key])
         if n < least:
@@ -170,6 +160,28 @@ def parse(text, where, lab="lab", name=None):
             if val < 0 or (key == "seconds" and val == 0):
                 raise MutantError("%s:%d: %s: %d is out of range" % (where, ln, key, val))
             setattr(m, key, val)
+
+
+def parse(text, where, lab="lab", name=None):
+    """-> Mutant from the text of a .mutant file; raises MutantError."""
+    if name is None:
+        name = os.path.basename(where)
+        if name.endswith(SUFFIX):
+            name = name[:-len(SUFFIX)]
+    m = Mutant(lab, name, where)
+    seen = {k: [] for k in KEYS}
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    i = 0
+    while i < len(lines):
+        if HEAD_RE.match(lines[i]):
+            hunk, i = parse_hunk(lines, i, where)
+            m.hunks.append(hunk)
+        else:
+            parse_header_line(lines[i].strip(), i + 1, where, bool(m.hunks), seen)
+        i += 1
+    apply_header(m, seen, where)
     both = set(m.catch) & set(m.keep)
     if both:
         raise MutantError("%s: check %r is both caught and kept" % (where, sorted(both)[0]))

@@ -83,21 +83,7 @@ const char *luo_corrupt_drops(void)
 /* block_index - the incoming block that holds @pa, or -1. */
 static long block_index(u64 pa)
 {
-	u64 n, lo = 0, hi;
-	const struct kho_block *b = kho_received_blocks(&n);
-
-	hi = n;
-	while (lo < hi) {
-		u64 mid = (lo + hi) / 2;
-
-		if (b[mid].phys + b[mid].size <= pa)
-			lo = mid + 1;
-		else if (b[mid].phys > pa)
-			hi = mid;
-		else
-			return (long)mid;
-	}
-	return -1;
+	return kho_block_of(PHYS_PFN(pa));
 }
 
 static const void *kmem_map(void *ctx, u64 pa, u64 len)

@@ -133,8 +133,8 @@ static long check_block(phys_addr_t phys)
 	return idx;
 }
 
-/* block_of - index of the received block that holds @pfn, or -1. */
-static long block_of(u64 pfn)
+/* kho_block_of - see kho_internal.h. */
+long kho_block_of(u64 pfn)
 {
 	u64 n, lo = 0, hi;
 	const struct kho_block *b = kho_received_blocks(&n);
@@ -158,7 +158,7 @@ static bool pfn_taken(u64 pfn)
 {
 	u64 n;
 	const struct kho_block *b = kho_received_blocks(&n);
-	long idx = block_of(pfn);
+	long idx = kho_block_of(pfn);
 
 	return idx >= 0 && b[idx].restored;
 }

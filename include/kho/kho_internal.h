@@ -156,6 +156,9 @@ extern const struct kho_hooks *kho_hooks;
 /* kho_received_blocks - the validated blocks, sorted by address; *@n of them. */
 struct kho_block *kho_received_blocks(u64 *n);
 
+/* kho_block_of - index of the received block that holds @pfn, or -1 (kho/restore.c). */
+long kho_block_of(u64 pfn);
+
 /* kho_received_fdt - the root FDT of a revived handoff, or NULL. */
 const void *kho_received_fdt(void);
 

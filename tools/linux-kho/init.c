@@ -75,22 +75,29 @@ struct init_args {
 	char luo_expect[256];	/* kholab.luo_expect= */
 };
 
-/* say - print one "kho-init: " line on the console (stdout, unbuffered). */
-static void say(const char *fmt, ...)
+/* init_vsay - see luo_client.h. */
+void init_vsay(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[1024];
-	va_list ap;
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "kho-init: ");
-	va_start(ap, fmt);
+	n = snprintf(buf, sizeof(buf), "%s", prefix);
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
-	va_end(ap);
 	n = (int)strlen(buf);
 	if (n < (int)sizeof(buf) - 1)
 		buf[n++] = '\n';
 	if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
 		return;
+}
+
+/* say - print one "kho-init: " line on the console (stdout, unbuffered). */
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	init_vsay("kho-init: ", fmt, ap);
+	va_end(ap);
 }
 
 /* finish - report the verdict and stop: write it to the isa-debug-exit port

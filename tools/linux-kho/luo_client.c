@@ -97,19 +97,11 @@ struct luo_run {
 static void luo_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void luo_say(const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
-	int n;
 
-	n = snprintf(buf, sizeof(buf), "kho-init: luo: ");
 	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	init_vsay("kho-init: luo: ", fmt, ap);
 	va_end(ap);
-	n = (int)strlen(buf);
-	if (n < (int)sizeof(buf) - 1)
-		buf[n++] = '\n';
-	if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
-		return;
 }
 
 /* bad - one thing that was wrong: printed, counted, and kept as the

@@ -12,6 +12,7 @@
 #ifndef KHOLAB_LUO_CLIENT_H
 #define KHOLAB_LUO_CLIENT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* What the command line asked of the client (kholab.luo*=). */
@@ -24,6 +25,12 @@ struct luo_words {
 
 /* luo_stage1 - preserve the test set; the fds stay open (in this process)
  * until the kexec.  Returns 0, or -1 with the reason in WHY. */
+/*
+ * init_vsay - print one console line: @prefix, then @fmt with @ap, then a
+ * newline, in one write() (tools/linux-kho/init.c).
+ */
+void init_vsay(const char *prefix, const char *fmt, va_list ap);
+
 int luo_stage1(const struct luo_words *w, char *why, size_t why_size);
 
 /* luo_stage2 - retrieve and check the test set against w->expect.
